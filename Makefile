@@ -1,0 +1,48 @@
+# parkgov: two commands do all set-up — `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= sqlite:///parkgov.db
+ENTERPRISES ?= 1500
+
+.PHONY: demo test test-sqlite test-postgres bench venv clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov init
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov demo --enterprises $(ENTERPRISES)
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov summary
+
+# Runs the suite on SQLite, then on PostgreSQL/PostGIS when PARKGOV_TEST_POSTGRES_URL is set.
+# In CI (CI set) a missing PostgreSQL is a failure, not a skip.
+test: $(STAMP)
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$PARKGOV_TEST_POSTGRES_URL" ]; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	elif [ -n "$$CI" ]; then \
+	  echo "CI 中必须提供 PostgreSQL（PARKGOV_TEST_POSTGRES_URL 未设置）"; exit 1; \
+	else \
+	  echo "未设置 PARKGOV_TEST_POSTGRES_URL：跳过 PostgreSQL 轮次（.ci/run 会启动临时集群）"; \
+	fi
+
+test-sqlite: $(STAMP)
+	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider
+
+test-postgres: $(STAMP)
+	PARKGOV_DATABASE_URL=$$PARKGOV_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build test-output parkgov.db parkgov.db-wal parkgov.db-shm

@@ -1,0 +1,146 @@
+"""The `parkgov` command: set-up, exchange workbooks, GIS files, the demo zone. Commands only translate:
+parse arguments, call one service, print the result. Errors become a Chinese message and an exit code."""
+
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="园区管家 parkgov：开发区工业用地治理（一码管地、亩均论英雄）", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+export_app = typer.Typer(help="导出台账或图形", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+console = Console(stderr=True)
+out = Console()
+log = logging.getLogger("parkgov")
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parkgov.settings")
+    import django
+
+    django.setup()
+
+
+def _actor():
+    from parkgov.audit.context import system_user
+
+    return system_user()
+
+
+def main():
+    """Entry point: run the app, mapping every error to a message and an exit code, never a traceback."""
+    from parkgov.errors import ParkgovError
+
+    try:
+        app(standalone_mode=False)
+    except ParkgovError as exc:
+        console.print(f"[red]错误：[/red]{exc}")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("已取消")
+        sys.exit(130)
+    except Exception as exc:  # last resort: no traceback reaches the user, but it is kept
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # typer's usage errors (bad option etc.)
+            exc.show()
+            sys.exit(exc.exit_code)
+        handle, path = tempfile.mkstemp(prefix="parkgov-error-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            import traceback
+
+            traceback.print_exc(file=stream)
+        console.print(f"[red]内部错误：[/red]{type(exc).__name__}。详细信息已写入 {path}，请联系管理员。")
+        sys.exit(3)
+
+
+@app.command()
+def init():
+    """创建或升级 PARKGOV_DATABASE_URL 指定的数据库。"""
+    _setup()
+    from django.core.management import call_command
+
+    from parkgov.ledger.services import database_label
+
+    call_command("migrate", interactive=False, verbosity=0)
+    out.print(f"数据库已就绪：{database_label()}")
+
+
+@app.command()
+def template(output: Path = typer.Argument(..., help="输出的 xlsx 文件"),
+             sheets: Optional[list[str]] = typer.Option(None, "--sheets", help="只包含这些工作表（可重复）")):
+    """生成标准导入模板（含填表说明、下拉选项与示例行）。"""
+    _setup()
+    from parkgov.ingest.template import write_template
+
+    write_template(path=output, sheet_names=sheets or None)
+    out.print(f"模板已生成：{output}")
+
+
+@app.command("import")
+def import_(path: Path = typer.Argument(..., help="xlsx 工作簿，或 gpkg / shp / geojson 图形文件"),
+            dry_run: bool = typer.Option(False, "--dry-run", help="只检查，不写入"),
+            errors: Optional[Path] = typer.Option(None, "--errors", help="有错误时把标注了错误的工作簿写到这里"),
+            department: str = typer.Option("", "--department", help="提交部门（如 税务、经信）"),
+            encoding: Optional[str] = typer.Option(None, "--encoding", help="图形文件属性编码，如 GBK"),
+            crs: Optional[str] = typer.Option(None, "--crs", help="图形文件坐标系，如 EPSG:4549（文件未声明时必填）")):
+    """导入工作簿或图形文件：全部检查通过才写入，否则一行不写。"""
+    _setup()
+    from parkgov.ingest.commands import run_import
+
+    code = run_import(path=path, dry_run=dry_run, errors=errors, department=department, encoding=encoding,
+                      crs=crs, actor=_actor(), out=out, console=console)
+    raise typer.Exit(code)
+
+
+@export_app.command("ledger")
+def export_ledger(output: Path = typer.Argument(..., help="输出的 xlsx 文件")):
+    """按标准格式导出台账（可修改后原样导入）。"""
+    _setup()
+    from parkgov.ingest.export import export_ledger as run
+
+    counts = run(path=output)
+    out.print(f"已导出 {output}：" + "，".join(f"{k} {v} 行" for k, v in counts.items()))
+
+
+@export_app.command("geometry")
+def export_geometry(output: Path = typer.Argument(..., help="输出的 GeoPackage（.gpkg）、.geojson 或 .shp")):
+    """导出地块图形及属性。"""
+    _setup()
+    from parkgov.ingest.gis import export_geometry as run
+
+    count = run(path=output)
+    out.print(f"已导出 {count} 个地块图形到 {output}")
+
+
+@app.command()
+def demo(enterprises: int = typer.Option(1500, "--enterprises", min=1, max=1_000_000, help="企业数量"),
+         seed: int = typer.Option(2021, "--seed", help="随机种子（同一种子结果相同）"),
+         workbook: Optional[Path] = typer.Option(None, "--workbook", help="同时把数据写成交换工作簿（不写数据库）"),
+         no_db: bool = typer.Option(False, "--no-db", help="只生成工作簿，不写数据库")):
+    """生成演示园区（嵊州式 1+N 结构）并写入数据库。"""
+    _setup()
+    from parkgov.demo.services import build_demo
+
+    summary = build_demo(enterprises=enterprises, seed=seed, workbook=workbook, write_db=not no_db,
+                         actor=_actor(), console=console)
+    out.print(summary)
+
+
+@app.command()
+def summary():
+    """显示数据库中台账的概况。"""
+    _setup()
+    from parkgov.ledger.services import ledger_summary_text
+
+    out.print(ledger_summary_text())
+
+
+if __name__ == "__main__":
+    main()

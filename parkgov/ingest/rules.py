@@ -1,0 +1,147 @@
+"""Checks across rows, sheets and the stored ledger: references, consistency and plausibility.
+
+Errors block the import; warnings (提示) are reported and the rows are written.
+"""
+
+import datetime as dt
+
+import polars as pl
+
+from parkgov.codes.thresholds import threshold
+from parkgov.ingest.issues import WARNING, IssueList
+from parkgov.ledger.bulk import fetch_frame
+from parkgov.ledger.models import Enterprise, Parcel, Zone
+
+OWNERSHIP_OF_LETTER = {"G": "state", "J": "collective"}
+
+
+def check_workbook(sheets: dict, issues: IssueList):
+    """`sheets` maps sheet name to (RawSheet, typed frame); adds cross-sheet and database issues."""
+    zones = _known(sheets, "园区", "code", Zone, "code")
+    firms = _known(sheets, "企业", "credit_code", Enterprise, "credit_code")
+    parcels = _known(sheets, "地块", "code", Parcel, "code")
+    _reference(sheets, issues, "园区", "parent", zones, "上级园区编码不存在（本表与系统中均无）")
+    _reference(sheets, issues, "企业", "zone", zones, "所属园区编码不存在（「园区」表与系统中均无）")
+    _reference(sheets, issues, "地块", "zone", zones, "所属园区编码不存在（「园区」表与系统中均无）")
+    for name in ("用地关系", "年度数据", "检查发现"):
+        _reference(sheets, issues, name, "enterprise", firms, "企业不存在（「企业」表与系统中均无此统一社会信用代码）")
+    for name in ("用地关系", "检查发现"):
+        _reference(sheets, issues, name, "parcel", parcels, "地块编码不存在（「地块」表与系统中均无）")
+    if "园区" in sheets:
+        _zone_rules(*sheets["园区"], issues)
+    if "地块" in sheets:
+        _parcel_rules(*sheets["地块"], issues)
+    if "用地关系" in sheets:
+        _link_rules(*sheets["用地关系"], issues)
+    if "年度数据" in sheets:
+        _yearly_rules(*sheets["年度数据"], issues)
+    if "检查发现" in sheets:
+        _finding_rules(*sheets["检查发现"], issues)
+    if "企业" in sheets:
+        raw, typed = sheets["企业"]
+        _flag(raw, typed, issues, "production_start", pl.col("production_start") > dt.date.today(),
+              "投产日期晚于今天，请核对", WARNING)
+
+
+def _known(sheets, sheet, column, model, field) -> set:
+    """Codes present in the sheet plus those of the same codes already stored."""
+    codes = set()
+    wanted = set()
+    for name, (raw, typed) in sheets.items():
+        for col in typed.columns:
+            if col in ("zone", "parent", "enterprise", "parcel") or (name == sheet and col == column):
+                wanted.update(typed.get_column(col).drop_nulls().cast(pl.String).to_list())
+    if sheet in sheets and column in sheets[sheet][1].columns:
+        codes.update(sheets[sheet][1].get_column(column).drop_nulls().to_list())
+    if wanted:
+        stored = fetch_frame(model, columns=[field], where_column=field, values=sorted(wanted))
+        codes.update(stored.get_column(field).to_list())
+    return codes
+
+
+def _reference(sheets, issues, sheet, column, known, message):
+    if sheet not in sheets:
+        return
+    raw, typed = sheets[sheet]
+    if column not in typed.columns:
+        return
+    missing = typed.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(sorted(known)))
+    for row, value in missing.select("__row", column).iter_rows():
+        issues.add(raw.title, row, raw.headers[column], value, message)
+
+
+def _flag(raw, typed, issues, column, condition, message, level="error"):
+    """Add an issue on `column` for every row where `condition` holds (needs the columns it reads)."""
+    needed = condition.meta.root_names()
+    if any(c not in typed.columns for c in needed) or column not in raw.headers:
+        return
+    hit = typed.filter(condition.fill_null(False))
+    for row, value in hit.select("__row", column).iter_rows():
+        issues.add(raw.title, row, raw.headers[column], value, message, level)
+
+
+def _zone_rules(raw, typed, issues):
+    _flag(raw, typed, issues, "parent", pl.col("parent") == pl.col("code"), "上级园区不能是自身")
+    _flag(raw, typed, issues, "parent", pl.col("parent").is_not_null() & (pl.col("kind") == "development_zone"),
+          "类型为开发区的园区不能有上级园区")
+
+
+def _parcel_rules(raw, typed, issues):
+    _flag(raw, typed, issues, "registered_area_m2", pl.col("registered_area_m2") <= 0, "土地面积必须大于0")
+    for column, label in (("footprint_area_m2", "建筑基底面积"), ("admin_area_m2", "行政办公及生活设施用地面积"),
+                          ("green_area_m2", "绿地面积")):
+        _flag(raw, typed, issues, column, pl.col(column) > pl.col("registered_area_m2") * (1 + threshold("area_tolerance_ratio")),
+              f"{label}大于土地面积")
+    _flag(raw, typed, issues, "floor_area_m2", pl.col("floor_area_m2") > pl.col("registered_area_m2") * threshold("plot_ratio_plausible_max"),
+          f"容积率超过{threshold('plot_ratio_plausible_max'):g}，请核对面积单位", WARNING)
+    letter = pl.col("land_code").str.slice(12, 1)
+    _flag(raw, typed, issues, "ownership",
+          (letter == "G") & (pl.col("ownership") != "state") | (letter == "J") & (pl.col("ownership") != "collective"),
+          "土地权属与宗地代码第13位（所有权类型）不一致")
+    _flag(raw, typed, issues, "supply_date", (pl.col("supply_status") == "approved_not_supplied")
+          & pl.col("supply_date").is_not_null(), "批而未供地块不应有供地日期", WARNING)
+    _flag(raw, typed, issues, "supply_status", pl.col("supply_status").is_in(["in_use", "idle", "supplied_not_used"])
+          & pl.col("supply_method").is_null(), "已供地块未填写供地方式", WARNING)
+    if "land_code" in typed.columns:
+        _stored_land_codes(raw, typed, issues)
+
+
+def _stored_land_codes(raw, typed, issues):
+    """A 宗地代码 may belong to one parcel only, across the sheet and the stored ledger."""
+    given = typed.filter(pl.col("land_code").is_not_null()).with_columns(pl.col("land_code").str.slice(0, 19))
+    stored = fetch_frame(Parcel, columns=["code", "land_code"], where_column="land_code",
+                         values=given.get_column("land_code").unique().to_list())
+    clash = given.join(stored.rename({"code": "__holder"}), on="land_code").filter(pl.col("__holder") != pl.col("code"))
+    for row, value, holder in clash.select("__row", "land_code", "__holder").iter_rows():
+        issues.add(raw.title, row, raw.headers["land_code"], value, f"该宗地代码已属于地块 {holder}")
+    inside = given.with_columns(pl.col("__row").min().over("land_code").alias("__first")) \
+        .filter(pl.col("__row") != pl.col("__first"))
+    for row, value, first in inside.select("__row", "land_code", "__first").iter_rows():
+        issues.add(raw.title, row, raw.headers["land_code"], value, f"与第{first}行的宗地代码重复")
+
+
+def _link_rules(raw, typed, issues):
+    _flag(raw, typed, issues, "end_date", pl.col("end_date") < pl.col("start_date"), "终止日期早于起始日期")
+
+
+def _yearly_rules(raw, typed, issues):
+    this_year = dt.date.today().year
+    _flag(raw, typed, issues, "year", pl.col("year") > this_year, f"年度晚于当前年度 {this_year}")
+    _flag(raw, typed, issues, "tax", pl.col("tax") > pl.col("revenue"), "评价税收大于营业收入，请核对", WARNING)
+    _flag(raw, typed, issues, "value_added", pl.col("value_added") > pl.col("output_value"),
+          "工业增加值大于工业总产值，请核对", WARNING)
+    _flag(raw, typed, issues, "rd_expense", pl.col("rd_expense") > pl.col("revenue"), "研发经费大于营业收入，请核对",
+          WARNING)
+    _flag(raw, typed, issues, "tax", pl.col("tax") < 0, "评价税收为负数，请核对（退税可为负）", WARNING)
+
+
+def _finding_rules(raw, typed, issues):
+    if "enterprise" in typed.columns or "parcel" in typed.columns:
+        conds = [pl.col(c).is_null() for c in ("enterprise", "parcel") if c in typed.columns]
+        hit = typed.filter(pl.all_horizontal(conds))
+        column = raw.headers.get("enterprise") or raw.headers.get("parcel")
+        for (row,) in hit.select("__row").iter_rows():
+            issues.add(raw.title, row, column, "", "统一社会信用代码与地块编码至少填一项")
+    else:
+        issues.add(raw.title, 1, "统一社会信用代码", "", "缺少「统一社会信用代码」或「地块编码」列（至少一列）")
+    _flag(raw, typed, issues, "found_on", pl.col("found_on") > dt.date.today(), "发现日期晚于今天")

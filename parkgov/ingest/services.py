@@ -1,0 +1,126 @@
+"""Import and export services: the one place the CLI, the web and the API call to exchange workbooks."""
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from parkgov.errors import ImportRejected, InputError
+from parkgov.ingest.issues import IssueList
+from parkgov.ingest.reader import read_workbook
+from parkgov.ingest.rules import check_workbook
+from parkgov.ingest.validate import check_sheet
+from parkgov.ingest.writer import ORDER, write_sheets
+from parkgov.ledger.choices import SubmissionMethod
+from parkgov.ledger.models import Submission
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did: rows read per sheet, issues, rows written per sheet."""
+
+    file_name: str
+    sha256: str = ""
+    rows: dict = field(default_factory=dict)
+    issues: IssueList = field(default_factory=IssueList)
+    written: dict = field(default_factory=dict)
+    dry_run: bool = False
+    submission_id: int | None = None
+    raw_sheets: list = field(default_factory=list)
+    typed: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        return not self.issues.errors
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_file(path: Path) -> None:
+    """Refuse what is not an existing xlsx file of sensible size, before any parsing."""
+    if not path.exists():
+        raise InputError(f"文件不存在：{path}")
+    if path.is_dir():
+        raise InputError(f"{path} 是目录，不是文件")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{path.name} 有 {size / 1048576:.0f} MB，超过上限 {MAX_FILE_BYTES // 1048576} MB")
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic != b"PK\x03\x04":
+        raise InputError(f"{path.name} 不是 xlsx 工作簿（Excel 2007 及以后格式）；旧版 .xls 请先另存为 .xlsx")
+
+
+def check_workbook_file(path: Path, *, progress=None) -> ImportReport:
+    """Read and check every sheet of `path`; returns the report with typed frames ready to write."""
+    path = Path(path)
+    check_file(path)
+    report = ImportReport(file_name=path.name, sha256=file_sha256(path))
+    raws = read_workbook(path, report.issues)
+    report.raw_sheets = raws
+    typed = {}
+    for raw in raws:
+        if raw.spec.name in typed:
+            report.issues.add(raw.title, 1, "", raw.title, f"工作簿中有两个「{raw.spec.name}」工作表")
+            continue
+        typed[raw.spec.name] = (raw, check_sheet(raw, report.issues))
+        report.rows[raw.spec.name] = raw.frame.height
+        if progress:
+            progress("check", raw.spec.name, raw.frame.height)
+    check_workbook(typed, report.issues)
+    report.typed = {name: frame for name, (_raw, frame) in typed.items()}
+    return report
+
+
+def import_workbook(*, path, actor, department="", dry_run=False, progress=None) -> ImportReport:
+    """Check `path` and, if it has no errors and this is not a dry run, write it all in one transaction.
+
+    Raises ImportRejected (carrying the report) when any error is found; nothing is written then.
+    """
+    report = check_workbook_file(path, progress=progress)
+    report.dry_run = dry_run
+    if not report.ok:
+        raise ImportRejected(f"{report.file_name} 有 {len(report.issues.errors)} 处错误，未写入任何数据", report)
+    if dry_run:
+        return report
+    now = timezone.now()
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            method=SubmissionMethod.IMPORT, department=department, file_name=report.file_name,
+            file_sha256=report.sha256, actor=actor)
+        report.written = write_sheets(
+            sheets={n: report.typed[n] for n in ORDER if n in report.typed}, submission_id=submission.pk,
+            actor_id=getattr(actor, "pk", None), reason=f"导入 {report.file_name}", now=now,
+            progress=(lambda name, n: progress("write", name, n)) if progress else None)
+        submission.summary = {"rows": report.rows, "written": report.written}
+        submission.save(update_fields=["summary"])
+    report.submission_id = submission.pk
+    return report
+
+
+def write_frames(*, frames: dict, actor, method=SubmissionMethod.DEMO, file_name="", department="") -> dict:
+    """Write already-typed frames (sheet name → frame with schema field names) as one submission.
+
+    Used by the demo builder, which produces the same sheets as the exchange workbook without a file.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        submission = Submission.objects.create(method=method, department=department, file_name=file_name,
+                                               actor=actor)
+        frames = {n: f if "__row" in f.columns else f.with_row_index("__row", offset=2) for n, f in frames.items()}
+        written = write_sheets(sheets=frames, submission_id=submission.pk, actor_id=getattr(actor, "pk", None),
+                               reason=f"{SubmissionMethod(method).label} {file_name}".strip(), now=now)
+        submission.summary = {"written": written}
+        submission.save(update_fields=["summary"])
+    return written
+

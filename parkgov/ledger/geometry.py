@@ -1,0 +1,81 @@
+"""Geometry maths for the ledger, vectorised with Shapely 2 and pyproj so both databases give the same answers.
+
+Stored geometry is WKB in CGCS2000 geographic coordinates (EPSG:4490). Areas are computed in the CGCS2000
+3-degree Gauss-Krüger zone (EPSG:4534–4554, central meridians 75°E–135°E) nearest each geometry's centroid.
+"""
+
+from functools import cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+STORAGE_CRS = "EPSG:4490"
+_GK_FIRST_EPSG = 4534  # CGCS2000 / 3-degree Gauss-Kruger CM 75E
+_GK_FIRST_MERIDIAN = 75
+
+
+@cache
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True)
+
+
+def gauss_kruger_epsg(longitude: float) -> int:
+    """EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (no zone prefix) whose meridian is nearest."""
+    meridian = int(round(longitude / 3.0)) * 3
+    meridian = min(max(meridian, _GK_FIRST_MERIDIAN), 135)
+    return _GK_FIRST_EPSG + (meridian - _GK_FIRST_MERIDIAN) // 3
+
+
+def transform(geometries, source: str, target: str = STORAGE_CRS):
+    """Transform an array of Shapely geometries between CRSs (vectorised over coordinates)."""
+    geometries = np.asarray(geometries, dtype=object)
+    if CRS.from_user_input(source) == CRS.from_user_input(target):
+        return geometries
+    transformer = _transformer(source, target)
+
+    def _apply(coords):
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometries, _apply)
+
+
+def projected_areas(geometries) -> np.ndarray:
+    """Areas in m² of EPSG:4490 geometries, each measured in its own Gauss-Krüger zone; NaN for missing."""
+    geometries = np.asarray(geometries, dtype=object)
+    areas = np.full(len(geometries), np.nan)
+    present = ~shapely.is_missing(geometries)
+    if not present.any():
+        return areas
+    longitudes = shapely.get_x(shapely.centroid(geometries[present]))
+    zones = np.array([gauss_kruger_epsg(lon) for lon in np.round(longitudes, 0)])
+    index = np.flatnonzero(present)
+    for epsg in np.unique(zones):
+        chosen = index[zones == epsg]
+        projected = transform(geometries[chosen], STORAGE_CRS, f"EPSG:{epsg}")
+        areas[chosen] = shapely.area(projected)
+    return areas
+
+
+def bounds(geometries) -> np.ndarray:
+    """(n, 4) array of min_x, min_y, max_x, max_y."""
+    return shapely.bounds(np.asarray(geometries, dtype=object))
+
+
+def to_wkb(geometries) -> list:
+    """WKB bytes for each geometry (None stays None)."""
+    return list(shapely.to_wkb(np.asarray(geometries, dtype=object)))
+
+
+def from_wkb(blobs) -> np.ndarray:
+    """Shapely geometries from WKB bytes (memoryview from PostgreSQL accepted)."""
+    return shapely.from_wkb([bytes(b) if b is not None else None for b in blobs])
+
+
+def invalid_reasons(geometries) -> list:
+    """Shapely's reason for each invalid geometry, '' when valid."""
+    geometries = np.asarray(geometries, dtype=object)
+    valid = shapely.is_valid(geometries)
+    reasons = shapely.is_valid_reason(geometries)
+    return ["" if ok else reason for ok, reason in zip(valid, reasons)]
