@@ -1,0 +1,78 @@
+"""Plain factory functions for tests and benchmarks: workbooks, credit codes, ledger rows."""
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from parkgov.codes.uscc import make_uscc
+
+
+def uscc(n: int, division="330683") -> str:
+    """The n-th valid credit code (deterministic)."""
+    return make_uscc("9", "1", division, f"MA{n:06d}"[-8:].replace("I", "1"))
+
+
+def write_workbook(path: Path, sheets: dict) -> Path:
+    """Write `sheets` (name → list of rows; the first row is the header list) as cells, dates as Excel dates."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_format)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, str(value))
+    workbook.close()
+    return path
+
+
+ZONE_HEADER = ["园区编码", "园区名称", "上级园区编码", "类型", "行政区划代码", "级别"]
+FIRM_HEADER = ["统一社会信用代码", "企业名称", "行业代码", "规模", "所属园区编码", "登记状态", "投产日期"]
+PARCEL_HEADER = ["地块编码", "宗地代码", "所属园区编码", "土地面积（平方米）", "用地分类", "土地权属", "供地状态", "供地方式",
+                 "供地日期", "出让年限（年）", "土地价款（万元）", "总建筑面积（平方米）", "建筑基底面积（平方米）",
+                 "行政办公及生活设施用地面积（平方米）", "绿地面积（平方米）"]
+LINK_HEADER = ["统一社会信用代码", "地块编码", "关系", "面积（平方米）", "建筑面积（平方米）", "起始日期", "终止日期"]
+YEARLY_HEADER = ["统一社会信用代码", "年度", "评价税收（万元）", "营业收入（万元）", "工业总产值（万元）", "工业增加值（万元）",
+                 "综合能耗（吨标准煤）", "用电量（万千瓦时）", "用水量（万吨）", "主要污染物排放量（吨）", "研发经费支出（万元）",
+                 "年平均职工人数（人）", "固定资产投资（万元）"]
+FINDING_HEADER = ["统一社会信用代码", "地块编码", "部门", "类别", "严重程度", "发现日期", "描述", "状态"]
+
+
+def small_ledger_sheets() -> dict:
+    """A small but complete workbook: 2 zones, 3 firms, 3 parcels, links, 2 years of figures, findings."""
+    a, b, c = uscc(1), uscc(2), uscc(3)
+    return {
+        "园区": [ZONE_HEADER,
+                 ["SZ", "嵊州经济开发区", None, "开发区", "330683", "省级"],
+                 ["SZ-XW1", "三江小微企业园", "SZ", "小微企业园", "330683", None]],
+        "企业": [FIRM_HEADER,
+                 [a, "嵊州市甲厨具有限公司", "3854", "规上", "SZ", "存续", dt.date(2012, 5, 1)],
+                 [b, "嵊州市乙领带有限公司", "1811", "规下", "SZ-XW1", "存续", dt.date(2016, 3, 1)],
+                 [c, "嵊州市丙机械有限公司", "3670", "规下", "SZ", "存续", None]],
+        "地块": [PARCEL_HEADER,
+                 ["SZ-0001", "330683001002GB00012", "SZ", 20000, "100101", "国有", "已供已用", "出让",
+                  dt.date(2011, 3, 15), 50, 1200, 26000, 9000, 800, 1500],
+                 ["SZ-0002", None, "SZ-XW1", 6666.67, "100101", "国有", "已供已用", "出让", dt.date(2015, 7, 1), 50,
+                  300, 8000, 3500, 300, 400],
+                 ["SZ-0003", "330683001003JA00001", "SZ", 3000, "100102", "集体", "闲置", "集体建设用地使用",
+                  dt.date(2008, 1, 1), None, None, 900, 700, None, None]],
+        "用地关系": [LINK_HEADER,
+                     [a, "SZ-0001", "土地使用权人", 20000, None, dt.date(2011, 3, 15), None],
+                     [b, "SZ-0002", "土地使用权人", 6666.67, None, dt.date(2015, 7, 1), None],
+                     [c, "SZ-0001", "承租", None, 3000, dt.date(2020, 1, 1), dt.date(2030, 12, 31)]],
+        "年度数据": [YEARLY_HEADER,
+                     [a, 2024, 620.5, 15800, 15200, 3300, 2100, 950, 6.2, 3.1, 540, 420, 800],
+                     [a, 2025, 680, 16900, 16100, 3500, 2150, 990, 6.0, 2.9, 610, 430, 650],
+                     [b, 2024, 18.2, 900, 880, 190, 120, 60, 0.8, 0.2, 10, 35, 20],
+                     [c, 2025, 5.5, 400, 390, 70, 40, 25, 0.3, 0.1, None, 12, None]],
+        "检查发现": [FINDING_HEADER,
+                     [a, "SZ-0001", "生态环境", "环保", "一般", dt.date(2025, 5, 20), "危废暂存间标识不全", "整改中"],
+                     [None, "SZ-0003", "综合执法", "违法建设", "较重", dt.date(2025, 6, 2), "未批先建彩钢棚", "待整改"]],
+    }
