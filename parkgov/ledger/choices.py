@@ -102,3 +102,8 @@ class LineageOperation(models.TextChoices):
 def by_label(choices) -> dict:
     """Map each Chinese label (as shown in workbooks) to its code."""
     return {str(label): value for value, label in choices.choices}
+
+
+def by_value(choices) -> dict:
+    """Map each code to its Chinese label."""
+    return {value: str(label) for value, label in choices.choices}
