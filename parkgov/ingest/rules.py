@@ -16,7 +16,12 @@ OWNERSHIP_OF_LETTER = {"G": "state", "J": "collective"}
 
 
 def check_workbook(sheets: dict, issues: IssueList):
-    """`sheets` maps sheet name to (RawSheet, typed frame); adds cross-sheet and database issues."""
+    """`sheets` maps sheet name to (RawSheet, typed frame); adds cross-sheet and database issues.
+
+    A sheet missing a required column has already been reported and is left out of these checks.
+    """
+    sheets = {name: (raw, typed) for name, (raw, typed) in sheets.items()
+              if all(c.field in typed.columns for c in raw.spec.columns if c.required)}
     zones = _known(sheets, "园区", "code", Zone, "code")
     firms = _known(sheets, "企业", "credit_code", Enterprise, "credit_code")
     parcels = _known(sheets, "地块", "code", Parcel, "code")
