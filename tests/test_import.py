@@ -112,3 +112,13 @@ def test_dates_in_many_written_forms(tmp_path, actor):
     import_workbook(path=write_workbook(tmp_path / "d.xlsx", sheets), actor=actor)
     starts = dict(Enterprise.objects.values_list("credit_code", "production_start"))
     assert starts == {uscc(1): dt.date(2012, 5, 1), uscc(2): dt.date(2016, 3, 1), uscc(3): dt.date(2020, 1, 2)}
+
+
+def test_blank_required_cell_is_an_error_not_a_crash(tmp_path, actor):
+    """Found by fuzzing: an empty-string credit code reached the database as NULL."""
+    sheets = small_ledger_sheets()
+    sheets["年度数据"][1][0] = ""
+    sheets["年度数据"][2][0] = "   "
+    with pytest.raises(ImportRejected) as caught:
+        import_workbook(path=write_workbook(tmp_path / "b.xlsx", sheets), actor=actor)
+    assert [(e.row, e.message) for e in caught.value.report.issues.errors] == [(2, "必填项为空"), (3, "必填项为空")]

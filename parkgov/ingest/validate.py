@@ -30,7 +30,9 @@ def check_sheet(raw: RawSheet, issues: IssueList) -> pl.DataFrame:
         typed = check(frame, column, header, raw, issues)
         out = out.with_columns(typed.alias(column.field))
         if column.required:
-            missing = frame.filter(out.get_column(column.field).is_null() & frame.get_column(column.field).is_null())
+            raw_text = frame.get_column(column.field)
+            blank = raw_text.is_null() | (raw_text.str.strip_chars() == "")
+            missing = frame.filter(out.get_column(column.field).is_null() & blank)
             issues.add_frame(raw.title, header, missing.with_columns(pl.lit("").alias("__value")), "必填项为空")
     _check_duplicates(raw, out, issues)
     return out
