@@ -51,6 +51,9 @@ def to_display(frame: pl.DataFrame, spec) -> pl.DataFrame:
     exprs = []
     departments = {c: e.name for c, e in code_table("departments").entries.items()}
     for column in spec.columns:
+        if column.field not in frame.columns:
+            exprs.append(pl.lit(None).alias(column.field))
+            continue
         expr = pl.col(column.field)
         if column.choices is not None:
             expr = expr.replace_strict({v: str(label) for v, label in column.choices.choices}, default=expr)
@@ -62,12 +65,18 @@ def to_display(frame: pl.DataFrame, spec) -> pl.DataFrame:
 
 def export_ledger(*, path: Path) -> dict:
     """Write every sheet of the ledger to `path`; returns rows per sheet."""
+    return write_exchange_workbook(path=path, frames=ledger_frames())
+
+
+def write_exchange_workbook(*, path: Path, frames: dict) -> dict:
+    """Write frames (sheet name → frame with schema field names and stored codes) as an exchange workbook."""
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                "strings_to_urls": False, "strings_to_numbers": False})
     writer = SheetWriter(workbook)
     counts = {}
-    frames = ledger_frames()
     for spec in SHEETS:
+        if spec.name not in frames:
+            continue
         frame = to_display(frames.pop(spec.name), spec)
         sheet, columns = writer.start(spec)
         for row, values in enumerate(frame.iter_rows(), start=1):
@@ -75,4 +84,3 @@ def export_ledger(*, path: Path) -> dict:
         counts[spec.name] = frame.height
     workbook.close()
     return counts
-

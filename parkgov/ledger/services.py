@@ -36,30 +36,30 @@ def parcel_problems(*, land_code, ownership, land_use_code, registered_area_m2, 
     return problems
 
 
+def geometry_columns(wkb: list, *, with_area: bool) -> pl.DataFrame:
+    """Stored geometry columns (WKB, bbox and, for parcels, the Gauss-Krüger area) for EPSG:4490 WKB."""
+    geoms = geometry.from_wkb(wkb)
+    box = geometry.bounds(geoms)
+    columns = {"geometry": pl.Series(geometry.to_wkb(geoms), dtype=pl.Binary), "min_x": box[:, 0],
+               "min_y": box[:, 1], "max_x": box[:, 2], "max_y": box[:, 3]}
+    if with_area:
+        columns["computed_area_m2"] = np.round(geometry.projected_areas(geoms), 2)
+    return pl.DataFrame(columns).fill_nan(None)
+
+
 def attach_geometry(*, model, frame: pl.DataFrame) -> int:
     """Store WKB (column `wkb`, EPSG:4490) for rows of `model` matched by `code`; fill bbox and parcel areas.
 
-    Returns the number of rows updated. Caller owns the transaction; history is written by the caller.
+    Returns the number of rows updated. Caller owns the transaction and writes the history rows.
     """
-    geoms = geometry.from_wkb(frame.get_column("wkb").to_list())
-    box = geometry.bounds(geoms)
-    columns = {"geometry": geometry.to_wkb(geoms), "min_x": box[:, 0], "min_y": box[:, 1],
-               "max_x": box[:, 2], "max_y": box[:, 3]}
-    if model is Parcel:
-        columns["computed_area_m2"] = np.round(geometry.projected_areas(geoms), 2)
-    names = list(columns)
-    rows = list(zip(*[_py(columns[n]) for n in names], frame.get_column("code").to_list()))
+    columns = geometry_columns(frame.get_column("wkb").to_list(), with_area=model is Parcel)
+    names = columns.columns
+    rows = [(*values, code) for values, code in zip(columns.iter_rows(), frame.get_column("code").to_list())]
     table = connection.ops.quote_name(model._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(n)} = %s" for n in names)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE code = %s", rows)
     return len(rows)
-
-
-def _py(values):
-    if isinstance(values, np.ndarray):
-        return [None if v != v else float(v) for v in values.tolist()]
-    return values
 
 
 def parcel_frame(columns=None) -> pl.DataFrame:
