@@ -38,7 +38,8 @@ def main():
     from parkgov.errors import ParkgovError
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except ParkgovError as exc:
         console.print(f"[red]错误：[/red]{exc}")
         sys.exit(exc.exit_code)
