@@ -16,8 +16,9 @@ def actor(db):
 def pytest_collection_modifyitems(config, items):
     on_postgres = "postgres" in os.environ.get("PARKGOV_DATABASE_URL", "")
     for item in items:
-        if item.get_closest_marker("postgis") and not on_postgres and os.environ.get("CI"):
-            item.add_marker(pytest.mark.xfail(reason="PostGIS test outside the PostgreSQL pass", strict=True))
+        if item.get_closest_marker("postgis") and not on_postgres:
+            # `make test` deselects these in the SQLite pass and runs them in the PostgreSQL pass, which CI requires.
+            item.add_marker(pytest.mark.skip(reason="PostGIS 测试只在 PostgreSQL 轮次运行"))
 
 
 @pytest.fixture

@@ -76,3 +76,33 @@ def make_uscc(authority: str, category: str, division: str, org_body8: str) -> s
 
 
 _FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+
+
+def valid_codes(codes):
+    """Vectorised check over a Polars String Series of normalised codes: True where the code is fully valid
+    (length, charset, digits in 3–8, check character) and its embedded organisation code checks too.
+
+    Codes that fail need `check_uscc` for the reason; this is the fast path for the many good ones.
+    """
+    import polars as pl
+
+    frame = pl.DataFrame({"code": codes})
+    shape = pl.col("code").str.contains(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+    values = {c: i for i, c in enumerate(CHARSET)}
+    total = pl.lit(0, dtype=pl.Int64)
+    for i, weight in enumerate(WEIGHTS):
+        char = pl.col("code").str.slice(i, 1).replace_strict(values, default=0, return_dtype=pl.Int64)
+        total = total + char * weight
+    expected = ((31 - total % 31) % 31).replace_strict(dict(enumerate(CHARSET)), return_dtype=pl.String)
+    org_values = {str(d): d for d in range(10)} | {chr(65 + i): 10 + i for i in range(26)}
+    org_total = pl.lit(0, dtype=pl.Int64)
+    for i, weight in enumerate(ORG_WEIGHTS):
+        char = pl.col("code").str.slice(8 + i, 1).replace_strict(org_values, default=0, return_dtype=pl.Int64)
+        org_total = org_total + char * weight
+    org_value = 11 - org_total % 11
+    org_expected = pl.when(org_value == 10).then(pl.lit("X")).when(org_value == 11).then(pl.lit("0")) \
+        .otherwise(org_value.cast(pl.String))
+    result = frame.select(
+        (shape.fill_null(False) & (pl.col("code").str.slice(17, 1) == expected)
+         & (pl.col("code").str.slice(16, 1) == org_expected)).fill_null(False).alias("ok"))
+    return result.get_column("ok")

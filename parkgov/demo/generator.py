@@ -39,6 +39,7 @@ def _day(y, m=1, d=1) -> int:
 
 REF_DAY = _day(2025, 12, 31)  # "today" of the demo; fixed so output does not depend on the clock
 
+CORE_ANGLE = 15.0  # road-grid rotation of the development zone, degrees
 
 # --------------------------------------------------------------------------------------------------------------
 # Zones
@@ -67,50 +68,65 @@ class ZoneSpec:
     angle: float  # road-grid rotation, degrees
     aspect: float  # row length relative to a square layout
     unoccupied_w: float  # weight for 批而未供 / 储备 parcels
+    parcel_size: float = 1.0  # parcel size multiplier
     direction: tuple = (0.0, 0.0)  # where a non-core zone lies, seen from the development zone
     gap_m: float = 0.0
 
 
 _LU_GENERAL = {"100101": 0.55, "100102": 0.38, "110101": 0.07}
 ZONES = (
-    ZoneSpec("SZ-KFQ", "嵊州经济开发区", None, "development_zone", "省级", 0.20, 0.10, 0.30,
-             {"kitchen": 0.30, "machinery": 0.25, "silk": 0.15, "other": 0.30}, (1997, 2023), 0.03,
-             _LU_GENERAL, 1.25, (0.35, 0.62), 0.14, 1.0, True, 1, 15, 1.3, 0.30),
-    ZoneSpec("SZ-KFQ-CJ", "嵊州经济开发区厨具电器产业园", "SZ-KFQ", "park_in_zone", None, 0.22, 0.10, 0.32,
-             {"kitchen": 0.86, "other": 0.14}, (2004, 2024), 0.0,
-             {"100101": 0.62, "100102": 0.33, "110101": 0.05}, 1.35, (0.38, 0.65), 0.10, 0.9, True, 2, 15, 1.2,
-             0.18),
-    ZoneSpec("SZ-KFQ-LD", "嵊州经济开发区领带真丝产业园", "SZ-KFQ", "park_in_zone", None, 0.15, 0.12, 0.27,
-             {"silk": 0.86, "other": 0.14}, (1996, 2020), 0.01,
-             {"100101": 0.58, "100102": 0.40, "110101": 0.02}, 1.15, (0.35, 0.62), 0.22, 1.0, True, 3, 15, 1.4,
-             0.10),
-    ZoneSpec("SZ-KFQ-JX", "嵊州经济开发区机械汽配产业园", "SZ-KFQ", "park_in_zone", None, 0.15, 0.08, 0.32,
-             {"machinery": 0.86, "other": 0.14}, (2002, 2024), 0.0,
-             {"100101": 0.45, "100102": 0.50, "110101": 0.05}, 1.2, (0.38, 0.65), 0.12, 1.0, True, 4, 15, 1.1,
-             0.18),
-    ZoneSpec("SZ-KFQ-HG", "嵊州经济开发区城北化工园区", "SZ-KFQ", "park_in_zone", None, 0.03, 0.03, 0.50,
-             {"chemical": 1.0}, (1995, 2014), 0.0, {"100103": 0.86, "100102": 0.10, "110101": 0.04}, 0.8,
-             (0.30, 0.50), 0.18, 3.0, True, 5, 15, 1.0, 0.10),
-    ZoneSpec("SZ-XW-PK", "嵊州市浦口街道小微企业园", "SZ-KFQ", "small_firm_park", "市级", 0.08, 0.45, 0.10,
-             {"kitchen": 0.50, "machinery": 0.20, "other": 0.30}, (2016, 2024), 0.06,
-             {"100101": 0.88, "110101": 0.12}, 2.0, (0.40, 0.65), 0.05, 1.2, False, 6, -20, 1.2, 0.05,
-             (-0.45, -1.0), 2500),
-    ZoneSpec("SZ-XW-GL", "嵊州市甘霖镇小微企业园", "SZ-KFQ", "small_firm_park", "市级", 0.08, 0.45, 0.10,
-             {"silk": 0.60, "other": 0.40}, (2015, 2024), 0.06,
-             {"100101": 0.90, "110101": 0.10}, 1.9, (0.40, 0.65), 0.05, 1.2, False, 7, 35, 1.0, 0.05,
-             (1.0, -0.55), 3000),
-    ZoneSpec("SZ-JJ-CR", "嵊州市崇仁镇工业集聚点", "SZ-KFQ", "cluster_point", "乡级", 0.045, 0.15, 0.06,
-             {"other": 0.50, "silk": 0.25, "machinery": 0.25}, (1995, 2016), 0.68,
-             {"100101": 0.70, "100102": 0.30}, 0.75, (0.30, 0.55), 0.35, 2.2, False, 8, 5, 1.0, 0.02,
-             (-1.0, 0.15), 4000),
-    ZoneSpec("SZ-JJ-CL", "嵊州市长乐镇工业集聚点", "SZ-KFQ", "cluster_point", "村级", 0.045, 0.15, 0.06,
-             {"other": 0.50, "silk": 0.25, "machinery": 0.25}, (1995, 2016), 0.68,
-             {"100101": 0.70, "100102": 0.30}, 0.75, (0.30, 0.55), 0.35, 2.2, False, 9, -40, 1.0, 0.02,
-             (-0.75, -1.6), 7000),
+    ZoneSpec(code="SZ-KFQ", name="嵊州经济开发区", parent=None, kind="development_zone", level="省级",
+             firm_share=0.20, tenant_p=0.10, above_p=0.30,
+             mix={"kitchen": 0.30, "machinery": 0.25, "silk": 0.15, "other": 0.30}, era=(1997, 2023),
+             collective_p=0.03, land_use=_LU_GENERAL, plot_ratio=1.25, coverage=(0.35, 0.62),
+             low_efficiency_p=0.14, risk=1.0, core=True, district=1, angle=CORE_ANGLE, aspect=1.3,
+             unoccupied_w=0.30),
+    ZoneSpec(code="SZ-KFQ-CJ", name="嵊州经济开发区厨具电器产业园", parent="SZ-KFQ", kind="park_in_zone", level=None,
+             firm_share=0.22, tenant_p=0.10, above_p=0.32, mix={"kitchen": 0.86, "other": 0.14}, era=(2004, 2024),
+             collective_p=0.0, land_use={"100101": 0.62, "100102": 0.33, "110101": 0.05}, plot_ratio=1.35,
+             coverage=(0.38, 0.65), low_efficiency_p=0.10, risk=0.9, core=True, district=2, angle=CORE_ANGLE,
+             aspect=1.2, unoccupied_w=0.18),
+    ZoneSpec(code="SZ-KFQ-LD", name="嵊州经济开发区领带真丝产业园", parent="SZ-KFQ", kind="park_in_zone", level=None,
+             firm_share=0.15, tenant_p=0.12, above_p=0.27, mix={"silk": 0.86, "other": 0.14}, era=(1996, 2020),
+             collective_p=0.01, land_use={"100101": 0.58, "100102": 0.40, "110101": 0.02}, plot_ratio=1.15,
+             coverage=(0.35, 0.62), low_efficiency_p=0.22, risk=1.0, core=True, district=3, angle=CORE_ANGLE,
+             aspect=1.4, unoccupied_w=0.10, parcel_size=0.9),
+    ZoneSpec(code="SZ-KFQ-JX", name="嵊州经济开发区机械汽配产业园", parent="SZ-KFQ", kind="park_in_zone", level=None,
+             firm_share=0.15, tenant_p=0.08, above_p=0.32, mix={"machinery": 0.86, "other": 0.14},
+             era=(2002, 2024), collective_p=0.0, land_use={"100101": 0.45, "100102": 0.50, "110101": 0.05},
+             plot_ratio=1.2, coverage=(0.38, 0.65), low_efficiency_p=0.12, risk=1.0, core=True, district=4,
+             angle=CORE_ANGLE, aspect=1.1, unoccupied_w=0.18),
+    ZoneSpec(code="SZ-KFQ-HG", name="嵊州经济开发区城北化工园区", parent="SZ-KFQ", kind="park_in_zone", level=None,
+             firm_share=0.03, tenant_p=0.03, above_p=0.50, mix={"chemical": 1.0}, era=(1995, 2014),
+             collective_p=0.0, land_use={"100103": 0.86, "100102": 0.10, "110101": 0.04}, plot_ratio=0.8,
+             coverage=(0.30, 0.50), low_efficiency_p=0.18, risk=3.0, core=True, district=5, angle=CORE_ANGLE,
+             aspect=1.0, unoccupied_w=0.10, parcel_size=1.5),
+    ZoneSpec(code="SZ-XW-PK", name="嵊州市浦口街道小微企业园", parent="SZ-KFQ", kind="small_firm_park", level="市级",
+             firm_share=0.08, tenant_p=0.45, above_p=0.10,
+             mix={"kitchen": 0.50, "machinery": 0.20, "other": 0.30}, era=(2016, 2024), collective_p=0.06,
+             land_use={"100101": 0.88, "110101": 0.12}, plot_ratio=2.0, coverage=(0.40, 0.65),
+             low_efficiency_p=0.05, risk=1.2, core=False, district=6, angle=-20, aspect=1.2, unoccupied_w=0.05,
+             parcel_size=0.8, direction=(-0.45, -1.0), gap_m=2500),
+    ZoneSpec(code="SZ-XW-GL", name="嵊州市甘霖镇小微企业园", parent="SZ-KFQ", kind="small_firm_park", level="市级",
+             firm_share=0.08, tenant_p=0.45, above_p=0.10, mix={"silk": 0.60, "other": 0.40}, era=(2015, 2024),
+             collective_p=0.06, land_use={"100101": 0.90, "110101": 0.10}, plot_ratio=1.9, coverage=(0.40, 0.65),
+             low_efficiency_p=0.05, risk=1.2, core=False, district=7, angle=35, aspect=1.0, unoccupied_w=0.05,
+             parcel_size=0.8, direction=(1.0, -0.55), gap_m=3000),
+    ZoneSpec(code="SZ-JJ-CR", name="嵊州市崇仁镇工业集聚点", parent="SZ-KFQ", kind="cluster_point", level="乡级",
+             firm_share=0.045, tenant_p=0.15, above_p=0.06,
+             mix={"other": 0.50, "silk": 0.25, "machinery": 0.25}, era=(1995, 2016), collective_p=0.68,
+             land_use={"100101": 0.70, "100102": 0.30}, plot_ratio=0.75, coverage=(0.30, 0.55),
+             low_efficiency_p=0.35, risk=2.2, core=False, district=8, angle=5, aspect=1.0, unoccupied_w=0.02,
+             parcel_size=0.9, direction=(-1.0, 0.15), gap_m=4000),
+    ZoneSpec(code="SZ-JJ-CL", name="嵊州市长乐镇工业集聚点", parent="SZ-KFQ", kind="cluster_point", level="村级",
+             firm_share=0.045, tenant_p=0.15, above_p=0.06,
+             mix={"other": 0.50, "silk": 0.25, "machinery": 0.25}, era=(1995, 2016), collective_p=0.68,
+             land_use={"100101": 0.70, "100102": 0.30}, plot_ratio=0.75, coverage=(0.30, 0.55),
+             low_efficiency_p=0.35, risk=2.2, core=False, district=9, angle=-40, aspect=1.0, unoccupied_w=0.02,
+             parcel_size=0.9, direction=(-0.75, -1.6), gap_m=7000),
 )
 # Arrangement of the core zones inside the development zone (rows of zone indices, top row first).
 CORE_ROWS = ((4, 3), (2, 0, 1))
-CORE_ANGLE = 15.0
 CORE_GAP_M = 150.0
 
 # --------------------------------------------------------------------------------------------------------------
@@ -339,65 +355,71 @@ def _firms(n: int, rng) -> dict:
 
 
 def _parcels(n: int, firms: dict, rng) -> dict:
-    """Parcels per holder firm (firm-major), plus unoccupied 批而未供 and 储备 parcels; sizes from economics."""
+    """Parcels per holder firm (firm-major) sized by scale, plus unoccupied 批而未供 and 储备 parcels.
+
+    The firm's 2024 revenue follows from its land and a drawn 亩均税收 (long low tail), so that tax per mu,
+    tax ≈ 2–7 % of revenue and the 规上 threshold (2,000 万元) hold together; 规下 firms above the threshold
+    are rare (capped with probability 0.8) and left as cases for a "应统未统" check.
+    """
     total = max(1, int(round(n * 5 / 3)))
     n_ans = int(round(total * 0.05))
     n_res = int(round(total * 0.01))
-    holders = np.flatnonzero(~firms["tenant"])
-    n_holder_parcels = total - n_ans - n_res
-    if len(holders) == 0 or n_holder_parcels < len(holders):
-        n_holder_parcels = len(holders)
-    k = np.ones(len(holders), dtype=np.int64)
-    extra = n_holder_parcels - len(holders)
-    if extra > 0:
-        w = np.where(firms["above"][holders], 3.0, 1.0)
-        k += np.bincount(rng.choice(len(holders), size=extra, p=w / w.sum()), minlength=len(holders))
-
-    # Economic size of each firm (2024 revenue, 万元) and its land (亩); revenue per mu sets the land.
     nf = firms["n"]
     above = firms["above"]
     zone = firms["zone"]
-    revenue = np.where(above, np.maximum(_lognormal(rng, 12000, 0.9, nf), 2000 * (1 + 0.3 * rng.random(nf))),
-                       _lognormal(rng, 950, 0.6, nf))
-    over = ~above & (revenue >= ABOVE_SCALE_REVENUE) & (rng.random(nf) < 0.85)
-    revenue = np.where(over, ABOVE_SCALE_REVENUE * rng.uniform(0.55, 0.99, nf), revenue)
     tenant = firms["tenant"]
-    revenue = np.where(tenant, _lognormal(rng, 550, 0.8, nf), revenue)
-    firms["above"] = np.where(tenant, (revenue >= ABOVE_SCALE_REVENUE) ^ (rng.random(nf) < 0.03), above)
-    revenue_per_mu = np.where(above, _lognormal(rng, 560, 0.6, nf), _lognormal(rng, 250, 0.9, nf))
-    low_eff = ~above & (rng.random(nf) < np.array([z.low_efficiency_p for z in ZONES])[zone])
-    revenue_per_mu = np.where(low_eff, revenue_per_mu / 3.5, revenue_per_mu)
-    land_mu = revenue / revenue_per_mu
-    # A few firms have bought land but not started production (production_start missing or in the last year).
-    new_firm = np.zeros(nf, dtype=bool)
+    holders = np.flatnonzero(~tenant)
+    n_holder_parcels = max(total - n_ans - n_res, len(holders))
+    k = np.ones(len(holders), dtype=np.int64)
+    extra = n_holder_parcels - len(holders)
+    if extra > 0:  # larger firms hold several parcels (expansion phases)
+        w = np.where(above[holders], 6.0, 1.0) * _lognormal(rng, 1.0, 0.6, len(holders))
+        k += np.bincount(rng.choice(len(holders), size=extra, p=w / w.sum()), minlength=len(holders))
     k_by_firm = np.zeros(nf, dtype=np.int64)
     k_by_firm[holders] = k
+
+    low_eff = ~above & ~tenant & (rng.random(nf) < np.array([z.low_efficiency_p for z in ZONES])[zone])
+    new_firm = np.zeros(nf, dtype=bool)  # bought land, not (or only just) producing
     new_firm[holders] = (~above[holders]) & (k == 1) & (rng.random(len(holders)) < 0.02)
-    land_mu = np.where(new_firm, _lognormal(rng, 15, 0.5, nf), land_mu)
     new_started = new_firm & (rng.random(nf) < 0.5)  # trial production in the last year
-    firms.update(revenue=revenue, land_mu=land_mu, low_eff=low_eff, new_firm=new_firm, new_started=new_started,
-                 k=k_by_firm)
 
     owner = np.repeat(holders, k)
     starts = np.repeat(np.cumsum(np.r_[0, k[:-1]]), k)
     rank = np.arange(len(owner)) - starts
-    share = _lognormal(rng, 1.0, 0.45, len(owner))
-    share /= np.bincount(owner, weights=share, minlength=nf)[owner]
-    mu = land_mu[owner] * share
+    zone_size = np.array([z.parcel_size for z in ZONES])[zone[owner]]
+    mu = np.where(above[owner], _lognormal(rng, 11.0, 0.85, len(owner)), _lognormal(rng, 4.5, 0.45, len(owner)))
+    mu = mu * zone_size * np.where(low_eff[owner], 2.5, 1.0)
+    mu = np.where(new_firm[owner], _lognormal(rng, 15.0, 0.5, len(owner)), mu)
+    mu = np.clip(mu, 2.5, 250.0)
+    land_mu = np.bincount(owner, weights=mu, minlength=nf)
+
+    # 2024 revenue (万元) of holders from land × 亩均税收 / tax rate.
+    group = firms["group"]
+    rate_lo = np.array([GROUP_INTENSITY[g][4][0] for g in GROUPS])[group]
+    rate_hi = np.array([GROUP_INTENSITY[g][4][1] for g in GROUPS])[group]
+    rate = rate_lo + rng.random(nf) * (rate_hi - rate_lo)
+    tax_mu = np.where(above, _lognormal(rng, 26.0, 0.7, nf), _lognormal(rng, 16.0, 1.1, nf))
+    tax_mu = np.where(low_eff, tax_mu / 2.2, tax_mu)
+    revenue = tax_mu * land_mu / rate
+    capped = ~above & (revenue >= ABOVE_SCALE_REVENUE) & (rng.random(nf) < 0.8)
+    revenue = np.where(capped, ABOVE_SCALE_REVENUE * rng.uniform(0.7, 0.99, nf), revenue)
+    revenue = np.where(above, np.maximum(revenue, ABOVE_SCALE_REVENUE * rng.uniform(1.0, 1.3, nf)), revenue)
+    revenue = np.where(new_firm, _lognormal(rng, 900, 0.5, nf), revenue)  # once producing
+    revenue = np.where(tenant, _lognormal(rng, 550, 0.8, nf), revenue)
+    firms["above"] = np.where(tenant, (revenue >= ABOVE_SCALE_REVENUE) ^ (rng.random(nf) < 0.03), above)
+    firms.update(revenue=revenue, rate=rate, land_mu=land_mu, low_eff=low_eff, new_firm=new_firm,
+                 new_started=new_started, k=k_by_firm)
 
     n_un = n_ans + n_res
     un_zone = rng.choice(len(ZONES), size=n_un, p=_norm([z.unoccupied_w for z in ZONES]))
     un_status = np.r_[np.full(n_ans, 0), np.full(n_res, 4)]  # index into SUPPLY_STATUSES
-    un_mu = _lognormal(rng, 20, 0.8, n_un)
-
-    owner = np.r_[owner, np.full(n_un, -1)]
-    mu = np.clip(np.r_[mu, un_mu], 1.5, 250.0)
+    un_mu = np.clip(_lognormal(rng, 18, 0.8, n_un), 2.5, 250.0)
     return {
-        "owner": owner,
+        "owner": np.r_[owner, np.full(n_un, -1)],
         "rank": np.r_[rank, np.zeros(n_un, dtype=np.int64)],
-        "zone": np.r_[zone[holders].repeat(k), un_zone],
-        "area_target": mu * MU_M2,
-        "status0": np.r_[np.full(int(k.sum()), 2), un_status],
+        "zone": np.r_[zone[owner], un_zone],
+        "area_target": np.r_[mu, un_mu] * MU_M2,
+        "status0": np.r_[np.full(len(owner), 2), un_status],
     }
 
 
@@ -464,10 +486,14 @@ def _parcel_attributes(p: dict, firms: dict, geo: dict, rng) -> None:
     days_new = np.empty(m, dtype=np.int64)
     days_new[by_owner_rank] = days_sorted
     days = days_new
-    recent = lo_hi(rng, m, _day(2021, 7), _day(2024, 12, 31))
+    # established firms (all but the new ones) started on their first parcel by 2020
+    established = held & (p["rank"] == 0) & ~new_firm_parcel
+    hi_old = np.maximum(np.minimum(hi, _day(2020, 12, 31)), lo)
+    days = np.where(established & (days > hi_old), lo + (rng.random(m) * (hi_old - lo)).astype(np.int64), days)
+    recent = _days_between(rng, m, _day(2021, 7), _day(2024, 12, 31))
     days = np.where(status == 1, recent, days)
-    days = np.where(new_firm_parcel, lo_hi(rng, m, _day(2022, 3), _day(2024, 12, 31)), days)
-    idle_day = lo_hi(rng, m, _day(2004), _day(2020, 12, 31))
+    days = np.where(new_firm_parcel, _days_between(rng, m, _day(2022, 3), _day(2024, 12, 31)), days)
+    idle_day = _days_between(rng, m, _day(2004), _day(2020, 12, 31))
     days = np.where(status == 3, np.minimum(days, idle_day), days)
     supplied = held
     p["supply_day"] = days
@@ -541,7 +567,8 @@ def _parcel_attributes(p: dict, firms: dict, geo: dict, rng) -> None:
     p["building_valid"] = rng.random(m) > 0.015  # a few parcels without surveyed building figures
 
 
-def lo_hi(rng, size, lo, hi):
+def _days_between(rng, size, lo, hi):
+    """Uniform whole days in [lo, hi]."""
     return lo + (rng.random(size) * (hi - lo + 1)).astype(np.int64)
 
 
@@ -574,7 +601,9 @@ def _land_codes(p: dict, rng) -> None:
 # Layout: rows of plots along roads, per zone; zones placed around the development zone
 # --------------------------------------------------------------------------------------------------------------
 
-BANDS = np.array([40, 55, 70, 90, 115, 145, 180, 220, 270, 330], dtype=float)
+BANDS = np.array([55.0, 110.0, 200.0, 300.0])  # standard plot depths of the rows, m
+BAND_LIMITS = np.array([4000.0, 16000.0, 60000.0])  # parcel areas (m²) where the next depth starts
+BLOCK_M, CROSS_STREET_M = 420.0, 22.0
 _TO_LONLAT = None
 
 
@@ -597,13 +626,11 @@ def _layout(p: dict, rng) -> dict:
     nz = len(ZONES)
     zone = p["zone"]
     area = p["area_target"]
-    ratio = rng.uniform(0.6, 1.9, m)  # width / depth
-    ideal_depth = np.sqrt(area / ratio)
-    mids = np.sqrt(BANDS[1:] * BANDS[:-1])
-    band = np.searchsorted(mids, ideal_depth)
+    band = np.searchsorted(BAND_LIMITS, area * _lognormal(rng, 1.0, 0.15, m))
     depth = BANDS[band] * (1 - rng.uniform(0.0, 0.06, m))
     width = area / depth
-    gap = np.where(rng.random(m) < 0.35, 0.0, rng.uniform(4, 16, m))
+    # party walls: 35 % of neighbours nearly touch (0.2 m keeps the lon/lat chords of shared edges apart)
+    gap = np.where(rng.random(m) < 0.35, 0.2, rng.uniform(4, 16, m))
     # keep a firm's parcels side by side: sort key = firm's random key + rank
     firm_key = rng.random(int(max(p["owner"].max(initial=-1), 0)) + 1)
     key = np.where(p["owner"] >= 0, firm_key[np.maximum(p["owner"], 0)] + p["rank"] * 1e-9, rng.random(m))
@@ -614,24 +641,35 @@ def _layout(p: dict, rng) -> dict:
     aspect = np.array([z.aspect for z in ZONES])
     row_len = np.maximum(np.sqrt(np.maximum(zone_area, 40000) / 0.62) * aspect, 250.0)
 
-    step = width + gap
-    cum = np.cumsum(step) - step
+    # Positions along the row from one running sum; a parcel's end is exactly the next one's start when there is
+    # no gap, so neighbours share an edge instead of overlapping by rounding.
+    total = np.cumsum(width + gap)
+    begin = np.r_[0.0, total[:-1]]
+    end = total - gap
     gid = zone * len(BANDS) + band
     gstart = _group_starts(gid)
     glen = np.diff(np.r_[gstart, m])
-    s = cum - np.repeat(cum[gstart], glen)
-    shelf_local = np.floor(s / row_len[zone]).astype(np.int64)
+    s = begin - np.repeat(begin[gstart], glen)
+    # rows of one depth share the band's length evenly, so no row is left half empty
+    g_total = total[np.r_[gstart[1:], m] - 1] - begin[gstart] if m else np.zeros(0)
+    g_rows = np.maximum(1, np.round(g_total / row_len[zone[gstart]]))
+    g_len = g_total / g_rows * (1 + 1e-9)
+    shelf_local = np.floor(s / np.repeat(g_len, glen)).astype(np.int64)
     flag = np.ones(m, dtype=bool)
     if m > 1:
         flag[1:] = (gid[1:] != gid[:-1]) | (shelf_local[1:] != shelf_local[:-1])
     shelf = np.cumsum(flag) - 1
     sfirst = np.flatnonzero(flag)
-    x_in = s - s[sfirst][shelf]
+    row_base = begin[sfirst][shelf]
+    x_in = begin - row_base
+    x_out = end - row_base
+    cross = CROSS_STREET_M * np.floor(x_in / BLOCK_M)  # cross streets every ~400 m
+    x_in, x_out = x_in + cross, x_out + cross
     ns = len(sfirst)
     s_zone = zone[sfirst]
     s_depth = BANDS[band[sfirst]]
     s_xoff = rng.uniform(0, 60, ns)
-    s_xend = (np.maximum.reduceat(x_in + width, sfirst) if m else np.zeros(0)) + s_xoff
+    s_xend = (np.maximum.reduceat(x_out, sfirst) if m else np.zeros(0)) + s_xoff
     zfirst = _group_starts(s_zone)
     zlen = np.diff(np.r_[zfirst, ns])
     s_idx_in_zone = np.arange(ns) - np.repeat(zfirst, zlen)
@@ -641,7 +679,7 @@ def _layout(p: dict, rng) -> dict:
     s_y0 = s_cum - np.repeat(s_cum[zfirst], zlen)
 
     x0 = s_xoff[shelf] + x_in
-    x1 = x0 + width
+    x1 = s_xoff[shelf] + x_out
     y_base = s_y0[shelf]
     deep = s_depth[shelf]
     even = parity[shelf] == 0
@@ -694,7 +732,7 @@ def _layout(p: dict, rng) -> dict:
     shift = np.zeros((nz, 2))
     for zi, (x, y) in core_xy.items():
         offset[zi] = (x - ccx, y - ccy)
-        angle[zi] = CORE_ANGLE
+        angle[zi] = ZONES[zi].angle
     core_radius = math.hypot(cx1 - cx0, cy1 - cy0) / 2
     placed = []
     for zi, spec in enumerate(ZONES):
@@ -783,7 +821,7 @@ def _firm_dates(f: dict, p: dict, rng) -> None:
     start = np.minimum(start, _day(2025, 6, 30))
     new = f["new_firm"]
     started_2025 = f["new_started"]
-    start = np.where(started_2025, lo_hi(rng, n, _day(2025, 1, 15), _day(2025, 11, 30)), start)
+    start = np.where(started_2025, _days_between(rng, n, _day(2025, 1, 15), _day(2025, 11, 30)), start)
     f["production_start"] = start
     f["production_valid"] = ~f["tenant"] & (~new | started_2025)  # tenants are filled from their lease
 
@@ -810,14 +848,14 @@ def _credit_codes(f: dict, rng) -> None:
                         dtype=np.uint32)
     i_old = np.flatnonzero(old)
     if len(i_old):
-        v = _affine_permutation(np.arange(len(i_old)), len(prefixes) * 10**6, rng)
+        v = _affine_permutation(rng.permutation(len(i_old)), len(prefixes) * 10**6, rng)
         cp[i_old, 8:10] = prefixes[v // 10**6]
         rest = v % 10**6
         for j in range(6):
             cp[i_old, 10 + j] = digits[(rest // 10 ** (5 - j)) % 10]
     i_new = np.flatnonzero(~old)
     if len(i_new):
-        v = _affine_permutation(np.arange(len(i_new)), 31**5, rng)
+        v = _affine_permutation(rng.permutation(len(i_new)), 31**5, rng)
         cp[i_new, 8] = ord("M")
         cp[i_new, 9] = ord("A")
         cp[i_new, 10] = ord("2")
@@ -850,7 +888,9 @@ def _names(f: dict, rng) -> None:
     word_off = np.cumsum([0] + [len(ws) for ws in word_lists])[:-1]
     word_n = np.array([len(ws) for ws in word_lists])
     ind = f["industry_index"]
-    rank = _rank_in_group(ind)
+    shuffle = rng.permutation(n)
+    rank = np.empty(n, dtype=np.int64)
+    rank[shuffle] = _rank_in_group(ind[shuffle])
     per_code = word_n[ind]
     c2 = len(trade) * (len(trade) - 1) * per_code
     primary = rank < c2
@@ -949,7 +989,7 @@ def _links(f: dict, p: dict, rng) -> dict:
     first_link = np.r_[np.ones(len(tenants), dtype=bool), np.zeros(len(t2), dtype=bool)]
     candidates = first_link & (t_start < _day(2023, 6, 30)) & ~np.isin(t_firm, t2)
     leave = candidates & (rng.random(len(t_firm)) < 0.12)
-    t_end = np.where(leave, lo_hi(rng, len(t_firm), _day(2024, 1, 15), _day(2024, 12, 15)), t_end)
+    t_end = np.where(leave, _days_between(rng, len(t_firm), _day(2024, 1, 15), _day(2024, 12, 15)), t_end)
     gone[t_firm[leave]] = True
     f["status"] = np.where(gone, np.where(rng.random(n) < 0.5, 4, 5), f["status"])
     f["end_day"] = np.full(n, -1, dtype=np.int64)
@@ -964,7 +1004,7 @@ def _links(f: dict, p: dict, rng) -> dict:
         host = host_pool[rng.integers(0, len(host_pool), len(subs))]
         s_floor = _round(t_floor[host] * rng.uniform(0.2, 0.5, len(subs)))
         s_start = np.minimum(t_start[host] + rng.integers(60, 720, len(subs)), _day(2025, 10, 31))
-        s_end = np.where(t_end[host] >= 0, np.maximum(t_end[host], s_start + 365), -1)
+        s_end = np.where(t_end[host] >= s_start + 180, t_end[host], -1)  # not beyond the head lease
         s_parcel = t_parcel[host]
         f["zone"][subs] = p["zone"][s_parcel]
         sub = {"firm": subs, "parcel": s_parcel, "role": np.full(len(subs), 2), "land": np.full(len(subs), np.nan),
@@ -1002,9 +1042,7 @@ def _yearly(f: dict, links: dict, rng) -> dict:
     ny = len(YEARS)
     group = f["group"]
     intens = np.array([GROUP_INTENSITY[g][:4] for g in GROUPS])[group]
-    rate_lo = np.array([GROUP_INTENSITY[g][4][0] for g in GROUPS])[group]
-    rate_hi = np.array([GROUP_INTENSITY[g][4][1] for g in GROUPS])[group]
-    rate = rate_lo + rng.random(n) * (rate_hi - rate_lo)
+    rate = f["rate"]
     base = f["revenue"]  # 2024
     g24 = rng.normal(0.05, 0.10, n)
     g25 = 0.4 * g24 + rng.normal(0.03, 0.10, n)
@@ -1036,8 +1074,9 @@ def _yearly(f: dict, links: dict, rng) -> dict:
     invest = np.where(rng.random((n, ny)) < 0.45, 0.0, revenue * rng.uniform(0.01, 0.15, (n, ny)))
     build_invest = f["new_firm"][:, None] & (years <= start_year[:, None] + 0)
     invest = np.where(build_invest, f["land_mu"][:, None] * rng.uniform(150, 400, (n, ny)), invest)
-    # pre-production tax is small (VAT on land and construction)
-    tax = np.where(producing, tax, np.where(f["new_firm"][:, None], rng.uniform(0, 3, (n, ny)), 0.0))
+    # before production a land holder still pays 城镇土地使用税 (about 0.3–0.6 万元 per 亩 and year)
+    tax = np.where(producing, tax, np.where(f["new_firm"][:, None], f["land_mu"][:, None] * rng.uniform(0.3, 0.6, (n, ny)),
+                                            0.0))
 
     # rows: every firm and year, except firms gone before a year
     end_year = np.where(f["end_day"] >= 0, np.floor(1970 + f["end_day"] / 365.2425), 9999)
@@ -1098,7 +1137,7 @@ def _findings(f: dict, p: dict, links: dict, rng) -> dict:
     probs[kind == "small_firm_park"] = [0.20, 0.25, 0.35, 0.08, 0.12]
     category = _categorical(rng, probs)
     severity = _categorical(rng, np.where(chem[:, None], [0.55, 0.35, 0.10], [0.70, 0.26, 0.04]))
-    found = lo_hi(rng, k, _day(2023, 1, 4), _day(2025, 12, 19))
+    found = _days_between(rng, k, _day(2023, 1, 4), _day(2025, 12, 19))
     # primary parcel of each firm: first holder parcel, else the first rented parcel
     primary = np.full(n, -1, dtype=np.int64)
     order = np.lexsort((links["start"], links["role"], links["firm"]))
@@ -1125,7 +1164,7 @@ def _findings(f: dict, p: dict, links: dict, rng) -> dict:
     return {"firm": firm, "parcel": parcel, "category": category, "severity": severity, "found": found,
             "desc_u": rng.random(k), "area_n": rng.integers(3, 80, k) * 10,
             "status_u": rng.random(k), "status_v": rng.random(k),
-            "p_parcel": pp, "p_template": template, "p_found": lo_hi(rng, len(pp), _day(2023, 2, 1), _day(2025, 12, 19)),
+            "p_parcel": pp, "p_template": template, "p_found": _days_between(rng, len(pp), _day(2023, 2, 1), _day(2025, 12, 19)),
             "p_severity": _categorical(rng, np.tile([0.45, 0.45, 0.10], (len(pp), 1))),
             "p_area": rng.integers(5, 150, len(pp)) * 10, "p_status_u": rng.random(len(pp)),
             "p_status_v": rng.random(len(pp))}

@@ -10,7 +10,7 @@ import polars as pl
 
 from parkgov.codes.parcel_code import parse_land_code
 from parkgov.codes.tables import code_table
-from parkgov.codes.uscc import check_uscc
+from parkgov.codes.uscc import check_uscc, valid_codes
 from parkgov.ingest import normalise
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ingest.reader import RawSheet
@@ -62,7 +62,8 @@ def _ref(frame, column, header, raw, issues):
 
 
 def _number(frame, column, header, raw, issues):
-    typed = frame.select(normalise.number(column.field)).to_series()
+    typed = _fast_then_slow(frame, column.field, lambda s: s.cast(pl.Float64, strict=False), normalise.number)
+    typed = typed.set(~typed.is_finite().fill_null(True), None) if typed.len() else typed
     _bad(frame, column, typed, raw, header, issues, "不是有效数字")
     factor = raw.factors.get(column.field)
     if factor is not None:
@@ -109,12 +110,38 @@ def _choice(frame, column, header, raw, issues):
     return typed
 
 
-def _by_unique(frame, column, header, raw, issues, check, message_prefix=""):
-    """Apply a Python check to each distinct value once; `check` returns (normalised, error, warning)."""
-    cleaned = frame.select(normalise.code(column.field)).to_series()
-    results = {value: check(value) for value in cleaned.unique().drop_nulls().to_list()}
-    values = {k: v[0] for k, v in results.items()}
-    typed = cleaned.replace_strict(values, default=None, return_dtype=pl.String) if values else cleaned
+def _fast_then_slow(frame, field, fast, slow_expr):
+    """Apply the cheap `fast` Series function; cells it cannot read go through the full `slow_expr` clean-up."""
+    raw = frame.get_column(field)
+    typed = fast(raw)
+    need = typed.is_null() & raw.is_not_null()
+    if need.any():
+        index = need.arg_true()
+        slow = frame.filter(need).select(slow_expr(field)).to_series()
+        typed = typed.scatter(index, slow.cast(typed.dtype))
+    return typed
+
+
+def _plain_code(series: pl.Series) -> pl.Series:
+    """Codes already in canonical form (upper-case ASCII letters, digits, '-') pass unchanged; others → null."""
+    return series.set(~series.str.contains(r"^[0-9A-Z\-]+$").fill_null(False), None)
+
+
+def _by_unique(frame, column, header, raw, issues, check, message_prefix="", fast_valid=None):
+    """Apply a Python check to each distinct value once; `check` returns (normalised, error, warning).
+
+    `fast_valid`, given a Series of distinct values, marks those known good without the Python check.
+    """
+    cleaned = _fast_then_slow(frame, column.field, _plain_code, normalise.code)
+    distinct = cleaned.unique().drop_nulls()
+    if fast_valid is not None and distinct.len():
+        good = fast_valid(distinct)
+        results = {value: (value, "", "") for value in distinct.filter(good).to_list()}
+        results.update({value: check(value) for value in distinct.filter(~good).to_list()})
+    else:
+        results = {value: check(value) for value in distinct.to_list()}
+    changed = {k: v[0] for k, v in results.items() if v[0] != k}
+    typed = cleaned.replace(changed) if changed else cleaned
     for level, index in (("error", 1), (WARNING, 2)):
         messages = {k: v[index] for k, v in results.items() if v[index]}
         if not messages:
@@ -131,7 +158,7 @@ def _uscc(frame, column, header, raw, issues):
         if not result.ok:
             return None, "统一社会信用代码无效：" + "；".join(result.errors), ""
         return result.code, "", "；".join(result.warnings)
-    return _by_unique(frame, column, header, raw, issues, check)
+    return _by_unique(frame, column, header, raw, issues, check, fast_valid=valid_codes)
 
 
 def _land_code(frame, column, header, raw, issues):
