@@ -21,7 +21,6 @@ venv: $(STAMP)
 demo: $(STAMP)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov init
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov demo --enterprises $(ENTERPRISES)
-	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov summary
 
 # Runs the suite on SQLite, then on PostgreSQL/PostGIS when PARKGOV_TEST_POSTGRES_URL is set.
 # In CI (CI set) a missing PostgreSQL is a failure, not a skip.

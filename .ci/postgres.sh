@@ -8,6 +8,7 @@ DIR=${PARKGOV_PG_DIR:-/tmp/parkgov-pg}
 case "${1:-}" in
   start)
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    if [ -f "$DIR/data/postmaster.pid" ]; then su postgres -c "$BIN/pg_ctl -D $DIR/data -m fast stop" >&2 || true; fi
     rm -rf "$DIR"; mkdir -p "$DIR"; chown postgres: "$DIR"
     su postgres -c "$BIN/initdb -D $DIR/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >"$DIR/initdb.log" 2>&1
     su postgres -c "$BIN/pg_ctl -D $DIR/data -o '-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off' -l $DIR/server.log -w start" >&2

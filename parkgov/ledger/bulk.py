@@ -36,6 +36,20 @@ def _columns(model):
     return [(f.attname, f.column, f) for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def insert_rows(model_or_table, columns: list, rows) -> None:
+    """Insert many rows: COPY on PostgreSQL (an order of magnitude faster), executemany elsewhere."""
+    table = connection.ops.quote_name(model_or_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 def _placeholder(field):
     if isinstance(field, models.JSONField) and connection.vendor == "postgresql":
         return "%s::jsonb"
@@ -174,12 +188,8 @@ def _insert(model, rows, *, key, merge_json, all_columns, nulls_equal=False):
     rows = rows.with_columns([pl.col(a).fill_null("") for a, _c, f in all_columns
                               if isinstance(f, (models.CharField, models.TextField)) and not f.null])
     attnames = [a for a, _c, _f in all_columns]
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for _a, c, _f in all_columns)
-    marks = ", ".join(_placeholder(f) for _a, _c, f in all_columns)
     data = _to_db(rows.select(attnames), {})
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data.rows())
+    insert_rows(model._meta.db_table, [c for _a, c, _f in all_columns], data.rows())
     if nulls_equal:
         ids = fetch_frame(model, columns=key)
     else:
@@ -224,9 +234,5 @@ def write_history(model, rows: pl.DataFrame, *, actor_id, reason, now):
     frame = frame.with_columns([pl.lit(v).alias(k) for k, v in extra.items()])
     fields = {f.attname: f for f in history_model._meta.concrete_fields}
     order = names + ["history_type"] + list(extra)
-    table = connection.ops.quote_name(history_model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(fields[n].column) for n in order)
-    marks = ", ".join(_placeholder(fields[n]) for n in order)
     data = _to_db(frame.select(order), {})
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data.rows())
+    insert_rows(history_model._meta.db_table, [fields[n].column for n in order], data.rows())

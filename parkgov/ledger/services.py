@@ -115,8 +115,9 @@ def ledger_summary_text() -> str:
         f"数据库：{database_label()}",
         f"园区 {s['zones']} 个，企业 {s['enterprises']} 家，地块 {s['parcels']} 宗（土地 {s['land_mu']:,.1f} 亩）",
     ]
-    for status, mu in sorted(s["land_by_status_mu"].items()):
-        lines.append(f"  {SupplyStatus(status).label}：{mu:,.1f} 亩")
+    for status in SupplyStatus:
+        if status.value in s["land_by_status_mu"]:
+            lines.append(f"  {status.label}：{s['land_by_status_mu'][status.value]:,.1f} 亩")
     lines += [
         f"集体土地地块 {s['collective_parcels']} 宗；登记面积与图形面积相差超过5%的地块 {s['area_mismatch']} 宗",
         f"用地关系 {s['links']} 条，年度数据 {s['yearly_figures']} 条（年度：{'、'.join(map(str, s['years'])) or '无'}），"
