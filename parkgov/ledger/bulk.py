@@ -81,10 +81,15 @@ def fetch_frame(model, *, columns, where_column=None, values=None) -> pl.DataFra
         else:
             column = connection.ops.quote_name(by_attname[where_column].column)
             values = list(values)
-            for start in range(0, len(values), CHUNK):
-                chunk = values[start:start + CHUNK]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} IN ({marks})", chunk)
+            postgres = connection.vendor == "postgresql"
+            size = 50 * CHUNK if postgres else CHUNK
+            for start in range(0, len(values), size):
+                chunk = values[start:start + size]
+                if postgres:  # one array parameter: no client-side parsing of thousands of placeholders
+                    cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} = ANY(%s)", [chunk])
+                else:
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} IN ({marks})", chunk)
                 rows.extend(cursor.fetchall())
     schema = {name: _polars_type(by_attname[name]) for name in names}
     frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
