@@ -2,7 +2,9 @@
 
 PARKGOV_DATABASE_URL   sqlite:///parkgov.db (default) or postgres://user:pass@host:port/name
 PARKGOV_SECRET_KEY     required unless PARKGOV_DEBUG=1
-PARKGOV_DEBUG          1 for development
+PARKGOV_DEBUG          1 for development (default 1 until the web platform's production settings land)
+PARKGOV_ALLOWED_HOSTS  comma-separated host names served (default 127.0.0.1,localhost)
+PARKGOV_STATIC_ROOT    where collected static files go (default build/static)
 """
 
 from pathlib import Path
