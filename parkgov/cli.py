@@ -20,11 +20,16 @@ out = Console()
 log = logging.getLogger("parkgov")
 
 
-def _setup():
+def _setup(*, migrated=True):
+    """Start Django; unless `migrated=False`, refuse to run on a database that `parkgov init` has not prepared."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parkgov.settings")
     import django
 
     django.setup()
+    if migrated:
+        from parkgov.ledger.services import check_database_ready
+
+        check_database_ready()
 
 
 def _actor():
@@ -64,7 +69,7 @@ def main():
 @app.command()
 def init():
     """创建或升级 PARKGOV_DATABASE_URL 指定的数据库。"""
-    _setup()
+    _setup(migrated=False)
     from django.core.management import call_command
 
     from parkgov.ledger.services import database_label
@@ -77,7 +82,7 @@ def init():
 def template(output: Path = typer.Argument(..., help="输出的 xlsx 文件"),
              sheets: Optional[list[str]] = typer.Option(None, "--sheets", help="只包含这些工作表（可重复）")):
     """生成标准导入模板（含填表说明、下拉选项与示例行）。"""
-    _setup()
+    _setup(migrated=False)
     from parkgov.ingest.template import write_template
 
     write_template(path=output, sheet_names=sheets or None)

@@ -67,8 +67,12 @@ def _print_issues(report, console):
     if not items:
         return
     table = Table(title=f"{report.file_name}：{len(report.issues.errors)} 处错误，{len(report.issues.warnings)} 处提示")
-    for header in ("级别", "工作表", "行", "列", "值", "说明"):
-        table.add_column(header)
+    table.add_column("级别", no_wrap=True)
+    table.add_column("工作表", no_wrap=True)
+    table.add_column("行", justify="right", no_wrap=True)
+    table.add_column("列", overflow="fold", max_width=18)
+    table.add_column("值", overflow="fold", max_width=20)
+    table.add_column("说明", overflow="fold", ratio=1)
     for issue in items[:SHOWN_ISSUES]:
         table.add_row(LEVEL_LABELS[issue.level], issue.sheet, str(issue.row), issue.column, issue.value[:40],
                       issue.message)

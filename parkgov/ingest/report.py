@@ -25,6 +25,7 @@ def write_error_workbook(*, path: Path, report) -> None:
         sheet = workbook.add_worksheet(raw.title[:31])
         headers = [c for c in raw.original.columns if c != "__row"]
         for col, header in enumerate(headers):
+            sheet.set_column(col, col, max(12, min(40, len(header) * 2 + 2)))
             marks = by_cell.get((raw.title, 1, header))
             sheet.write_string(0, col, header, _format(marks, red, yellow) or bold)
             if marks:
@@ -35,7 +36,7 @@ def write_error_workbook(*, path: Path, report) -> None:
             row = values[0]
             for col, value in enumerate(values[1:]):
                 if value is not None:
-                    sheet.write_string(row - 1, col, safe_cell(value))
+                    sheet.write_string(row - 1, col, safe_cell(_as_read(value)))
         for (title, row, column), marks in by_cell.items():
             if title != raw.title or row < 2 or column not in col_of:
                 continue
@@ -47,6 +48,11 @@ def write_error_workbook(*, path: Path, report) -> None:
                                     {"x_scale": 2, "y_scale": 1.5})
                 comments += 1
     workbook.close()
+
+
+def _as_read(text: str) -> str:
+    """Cell text as the user typed it: dates read from Excel lose the midnight time fastexcel adds."""
+    return text[:-9] if text.endswith(" 00:00:00") else text
 
 
 def _format(marks, red, yellow):

@@ -80,8 +80,11 @@ def _flag(raw, typed, issues, column, condition, message, level="error"):
     needed = condition.meta.root_names()
     if any(c not in typed.columns for c in needed) or column not in raw.headers:
         return
-    hit = typed.filter(condition.fill_null(False))
-    for row, value in hit.select("__row", column).iter_rows():
+    hit = typed.filter(condition.fill_null(False)).select("__row")
+    if hit.height == 0:
+        return
+    as_written = hit.join(raw.frame.select("__row", pl.col(column).alias("__text")), on="__row", how="left")
+    for row, value in as_written.iter_rows():
         issues.add(raw.title, row, raw.headers[column], value, message, level)
 
 

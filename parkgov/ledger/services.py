@@ -78,6 +78,21 @@ def parcel_frame(columns=None) -> pl.DataFrame:
     )
 
 
+def check_database_ready() -> None:
+    """Raise ConfigError when the database cannot be reached or lacks migrations (`parkgov init` fixes it)."""
+    from django.db import DatabaseError
+    from django.db.migrations.executor import MigrationExecutor
+
+    from parkgov.errors import ConfigError
+
+    try:
+        plan = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        raise ConfigError(f"无法连接数据库 {database_label()}：{str(exc).splitlines()[0]}") from exc
+    if plan:
+        raise ConfigError(f"数据库 {database_label()} 尚未初始化或需要升级，请先运行 parkgov init")
+
+
 def database_label() -> str:
     """The database in use, without password."""
     db = settings.DATABASES["default"]
