@@ -68,12 +68,13 @@ def _instructions(workbook, specs):
         sheet.set_column(col, col, width)
     row = start + 1
     for spec in specs:
+        sheet.write_string(row, 0, spec.name, bold)
+        sheet.write_string(row, 1, spec.help, wrap)
+        row += 1
         for column in spec.columns:
             allowed = "、".join(str(label) for _v, label in column.choices.choices) if column.choices else column.help
             sheet.write_row(row, 0, [spec.name, header_of(column), "是" if column.required else "",
                                      KIND_LABELS[column.kind] + (f"（{column.unit}）" if column.unit else ""),
                                      allowed or "", column.example], wrap)
             row += 1
-        sheet.write_string(row, 0, spec.name, bold)
-        sheet.write_string(row, 1, spec.help, wrap)
-        row += 2
+        row += 1
