@@ -83,3 +83,12 @@ def test_export_geopackage_readable_with_attributes(tmp_path, actor, ledger):
     assert list(values[fields.index("地块编码")]) == ["SZ-0001", "SZ-0003"]
     assert list(values[fields.index("土地权属")]) == ["国有", "集体"]
     assert shapely.area(shapely.from_wkb(wkb[0])) > 0
+
+
+def test_zone_boundaries_join_by_zone_code(tmp_path, actor, ledger):
+    from parkgov.ledger.models import Zone
+
+    path = _write(tmp_path / "zones.geojson", [_square(120.7, 29.5, 3000)], ["SZ"], field="园区编码")
+    assert import_geometry(path=path, actor=actor).written == {"园区": 1}
+    zone = Zone.objects.get(code="SZ")
+    assert zone.geometry is not None and zone.max_x > zone.min_x

@@ -17,16 +17,21 @@ class ZoneAdmin(SimpleHistoryAdmin):
 
 @admin.register(Parcel)
 class ParcelAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "land_code", "zone", "registered_area_m2", "area_mu", "computed_area_m2", "ownership",
-                    "supply_status", "plot_ratio_display"]
+    list_display = ["code", "land_code", "zone", "registered_area_m2", "area_mu", "computed_area_m2",
+                    "computed_mu", "ownership", "supply_status", "plot_ratio_display"]
     list_filter = ["supply_status", "ownership", "zone"]
     search_fields = ["code", "land_code"]
-    readonly_fields = ["computed_area_m2", "area_mu", "plot_ratio_display", "building_coefficient_display"]
+    readonly_fields = ["computed_area_m2", "area_mu", "computed_mu", "plot_ratio_display",
+                       "building_coefficient_display"]
     list_select_related = ["zone"]
 
     @admin.display(description=_("面积（亩）"))
     def area_mu(self, obj):
         return f"{obj.registered_area_mu:,.2f}"
+
+    @admin.display(description=_("图形面积（亩）"))
+    def computed_mu(self, obj):
+        return "" if obj.computed_area_m2 is None else f"{obj.computed_area_mu:,.2f}"
 
     @admin.display(description=_("容积率"))
     def plot_ratio_display(self, obj):
