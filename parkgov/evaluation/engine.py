@@ -1,0 +1,342 @@
+"""The evaluation engine: a pure, vectorised function from firm frames and a rule set to results.
+
+No database and no I/O. Every firm gets: population (or the reason it is not rated), land, each indicator's
+value, benchmark, score and the text of how it was computed, bonuses/deductions, vetoes, total, rank,
+percentile, class (A–D, or T when not rated), tier and policy charges.
+
+Ties in rank are broken by total score (desc), then the first indicator's value (desc), then the credit
+code (asc), so results never depend on row order (docs/评价规则集.md).
+"""
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from parkgov.evaluation.conditions import to_expr
+from parkgov.evaluation.ruleset import RuleSet
+
+CLASS_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
+NOT_IN_POPULATION = "不属于任何评价人群"
+
+
+@dataclass
+class Evaluation:
+    """Engine output: one row per firm, and one row per park (zone)."""
+
+    results: pl.DataFrame
+    parks: pl.DataFrame
+
+
+def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.DataFrame | None = None,
+             history: pl.DataFrame | None = None) -> Evaluation:
+    """Evaluate `firms` (one row per firm with the input fields, after land attribution) for `year`.
+
+    `previous`: the previous year's firms frame (for previous_mean benchmarks).
+    `history`: credit_code, year, klass of earlier years (for consecutive-year policies).
+    """
+    frame = _prepare(firms, ruleset)
+    frame = _indicator_values(frame, ruleset)
+    prior = _indicator_values(_prepare(previous, ruleset), ruleset) if previous is not None else None
+    parts = [_score_population(frame, ruleset, population, year, prior) for population in ruleset.populations]
+    scored = pl.concat([p for p in parts if p.height] or [parts[0]], how="diagonal_relaxed")
+    unrated = frame.filter(pl.col("population").is_null() | pl.col("not_rated_reason").is_not_null()) \
+        .join(scored.select("credit_code"), on="credit_code", how="anti")
+    results = pl.concat([scored, unrated], how="diagonal_relaxed")
+    results = _vetoes(results, ruleset)
+    results = results.with_columns(
+        pl.when(pl.col("not_rated_reason").is_not_null()).then(pl.lit("T")).otherwise(pl.col("klass")).alias("klass"),
+        pl.when(pl.col("not_rated_reason").is_not_null()).then(None).otherwise(pl.col("total")).alias("total"))
+    results = _tiers(results, ruleset)
+    results = _policies(results, ruleset, year, history)
+    results = results.sort(["population_order", "rank", "credit_code"], nulls_last=True)
+    return Evaluation(results=results, parks=park_aggregates(results))
+
+
+def _prepare(firms: pl.DataFrame, ruleset: RuleSet) -> pl.DataFrame:
+    """Assign each firm to the first population whose filter matches, and the first not-rated reason."""
+    population = pl.lit(None, dtype=pl.String)
+    order = pl.lit(None, dtype=pl.Int64)
+    for index, item in reversed(list(enumerate(ruleset.populations))):
+        population = pl.when(to_expr(item.filter)).then(pl.lit(item.id)).otherwise(population)
+        order = pl.when(to_expr(item.filter)).then(pl.lit(index)).otherwise(order)
+    reason = pl.when(population.is_null()).then(pl.lit(NOT_IN_POPULATION)).otherwise(pl.lit(None, dtype=pl.String))
+    for rule in reversed(ruleset.not_rated):
+        reason = pl.when(to_expr(rule.when)).then(pl.lit(rule.reason)).otherwise(reason)
+    if "merged_into" in firms.columns:
+        reason = pl.when(pl.col("merged_into").is_not_null()) \
+            .then(pl.lit("承租企业并入出租方合并评价：") + pl.col("merged_into")).otherwise(reason)
+    return firms.with_columns(population.alias("population"), order.alias("population_order"),
+                              reason.alias("not_rated_reason"))
+
+
+def _indicator_values(frame: pl.DataFrame, ruleset: RuleSet) -> pl.DataFrame:
+    """`<id>__value` for every indicator: numerator / denominator × factor; null when undefined."""
+    columns = []
+    for key, indicator in ruleset.indicators.items():
+        value = pl.col(indicator.numerator)
+        if indicator.denominator:
+            den = pl.col(indicator.denominator)
+            value = pl.when(den.is_not_null() & (den != 0)).then(value / den).otherwise(None)
+        value = value * indicator.factor
+        columns.append(pl.when(value.is_finite()).then(value).otherwise(None).alias(f"{key}__value"))
+    return frame.with_columns(columns) if columns else frame
+
+
+def _benchmark(item, values: pl.Series, prior_values: pl.Series | None, year: int):
+    bench = item.benchmark
+    if bench is None:
+        return None, ""
+    if bench.method == "fixed":
+        return bench.value * bench.k, "基准（固定值）"
+    if bench.method == "table":
+        if year not in bench.table:
+            return None, f"基准表中没有 {year} 年"
+        return bench.table[year] * bench.k, f"基准（{year}年基准表）"
+    if bench.method == "population_mean":
+        mean = values.drop_nulls().mean()
+        return (mean * bench.k if mean else None), f"基准 = 本人群均值 × {bench.k:g}"
+    mean = prior_values.drop_nulls().mean() if prior_values is not None else None
+    return (mean * bench.k if mean else None), f"基准 = 上年本人群均值 × {bench.k:g}"
+
+
+def _score_population(frame, ruleset: RuleSet, population, year, prior) -> pl.DataFrame:
+    rows = frame.filter((pl.col("population") == population.id) & pl.col("not_rated_reason").is_null())
+    prior_rows = prior.filter(pl.col("population") == population.id) if prior is not None else None
+    score_columns, missing_reasons = [], []
+    for item in population.indicators:
+        indicator = ruleset.indicators[item.indicator]
+        key = item.indicator
+        values = rows.get_column(f"{key}__value")
+        prior_values = prior_rows.get_column(f"{key}__value") if prior_rows is not None else None
+        benchmark, bench_text = _benchmark(item, values, prior_values, year)
+        score = _score_expr(population.scoring, item, indicator, pl.col(f"{key}__value"), benchmark, values)
+        rows = rows.with_columns(pl.lit(benchmark, dtype=pl.Float64).alias(f"{key}__benchmark"),
+                                 score.alias(f"{key}__score"))
+        filled, reason = _missing(rows, item, indicator, key)
+        rows = rows.with_columns(filled.alias(f"{key}__score"))
+        rows = rows.with_columns(_explain(key, indicator, item, population.scoring, bench_text).alias(f"{key}__explain"))
+        if reason is not None:
+            missing_reasons.append(reason)
+        score_columns.append(f"{key}__score")
+    if missing_reasons:
+        rows = rows.with_columns(pl.coalesce(missing_reasons).alias("not_rated_reason"))
+    rows = _adjust(rows, ruleset, population)
+    indicator_total = pl.sum_horizontal([pl.col(c) for c in score_columns]) if score_columns else pl.lit(None)
+    rows = rows.with_columns((indicator_total + pl.col("bonus") - pl.col("deduction")).alias("total")
+                             if score_columns else pl.lit(None, dtype=pl.Float64).alias("total"))
+    return _rank_and_class(rows, ruleset, population)
+
+
+def _score_expr(scoring, item, indicator, value, benchmark, values):
+    if scoring == "minmax":
+        low, high = values.drop_nulls().min(), values.drop_nulls().max()
+        if low is None:
+            return pl.lit(None, dtype=pl.Float64)
+        spread = (high - low) if high != low else None
+        position = (value - low) / spread if spread else pl.lit(1.0)
+        if not indicator.higher_is_better:
+            position = 1 - position
+        return item.weight * (20 + 80 * position) / 100
+    if benchmark is None:
+        return pl.lit(None, dtype=pl.Float64)
+    ratio = value / benchmark if indicator.higher_is_better else pl.when(value > 0).then(benchmark / value)
+    if item.cap is not None:
+        ratio = pl.min_horizontal(ratio, pl.lit(item.cap))
+    score = ratio * item.weight
+    if item.floor is not None:
+        score = pl.max_horizontal(score, pl.lit(item.floor * item.weight))
+    return pl.when(value.is_not_null()).then(score)
+
+
+def _missing(rows, item, indicator, key):
+    """The score column with the missing-value rule applied, and a not-rated reason expression if any."""
+    score = pl.col(f"{key}__score")
+    if item.missing == "zero":
+        return score.fill_null(0.0), None
+    if item.missing == "population_mean_score":
+        mean = rows.get_column(f"{key}__score").drop_nulls().mean()
+        return score.fill_null(mean if mean is not None else 0.0), None
+    reason = pl.when(pl.col(f"{key}__value").is_null()).then(pl.lit(f"缺少{indicator.name}所需数据"))
+    return score, reason
+
+
+def _explain(key, indicator, item, scoring, bench_text):
+    """'亩均税收 = 评价税收 1000 ÷ 用地面积 50 = 20.0000 万元/亩；基准 24.097（公布值）；得分 = …'."""
+    from parkgov.evaluation.fields import INPUT_FIELDS
+
+    def num(column):
+        return pl.col(column).round(4).cast(pl.String).fill_null("—")
+
+    parts = [pl.lit(f"{indicator.name} = {INPUT_FIELDS[indicator.numerator][2]} "), num(indicator.numerator),
+             pl.lit(INPUT_FIELDS[indicator.numerator][1])]
+    if indicator.denominator:
+        parts += [pl.lit(f" ÷ {INPUT_FIELDS[indicator.denominator][2]} "), num(indicator.denominator),
+                  pl.lit(INPUT_FIELDS[indicator.denominator][1])]
+    if indicator.factor != 1:
+        parts.append(pl.lit(f" × {indicator.factor:g}"))
+    parts += [pl.lit(" = "), num(f"{key}__value"), pl.lit(f" {indicator.unit}；")]
+    if scoring == "minmax":
+        parts.append(pl.lit(f"得分 = {item.weight:g} × (20 + 80 × (值 − 最小值) ÷ (最大值 − 最小值)) ÷ 100 = "))
+    else:
+        parts += [pl.lit(f"{bench_text} = "), num(f"{key}__benchmark"),
+                  pl.lit(f"；得分 = 值 ÷ 基准 × {item.weight:g}"
+                         + (f"（比值上限 {item.cap:g}）" if item.cap else "") + " = ")]
+    parts.append(num(f"{key}__score"))
+    missing = pl.when(pl.col(f"{key}__value").is_null()).then(pl.lit({
+        "zero": "（数据缺失，按0分计）", "population_mean_score": "（数据缺失，按本人群该项平均得分计）",
+        "not_rated": "（数据缺失，不参评）"}[item.missing])).otherwise(pl.lit(""))
+    return pl.concat_str(parts + [missing])
+
+
+def _adjust(rows, ruleset: RuleSet, population):
+    """Bonus and deduction points: `steps` per unit of the counted field, the last step repeating."""
+    bonus, deduction, texts = pl.lit(0.0), pl.lit(0.0), []
+    for item in ruleset.adjustments:
+        if item.populations and population.id not in item.populations:
+            continue
+        count = pl.col(item.per).fill_null(0).floor()
+        cumulative = [sum(item.steps[:i + 1]) for i in range(len(item.steps))]
+        points = pl.lit(0.0)
+        for units, total in reversed(list(enumerate(cumulative, start=1))):
+            points = pl.when(count == units).then(pl.lit(total)).otherwise(points)
+        beyond = pl.when(count > len(item.steps)).then(
+            cumulative[-1] + (count - len(item.steps)) * item.steps[-1]).otherwise(points)
+        if item.cap is not None:
+            beyond = pl.min_horizontal(beyond, pl.lit(item.cap))
+        if item.kind == "bonus":
+            bonus = bonus + beyond
+        else:
+            deduction = deduction + beyond
+        texts.append(pl.when(beyond > 0).then(pl.lit(f"{item.name}{'加' if item.kind == 'bonus' else '扣'}")
+                                               + beyond.round(2).cast(pl.String) + pl.lit("分")))
+    text = pl.concat_str(texts, separator="；", ignore_nulls=True) if texts else pl.lit(None, dtype=pl.String)
+    return rows.with_columns(bonus.alias("bonus"), deduction.alias("deduction"), text.alias("adjustments"))
+
+
+def _rank_and_class(rows, ruleset: RuleSet, population):
+    rated = pl.col("not_rated_reason").is_null()
+    first = population.indicators[0].indicator if population.indicators else None
+    group = _group_expr(ruleset, population)
+    rows = rows.with_columns(group.alias("rank_group"))
+    keys = ["total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
+    ordered = rows.filter(rated).sort(keys, descending=[True] * (len(keys) - 1) + [False], nulls_last=True)
+    ordered = ordered.with_columns(pl.int_range(1, pl.len() + 1).over("rank_group").alias("rank"),
+                                   pl.len().over("rank_group").alias("rank_of"))
+    ordered = ordered.with_columns((pl.col("rank") / pl.col("rank_of") * 100).alias("percentile"))
+    ordered = ordered.with_columns(_class_expr(population).alias("klass"))
+    return pl.concat([ordered, rows.filter(~rated)], how="diagonal_relaxed")
+
+
+def _group_expr(ruleset, population):
+    if not (population.classes and population.classes.group_by and ruleset.industry_groups):
+        return pl.lit(population.name)
+    group = pl.lit("其他")
+    for name, divisions in reversed(list(ruleset.industry_groups.items())):
+        group = pl.when(pl.col("industry_division").is_in(divisions)).then(pl.lit(name)).otherwise(group)
+    return group
+
+
+def _class_expr(population):
+    classes = population.classes
+    if classes is None:
+        return pl.lit(None, dtype=pl.String)
+    result = pl.lit(classes.bands[-1].klass)
+    for band in reversed(classes.bands[:-1]):
+        test = (pl.col("percentile") <= band.upper_percent + 1e-9) if classes.method == "rank_bands" \
+            else (pl.col("total") >= band.min_score)
+        result = pl.when(test).then(pl.lit(band.klass)).otherwise(result)
+    return result
+
+
+def _vetoes(results, ruleset: RuleSet):
+    """Apply veto rules to rated firms after banding; record their names."""
+    texts = []
+    klass = pl.col("klass")
+    for veto in ruleset.vetoes:
+        hit = to_expr(veto.when) & pl.col("not_rated_reason").is_null() & klass.is_not_null()
+        if veto.action == "force_D":
+            changed = pl.lit("D")
+        elif veto.action == "cap_at_C":
+            changed = pl.when(klass.is_in(["A", "B"])).then(pl.lit("C")).otherwise(klass)
+        else:
+            changed = klass.replace({"A": "B", "B": "C", "C": "D"})
+        klass = pl.when(hit).then(changed).otherwise(klass)
+        texts.append(pl.when(hit).then(pl.lit(veto.name)))
+    if not texts:
+        return results.with_columns(pl.col("klass").alias("class_before_veto"), pl.lit(None, dtype=pl.String)
+                                    .alias("vetoes"))
+    return results.with_columns(pl.col("klass").alias("class_before_veto"), klass.alias("klass"),
+                                pl.concat_str(texts, separator="；", ignore_nulls=True).alias("vetoes"))
+
+
+def _tiers(results, ruleset: RuleSet):
+    if ruleset.tiers is None:
+        return results.with_columns(pl.lit(None, dtype=pl.String).alias("tier"))
+    value = pl.col(f"{ruleset.tiers.indicator}__value")
+    tier = pl.lit(None, dtype=pl.String)
+    for band in reversed(ruleset.tiers.bands):
+        tier = pl.when(value < band.below).then(pl.lit(band.name)).otherwise(tier)
+    return results.with_columns(tier.alias("tier"))
+
+
+def with_consecutive_years(results: pl.DataFrame, history: pl.DataFrame | None, year: int) -> pl.DataFrame:
+    """Add `consecutive_years`: years in a row, this one included, that each firm has held its current class."""
+    streak = pl.Series("consecutive_years", [1] * results.height, dtype=pl.Int64)
+    if history is not None and history.height:
+        history = history.unique(["credit_code", "year"], keep="last")
+        still = pl.Series([True] * results.height)
+        for back in range(1, int(year - history.get_column("year").min()) + 1):
+            past = results.select("credit_code").join(
+                history.filter(pl.col("year") == year - back).select("credit_code", pl.col("klass").alias("__k")),
+                on="credit_code", how="left", maintain_order="left")
+            still = still & (past.get_column("__k") == results.get_column("klass")).fill_null(False)
+            streak = streak + still.cast(pl.Int64)
+    return results.with_columns(streak)
+
+
+def _policies(results, ruleset: RuleSet, year, history):
+    results = with_consecutive_years(results, history, year)
+    by_element = {}
+    for policy in ruleset.policies:
+        by_element.setdefault(policy.element, []).append(policy)
+    structs = []
+    for element, policies in by_element.items():
+        amount = pl.lit(None, dtype=pl.Float64)
+        name = pl.lit(None, dtype=pl.String)
+        ordered = sorted(policies, key=lambda p: p.amount) if ruleset.policy_combine == "max" else policies
+        for policy in ordered:
+            hit = (pl.col("klass") == policy.klass) & (pl.col("consecutive_years") >= policy.min_consecutive_years)
+            if ruleset.policy_combine == "max":
+                amount = pl.when(hit).then(pl.lit(policy.amount)).otherwise(amount)
+                name = pl.when(hit).then(pl.lit(policy.name)).otherwise(name)
+            else:
+                amount = pl.when(hit).then(amount.fill_null(0) + policy.amount).otherwise(amount)
+                name = pl.when(hit).then(pl.lit(policy.name)).otherwise(name)
+        basis = policies[0].basis
+        charge = (amount * pl.col(basis)) if basis else pl.lit(None, dtype=pl.Float64)
+        structs.append(pl.when(amount.is_not_null()).then(pl.struct(
+            pl.lit(element).alias("element"), name.alias("name"), amount.alias("amount"),
+            pl.lit(policies[0].unit).alias("unit"), charge.alias("charge_10k_yuan"))))
+    if not structs:
+        return results.with_columns(pl.lit(None, dtype=pl.Float64).alias("charge_total"))
+    results = results.with_columns(pl.concat_list(structs).list.drop_nulls().alias("policies"))
+    return results.with_columns(pl.col("policies").list.eval(pl.element().struct.field("charge_10k_yuan")).list.sum()
+                                .alias("charge_total"))
+
+
+def park_aggregates(results: pl.DataFrame) -> pl.DataFrame:
+    """Per zone: firms, land, 亩均税收 and 亩均增加值 (Σ/Σ), class counts, and the ranking of parks."""
+    if "zone_code" not in results.columns:
+        return pl.DataFrame()
+    parks = results.group_by("zone_code").agg(
+        pl.len().alias("firms"),
+        pl.col("land_mu").sum().alias("land_mu"),
+        pl.col("tax").sum().alias("tax"),
+        pl.col("value_added").sum().alias("value_added"),
+        *[(pl.col("klass") == k).sum().alias(f"class_{k}") for k in ("A", "B", "C", "D", "T")],
+    ).with_columns(
+        pl.when(pl.col("land_mu") > 0).then(pl.col("tax") / pl.col("land_mu")).alias("tax_per_mu"),
+        pl.when(pl.col("land_mu") > 0).then(pl.col("value_added") / pl.col("land_mu")).alias("value_added_per_mu"),
+    )
+    return parks.sort(["tax_per_mu", "zone_code"], descending=[True, False], nulls_last=True) \
+        .with_columns(pl.int_range(1, pl.len() + 1).alias("park_rank"))
