@@ -139,6 +139,63 @@ def demo(enterprises: int = typer.Option(1500, "--enterprises", min=1, max=1_000
     out.print(summary)
 
 
+@app.command("evaluate")
+def evaluate_(year: int = typer.Option(..., "--year", help="评价年度"),
+              ruleset: str = typer.Option(..., "--ruleset", help="规则集编号（如 zj-huangyan-2022）或 YAML 文件"),
+              zone: Optional[str] = typer.Option(None, "--zone", help="只评价此园区（含下级园区）")):
+    """运行亩均效益综合评价并保存结果。"""
+    _setup()
+    from parkgov.evaluation.commands import run_and_report
+
+    out.print(run_and_report(year=year, ruleset=ruleset, zone=zone, actor=_actor(), console=console))
+
+
+@export_app.command("evaluation")
+def export_evaluation(output: Path = typer.Argument(..., help="输出的 xlsx 文件"),
+                      year: int = typer.Option(..., "--year", help="评价年度"),
+                      ruleset: str = typer.Option(..., "--ruleset", help="规则集编号"),
+                      zone: Optional[str] = typer.Option(None, "--zone", help="园区范围")):
+    """导出公示名单、评价说明、电价加价清单和园区汇总。"""
+    _setup()
+    from parkgov.evaluation.export import export_evaluation as run
+
+    counts = run(path=output, year=year, ruleset_id=ruleset, zone_code=zone)
+    out.print(f"已导出 {output}：" + "，".join(f"{k} {v} 行" for k, v in counts.items()))
+
+
+@app.command()
+def rulesets(check: Optional[Path] = typer.Option(None, "--check", help="检查一个 YAML 规则集文件")):
+    """列出内置规则集，或检查自编的规则集文件。"""
+    _setup(migrated=False)
+    from parkgov.evaluation.commands import describe_rulesets
+
+    out.print(describe_rulesets(check))
+
+
+@app.command()
+def adjust(year: int = typer.Option(..., "--year"), ruleset: str = typer.Option(..., "--ruleset"),
+           enterprise: str = typer.Option(..., "--enterprise", help="统一社会信用代码"),
+           klass: str = typer.Option(..., "--class", help="调整后的类别 A/B/C/D/T"),
+           reason: str = typer.Option(..., "--reason", help="调档理由（必填）"),
+           zone: Optional[str] = typer.Option(None, "--zone")):
+    """定档调档：调整一家企业的评价类别（保留原评定类别，记入审计）。"""
+    _setup()
+    from parkgov.evaluation.commands import adjust_and_report
+
+    out.print(adjust_and_report(year=year, ruleset=ruleset, credit_code=enterprise, new_class=klass.upper(),
+                                reason=reason, zone=zone, actor=_actor()))
+
+
+@app.command()
+def history(enterprise: str = typer.Argument(..., help="统一社会信用代码"),
+            ruleset: Optional[str] = typer.Option(None, "--ruleset", help="只看此规则集")):
+    """企业历年评价类别（含连续D类年数）。"""
+    _setup()
+    from parkgov.evaluation.commands import history_text
+
+    out.print(history_text(credit_code=enterprise, ruleset_id=ruleset))
+
+
 @app.command()
 def summary():
     """显示数据库中台账的概况。"""

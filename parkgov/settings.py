@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "parkgov.audit",
     "parkgov.ledger",
     "parkgov.ingest",
+    "parkgov.evaluation",
 ]
 
 MIDDLEWARE = [

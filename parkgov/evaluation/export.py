@@ -1,0 +1,163 @@
+"""The public-notice workbook (公示名单) of an evaluation run, with its explanation, the surcharge list for
+the utility company (电价加价清单), the park aggregates and the list of firms not rated."""
+
+import json
+from pathlib import Path
+
+import xlsxwriter
+
+from parkgov.evaluation.models import EvaluationResult
+from parkgov.evaluation.ruleset import get_ruleset
+from parkgov.evaluation.services import latest_run
+from parkgov.ingest.excel import safe_cell
+
+
+def export_evaluation(*, path: Path, year: int, ruleset_id: str, zone_code: str | None = None) -> dict:
+    """Write the workbook for the latest run of (year, rule set, zone); returns rows per sheet."""
+    run = latest_run(year=year, ruleset_id=ruleset_id, zone_code=zone_code)
+    ruleset = get_ruleset(ruleset_id)
+    results = list(EvaluationResult.objects.filter(run=run).select_related("enterprise")
+                   .order_by("population", "rank", "enterprise__credit_code"))
+    book = _Book(path)
+    counts = {}
+    for population in ruleset.populations:
+        rows = [r for r in results if r.population == population.id and not r.not_rated_reason]
+        counts[population.name] = book.notice(population, ruleset, rows)
+    counts["不参评名单"] = book.not_rated([r for r in results if r.not_rated_reason])
+    counts["电价加价清单"] = book.surcharges(results)
+    counts["园区汇总"] = book.parks(run.parks)
+    book.explanation(run, ruleset)
+    book.close()
+    return counts
+
+
+class _Book:
+    """XlsxWriter workbook with the formats the evaluation sheets share."""
+
+    def __init__(self, path):
+        self.workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                        "nan_inf_to_errors": False})
+        self.head = self.workbook.add_format({"bold": True, "bg_color": "#dde3ea", "border": 1, "text_wrap": True,
+                                              "valign": "vcenter"})
+        self.number = self.workbook.add_format({"num_format": "0.0000"})
+        self.wrap = self.workbook.add_format({"text_wrap": True, "valign": "top"})
+
+    def _sheet(self, name, headers, widths=None):
+        sheet = self.workbook.add_worksheet(name[:31])
+        for col, header in enumerate(headers):
+            sheet.write_string(0, col, header, self.head)
+            sheet.set_column(col, col, (widths or {}).get(col, max(10, len(header) * 2)))
+        sheet.freeze_panes(1, 2)
+        sheet.set_row(0, 32)
+        return sheet
+
+    def _cell(self, sheet, row, col, value):
+        if value is None:
+            return
+        if isinstance(value, (int, float)):
+            sheet.write_number(row, col, value, self.number if isinstance(value, float) else None)
+        else:
+            sheet.write_string(row, col, safe_cell(value))
+
+    def notice(self, population, ruleset, rows):
+        indicators = [item.indicator for item in population.indicators]
+        headers = ["统一社会信用代码", "企业名称", "评价人群", "用地面积（亩）"]
+        for key in indicators:
+            indicator = ruleset.indicators[key]
+            headers += [f"{indicator.name}（{indicator.unit}）", f"{indicator.name}得分"]
+        headers += ["加扣分", "总分", "排名", "类别", "档位"]
+        sheet = self._sheet(population.name, headers, {0: 22, 1: 30})
+        for r, result in enumerate(rows, start=1):
+            values = [result.enterprise.credit_code, result.enterprise.name, result.population_name, result.land_mu]
+            for key in indicators:
+                item = result.indicators.get(key, {})
+                values += [item.get("value"), item.get("score")]
+            adjust = (result.bonus or 0) - (result.deduction or 0)
+            values += [adjust if adjust else None, result.total, result.rank, result.class_final, result.tier]
+            for c, value in enumerate(values):
+                self._cell(sheet, r, c, value)
+        sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        return len(rows)
+
+    def not_rated(self, rows):
+        sheet = self._sheet("不参评名单", ["统一社会信用代码", "企业名称", "用地面积（亩）", "类别", "原因"],
+                            {0: 22, 1: 30, 4: 50})
+        for r, result in enumerate(rows, start=1):
+            for c, value in enumerate([result.enterprise.credit_code, result.enterprise.name, result.land_mu, "T",
+                                       result.not_rated_reason]):
+                self._cell(sheet, r, c, value)
+        return len(rows)
+
+    def surcharges(self, results):
+        headers = ["统一社会信用代码", "企业名称", "类别", "连续同类年数", "政策", "加价标准", "单位", "计费基数",
+                   "加价金额（万元）"]
+        sheet = self._sheet("电价加价清单", headers, {0: 22, 1: 30, 4: 24})
+        row = 1
+        for result in results:
+            for policy in result.policies:
+                if policy.get("element") != "electricity":
+                    continue
+                values = [result.enterprise.credit_code, result.enterprise.name, result.class_final,
+                          result.consecutive_years, policy.get("name"), policy.get("amount"), policy.get("unit"),
+                          "用电量（万千瓦时）", policy.get("charge_10k_yuan")]
+                for c, value in enumerate(values):
+                    self._cell(sheet, row, c, value)
+                row += 1
+        return row - 1
+
+    def parks(self, parks):
+        headers = ["排名", "园区编码", "企业数", "用地面积（亩）", "评价税收（万元）", "工业增加值（万元）",
+                   "亩均税收（万元/亩）", "亩均增加值（万元/亩）", "A", "B", "C", "D", "T"]
+        keys = ["park_rank", "zone_code", "firms", "land_mu", "tax", "value_added", "tax_per_mu",
+                "value_added_per_mu", "class_A", "class_B", "class_C", "class_D", "class_T"]
+        sheet = self._sheet("园区汇总", headers)
+        for r, park in enumerate(parks, start=1):
+            for c, key in enumerate(keys):
+                self._cell(sheet, r, c, park.get(key))
+        return len(parks)
+
+    def explanation(self, run, ruleset):
+        sheet = self.workbook.add_worksheet("评价说明")
+        sheet.set_column(0, 0, 28)
+        sheet.set_column(1, 1, 100)
+        lines = [
+            ("评价年度", str(run.year)),
+            ("规则集", f"{ruleset.name}（{ruleset.id} v{ruleset.version}）"),
+            ("依据", ruleset.source.citation + (f"  {ruleset.source.url}" if ruleset.source.url else "")),
+            ("说明", ruleset.source.note or ruleset.description),
+            ("规则集指纹 / 输入数据指纹", f"{run.ruleset_hash} / {run.input_hash}"),
+            ("排名规则", "按总分从高到低；总分相同按第一项指标值从高到低；再按统一社会信用代码升序。"
+                     "百分位 = 名次 ÷ 人群企业数 × 100，档位上限含本数（如“前20%（含）”）。"),
+        ]
+        for population in ruleset.populations:
+            parts = []
+            for item in population.indicators:
+                indicator = ruleset.indicators[item.indicator]
+                bench = item.benchmark
+                bench_text = "" if bench is None else (
+                    f"基准 {bench.value:g}" if bench.method == "fixed" else
+                    {"population_mean": "基准=本人群均值", "previous_mean": f"基准=上年均值×{bench.k:g}",
+                     "table": "基准按年度表"}.get(bench.method, bench.method))
+                parts.append(f"{indicator.name}（{indicator.unit}）权重 {item.weight:g} {bench_text}"
+                             + ("" if item.published else "【本地默认】"))
+            bands = ""
+            if population.classes:
+                bands = "；分类：" + "、".join(
+                    f"{b.klass} ≤{b.upper_percent:g}%" if b.upper_percent else f"{b.klass} ≥{b.min_score}"
+                    for b in population.classes.bands)
+            lines.append((population.name, "；".join(parts) + bands))
+        for rule in ruleset.not_rated:
+            lines.append(("不参评", rule.reason))
+        for item in ruleset.adjustments:
+            lines.append(("加扣分", f"{item.name}：每单位 {json.dumps(item.steps)} 分"))
+        for veto in ruleset.vetoes:
+            lines.append(("否决事项", f"{veto.name}（{ {'force_D': '直接定为D类', 'cap_at_C': '最高C类', 'downgrade': '降一档'}[veto.action]}）"))
+        for policy in ruleset.policies:
+            lines.append(("差别化政策", f"{policy.name}：{policy.klass}类连续 {policy.min_consecutive_years} 年及以上 "
+                                    f"{policy.amount:g} {policy.unit}"))
+        for r, (label, text) in enumerate(lines):
+            sheet.write_string(r, 0, label, self.head)
+            sheet.write_string(r, 1, text, self.wrap)
+
+    def close(self):
+        self.workbook.close()
