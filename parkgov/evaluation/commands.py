@@ -63,7 +63,7 @@ def history_text(*, credit_code, ruleset_id=None):
         seen.add(key)
         adjusted = f"（原评定 {result.class_original}，调档理由：{result.adjustment_reason}）" if result.adjusted else ""
         lines.append(f"{result.run.year}  {result.run.ruleset_id}  {result.class_final}{adjusted}  "
-                     f"总分 {result.total if result.total is not None else '—'}  连续同类 {result.consecutive_years} 年")
+                     f"总分 {'—' if result.total is None else f'{result.total:.2f}'}  连续同类 {result.consecutive_years} 年")
     if not lines:
         raise NotFound(f"企业 {credit_code} 没有评价记录")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from parkgov.evaluation.ruleset import RuleSet
 
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
 NOT_IN_POPULATION = "不属于任何评价人群"
+NO_FIGURES = "无本年度数据（评价税收、营业收入、增加值、产值均缺）"
 
 
 @dataclass
@@ -60,6 +61,10 @@ def _prepare(firms: pl.DataFrame, ruleset: RuleSet) -> pl.DataFrame:
         population = pl.when(to_expr(item.filter)).then(pl.lit(item.id)).otherwise(population)
         order = pl.when(to_expr(item.filter)).then(pl.lit(index)).otherwise(order)
     reason = pl.when(population.is_null()).then(pl.lit(NOT_IN_POPULATION)).otherwise(pl.lit(None, dtype=pl.String))
+    figures = [c for c in ("tax", "revenue", "value_added", "output_value") if c in firms.columns]
+    if figures:
+        no_figures = pl.all_horizontal([pl.col(c).is_null() for c in figures])
+        reason = pl.when(no_figures).then(pl.lit(NO_FIGURES)).otherwise(reason)
     for rule in reversed(ruleset.not_rated):
         reason = pl.when(to_expr(rule.when)).then(pl.lit(rule.reason)).otherwise(reason)
     if "merged_into" in firms.columns:

@@ -1,0 +1,106 @@
+"""Evaluation runs from the ledger on both databases: land attribution, storage, reruns, adjustment, export."""
+
+import datetime as dt
+
+import fastexcel
+import pytest
+
+from parkgov.errors import InputError
+from parkgov.evaluation.export import export_evaluation
+from parkgov.evaluation.models import EvaluationResult
+from parkgov.evaluation.services import adjust_class, class_history_frame, class_movements, run_evaluation
+from parkgov.ingest.services import import_workbook
+from parkgov.testing import YEARLY_HEADER, small_ledger_sheets, uscc, write_workbook
+
+pytestmark = pytest.mark.django_db
+RULESET = "zj-huangyan-2022"
+
+
+@pytest.fixture
+def ledger(tmp_path, actor):
+    import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor)
+
+
+def _result(run, code):
+    return EvaluationResult.objects.get(run=run, enterprise__credit_code=code)
+
+
+def test_land_attribution_and_scores_from_the_ledger(ledger, actor):
+    run = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    host, tenant, absent = _result(run, uscc(1)), _result(run, uscc(3)), _result(run, uscc(2))
+    # the tenant rents 3,000 m² of floor on SZ-0001 (plot ratio 26,000/20,000 = 1.3): 3000/1.3 m² of land
+    tenant_mu = 3000 / 1.3 * 15 / 10000
+    assert tenant.land_mu == pytest.approx(tenant_mu)
+    assert host.land_mu == pytest.approx(30 - tenant_mu)
+    assert host.population == "above" and tenant.population == "below"
+    tax = host.indicators["tax_per_mu"]
+    assert tax["value"] == pytest.approx(680 / (30 - tenant_mu))
+    assert tax["score"] == pytest.approx(680 / (30 - tenant_mu) / 24.097 * 30)
+    assert "亩均税收 = 评价税收 680" in tax["text"]
+    assert absent.class_final == "T" and "无本年度数据" in absent.not_rated_reason
+    assert host.class_final in "ABCD" and host.rank == 1
+
+
+def test_rerun_on_same_inputs_is_identical_and_changed_inputs_show(ledger, actor, tmp_path):
+    first = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    second = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    assert (first.input_hash, first.ruleset_hash) == (second.input_hash, second.ruleset_hash)
+    fields = ["enterprise_id", "total", "rank", "class_original", "indicators", "land_mu"]
+    assert list(first.results.order_by("enterprise_id").values_list(*fields)) == \
+        list(second.results.order_by("enterprise_id").values_list(*fields))
+    sheets = {"年度数据": [YEARLY_HEADER[:3], [uscc(1), 2025, 700]]}
+    import_workbook(path=write_workbook(tmp_path / "tax.xlsx", sheets), actor=actor)
+    third = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    assert third.input_hash != first.input_hash
+
+
+def test_class_adjustment_keeps_the_original_and_is_audited(ledger, actor):
+    run = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    result = _result(run, uscc(1))
+    original = result.class_original
+    with pytest.raises(InputError, match="必须填写理由"):
+        adjust_class(result=result, new_class="D", reason=" ", actor=actor)
+    with pytest.raises(InputError, match="类别 E 无效"):
+        adjust_class(result=result, new_class="E", reason="x", actor=actor)
+    adjust_class(result=result, new_class="D", reason="联审会议决定", actor=actor)
+    result.refresh_from_db()
+    assert (result.class_original, result.class_final) == (original, "D")
+    record = result.history.latest("history_id")
+    assert record.history_user == actor and "联审会议决定" in record.history_change_reason
+    history = class_history_frame(ruleset_id=RULESET)
+    assert history.filter(history["credit_code"] == uscc(1)).item(0, "klass") == "D"
+
+
+def test_consecutive_years_and_movements_across_years(ledger, actor):
+    run_2024 = run_evaluation(year=2024, ruleset_id=RULESET, actor=actor)
+    adjust_class(result=_result(run_2024, uscc(1)), new_class="D", reason="测试连续年数", actor=actor)
+    run_2025 = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    result = _result(run_2025, uscc(1))
+    assert result.consecutive_years == (2 if result.class_original == "D" else 1)
+    movements = class_movements(ruleset_id=RULESET, year=2025)
+    assert movements.get_column("len").sum() == 3  # every firm has a class (T included) in both years
+    moved = movements.filter((movements["from_class"] == "D") & (movements["to_class"] == result.class_final))
+    assert moved.get_column("len").sum() >= 1
+
+
+def test_export_workbook_sheets_and_no_nan(ledger, actor, tmp_path):
+    run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    out = tmp_path / "notice.xlsx"
+    counts = export_evaluation(path=out, year=2025, ruleset_id=RULESET)
+    assert counts["规上工业企业"] == 1 and counts["不参评名单"] == 1
+    reader = fastexcel.read_excel(str(out))
+    assert {"规上工业企业", "不参评名单", "电价加价清单", "园区汇总", "评价说明"} <= set(reader.sheet_names)
+    for name in reader.sheet_names:
+        frame = reader.load_sheet(name, dtypes="string", header_row=None).to_polars()
+        text = " ".join(str(v) for row in frame.iter_rows() for v in row if v is not None)
+        assert "nan" not in text.lower() and "inf" not in text.lower(), name
+    notice = reader.load_sheet("规上工业企业").to_polars()
+    assert notice.item(0, "统一社会信用代码") == uscc(1) and notice.item(0, "排名") == 1
+
+
+def test_year_without_figures_is_a_clear_error(ledger, actor):
+    with pytest.raises(InputError, match="2023 年没有任何企业的年度数据"):
+        run_evaluation(year=2023, ruleset_id=RULESET, actor=actor)
+    with pytest.raises(InputError, match="未知规则集"):
+        run_evaluation(year=2025, ruleset_id="zj-nowhere", actor=actor)
+    assert dt.date.today().year >= 2025
