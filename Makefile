@@ -8,7 +8,7 @@ ENTERPRISES ?= 1500
 
 .PHONY: demo test test-sqlite test-postgres bench venv clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -21,6 +21,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov init
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov demo --enterprises $(ENTERPRISES)
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov evaluate --year 2025 --ruleset zj-huangyan-2022
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov serve --demo-accounts
 
 # Runs the suite on SQLite, then on PostgreSQL/PostGIS when PARKGOV_TEST_POSTGRES_URL is set.
 # In CI (CI set) a missing PostgreSQL is a failure, not a skip.
@@ -33,6 +35,8 @@ test: $(STAMP)
 	else \
 	  echo "未设置 PARKGOV_TEST_POSTGRES_URL：跳过 PostgreSQL 轮次（.ci/run 会启动临时集群）"; \
 	fi
+
+export PARKGOV_TASK_BACKEND ?= django_tasks.backends.immediate.ImmediateBackend
 
 test-sqlite: $(STAMP)
 	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider

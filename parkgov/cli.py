@@ -197,6 +197,32 @@ def history(enterprise: str = typer.Argument(..., help="统一社会信用代码
 
 
 @app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          workers: int = typer.Option(2, "--workers", help="gunicorn 进程数"),
+          demo_accounts: bool = typer.Option(False, "--demo-accounts", help="创建并显示各角色演示账号")):
+    """启动网页服务（gunicorn）和后台任务进程（导入、评价等长任务）。"""
+    _setup()
+    from parkgov.web.serve import run_server
+
+    run_server(host=host, port=port, workers=workers, demo_accounts=demo_accounts, console=out)
+
+
+@app.command()
+def token(username: str = typer.Argument(..., help="用户名")):
+    """为用户生成新的接口令牌（只显示一次）。"""
+    _setup()
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.services import issue_api_token
+    from parkgov.errors import NotFound
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    out.print(issue_api_token(user=user))
+
+
+@app.command()
 def summary():
     """显示数据库中台账的概况。"""
     _setup()

@@ -5,6 +5,11 @@ PARKGOV_SECRET_KEY     required unless PARKGOV_DEBUG=1
 PARKGOV_DEBUG          1 for development (default 1 until the web platform's production settings land)
 PARKGOV_ALLOWED_HOSTS  comma-separated host names served (default 127.0.0.1,localhost)
 PARKGOV_STATIC_ROOT    where collected static files go (default build/static)
+PARKGOV_MEDIA_ROOT     where uploads and generated files go (default build/media)
+PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
+PARKGOV_LOGIN_FAILURE_LIMIT  failed logins before lock-out (default 5)
+PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
+PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseBackend)
 """
 
 from pathlib import Path
@@ -45,6 +50,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("PARKGOV_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
+    "parkgov.web",  # first, so its templates (login, errors) take precedence
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,15 +58,25 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "axes",
+    "django_htmx",
+    "django_tables2",
+    "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "parkgov.codes",
     "parkgov.audit",
     "parkgov.ledger",
     "parkgov.ingest",
     "parkgov.evaluation",
+    "parkgov.accounts",
+    "parkgov.jobs",
+    "parkgov.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "parkgov.urls"
@@ -82,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "parkgov.web.context.navigation",
             ],
         },
     },
@@ -98,7 +117,50 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("PARKGOV_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:cockpit"
+LOGOUT_REDIRECT_URL = "web:login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+PARKGOV_UPLOAD_MAX_BYTES = int(os.environ.get("PARKGOV_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+PARKGOV_MEDIA_ROOT = Path(os.environ.get("PARKGOV_MEDIA_ROOT", BASE_DIR.parent / "build" / "media"))
+PARKGOV_TILE_URL = os.environ.get("PARKGOV_TILE_URL", "")  # e.g. 天地图 with a key; empty = plain background
+
+TASKS = {"default": {"BACKEND": os.environ.get("PARKGOV_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+WHITENOISE_USE_FINDERS = DEBUG
 STATIC_URL = "static/"
+NODE_MODULES = BASE_DIR.parent / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/maplibre-gl", NODE_MODULES / "maplibre-gl" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+]
 STATIC_ROOT = Path(os.environ.get("PARKGOV_STATIC_ROOT", BASE_DIR.parent / "build" / "static"))
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

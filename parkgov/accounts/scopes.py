@@ -1,0 +1,91 @@
+"""Data scopes, enforced in one place for pages, API, exports and the admin.
+
+A role (data/roles.yaml) says which domains it reads and writes and which field groups it sees; a profile
+may restrict a user to some parks (and their child zones). Superusers are administrators.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import PermissionDenied
+
+ROLES_FILE = Path(__file__).resolve().parent / "data" / "roles.yaml"
+ALL_FIELDS_ROLE = "admin"
+
+
+@cache
+def role_table() -> dict:
+    data = yaml.safe_load(ROLES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see and do."""
+
+    role: str
+    role_name: str
+    read: frozenset
+    write: frozenset
+    hidden_fields: frozenset
+    zone_ids: tuple | None  # None = all zones
+    department: str = ""
+    own_findings_only: bool = False
+
+    def can_read(self, domain: str) -> bool:
+        return domain in self.read
+
+    def can_write(self, domain: str) -> bool:
+        return domain in self.write
+
+    def require(self, domain: str, *, write=False):
+        if not (self.can_write(domain) if write else self.can_read(domain)):
+            raise PermissionDenied(f"角色“{self.role_name}”无权{'修改' if write else '查看'}此数据")
+
+    def sees(self, field: str) -> bool:
+        return field not in self.hidden_fields
+
+    def filter_zones(self, queryset, path="zone_id"):
+        """Restrict a queryset to the user's parks."""
+        if self.zone_ids is None:
+            return queryset
+        return queryset.filter(**{f"{path}__in": self.zone_ids})
+
+
+def scope_for(user) -> Scope:
+    """The scope of an authenticated user (PermissionDenied for users without a role)."""
+    table = role_table()
+    if not user.is_authenticated:
+        raise PermissionDenied("请先登录")
+    profile = getattr(user, "profile", None)
+    role = ALL_FIELDS_ROLE if user.is_superuser else (profile.role if profile else None)
+    if role not in table["roles"]:
+        raise PermissionDenied("此账号未分配角色，请联系管理员")
+    spec = table["roles"][role]
+    visible = {f for g in spec.get("field_groups", []) for f in table["field_groups"][g]["fields"]}
+    every = {f for g in table["field_groups"].values() for f in g["fields"]}
+    zone_ids = None
+    if profile is not None and not user.is_superuser:
+        chosen = list(profile.zones.values_list("id", flat=True))
+        zone_ids = tuple(_with_children(chosen)) if chosen else None
+    return Scope(role=role, role_name=spec["name"], read=frozenset(spec["read"]), write=frozenset(spec["write"]),
+                 hidden_fields=frozenset(every - visible), zone_ids=zone_ids,
+                 department=profile.department if profile else "",
+                 own_findings_only=bool(spec.get("own_findings_only")))
+
+
+def _with_children(zone_ids):
+    from parkgov.ledger.models import Zone
+
+    chosen = set(zone_ids)
+    while True:
+        children = set(Zone.objects.filter(parent_id__in=chosen).values_list("id", flat=True))
+        if children <= chosen:
+            return sorted(chosen)
+        chosen |= children
+
+
+def role_choices() -> list:
+    return [(code, spec["name"]) for code, spec in role_table()["roles"].items()]

@@ -1,0 +1,43 @@
+"""Account services: demo accounts, API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from parkgov.accounts.models import Profile
+from parkgov.accounts.scopes import role_table
+
+DEMO_PASSWORD_SUFFIX = "-demo-2026"
+
+
+def ensure_demo_accounts() -> list:
+    """One account per role (username = role code, password = role code + '-demo-2026'); returns rows to print."""
+    User = get_user_model()
+    rows = []
+    with transaction.atomic():
+        for role, spec in role_table()["roles"].items():
+            user, created = User.objects.get_or_create(username=role, defaults={"first_name": spec["name"]})
+            if created:
+                user.set_password(role + DEMO_PASSWORD_SUFFIX)
+                user.is_staff = user.is_superuser = role == "admin"
+                user.save()
+            Profile.objects.update_or_create(user=user, defaults={"role": role, "department": role})
+            rows.append((spec["name"], role, role + DEMO_PASSWORD_SUFFIX))
+    return rows
+
+
+def issue_api_token(*, user) -> str:
+    """A new API token for `user` (shown once; only its SHA-256 is stored)."""
+    token = secrets.token_urlsafe(32)
+    profile, _created = Profile.objects.get_or_create(user=user, defaults={"role": "admin" if user.is_superuser else ""})
+    profile.api_token = hashlib.sha256(token.encode()).hexdigest()
+    profile.save(update_fields=["api_token"])
+    return token
+
+
+def user_for_token(token: str):
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    profile = Profile.objects.select_related("user").filter(api_token=digest, user__is_active=True).first()
+    return profile.user if profile else None

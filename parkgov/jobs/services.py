@@ -1,0 +1,43 @@
+"""Start jobs and report progress; the task functions live in tasks.py and call the domain services."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from parkgov.jobs.models import Job, JobStatus
+
+
+def job_dir(job: Job) -> Path:
+    path = Path(settings.PARKGOV_MEDIA_ROOT) / "jobs" / str(job.pk)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_job(*, kind: str, title: str, params: dict, user) -> Job:
+    """Create the job row and enqueue its task after the transaction commits."""
+    from parkgov.jobs import tasks
+
+    job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
+    task = {"import": tasks.import_task, "evaluation": tasks.evaluation_task}[kind]
+    transaction.on_commit(lambda: task.enqueue(str(job.pk)))
+    return job
+
+
+def report(job_id, *, progress=None, message=None, status=None, result=None, output_file=None):
+    """Store a job's progress (its own short write, visible to pollers at once)."""
+    fields = {}
+    if progress is not None:
+        fields["progress"] = max(0, min(100, int(progress)))
+    if message is not None:
+        fields["message"] = message[:300]
+    if status is not None:
+        fields["status"] = status
+        if status in (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED):
+            fields["finished_at"] = timezone.now()
+    if result is not None:
+        fields["result"] = result
+    if output_file is not None:
+        fields["output_file"] = output_file
+    Job.objects.filter(pk=job_id).update(**fields)

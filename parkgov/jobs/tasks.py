@@ -1,0 +1,79 @@
+"""Background task functions (django-tasks with its database backend: no extra server needed)."""
+
+import logging
+from pathlib import Path
+
+from django_tasks import task
+
+from parkgov.audit.context import acting_as
+from parkgov.errors import ImportRejected, ParkgovError
+from parkgov.jobs.models import Job, JobStatus
+from parkgov.jobs.services import job_dir, report
+
+log = logging.getLogger("parkgov.jobs")
+
+
+@task()
+def import_task(job_id: str):
+    """Import an uploaded workbook or GIS file; on errors write the error workbook for download."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    path = Path(job.params["path"])
+    report(job_id, status=JobStatus.RUNNING, progress=5, message="读取文件")
+    steps = {"n": 0}
+
+    def progress(stage, name, rows):
+        steps["n"] += 1
+        label = {"check": "检查", "write": "写入"}[stage]
+        report(job_id, progress=min(95, 5 + steps["n"] * 8), message=f"{label}「{name}」{rows} 行")
+
+    try:
+        with acting_as(job.created_by, reason=f"网页导入 {job.params['name']}"):
+            if path.suffix.lower() in (".gpkg", ".shp", ".geojson", ".json", ".zip"):
+                from parkgov.ingest.gis import import_geometry
+
+                outcome = import_geometry(path=path, actor=job.created_by)
+                result = {"written": outcome.written, "rows": outcome.rows}
+            else:
+                from parkgov.ingest.services import import_workbook
+
+                outcome = import_workbook(path=path, actor=job.created_by, department=job.params.get("department", ""),
+                                          progress=progress)
+                result = {"written": outcome.written, "rows": outcome.rows,
+                          "warnings": len(outcome.issues.warnings)}
+        report(job_id, status=JobStatus.DONE, progress=100, message="已写入", result=result)
+    except ImportRejected as exc:
+        output = ""
+        if hasattr(exc.report, "raw_sheets"):
+            from parkgov.ingest.report import write_error_workbook
+
+            output = str(job_dir(job) / "错误清单.xlsx")
+            write_error_workbook(path=Path(output), report=exc.report)
+        issues = [{"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "message": i.message}
+                  for i in exc.report.issues.errors[:200]]
+        report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc),
+               result={"errors": len(exc.report.issues.errors), "issues": issues}, output_file=output)
+    except ParkgovError as exc:
+        report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
+    except Exception:  # the job must end in a visible state, never hang
+        log.exception("import job %s failed", job_id)
+        report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")
+
+
+@task()
+def evaluation_task(job_id: str):
+    """Run an evaluation for the job's year, rule set and zone."""
+    from parkgov.evaluation.services import run_evaluation
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    report(job_id, status=JobStatus.RUNNING, progress=10, message="读取台账与年度数据")
+    try:
+        with acting_as(job.created_by, reason="网页运行评价"):
+            run = run_evaluation(year=job.params["year"], ruleset_id=job.params["ruleset"],
+                                 zone_code=job.params.get("zone") or None, actor=job.created_by)
+        report(job_id, status=JobStatus.DONE, progress=100, message="评价完成",
+               result={"run": run.pk, "firms": run.firms, "summary": run.summary})
+    except ParkgovError as exc:
+        report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
+    except Exception:
+        log.exception("evaluation job %s failed", job_id)
+        report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")

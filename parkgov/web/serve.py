@@ -1,0 +1,36 @@
+"""`parkgov serve`: static files, the background worker and gunicorn, stopped together."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+
+
+def run_server(*, host, port, workers, demo_accounts, console):
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if demo_accounts:
+        from parkgov.accounts.services import ensure_demo_accounts
+
+        console.print("演示账号（用户名 / 密码）：")
+        for name, username, password in ensure_demo_accounts():
+            console.print(f"  {name:<10} {username:<18} {password}")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="parkgov.settings")
+    worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5"], env=env)
+    console.print(f"园区管家已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "parkgov.wsgi", "--bind", f"{host}:{port}",
+                               "--workers", str(workers), "--threads", "4", "--timeout", "120"], env=env)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (server, worker):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,162 @@
+"""Figures for the cockpit (园区大脑), computed with frames from the ledger and the latest evaluation."""
+
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from parkgov.evaluation.inputs import firm_inputs
+from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.evaluation.ruleset import get_ruleset
+from parkgov.ledger.bulk import fetch_frame
+from parkgov.ledger.models import YearlyFigure, Zone
+from parkgov.ledger.services import parcel_frame
+
+COCKPIT_FILE = Path(__file__).resolve().parent / "data" / "cockpit.yaml"
+
+
+@cache
+def cockpit_config() -> dict:
+    return yaml.safe_load(COCKPIT_FILE.read_text(encoding="utf-8"))
+
+
+def latest_year() -> int | None:
+    return YearlyFigure.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+def _kpi(key, value, *, visible=True):
+    spec = cockpit_config()["figures"][key]
+    state, note = "", ""
+    if value is not None:
+        if "alert_below" in spec and value < spec["alert_below"] or "alert_above" in spec and value > spec["alert_above"]:
+            state, note = "alert", spec["alert_text"]
+        if "quality_above" in spec and value > spec["quality_above"]:
+            state, note = "quality", spec["quality_text"]
+    return {"key": key, "name": spec["name"], "unit": spec["unit"], "value": value, "state": state, "note": note,
+            "visible": visible}
+
+
+def cockpit(*, scope, year: int | None = None) -> dict:
+    """Key figures of the zone and each park, trends, class distribution, tiers and the park ranking."""
+    year = year or latest_year()
+    if year is None:
+        return {"year": None}
+    config = cockpit_config()
+    ruleset = get_ruleset(config["evaluation_ruleset"])
+    firms = firm_inputs(year=year, zone_ids=list(scope.zone_ids) if scope.zone_ids else None,
+                        land_rule=ruleset.land)
+    parcels = parcel_frame()
+    zones = fetch_frame(Zone, columns=["code", "name", "parent_id"])
+    if scope.zone_ids is not None:
+        parcels = parcels.filter(pl.col("zone_id").is_in(scope.zone_ids))
+        zones = zones.filter(pl.col("id").is_in(scope.zone_ids))
+    sees_tax = scope.sees("tax")
+    tiers = tier_land(firms, get_ruleset(config["tier_ruleset"]))
+    return {
+        "year": year,
+        "kpis": _kpis(firms, parcels, sees_tax),
+        "parks": _parks(firms, parcels, zones, sees_tax),
+        "trend": trend(scope=scope, sees_tax=sees_tax),
+        "classes": class_distribution(year=year, ruleset_id=ruleset.id, scope=scope),
+        "tiers": tiers,
+        "supply": _supply(parcels),
+        "sees_tax": sees_tax,
+    }
+
+
+def _ratio(numerator, denominator):
+    return round(numerator / denominator, 2) if denominator else None
+
+
+def _kpis(firms, parcels, sees_tax):
+    land = firms.get_column("land_mu").sum()
+    above = firms.filter(pl.col("scale") == "above")
+    parcel_land = parcels.get_column("registered_area_mu").sum() or 0
+    idle = parcels.filter(pl.col("supply_status").is_in(["idle", "approved_not_supplied"])) \
+        .get_column("registered_area_mu").sum() or 0
+    missing = firms.filter(pl.col("tax").is_null() & pl.col("revenue").is_null()).height
+    mismatch = parcels.filter(pl.col("area_mismatch").fill_null(False)).height
+    return [
+        {"key": "firms", "name": "企业", "unit": "家", "value": firms.height, "state": "", "note": "", "visible": True},
+        {"key": "land", "name": "工业用地", "unit": "亩", "value": round(parcel_land, 1), "state": "", "note": "",
+         "visible": True},
+        _kpi("tax_per_mu", _ratio(firms.get_column("tax").sum(), land), visible=sees_tax),
+        _kpi("tax_per_mu_above", _ratio(above.get_column("tax").sum(), above.get_column("land_mu").sum()),
+             visible=sees_tax),
+        _kpi("value_added_per_mu", _ratio(firms.get_column("value_added").sum(), land)),
+        _kpi("idle_share", _ratio(idle * 100, parcel_land)),
+        _kpi("missing_figures_share", _ratio(missing * 100, firms.height)),
+        _kpi("area_mismatch_share", _ratio(mismatch * 100, parcels.height)),
+    ]
+
+
+def _parks(firms, parcels, zones, sees_tax):
+    per_zone = firms.group_by("zone_code").agg(pl.len().alias("firms"), pl.col("land_mu").sum(),
+                                               pl.col("tax").sum(), pl.col("value_added").sum())
+    land = parcels.join(zones.select(pl.col("id").alias("zone_id"), pl.col("code").alias("zone_code")),
+                        on="zone_id").group_by("zone_code").agg(pl.col("registered_area_mu").sum().alias("parcel_mu"))
+    table = zones.select(pl.col("code").alias("zone_code"), "name").join(per_zone, on="zone_code", how="left") \
+        .join(land, on="zone_code", how="left").with_columns(
+            pl.when(pl.col("land_mu") > 0).then(pl.col("tax") / pl.col("land_mu")).alias("tax_per_mu"),
+            pl.when(pl.col("land_mu") > 0).then(pl.col("value_added") / pl.col("land_mu")).alias("va_per_mu"))
+    order = "tax_per_mu" if sees_tax else "va_per_mu"
+    table = table.sort(order, descending=True, nulls_last=True)
+    if not sees_tax:
+        table = table.drop("tax", "tax_per_mu")
+    return table.with_columns(pl.col(pl.Float64).round(2)).to_dicts()
+
+
+def trend(*, scope, sees_tax) -> list:
+    """亩均税收 / 亩均增加值 per year on current land (Σ figures / Σ attributed land)."""
+    figures = fetch_frame(YearlyFigure, columns=["enterprise_id", "year", "tax", "value_added"])
+    if scope.zone_ids is not None:
+        from parkgov.ledger.models import Enterprise
+
+        ids = fetch_frame(Enterprise, columns=["zone_id"]).filter(pl.col("zone_id").is_in(scope.zone_ids))
+        figures = figures.filter(pl.col("enterprise_id").is_in(ids.get_column("id")))
+    rows = []
+    year_land = {}
+    for year in sorted(figures.get_column("year").unique().to_list()):
+        year_land[year] = firm_inputs(year=year, zone_ids=list(scope.zone_ids) if scope.zone_ids else None,
+                                      land_rule=get_ruleset(cockpit_config()["evaluation_ruleset"]).land)
+        frame = year_land[year]
+        land = frame.filter(pl.col("tax").is_not_null()).get_column("land_mu").sum()
+        rows.append({"year": year, "tax_per_mu": _ratio(frame.get_column("tax").sum(), land) if sees_tax else None,
+                     "va_per_mu": _ratio(frame.get_column("value_added").sum(), land)})
+    return rows
+
+
+def class_distribution(*, year, ruleset_id, scope) -> dict:
+    run = EvaluationRun.objects.filter(year=year, ruleset_id=ruleset_id, zone__isnull=True).order_by("-created_at").first()
+    if run is None:
+        return {}
+    results = EvaluationResult.objects.filter(run=run)
+    if scope.zone_ids is not None:
+        results = results.filter(enterprise__zone_id__in=scope.zone_ids)
+    counts = {}
+    for population, klass in results.values_list("population_name", "class_final"):
+        counts.setdefault(population or "不参评", {}).setdefault(klass, 0)
+        counts[population or "不参评"][klass] += 1
+    return {"run": run.pk, "ruleset": run.ruleset_name, "counts": counts}
+
+
+def tier_land(firms: pl.DataFrame, ruleset) -> list:
+    """Land (亩) and firms per 亩均税收 tier (low-efficiency land)."""
+    if ruleset.tiers is None:
+        return []
+    value = pl.when(pl.col("land_mu") > 0).then(pl.col("tax") / pl.col("land_mu"))
+    rows, lower = [], None
+    for band in ruleset.tiers.bands:
+        hit = firms.filter((value < band.below) & ((value >= lower) if lower is not None else pl.lit(True)))
+        rows.append({"tier": band.name, "below": band.below, "firms": hit.height,
+                     "land_mu": round(hit.get_column("land_mu").sum(), 1)})
+        lower = band.below
+    return rows
+
+
+def _supply(parcels):
+    from parkgov.ledger.choices import SupplyStatus
+
+    totals = dict(parcels.group_by("supply_status").agg(pl.col("registered_area_mu").sum()).rows())
+    return [{"status": str(s.label), "land_mu": round(totals.get(s.value, 0), 1)} for s in SupplyStatus]

@@ -1,0 +1,141 @@
+"""Pages: parse the request, call one service, render. Scope checks live in `access.scoped`."""
+
+import shutil
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.jobs.models import Job
+from parkgov.jobs.services import start_job
+from parkgov.web import services
+from parkgov.web.access import scoped
+from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
+
+
+@scoped()
+def cockpit(request, scope):
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+    data = services.cockpit(scope=scope, year=year)
+    return render(request, "web/cockpit.html", {"data": data})
+
+
+@scoped("import")
+def import_page(request, scope):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        folder = Path(settings.PARKGOV_MEDIA_ROOT) / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{uuid.uuid4()}{Path(upload.name).suffix.lower()}"
+        with path.open("wb") as handle:
+            shutil.copyfileobj(upload, handle)
+        job = start_job(kind="import", title=f"导入 {upload.name}", user=request.user,
+                        params={"path": str(path), "name": upload.name, "department": scope.department})
+        return redirect("web:job", job_id=job.pk)
+    jobs = Job.objects.filter(created_by=request.user, kind="import")[:10]
+    return render(request, "web/import.html", {"form": form, "jobs": jobs})
+
+
+@scoped()
+def job(request, scope, job_id):
+    record = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    template = "web/job_status.html" if request.htmx else "web/job.html"
+    return render(request, template, {"job": record})
+
+
+@scoped()
+def job_download(request, scope, job_id):
+    record = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    if not record.output_file or not Path(record.output_file).exists():
+        raise Http404("没有可下载的文件")
+    return FileResponse(open(record.output_file, "rb"), as_attachment=True, filename=Path(record.output_file).name)
+
+
+@scoped("evaluation")
+def evaluation(request, scope):
+    form = EvaluationForm(request.POST or None, initial={"year": services.latest_year(), "ruleset":
+                                                         services.cockpit_config()["evaluation_ruleset"]})
+    if request.method == "POST":
+        scope.require("evaluation", write=True)
+        if form.is_valid():
+            job = start_job(kind="evaluation", title=f"{form.cleaned_data['year']} 年评价", user=request.user,
+                            params=form.cleaned_data)
+            return redirect("web:job", job_id=job.pk)
+    run = EvaluationRun.objects.filter(pk=request.GET.get("run")).first() if request.GET.get("run", "").isdigit() \
+        else EvaluationRun.objects.order_by("-created_at").first()
+    results = EvaluationResult.objects.none()
+    if run is not None:
+        results = scope.filter_zones(EvaluationResult.objects.filter(run=run), "enterprise__zone_id") \
+            .select_related("enterprise").order_by("population", "rank", "enterprise__credit_code")
+        if request.GET.get("class") in ("A", "B", "C", "D", "T"):
+            results = results.filter(class_final=request.GET["class"])
+    page = Paginator(results, 50).get_page(request.GET.get("page"))
+    return render(request, "web/evaluation.html", {"form": form, "run": run, "page": page,
+                                                   "runs": EvaluationRun.objects.order_by("-created_at")[:20]})
+
+
+@require_POST
+@scoped("evaluation", write=True)
+def adjust(request, scope, result_id):
+    from parkgov.errors import ParkgovError
+    from parkgov.evaluation.services import adjust_class
+
+    result = get_object_or_404(scope.filter_zones(EvaluationResult.objects, "enterprise__zone_id"), pk=result_id)
+    form = AdjustForm(request.POST)
+    if form.is_valid():
+        try:
+            adjust_class(result=result, new_class=form.cleaned_data["new_class"], reason=form.cleaned_data["reason"],
+                         actor=request.user)
+            messages.success(request, f"{result.enterprise.name} 已调整为 {result.class_final} 类")
+        except ParkgovError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "调档失败：" + "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect(f"{request.build_absolute_uri('/')[:-1]}/evaluation/?run={result.run_id}")
+
+
+@scoped("evaluation")
+def evaluation_download(request, scope, run_id):
+    from parkgov.evaluation.export import export_evaluation
+
+    run = get_object_or_404(EvaluationRun, pk=run_id)
+    folder = Path(settings.PARKGOV_MEDIA_ROOT) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}.xlsx"
+    export_evaluation(path=path, year=run.year, ruleset_id=run.ruleset_id, zone_code=run.zone.code if run.zone else None)
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+
+
+@scoped("audit")
+def audit(request, scope):
+    from parkgov.web.audit import audit_rows
+
+    rows, filters = audit_rows(request.GET)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "web/audit.html", {"page": page, "filters": filters})
+
+
+def placeholder(request, **kwargs):
+    raise Http404("此页面尚未开放")
+
+
+def error_403(request, exception=None):
+    return render(request, "web/error.html", {"title": "无权访问", "message": str(exception or "您没有查看此页面的权限")},
+                  status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "web/error.html", {"title": "页面不存在", "message": str(exception or "")}, status=404)
+
+
+def error_500(request):
+    return render(request, "web/error.html", {"title": "系统出错", "message": "已记录，请稍后重试或联系管理员"},
+                  status=500)
