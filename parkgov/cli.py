@@ -126,7 +126,7 @@ def export_geometry(output: Path = typer.Argument(..., help="输出的 GeoPackag
 
 
 @app.command()
-def demo(enterprises: int = typer.Option(1500, "--enterprises", min=1, max=1_000_000, help="企业数量"),
+def demo(enterprises: int = typer.Option(1500, "--enterprises", min=2, max=1_000_000, help="企业数量（2 至 1,000,000）"),
          seed: int = typer.Option(2021, "--seed", help="随机种子（同一种子结果相同）"),
          workbook: Optional[Path] = typer.Option(None, "--workbook", help="同时把数据写成交换工作簿（不写数据库）"),
          no_db: bool = typer.Option(False, "--no-db", help="只生成工作簿，不写数据库")):

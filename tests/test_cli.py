@@ -62,7 +62,7 @@ def test_bad_workbook_exit_code_and_error_workbook(tmp_path):
     (["import", "missing.xlsx"], 1, "文件不存在"),
     (["import", "notes.txt"], 1, "不支持的文件类型"),
     (["template", "x.xlsx", "--sheets", "年报"], 1, "未知的工作表"),
-    (["demo", "--enterprises", "0"], 2, "enterprises"),
+    (["demo", "--enterprises", "1"], 2, "enterprises"),
 ])
 def test_usage_errors_are_explained(tmp_path, args, code, message):
     (tmp_path / "notes.txt").write_text("hello")
