@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const el = document.getElementById(id);
     if (!el) return;
     const chart = echarts.init(el);
-    chart.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, grid: { left: 60, right: 20, bottom: 40 } }, option));
+    chart.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 20, top: 50, bottom: 50 } }, option));
     el.dataset.rendered = "1";
     window.addEventListener("resize", () => chart.resize());
   };
@@ -15,10 +15,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const series = [];
   if (data.sees_tax) series.push({ name: "亩均税收", type: "line", data: data.trend.map(r => r.tax_per_mu) });
   series.push({ name: "亩均增加值", type: "line", data: data.trend.map(r => r.va_per_mu) });
-  draw("chart-trend", { legend: {}, xAxis: { type: "category", data: years }, yAxis: { type: "value", name: "万元/亩" }, series });
+  draw("chart-trend", { xAxis: { type: "category", data: years }, yAxis: { type: "value", name: "万元/亩" }, series });
   const populations = Object.keys((data.classes || {}).counts || {});
   const colours = { A: "#2f7d32", B: "#1d4e89", C: "#d69e2e", D: "#b4436c", T: "#9aa5b1" };
-  draw("chart-classes", { legend: {}, xAxis: { type: "category", data: populations }, yAxis: { type: "value", name: "家" },
+  draw("chart-classes", { xAxis: { type: "category", data: populations }, yAxis: { type: "value", name: "家" },
     series: ["A", "B", "C", "D", "T"].map(k => ({ name: k, type: "bar", stack: "c", itemStyle: { color: colours[k] },
       data: populations.map(p => data.classes.counts[p][k] || 0) })) });
   if (data.sees_tax) draw("chart-tiers", { xAxis: { type: "category", data: data.tiers.map(t => t.tier) }, yAxis: { type: "value", name: "亩" },

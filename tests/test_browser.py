@@ -1,0 +1,100 @@
+"""Real users in real Chromium: log in per role, cockpit charts, import with an error workbook, evaluation and
+class adjustment, and what a 生态环境 user must not see. Screenshots go to test-output/screenshots/."""
+
+import os
+
+import fastexcel
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from parkgov.accounts.services import DEMO_PASSWORD_SUFFIX, ensure_demo_accounts
+from parkgov.evaluation.services import run_evaluation
+from parkgov.ingest.services import import_workbook
+from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from tests.browser import launch, screenshot
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the main thread
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def site(live_server, tmp_path, actor, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
+    import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor)
+    run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
+    ensure_demo_accounts()
+    return live_server.url
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        instance = launch(playwright)
+        yield instance
+        instance.close()
+
+
+def login(browser, site, role):
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page.goto(f"{site}/login/")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", role + DEMO_PASSWORD_SUFFIX)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site}/")
+    return page
+
+
+def test_cockpit_charts_render_for_the_committee(browser, site):
+    page = login(browser, site, "committee")
+    for chart in ("chart-trend", "chart-classes", "chart-tiers", "chart-supply", "chart-parks"):
+        expect(page.locator(f"#{chart}[data-rendered='1'] canvas")).to_have_count(1)
+    expect(page.locator("#kpis")).to_contain_text("亩均税收")
+    expect(page.locator("#parks-table")).to_contain_text("嵊州经济开发区")
+    screenshot(page, "cockpit-committee")
+
+
+def test_bad_workbook_import_offers_the_error_workbook(browser, site, tmp_path):
+    sheets = small_ledger_sheets()
+    sheets["企业"][1][0] = "91330683MA00000010"
+    bad = write_workbook(tmp_path / "坏数据.xlsx", sheets)
+    page = login(browser, site, "economy")
+    page.goto(f"{site}/import/")
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#job-status")).to_have_attribute("data-status", "rejected", timeout=20000)
+    expect(page.locator("#job-errors")).to_contain_text("校验码错误")
+    screenshot(page, "import-rejected")
+    with page.expect_download() as download:
+        page.click("#error-download")
+    path = tmp_path / "errors.xlsx"
+    download.value.save_as(path)
+    listing = fastexcel.read_excel(str(path)).load_sheet("错误清单").to_polars()
+    assert listing.item(0, "工作表") == "企业" and "校验码错误" in listing.item(0, "说明")
+
+
+def test_evaluation_run_and_class_adjustment(browser, site):
+    page = login(browser, site, "economy")
+    page.goto(f"{site}/evaluation/")
+    page.select_option("select[name=ruleset]", "zj-huangyan-2022")
+    page.fill("input[name=year]", "2025")
+    page.click("#evaluation-form button[type=submit]")
+    expect(page.locator("#job-status")).to_have_attribute("data-status", "done", timeout=20000)
+    page.click("text=查看评价结果")
+    row = page.locator(f"tr[data-credit-code='{uscc(1)}']")
+    row.locator("select[name=new_class]").select_option("D")
+    row.locator("input[name=reason]").fill("联审会议决定降档")
+    row.locator("button").click()
+    expect(page.locator(".messages")).to_contain_text("已调整为 D 类")
+    expect(page.locator(f"tr[data-credit-code='{uscc(1)}']")).to_contain_text("联审会议决定降档")
+    screenshot(page, "evaluation-adjusted")
+
+
+def test_ecology_sees_no_tax_and_no_evaluation(browser, site):
+    page = login(browser, site, "ecology")
+    expect(page.locator("#kpis")).not_to_contain_text("亩均税收")
+    expect(page.locator("#chart-tiers")).to_have_count(0)
+    screenshot(page, "cockpit-ecology")
+    response = page.goto(f"{site}/evaluation/")
+    assert response.status == 403
+    expect(page.locator("h1")).to_contain_text("无权访问")
