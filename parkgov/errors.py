@@ -31,3 +31,9 @@ class NotFound(ParkgovError):
     """A named record does not exist."""
 
     exit_code = 1
+
+
+class ConflictError(ParkgovError):
+    """Someone else changed the record since it was read (optimistic locking)."""
+
+    exit_code = 1

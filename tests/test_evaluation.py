@@ -104,3 +104,18 @@ def test_year_without_figures_is_a_clear_error(ledger, actor):
     with pytest.raises(InputError, match="未知规则集"):
         run_evaluation(year=2025, ruleset_id="zj-nowhere", actor=actor)
     assert dt.date.today().year >= 2025
+
+
+def test_concurrent_adjustments_do_not_silently_overwrite(ledger, actor):
+    from parkgov.errors import ConflictError
+
+    run = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    first_reader = _result(run, uscc(1))
+    second_reader = _result(run, uscc(1))
+    adjust_class(result=first_reader, new_class="B", reason="甲科长意见", actor=actor,
+                 expected_version=first_reader.version)
+    with pytest.raises(ConflictError, match="已被他人调整"):
+        adjust_class(result=second_reader, new_class="D", reason="乙科长意见", actor=actor,
+                     expected_version=second_reader.version)
+    stored = _result(run, uscc(1))
+    assert (stored.class_final, stored.adjustment_reason, stored.version) == ("B", "甲科长意见", 2)

@@ -71,6 +71,7 @@ class EvaluationResult(models.Model):
     consecutive_years = models.PositiveSmallIntegerField(_("连续同类年数"), default=1)
     policies = models.JSONField(_("差别化政策"), default=list)
     charge_total = models.FloatField(_("加价合计（万元）"), null=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
     history = HistoricalRecords(get_user=history_user, inherit=False)
 
     class Meta:

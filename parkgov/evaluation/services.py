@@ -6,7 +6,7 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from parkgov.errors import InputError, NotFound
+from parkgov.errors import ConflictError, InputError, NotFound
 from parkgov.evaluation.engine import evaluate
 from parkgov.evaluation.inputs import firm_inputs, frame_hash, zone_scope
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
@@ -85,8 +85,9 @@ def _store_results(run, results: pl.DataFrame, ruleset):
     columns = ["run_id", "enterprise_id", "population", "population_name", "not_rated_reason", "land_mu",
                "indicators", "bonus", "deduction", "adjustments", "vetoes", "total", "rank", "rank_of", "rank_group",
                "percentile", "class_original", "class_final", "adjustment_reason", "tier", "consecutive_years",
-               "policies", "charge_total"]
-    frame = frame.with_columns(pl.lit(run.pk).alias("run_id"), pl.lit("").alias("adjustment_reason"))
+               "policies", "charge_total", "version"]
+    frame = frame.with_columns(pl.lit(run.pk).alias("run_id"), pl.lit("").alias("adjustment_reason"),
+                               pl.lit(1).alias("version"))
     for column in columns:
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None).alias(column))
@@ -96,17 +97,28 @@ def _store_results(run, results: pl.DataFrame, ruleset):
     insert_rows(EvaluationResult._meta.db_table, columns, frame.select(columns).rows())
 
 
-def adjust_class(*, result: EvaluationResult, new_class: str, reason: str, actor) -> EvaluationResult:
-    """定档调档: set the final class with a reason; the engine's class stays in class_original; audited."""
+def adjust_class(*, result: EvaluationResult, new_class: str, reason: str, actor,
+                 expected_version: int | None = None) -> EvaluationResult:
+    """定档调档: set the final class with a reason; the engine's class stays in class_original; audited.
+
+    With `expected_version` the change is refused (ConflictError) when someone else adjusted the result since
+    it was read, instead of silently overwriting their decision.
+    """
     if new_class not in CLASSES:
         raise InputError(f"类别 {new_class} 无效；允许：{'、'.join(CLASSES)}")
     if not reason or not reason.strip():
         raise InputError("调档必须填写理由")
-    result.class_final = new_class
-    result.adjustment_reason = reason.strip()
-    result._history_user = actor
-    result._change_reason = f"调档 {result.class_original}→{new_class}：{reason.strip()}"
-    result.save(update_fields=["class_final", "adjustment_reason"])
+    version = result.version if expected_version is None else expected_version
+    with transaction.atomic():
+        claimed = EvaluationResult.objects.filter(pk=result.pk, version=version).update(version=version + 1)
+        if not claimed:
+            raise ConflictError(f"{result.enterprise.name} 的类别已被他人调整，请刷新页面查看后再操作")
+        result.refresh_from_db()
+        result.class_final = new_class
+        result.adjustment_reason = reason.strip()
+        result._history_user = actor
+        result._change_reason = f"调档 {result.class_original}→{new_class}：{reason.strip()}"
+        result.save(update_fields=["class_final", "adjustment_reason"])
     return result
 
 

@@ -92,8 +92,9 @@ def adjust(request, scope, result_id):
     form = AdjustForm(request.POST)
     if form.is_valid():
         try:
+            version = form.cleaned_data["version"]
             adjust_class(result=result, new_class=form.cleaned_data["new_class"], reason=form.cleaned_data["reason"],
-                         actor=request.user)
+                         actor=request.user, expected_version=int(version) if version.isdigit() else None)
             messages.success(request, f"{result.enterprise.name} 已调整为 {result.class_final} 类")
         except ParkgovError as exc:
             messages.error(request, str(exc))
