@@ -135,3 +135,13 @@ def test_formula_text_is_neutralised_in_exports(tmp_path, actor):
     with zipfile.ZipFile(out) as archive:
         xml = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/"))
     assert "<f>" not in xml
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path, actor):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(InputError, match="疑似压缩炸弹"):
+        import_workbook(path=path, actor=actor)

@@ -17,6 +17,8 @@ from parkgov.ledger.choices import SubmissionMethod
 from parkgov.ledger.models import Submission
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024  # an xlsx is a zip: refuse archives that unpack beyond this
+MAX_PACK_RATIO = 200  # text compresses ~10–30×; far beyond that is a zip bomb
 
 
 @dataclass
@@ -59,6 +61,21 @@ def check_file(path: Path) -> None:
         magic = handle.read(4)
     if magic != b"PK\x03\x04":
         raise InputError(f"{path.name} 不是 xlsx 工作簿（Excel 2007 及以后格式）；旧版 .xls 请先另存为 .xlsx")
+    check_archive(path, size)
+
+
+def check_archive(path: Path, size: int) -> None:
+    """Refuse a corrupt zip or one that would unpack to an absurd size (zip bomb), before parsing it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"无法读取 {path.name}：文件已损坏（{exc}）") from exc
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > max(size, 1) * MAX_PACK_RATIO:
+        raise InputError(f"{path.name} 解压后有 {unpacked / 1048576:,.0f} MB（压缩比 {unpacked / max(size, 1):,.0f}），"
+                         f"疑似压缩炸弹，已拒绝")
 
 
 def check_workbook_file(path: Path, *, progress=None) -> ImportReport:
