@@ -1,7 +1,39 @@
-"""REST API (django-ninja); endpoints are registered in parkgov.api.api."""
+"""REST API (django-ninja); endpoints are registered in parkgov.api.api.
 
-from django.urls import path
+Two answers django-ninja gives outside its exception handlers are put in the API's JSON error shape here:
+unknown API paths (404, instead of the HTML error page) and unsupported methods (405, instead of plain text).
+"""
+
+from functools import wraps
+
+from django.urls import path, re_path
 
 from parkgov.api.api import api
+from parkgov.api.errors import error_json
 
-urlpatterns = [path("", api.urls)]
+
+def unknown_path(request, rest=""):
+    return error_json(404, f"接口 {request.path} 不存在，接口列表见 /api/docs")
+
+
+def _json_not_allowed(view):
+    @wraps(view)  # keeps django-ninja's csrf_exempt flag
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+            allowed = response["Allow"]
+            response = error_json(405, f"接口 {request.path} 不支持 {request.method} 方法（允许：{allowed}）")
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+def _api_urls():
+    patterns, ninja_app, ninja_namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _json_not_allowed(pattern.callback)
+    return patterns, ninja_app, ninja_namespace
+
+
+urlpatterns = [path("", _api_urls()), re_path(r"^(?P<rest>.*)$", unknown_path)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from parkgov.errors import InputError
 from parkgov.evaluation.conditions import to_expr
 from parkgov.evaluation.ruleset import RuleSet
 
@@ -35,9 +36,9 @@ def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.D
     `previous`: the previous year's firms frame (for previous_mean benchmarks).
     `history`: credit_code, year, klass of earlier years (for consecutive-year policies).
     """
-    frame = _prepare(firms, ruleset)
-    frame = _indicator_values(frame, ruleset)
-    prior = _indicator_values(_prepare(previous, ruleset), ruleset) if previous is not None else None
+    frame = _indicator_values(_prepare(firms.sort("credit_code"), ruleset), ruleset)
+    prior = _indicator_values(_prepare(previous.sort("credit_code"), ruleset), ruleset) \
+        if previous is not None else None
     parts = [_score_population(frame, ruleset, population, year, prior) for population in ruleset.populations]
     scored = pl.concat([p for p in parts if p.height] or [parts[0]], how="diagonal_relaxed")
     unrated = frame.filter(pl.col("population").is_null() | pl.col("not_rated_reason").is_not_null()) \
@@ -101,12 +102,16 @@ def _benchmark(item, values: pl.Series, prior_values: pl.Series | None, year: in
         mean = values.drop_nulls().mean()
         return (mean * bench.k if mean else None), f"基准 = 本人群均值 × {bench.k:g}"
     mean = prior_values.drop_nulls().mean() if prior_values is not None else None
+    if not mean and values.drop_nulls().len():
+        raise InputError(f"{year - 1} 年没有可用于计算基准的数据（{item.indicator} 的基准 = 上年均值 × {bench.k:g}），"
+                         f"请先导入 {year - 1} 年的年度数据")
     return (mean * bench.k if mean else None), f"基准 = 上年本人群均值 × {bench.k:g}"
 
 
 def _score_population(frame, ruleset: RuleSet, population, year, prior) -> pl.DataFrame:
     rows = frame.filter((pl.col("population") == population.id) & pl.col("not_rated_reason").is_null())
-    prior_rows = prior.filter(pl.col("population") == population.id) if prior is not None else None
+    prior_rows = prior.filter((pl.col("population") == population.id) & pl.col("not_rated_reason").is_null()) \
+        if prior is not None else None
     score_columns, missing_reasons = [], []
     for item in population.indicators:
         indicator = ruleset.indicators[item.indicator]
@@ -141,7 +146,7 @@ def _score_expr(scoring, item, indicator, value, benchmark, values):
         position = (value - low) / spread if spread else pl.lit(1.0)
         if not indicator.higher_is_better:
             position = 1 - position
-        return item.weight * (20 + 80 * position) / 100
+        return pl.when(value.is_not_null()).then(item.weight * (20 + 80 * position) / 100)
     if benchmark is None:
         return pl.lit(None, dtype=pl.Float64)
     ratio = value / benchmark if indicator.higher_is_better else pl.when(value > 0).then(benchmark / value)
@@ -219,6 +224,10 @@ def _adjust(rows, ruleset: RuleSet, population):
 
 
 def _rank_and_class(rows, ruleset: RuleSet, population):
+    if not population.indicators:  # tiers only (e.g. shengzhou-tiers): nothing to rank
+        return rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("rank"), pl.lit(None, dtype=pl.Int64)
+                                 .alias("rank_of"), pl.lit(None, dtype=pl.Float64).alias("percentile"),
+                                 pl.lit(None, dtype=pl.String).alias("klass"), pl.lit(population.name).alias("rank_group"))
     rated = pl.col("not_rated_reason").is_null()
     first = population.indicators[0].indicator if population.indicators else None
     group = _group_expr(ruleset, population)
@@ -270,8 +279,9 @@ def _vetoes(results, ruleset: RuleSet):
     if not texts:
         return results.with_columns(pl.col("klass").alias("class_before_veto"), pl.lit(None, dtype=pl.String)
                                     .alias("vetoes"))
+    text = pl.concat_str(texts, separator="；", ignore_nulls=True)
     return results.with_columns(pl.col("klass").alias("class_before_veto"), klass.alias("klass"),
-                                pl.concat_str(texts, separator="；", ignore_nulls=True).alias("vetoes"))
+                                pl.when(text != "").then(text).alias("vetoes"))
 
 
 def _tiers(results, ruleset: RuleSet):
@@ -325,8 +335,8 @@ def _policies(results, ruleset: RuleSet, year, history):
     if not structs:
         return results.with_columns(pl.lit(None, dtype=pl.Float64).alias("charge_total"))
     results = results.with_columns(pl.concat_list(structs).list.drop_nulls().alias("policies"))
-    return results.with_columns(pl.col("policies").list.eval(pl.element().struct.field("charge_10k_yuan")).list.sum()
-                                .alias("charge_total"))
+    charges = pl.col("policies").list.eval(pl.element().struct.field("charge_10k_yuan")).list
+    return results.with_columns((charges.sum() + 0.0).alias("charge_total"))  # + 0.0 turns −0.0 into 0.0
 
 
 def park_aggregates(results: pl.DataFrame) -> pl.DataFrame:

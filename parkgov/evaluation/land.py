@@ -41,7 +41,9 @@ def attribute_land(firms: pl.DataFrame, links: pl.DataFrame, rule) -> pl.DataFra
     hosts = tenancy.group_by("credit_code").agg(pl.col("host_credit_code").first())
     out = firms.join(own, on="credit_code", how="left").join(leased, on="credit_code", how="left") \
         .join(let, on="credit_code", how="left").join(hosts, on="credit_code", how="left")
-    let_m2 = pl.col("__let_m2").fill_null(0.0) if rule.subtract_let_to_rated_tenants else pl.lit(0.0)
+    # merged tenants' figures are added to the host, so the host keeps the land it lets to them
+    subtract = rule.subtract_let_to_rated_tenants and not rule.merge_tenants
+    let_m2 = pl.col("__let_m2").fill_null(0.0) if subtract else pl.lit(0.0)
     own_m2 = (pl.col("__own_m2").fill_null(0.0) - let_m2).clip(lower_bound=0.0)
     return out.with_columns(
         (own_m2 * MU).alias("own_land_mu"),

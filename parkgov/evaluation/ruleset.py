@@ -177,7 +177,7 @@ class NotRated(Strict):
 
 
 class Adjustment(Strict):
-    """A bonus or deduction: points per unit of `per` beyond `free`, with per-unit `steps` (last repeats)."""
+    """A bonus or deduction: `steps[i]` points for the (i+1)-th unit of `per` (the last step repeats)."""
 
     id: str
     name: str
@@ -255,6 +255,7 @@ class RuleSet(Strict):
     """A complete evaluation method."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    family: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: int = Field(ge=1)
     name: str
     source: Source
@@ -347,3 +348,12 @@ def get_ruleset(identifier: str) -> RuleSet:
     if identifier not in rulesets:
         raise RuleSetError(f"未知规则集 {identifier}；内置：{'、'.join(rulesets)}；也可给出 YAML 文件路径")
     return rulesets[identifier]
+
+
+def family_ids(ruleset_id: str) -> list:
+    """Ids of the built-in rule sets in the same family as `ruleset_id` (yearly editions of one method)."""
+    rulesets = builtin_rulesets()
+    family = rulesets[ruleset_id].family if ruleset_id in rulesets else None
+    if not family:
+        return [ruleset_id]
+    return sorted({ruleset_id} | {r.id for r in rulesets.values() if r.family == family})

@@ -10,7 +10,7 @@ from parkgov.errors import ConflictError, InputError, NotFound
 from parkgov.evaluation.engine import evaluate
 from parkgov.evaluation.inputs import firm_inputs, frame_hash, zone_scope
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
-from parkgov.evaluation.ruleset import get_ruleset
+from parkgov.evaluation.ruleset import family_ids, get_ruleset
 from parkgov.ledger.bulk import fetch_frame, insert_rows
 from parkgov.ledger.models import Enterprise, Zone
 
@@ -133,8 +133,9 @@ def latest_run(*, year: int, ruleset_id: str, zone_code: str | None = None) -> E
 
 
 def class_history_frame(*, ruleset_id: str, before: int | None = None, zone_ids=None) -> pl.DataFrame:
-    """credit_code, year, klass: the final class of each firm in the latest run of each earlier year."""
-    runs = EvaluationRun.objects.filter(ruleset_id=ruleset_id)
+    """credit_code, year, klass: the final class of each firm in the latest run of each earlier year, across the
+    yearly editions of the rule set's family (e.g. zj-huangyan-2021 then zj-huangyan-2022)."""
+    runs = EvaluationRun.objects.filter(ruleset_id__in=family_ids(ruleset_id))
     if before is not None:
         runs = runs.filter(year__lt=before)
     latest = {}

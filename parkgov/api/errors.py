@@ -1,0 +1,120 @@
+"""One JSON error shape for every API failure: `{"error": {"code", "message", "details"}}`.
+
+The message is Chinese and complete; `details` lists what exactly was wrong (parameter, row, value).
+Handlers are registered once on the NinjaAPI (`install`), so route handlers only raise.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from parkgov.errors import ConfigError, ImportRejected, InputError, NotFound, ParkgovError
+
+log = logging.getLogger("parkgov.api")
+
+CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "throttled",
+         500: "internal_error"}
+MESSAGES = {400: "请求有误", 401: "未登录或接口令牌无效：请在请求头中提供 Authorization: Bearer <令牌>",
+            403: "无权访问", 404: "请求的资源不存在", 405: "不支持此请求方法", 409: "与现有数据冲突",
+            413: "上传内容过大", 422: "请求参数有误", 429: "请求过于频繁，请稍后再试",
+            500: "内部错误，已记录日志，请联系管理员"}
+PYDANTIC_MESSAGES = {  # pydantic error type → Chinese text (placeholders from the error's ctx)
+    "missing": "缺少必填项", "int_parsing": "应为整数", "float_parsing": "应为数字", "uuid_parsing": "应为 UUID",
+    "greater_than_equal": "应不小于 {ge}", "less_than_equal": "应不大于 {le}", "string_too_long": "长度应不超过 {max_length}",
+    "string_pattern_mismatch": "含有不允许的字符", "enum": "应为以下之一：{expected}", "literal_error": "应为以下之一：{expected}",
+}
+
+
+class ApiError(HttpError):
+    """An HTTP error raised by the API itself, with a Chinese message and optional details."""
+
+    def __init__(self, status_code: int, message: str, *, details=None, code: str | None = None):
+        super().__init__(status_code, message)
+        self.details = list(details or [])
+        self.code = code or CODES.get(status_code, "error")
+
+
+def error_body(status: int, message: str, details=(), code: str | None = None) -> dict:
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": list(details)}}
+
+
+def error_json(status: int, message: str | None = None, details=(), code: str | None = None) -> JsonResponse:
+    """The error shape as a plain Django response (for URLs outside django-ninja, e.g. unknown API paths)."""
+    return JsonResponse(error_body(status, message or MESSAGES[status], details, code), status=status)
+
+
+def install(api) -> None:
+    """Register the handlers on `api`; the catch-all answers 500 in the same shape, never with a traceback."""
+
+    def respond(request, status, message, details=(), code=None):
+        response = api.create_response(request, error_body(status, message, details, code), status=status)
+        if status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="parkgov"'
+        return response
+
+    def on_validation(request, exc: ValidationError):
+        details = [_validation_detail(e) for e in exc.errors]
+        summary = "；".join(f"{d['field']} {d['message']}" for d in details[:5])
+        return respond(request, 422, f"请求参数有误：{summary}" if summary else MESSAGES[422], details)
+
+    def on_http_error(request, exc: HttpError):
+        status = exc.status_code
+        if isinstance(exc, ApiError):
+            return respond(request, status, exc.message, exc.details, exc.code)
+        message = MESSAGES[401] if isinstance(exc, AuthenticationError) else MESSAGES.get(status, MESSAGES[400])
+        if "CSRF" in str(exc):
+            message = "CSRF 校验失败：网页会话调用修改类接口时须带 X-CSRFToken 请求头"
+        return respond(request, status, message, [{"message": str(exc)}] if str(exc) else [])
+
+    def on_permission_denied(request, exc: PermissionDenied):
+        return respond(request, 403, str(exc) or MESSAGES[403])
+
+    def on_not_found(request, exc: Http404):
+        return respond(request, 404, MESSAGES[404])
+
+    def on_parkgov_error(request, exc: ParkgovError):
+        status, details = _parkgov_status(exc)
+        if status == 500:
+            log.error("API %s %s: %s", request.method, request.path, exc)
+        return respond(request, status, str(exc), details)
+
+    def on_unexpected(request, exc: Exception):
+        log.exception("API %s %s failed", request.method, request.path)
+        return respond(request, 500, MESSAGES[500])
+
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(PermissionDenied, on_permission_denied)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(ParkgovError, on_parkgov_error)
+    api.add_exception_handler(Exception, on_unexpected)
+
+
+def _parkgov_status(exc: ParkgovError) -> tuple:
+    if isinstance(exc, NotFound):
+        return 404, []
+    if isinstance(exc, ImportRejected) and exc.report is not None:
+        return 422, [{"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "message": i.message}
+                     for i in exc.report.issues.errors[:200]]
+    if isinstance(exc, InputError):
+        return 422, []
+    if isinstance(exc, ConfigError):
+        return 500, []
+    return 400, []
+
+
+def _validation_detail(error: dict) -> dict:
+    """One pydantic/ninja error as {field, message, type}; the field is e.g. `query.limit`."""
+    field = ".".join(str(part) for part in error.get("loc", ()))
+    kind, ctx = error.get("type", ""), error.get("ctx", {})
+    template = PYDANTIC_MESSAGES.get(kind)
+    try:
+        message = template.format(**ctx).replace("' or '", "'、'") if template else error.get("msg", "")
+    except (KeyError, IndexError):
+        message = error.get("msg", "")
+    if kind == "value_error":  # our own validators raise ValueError with a Chinese message
+        message = str(ctx.get("error", error.get("msg", "")))
+    return {"field": field, "message": message, "type": kind}

@@ -1,0 +1,44 @@
+"""Import uploads as background jobs, and the jobs' progress and output files."""
+
+import uuid
+
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+from ninja import File, Path, Router, Status, UploadedFile
+
+from parkgov.api import queries
+from parkgov.api.auth import scope_of
+from parkgov.api.schemas import ErrorResponse, JobPublic, responses
+from parkgov.api.uploads import check_upload, store_upload
+from parkgov.jobs.services import start_job
+
+router = Router(tags=["导入与任务"])
+
+
+@router.post("/imports", response={**responses(202, JobPublic), 413: ErrorResponse}, summary="上传并导入（后台任务）")
+def create_import(request, response: HttpResponse, file: File[UploadedFile]):
+    """上传 xlsx 工作簿或 GeoPackage / GeoJSON 图形文件（检查同导入页面），在后台导入；返回 202 和任务，
+    到 /api/jobs/{id} 查看进度。数据有误时任务状态为 rejected，result.issues 逐条列出错误。"""
+    scope = scope_of(request)
+    scope.require("import", write=True)
+    check_upload(file)
+    path = store_upload(file)
+    job = start_job(kind="import", title=f"导入 {file.name}", user=request.auth,
+                    params={"path": str(path), "name": file.name, "department": scope.department})
+    response["Location"] = reverse("api:get_job", kwargs={"job_id": job.pk})
+    return Status(202, queries.job(user=request.auth, job_id=job.pk))
+
+
+@router.get("/jobs/{job_id}", response=responses(200, JobPublic), summary="任务状态")
+def get_job(request, job_id: Path[uuid.UUID]):
+    """您提交的任务的状态、进度和结果。"""
+    scope_of(request)  # accounts without a role get 403, as on every endpoint
+    return queries.job(user=request.auth, job_id=job_id)
+
+
+@router.get("/jobs/{job_id}/file", response=responses(200, None), summary="下载任务结果文件（如错误清单）")
+def get_job_file(request, job_id: Path[uuid.UUID]):
+    """任务的结果文件（如被拒绝导入的错误清单工作簿）。"""
+    scope_of(request)
+    path = queries.job_file(user=request.auth, job_id=job_id)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
