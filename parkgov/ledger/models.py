@@ -170,6 +170,7 @@ class Enterprise(models.Model):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         ordering = ["credit_code"]
+        indexes = [models.Index(fields=["name"], name="enterprise_name")]
 
     def __str__(self):
         return f"{self.name}（{self.credit_code}）"
@@ -280,6 +281,7 @@ class Finding(models.Model):
         verbose_name = _("检查发现")
         verbose_name_plural = _("检查发现")
         ordering = ["-found_on"]
+        indexes = [models.Index(fields=["-found_on", "-id"], name="finding_recent")]
         constraints = [models.CheckConstraint(
             condition=models.Q(enterprise__isnull=False) | models.Q(parcel__isnull=False),
             name="finding_has_subject")]
