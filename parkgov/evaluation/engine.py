@@ -30,16 +30,17 @@ class Evaluation:
 
 
 def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.DataFrame | None = None,
-             history: pl.DataFrame | None = None) -> Evaluation:
+             history: pl.DataFrame | None = None, explain: bool = True) -> Evaluation:
     """Evaluate `firms` (one row per firm with the input fields, after land attribution) for `year`.
 
     `previous`: the previous year's firms frame (for previous_mean benchmarks).
     `history`: credit_code, year, klass of earlier years (for consecutive-year policies).
+    `explain`: also build the per-indicator explanation texts (the costliest part at a million firms).
     """
     frame = _indicator_values(_prepare(firms.sort("credit_code"), ruleset), ruleset)
     prior = _indicator_values(_prepare(previous.sort("credit_code"), ruleset), ruleset) \
         if previous is not None else None
-    parts = [_score_population(frame, ruleset, population, year, prior) for population in ruleset.populations]
+    parts = [_score_population(frame, ruleset, population, year, prior, explain) for population in ruleset.populations]
     scored = pl.concat([p for p in parts if p.height] or [parts[0]], how="diagonal_relaxed")
     unrated = frame.filter(pl.col("population").is_null() | pl.col("not_rated_reason").is_not_null()) \
         .join(scored.select("credit_code"), on="credit_code", how="anti")
@@ -108,7 +109,7 @@ def _benchmark(item, values: pl.Series, prior_values: pl.Series | None, year: in
     return (mean * bench.k if mean else None), f"基准 = 上年本人群均值 × {bench.k:g}"
 
 
-def _score_population(frame, ruleset: RuleSet, population, year, prior) -> pl.DataFrame:
+def _score_population(frame, ruleset: RuleSet, population, year, prior, explain=True) -> pl.DataFrame:
     rows = frame.filter((pl.col("population") == population.id) & pl.col("not_rated_reason").is_null())
     prior_rows = prior.filter((pl.col("population") == population.id) & pl.col("not_rated_reason").is_null()) \
         if prior is not None else None
@@ -124,7 +125,9 @@ def _score_population(frame, ruleset: RuleSet, population, year, prior) -> pl.Da
                                  score.alias(f"{key}__score"))
         filled, reason = _missing(rows, item, indicator, key)
         rows = rows.with_columns(filled.alias(f"{key}__score"))
-        rows = rows.with_columns(_explain(key, indicator, item, population.scoring, bench_text).alias(f"{key}__explain"))
+        if explain:
+            rows = rows.with_columns(_explain(key, indicator, item, population.scoring, bench_text)
+                                     .alias(f"{key}__explain"))
         if reason is not None:
             missing_reasons.append(reason)
         score_columns.append(f"{key}__score")
@@ -233,9 +236,12 @@ def _rank_and_class(rows, ruleset: RuleSet, population):
     group = _group_expr(ruleset, population)
     rows = rows.with_columns(group.alias("rank_group"))
     keys = ["total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
-    ordered = rows.filter(rated).sort(keys, descending=[True] * (len(keys) - 1) + [False], nulls_last=True)
-    ordered = ordered.with_columns(pl.int_range(1, pl.len() + 1).over("rank_group").alias("rank"),
-                                   pl.len().over("rank_group").alias("rank_of"))
+    rated_rows = rows.filter(rated)
+    order = rated_rows.select(keys + ["rank_group"]).with_row_index("__i") \
+        .sort(keys, descending=[True] * (len(keys) - 1) + [False], nulls_last=True) \
+        .with_columns(pl.int_range(1, pl.len() + 1).over("rank_group").alias("rank"),
+                      pl.len().over("rank_group").alias("rank_of")).select("__i", "rank", "rank_of")
+    ordered = rated_rows.with_row_index("__i").join(order, on="__i", how="left").drop("__i")
     ordered = ordered.with_columns((pl.col("rank") / pl.col("rank_of") * 100).alias("percentile"))
     ordered = ordered.with_columns(_class_expr(population).alias("klass"))
     return pl.concat([ordered, rows.filter(~rated)], how="diagonal_relaxed")
@@ -334,7 +340,7 @@ def _policies(results, ruleset: RuleSet, year, history):
             pl.lit(policies[0].unit).alias("unit"), charge.alias("charge_10k_yuan"))))
     if not structs:
         return results.with_columns(pl.lit(None, dtype=pl.Float64).alias("charge_total"))
-    results = results.with_columns(pl.concat_list(structs).list.drop_nulls().alias("policies"))
+    results = results.with_columns(pl.concat_list(structs).list.eval(pl.element().drop_nulls()).alias("policies"))
     charges = pl.col("policies").list.eval(pl.element().struct.field("charge_10k_yuan")).list
     return results.with_columns((charges.sum() + 0.0).alias("charge_total"))  # + 0.0 turns −0.0 into 0.0
 
