@@ -18,10 +18,10 @@ document.addEventListener("DOMContentLoaded", () => {
   draw("chart-trend", { xAxis: { type: "category", data: years }, yAxis: { type: "value", name: "万元/亩" }, series });
   const populations = Object.keys((data.classes || {}).counts || {});
   const colours = { A: "#2f7d32", B: "#1d4e89", C: "#d69e2e", D: "#b4436c", T: "#9aa5b1" };
-  draw("chart-classes", { xAxis: { type: "category", data: populations }, yAxis: { type: "value", name: "家" },
+  draw("chart-classes", { xAxis: { type: "category", data: populations, axisLabel: { interval: 0, width: 120, overflow: "break" } }, yAxis: { type: "value", name: "家" },
     series: ["A", "B", "C", "D", "T"].map(k => ({ name: k, type: "bar", stack: "c", itemStyle: { color: colours[k] },
       data: populations.map(p => data.classes.counts[p][k] || 0) })) });
-  if (data.sees_tax) draw("chart-tiers", { xAxis: { type: "category", data: data.tiers.map(t => t.tier) }, yAxis: { type: "value", name: "亩" },
+  if (data.sees_tax) draw("chart-tiers", { xAxis: { type: "category", data: data.tiers.map(t => t.tier), axisLabel: { interval: 0 } }, yAxis: { type: "value", name: "亩" },
     series: [{ type: "bar", itemStyle: { color: "#b4436c" }, data: data.tiers.map(t => t.land_mu) }] });
   draw("chart-supply", { tooltip: { trigger: "item" }, series: [{ type: "pie", radius: ["35%", "70%"],
     data: data.supply.map(s => ({ name: s.status, value: s.land_mu })) }] });
