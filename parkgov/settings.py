@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "parkgov.accounts",
     "parkgov.jobs",
     "parkgov.api",
+    "parkgov.spatial",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from parkgov.web import views
+from parkgov.spatial.views import map_page, tile
+from parkgov.web import dossiers, lists, views
 
 app_name = "web"
 urlpatterns = [
@@ -16,10 +17,14 @@ urlpatterns = [
     path("evaluation/runs/<int:run_id>/download/", views.evaluation_download, name="evaluation_download"),
     path("audit/", views.audit, name="audit"),
     # pages added by the map, lists and dossiers work (same app):
-    path("map/", views.placeholder, name="map"),
-    path("enterprises/", views.placeholder, name="enterprises"),
-    path("enterprises/<str:credit_code>/", views.placeholder, name="enterprise"),
-    path("parcels/", views.placeholder, name="parcels"),
-    path("parcels/<str:code>/", views.placeholder, name="parcel"),
-    path("findings/", views.placeholder, name="findings"),
+    path("map/", map_page, name="map"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
+    path("enterprises/", lists.enterprises, name="enterprises"),
+    path("enterprises/export.xlsx", lists.enterprises_export, name="enterprises_export"),
+    path("enterprises/<str:credit_code>/", dossiers.enterprise, name="enterprise"),
+    path("parcels/", lists.parcels, name="parcels"),
+    path("parcels/export.xlsx", lists.parcels_export, name="parcels_export"),
+    path("parcels/<str:code>/", dossiers.parcel, name="parcel"),
+    path("findings/", lists.findings, name="findings"),
+    path("findings/export.xlsx", lists.findings_export, name="findings_export"),
 ]

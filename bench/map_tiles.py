@@ -1,0 +1,148 @@
+"""Benchmark: vector tiles of the 100,000-firm demo (≈ 166,000 parcels) at zooms 12–17, against the bare bbox query.
+
+Target (map issue): p95 ≤ 100 ms per parcel tile at every zoom. For each zoom the tiles holding parcels are
+requested through Django's test client as an administrator (whole ledger, tax visible, so every property is
+encoded); the baseline is the bare bounding-box query of the same tiles in the same run: id and WKB of the rows
+whose bbox meets the tile, through the index the tiles use (SQLite: the bbox columns with the min_x window;
+PostgreSQL: the GiST index on `geom`). The first request, which fills the per-process caches, is reported on
+its own.
+Usage: python bench/map_tiles.py [--enterprises 100000] [--databases sqlite,postgres] [--tiles 300]
+The build and the measurement each run in a fresh interpreter on a fresh database.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+
+ZOOMS = range(12, 18)
+TARGET_MS = 100
+BARE_BBOX = "min_x <= %(east)s AND max_x >= %(west)s AND min_y <= %(north)s AND max_y >= %(south)s"
+BARE_SQL = {  # the rows' id and WKB, by the index each database's tiles use
+    "sqlite": f"SELECT id, geometry FROM ledger_parcel WHERE {BARE_BBOX} AND min_x >= %(west)s - %(widest)s",
+    "postgresql": "SELECT id, geometry FROM ledger_parcel "
+                  "WHERE geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4490)",
+}
+
+
+def stage_build(args):
+    """Build the demo into the database and store the two whole-ledger evaluation runs the map shows."""
+    setup_django()
+    from django.db import connection
+
+    from parkgov.audit.context import system_user
+    from parkgov.demo.services import build_demo
+    from parkgov.evaluation.services import run_evaluation
+
+    actor = system_user("bench")
+    started = time.perf_counter()
+    build_demo(enterprises=args.enterprises, seed=2021, actor=actor)
+    for ruleset in ("shengzhou-tiers", "zj-huangyan-2022"):
+        run_evaluation(year=2025, ruleset_id=ruleset, actor=actor)
+    if connection.vendor == "postgresql":  # planner statistics, as autovacuum gathers after a bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"seconds={time.perf_counter() - started:.1f}")
+
+
+def _tiles(zoom: int, limit: int) -> list:
+    """The tiles holding parcel centres at `zoom` (a fixed random sample of `limit` when there are more)."""
+    import numpy as np
+
+    from parkgov.ledger.bulk import fetch_frame
+    from parkgov.ledger.models import Parcel
+
+    frame = fetch_frame(Parcel, columns=["min_x", "min_y", "max_x", "max_y"]).drop_nulls()
+    lon = ((frame["min_x"] + frame["max_x"]) / 2).to_numpy()
+    lat = np.radians(((frame["min_y"] + frame["max_y"]) / 2).to_numpy())
+    n = 1 << zoom
+    x = np.floor((lon + 180) / 360 * n).astype(np.int64)
+    y = np.floor((1 - np.arcsinh(np.tan(lat)) / np.pi) / 2 * n).astype(np.int64)
+    tiles = [(int(k // n), int(k % n)) for k in np.unique(x * n + y)]
+    return tiles if len(tiles) <= limit else random.Random(zoom).sample(tiles, limit)
+
+
+def _percentiles(values):
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def stage_tiles(args):
+    """Time every chosen tile through the view and the bare bbox query of the same tile."""
+    os.environ.setdefault("PARKGOV_DEBUG", "0")  # no query log, as in production
+    os.environ.setdefault("PARKGOV_SECRET_KEY", "bench-only-not-a-secret")
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from parkgov.spatial.tiles import tile_box
+
+    user, _created = get_user_model().objects.get_or_create(username="bench-map", defaults={"is_superuser": True})
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    chosen = {z: _tiles(z, args.tiles) for z in ZOOMS}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(max_x - min_x) FROM ledger_parcel")
+        widest = cursor.fetchone()[0]
+    z, (x, y) = 12, chosen[12][0]
+    started = time.perf_counter()
+    first = client.get(f"/tiles/parcels/{z}/{x}/{y}.pbf")
+    print(f"first_ms={(time.perf_counter() - started) * 1000:.0f}")
+    assert first.status_code == 200, first.status_code
+    for zoom in ZOOMS:
+        view, bare, sizes, features = [], [], [], 0
+        for x, y in chosen[zoom]:
+            started = time.perf_counter()
+            response = client.get(f"/tiles/parcels/{zoom}/{x}/{y}.pbf")
+            view.append((time.perf_counter() - started) * 1000)
+            assert response.status_code in (200, 204), response.status_code
+            sizes.append(len(response.content))
+            west, south, east, north = tile_box(zoom, x, y).lonlat
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(BARE_SQL[connection.vendor], {"west": west, "south": south, "east": east,
+                                                             "north": north, "widest": widest})
+                features = max(features, len(cursor.fetchall()))
+            bare.append((time.perf_counter() - started) * 1000)
+        (v50, v95), (b50, b95) = _percentiles(view), _percentiles(bare)
+        print(f"z{zoom}=tiles:{len(view)} view_p50:{v50:.1f} view_p95:{v95:.1f} bare_p50:{b50:.1f} "
+              f"bare_p95:{b95:.1f} max_kb:{max(sizes) / 1024:.0f} max_rows:{features}")
+    print(f"peak_mib={peak_rss_mib():.0f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--tiles", type=int, default=300, help="tiles per zoom at most")
+    parser.add_argument("--stage")
+    args = parser.parse_args()
+    if args.stage:
+        return {"build": stage_build, "tiles": stage_tiles}[args.stage](args)
+    script = Path(__file__)
+    print(f"# parcel tiles, demo with {args.enterprises:,} firms; times in ms (p50 / p95), target p95 ≤ {TARGET_MS}")
+    for kind in args.databases.split(","):
+        url = fresh_database(kind)
+        build = run_stage(script, "--stage", "build", "--enterprises", str(args.enterprises), database_url=url)
+        result = run_stage(script, "--stage", "tiles", "--tiles", str(args.tiles), database_url=url)
+        print(f"{kind}: demo built in {build['seconds']} s; first tile (fills caches) {result['first_ms']} ms; "
+              f"peak {result['peak_mib']} MiB")
+        for zoom in ZOOMS:
+            row = dict(part.split(":") for part in result[f"z{zoom}"].split())
+            p95 = float(row["view_p95"])
+            print(f"  z{zoom:<2} {int(row['tiles']):4d} tiles | tile {float(row['view_p50']):6.1f} / {p95:6.1f} | "
+                  f"bare bbox {float(row['bare_p50']):6.1f} / {float(row['bare_p95']):6.1f} | "
+                  f"{p95 / max(float(row['bare_p95']), 0.01):5.1f}× bare p95 | largest {row['max_kb']} KB, "
+                  f"{row['max_rows']} rows | p95 ≤ {TARGET_MS} ms: {'OK' if p95 <= TARGET_MS else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""What the map page (一张图) needs besides the tiles: the user's zones and their extent, legends, run names."""
+
+from django.conf import settings
+from django.db.models import Max, Min
+from django.urls import reverse
+
+from parkgov.errors import InputError
+from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
+from parkgov.evaluation.ruleset import get_ruleset
+from parkgov.ledger.choices import SUPPLY_STATUS_COLOURS, SupplyStatus
+from parkgov.ledger.models import Parcel, Zone
+from parkgov.spatial import tiles
+
+CLASS_COLOURS = {"A": "#2f7d32", "B": "#1d4e89", "C": "#e0a526", "D": "#b4436c", "T": "#7b8794"}
+TIER_COLOURS = ["#b4436c", "#f78154", "#f2c14e", "#c7b8ea", "#8fb8de"]  # most severe band first
+NONE_COLOUR = "#c5ccd3"
+PARCEL_MIN_ZOOM = 10  # below this the map shows zone outlines only
+DATA_MAX_ZOOM = 17  # tiles are cut up to here; MapLibre over-zooms beyond
+
+
+def map_context(*, scope) -> dict:
+    """Zones in scope (with their members and extents), the extent to fit, legends and tile URL templates."""
+    zones = _zones(scope)
+    return {
+        "zones": zones,
+        "extent": _extent(scope, zones),
+        "legends": _legends(scope),
+        "tiles": {layer: _tile_template(layer) for layer in tiles.layers()},
+        "parcel_url": reverse("web:parcel", kwargs={"code": "__CODE__"}),
+        "base_tile_url": settings.PARKGOV_TILE_URL,
+        "parcel_min_zoom": PARCEL_MIN_ZOOM,
+        "data_max_zoom": DATA_MAX_ZOOM,
+        "sees_tax": scope.sees("tax"),
+    }
+
+
+def _tile_template(layer: str) -> str:
+    path = reverse("web:tile", kwargs={"layer": layer, "z": 0, "x": 0, "y": 0})
+    return path.removesuffix("/0/0/0.pbf") + "/{z}/{x}/{y}.pbf"
+
+
+def _zones(scope) -> list:
+    """Zones the user may see, parents before children, each with the codes it covers and its bounds."""
+    rows = list(scope.filter_zones(Zone.objects.all(), "id").order_by("code")
+                .values("id", "code", "name", "kind", "parent_id", "min_x", "min_y", "max_x", "max_y"))
+    children = {}
+    for row in rows:
+        children.setdefault(row["parent_id"], []).append(row)
+    known = {row["id"] for row in rows}
+    ordered = []
+
+    def visit(row, depth):
+        ordered.append({"code": row["code"], "name": row["name"], "label": "\u3000" * depth + row["name"],
+                        "kind": row["kind"],
+                        "members": _members(row, children), "bounds": _bounds(row)})
+        for child in children.get(row["id"], []):
+            visit(child, depth + 1)
+
+    for row in rows:
+        if row["parent_id"] not in known:
+            visit(row, 0)
+    return ordered
+
+
+def _members(row, children) -> list:
+    codes, stack = [], [row]
+    while stack:
+        current = stack.pop()
+        codes.append(current["code"])
+        stack.extend(children.get(current["id"], []))
+    return sorted(codes)
+
+
+def _bounds(row):
+    if row["min_x"] is None:
+        return None
+    return [row["min_x"], row["min_y"], row["max_x"], row["max_y"]]
+
+
+def _extent(scope, zones):
+    """Bounds covering the user's zones; the parcels' bounds when no zone has a boundary; None when neither."""
+    boxes = [z["bounds"] for z in zones if z["bounds"]]
+    if not boxes:
+        found = scope.filter_zones(Parcel.objects.filter(geometry__isnull=False), "zone_id").aggregate(
+            Min("min_x"), Min("min_y"), Max("max_x"), Max("max_y"))
+        boxes = [list(found.values())] if found["min_x__min"] is not None else []
+    if not boxes:
+        return None
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def _legends(scope) -> dict:
+    class_run, tier_run = tiles.evaluation_runs()
+    legends = {
+        "supply": {"title": "供地状态", "property": "supply_status", "note": "",
+                   "items": [{"value": s.value, "label": str(s.label), "colour": SUPPLY_STATUS_COLOURS[s]}
+                             for s in SupplyStatus]},
+        "class": {"title": "评价类别", "property": "class", "note": _run_note(class_run),
+                  "items": [{"value": value, "label": _class_label(value, label), "colour": CLASS_COLOURS[value]}
+                            for value, label in CLASS_CHOICES]
+                  + [{"value": None, "label": "无评价结果（无使用权人或未评价）", "colour": NONE_COLOUR}]},
+    }
+    if scope.sees("tax"):
+        legends["tier"] = {"title": "亩均税收档位", "property": "tier", "note": _run_note(tier_run),
+                           "items": _tier_items(tier_run)}
+    return legends
+
+
+def _class_label(value, label) -> str:
+    return f"{value} 类" if value != "T" else str(label)
+
+
+def _run_note(run_id) -> str:
+    run = EvaluationRun.objects.filter(pk=run_id).first() if run_id else None
+    if run is None:
+        return "尚无全域评价结果"
+    return f"{run.year} 年 · {run.ruleset_name}"
+
+
+def _tier_items(run_id) -> list:
+    """The tier bands of the run's rule set, most severe first, then parcels in no band."""
+    run = EvaluationRun.objects.filter(pk=run_id).first() if run_id else None
+    bands = []
+    if run is not None:
+        try:
+            tiers = get_ruleset(run.ruleset_id).tiers
+            bands = [(band.name, f"{band.name}（< {band.below:g} 万元/亩）") for band in tiers.bands] if tiers else []
+        except (InputError, OSError):  # a rule-set file no longer readable: fall back to the stored names
+            names = EvaluationResult.objects.filter(run=run).exclude(tier="").values_list("tier", flat=True)
+            bands = [(name, name) for name in sorted(set(names))]
+    items = [{"value": value, "label": label, "colour": TIER_COLOURS[i % len(TIER_COLOURS)]}
+             for i, (value, label) in enumerate(bands)]
+    return items + [{"value": None, "label": "不在低效档位或无评价", "colour": NONE_COLOUR}]

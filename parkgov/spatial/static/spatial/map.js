@@ -1,0 +1,150 @@
+// 一张图: MapLibre over the parcel and zone vector tiles; colouring, filters and the parcel card.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var container = document.getElementById("map");
+  var panel = document.querySelector(".map-panel");
+  var card = document.getElementById("parcel-card");
+  var zoneSelect = document.getElementById("map-zone");
+  var origin = window.location.origin;
+  var CHINA = [[73.5, 18.0], [135.1, 53.6]];
+  var zonesByCode = {};
+  config.zones.forEach(function (zone) { zonesByCode[zone.code] = zone; });
+
+  function colourExpression(mode) {
+    var legend = config.legends[mode];
+    var expression = ["match", ["coalesce", ["get", legend.property], ""]];
+    var fallback = "#d9e2ec";
+    legend.items.forEach(function (item) {
+      if (item.value === null) { fallback = item.colour; } else { expression.push(item.value, item.colour); }
+    });
+    expression.push(fallback);
+    return expression;
+  }
+
+  function baseStyle() {
+    var style = {
+      version: 8,
+      sources: {
+        zones: {type: "vector", tiles: [origin + config.tiles.zones], minzoom: 0, maxzoom: config.data_max_zoom},
+        parcels: {type: "vector", tiles: [origin + config.tiles.parcels], minzoom: config.parcel_min_zoom,
+                  maxzoom: config.data_max_zoom}
+      },
+      layers: [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}]
+    };
+    if (config.base_tile_url) {
+      style.sources.base = {type: "raster", tiles: [config.base_tile_url], tileSize: 256};
+      style.layers.push({id: "base", type: "raster", source: "base"});
+    }
+    style.layers.push(
+      {id: "zone-fill", type: "fill", source: "zones", "source-layer": "zones",
+       paint: {"fill-color": "#ffffff", "fill-opacity": config.base_tile_url ? 0.2 : 0.7}},
+      {id: "parcel-fill", type: "fill", source: "parcels", "source-layer": "parcels",
+       paint: {"fill-color": colourExpression("supply"), "fill-opacity": 0.88}},
+      {id: "parcel-line", type: "line", source: "parcels", "source-layer": "parcels", minzoom: 14,
+       paint: {"line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.4, 18, 1.5]}},
+      {id: "parcel-selected", type: "line", source: "parcels", "source-layer": "parcels",
+       filter: ["==", ["get", "code"], ""], paint: {"line-color": "#1f2933", "line-width": 2.5}},
+      {id: "zone-line", type: "line", source: "zones", "source-layer": "zones",
+       paint: {"line-color": "#1d4e89", "line-opacity": 0.85,
+               "line-width": ["match", ["get", "kind"], "development_zone", 2.2, 1.4],
+               "line-dasharray": [3, 2]}}
+    );
+    return style;
+  }
+
+  var padding = {top: 40, bottom: 40, left: panel.offsetWidth + 50, right: 40};
+  var map = new maplibregl.Map({
+    container: container, style: baseStyle(), bounds: config.extent || CHINA,
+    fitBoundsOptions: {padding: padding, maxZoom: 17}, maxZoom: 20, attributionControl: {compact: true}
+  });
+  window.parkgovMap = map;  // for the browser tests and the console
+  map.addControl(new maplibregl.NavigationControl({showCompass: false}), "bottom-right");
+  map.addControl(new maplibregl.ScaleControl({unit: "metric"}), "bottom-left");
+
+  function currentFilter() {
+    var filter = ["all"];
+    var zone = zonesByCode[zoneSelect.value];
+    if (zone) { filter.push(["in", ["get", "zone"], ["literal", zone.members]]); }
+    var statuses = Array.prototype.map.call(
+      document.querySelectorAll("input[name=supply_status]:checked"), function (box) { return box.value; });
+    filter.push(["in", ["get", "supply_status"], ["literal", statuses]]);
+    return filter;
+  }
+
+  function applyFilter() {
+    var filter = currentFilter();
+    ["parcel-fill", "parcel-line"].forEach(function (id) { map.setFilter(id, filter); });
+  }
+
+  function setMode(mode) {
+    map.setPaintProperty("parcel-fill", "fill-color", colourExpression(mode));
+    document.querySelectorAll(".map-legend").forEach(function (legend) {
+      legend.hidden = legend.dataset.mode !== mode;
+    });
+  }
+
+  function labelOf(mode, value) {
+    var items = (config.legends[mode] || {items: []}).items;
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].value === (value === undefined ? null : value)) { return items[i].label; }
+    }
+    return value || "—";
+  }
+
+  function number(value, digits) {
+    return value.toLocaleString("zh-CN", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+  }
+
+  function showCard(properties) {
+    var zone = zonesByCode[properties.zone];
+    var mu = Number(properties.area_mu);
+    var values = {
+      code: properties.code,
+      land_code: properties.land_code || "—",
+      zone: zone ? zone.name + "（" + zone.code + "）" : properties.zone,
+      area: number(mu * 10000 / 15, 2) + " m² / " + number(mu, 2) + " 亩",
+      supply_status: labelOf("supply", properties.supply_status),
+      "class": labelOf("class", properties["class"]),
+      tier: labelOf("tier", properties.tier)
+    };
+    card.querySelectorAll("[data-field]").forEach(function (element) {
+      var field = element.dataset.field;
+      if (field === "link") {
+        element.href = config.parcel_url.replace("__CODE__", encodeURIComponent(properties.code));
+      } else {
+        element.textContent = values[field];
+      }
+    });
+    card.hidden = false;
+    map.setFilter("parcel-selected", ["==", ["get", "code"], properties.code]);
+  }
+
+  var zoomHint = document.getElementById("map-zoom-hint");
+  function showZoomHint() { zoomHint.hidden = map.getZoom() >= config.parcel_min_zoom || !config.extent; }
+  map.on("zoomend", showZoomHint);
+
+  map.on("load", function () {
+    showZoomHint();
+    map.on("click", "parcel-fill", function (event) { showCard(event.features[0].properties); });
+    map.on("mouseenter", "parcel-fill", function () { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", "parcel-fill", function () { map.getCanvas().style.cursor = ""; });
+    document.querySelectorAll("input[name=colour]").forEach(function (radio) {
+      radio.addEventListener("change", function () { if (radio.checked) { setMode(radio.value); } });
+    });
+    document.querySelectorAll("input[name=supply_status]").forEach(function (box) {
+      box.addEventListener("change", applyFilter);
+    });
+    zoneSelect.addEventListener("change", function () {
+      applyFilter();
+      var zone = zonesByCode[zoneSelect.value];
+      var bounds = zone && zone.bounds ? zone.bounds : config.extent;
+      if (bounds) { map.fitBounds(bounds, {padding: padding, maxZoom: 17}); }
+    });
+    card.querySelector(".close").addEventListener("click", function () {
+      card.hidden = true;
+      map.setFilter("parcel-selected", ["==", ["get", "code"], ""]);
+    });
+    map.once("idle", function () { container.dataset.ready = "1"; });
+  });
+})();

@@ -1,0 +1,411 @@
+"""Vector tiles of parcels and zones for the map (一张图): cut in PostGIS, or with Shapely and pyproj on SQLite.
+
+`render_tile` answers a Mapbox Vector Tile in Web Mercator (extent 4096, buffer 64). On PostgreSQL the tile is
+cut in the database (ST_AsMVTGeom / ST_AsMVT over the generated `geom` column and its GiST index); on SQLite
+rows are chosen by the bounding-box columns, then simplified, clipped, projected and encoded here, vectorised
+(`parkgov.spatial.mvt`). Both paths choose features with the same rules and give them the same properties:
+
+- parcels: code, land_code, zone (园区编码), supply_status, ownership, area_mu (土地面积 × 15/10000),
+  class (final class of the parcel's current holder in the latest whole-ledger evaluation run) and, for users
+  who see tax figures, tier (亩均税收档位 from the latest whole-ledger run that assigned tiers);
+- zones: code, name, kind, parent (上级园区编码).
+
+Low zooms stay fast: polygons smaller than MIN_FEATURE_PX on screen are left out and outlines with many
+vertices are simplified to SIMPLIFY_PX. Only the user's parks (and their child zones) are ever selected.
+"""
+
+import gc
+import hashlib
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import shapely
+from django.db import connection
+from django.utils import timezone
+from pyproj import Transformer
+
+from parkgov.errors import InputError, NotFound
+from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.ledger.choices import LinkRole
+from parkgov.ledger.geometry import STORAGE_CRS
+from parkgov.ledger.models import LandLink, Parcel, Zone
+from parkgov.spatial.mvt import EXTENT, encode_layer, polygon_commands
+from parkgov.spatial.mvt import columns as columns_of
+
+MAX_ZOOM = 22
+TILE_PX = 512  # MapLibre draws vector tiles at 512 CSS pixels
+BUFFER = 64  # tile units kept beyond the edge so outlines do not show seams
+MIN_FEATURE_PX = 1.0  # polygons whose bounding box is smaller on screen in both directions are left out
+SIMPLIFY_BELOW_ZOOM = 15
+SIMPLIFY_PX = 0.5
+SIMPLIFY_MIN_POINTS = 9  # plain parcels (four corners) are not worth simplifying
+WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
+RUNS_SEARCHED = 20
+
+
+@dataclass(frozen=True)
+class TileBox:
+    """One tile: Web Mercator bounds, lon/lat bounds (plain and with the buffer) and the low-zoom rules."""
+
+    z: int
+    x: int
+    y: int
+    mercator: tuple
+    lonlat: tuple
+    buffered: tuple
+    min_size: tuple  # (width, height) in degrees below which a polygon is left out
+    tolerance: float  # simplification tolerance in degrees (0 = none)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """How one layer is read: its table and joins, property columns, the column the user's scope restricts."""
+
+    name: str
+    model: type
+    joins: str
+    properties: tuple  # (name, SQL expression)
+    scope_column: str
+    rated: bool  # parcels carry their holder's class and tier
+
+
+RATED = ("class", "tier")  # parcel properties taken from the holders' evaluation results
+
+
+@cache
+def layers() -> dict:
+    parcels = LayerSpec(
+        name="parcels", model=Parcel, scope_column="t.zone_id", rated=True,
+        joins=f"JOIN {Zone._meta.db_table} z ON z.id = t.zone_id",
+        properties=(("code", "t.code"), ("land_code", "t.land_code"), ("zone", "z.code"),
+                    ("supply_status", "t.supply_status"), ("ownership", "t.ownership"),
+                    ("area_mu", "t.registered_area_m2 * 15 / 10000")))
+    zones = LayerSpec(
+        name="zones", model=Zone, scope_column="t.id", rated=False,
+        joins=f"LEFT JOIN {Zone._meta.db_table} pz ON pz.id = t.parent_id",
+        properties=(("code", "t.code"), ("name", "t.name"), ("kind", "t.kind"), ("parent", "pz.code")))
+    return {spec.name: spec for spec in (parcels, zones)}
+
+
+def check_tile(*, layer: str, z: int, x: int, y: int) -> None:
+    """NotFound for an unknown layer, InputError for a zoom or tile number outside the pyramid."""
+    if layer not in layers():
+        raise NotFound(f"图层 {layer!r} 不存在；可选：{'、'.join(layers())}")
+    if not 0 <= z <= MAX_ZOOM:
+        raise InputError(f"缩放级别 {z} 不在允许范围 0–{MAX_ZOOM}")
+    last = (1 << z) - 1
+    if not (0 <= x <= last and 0 <= y <= last):
+        raise InputError(f"瓦片 {z}/{x}/{y} 超出范围：第 {z} 级的 x、y 应在 0–{last}")
+
+
+@cache
+def _projection(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def tile_box(z: int, x: int, y: int) -> TileBox:
+    """Bounds of tile z/x/y (XYZ numbering, y down from the north) and its low-zoom rules."""
+    size = 2 * WORLD / (1 << z)
+    west, north = -WORLD + x * size, WORLD - y * size
+    mercator = (west, north - size, west + size, north)
+    pad = size * BUFFER / EXTENT
+    to_lonlat = _projection("EPSG:3857", STORAGE_CRS)
+    lon, lat = to_lonlat.transform([west, west + size, west - pad, west + size + pad],
+                                   [north - size, north, north - size - pad, north + pad])
+    lonlat = (lon[0], lat[0], lon[1], lat[1])
+    per_px = ((lonlat[2] - lonlat[0]) / TILE_PX, (lonlat[3] - lonlat[1]) / TILE_PX)
+    tolerance = SIMPLIFY_PX * min(per_px) if z < SIMPLIFY_BELOW_ZOOM else 0.0
+    return TileBox(z=z, x=x, y=y, mercator=mercator, lonlat=lonlat, buffered=(lon[2], lat[2], lon[3], lat[3]),
+                   min_size=(MIN_FEATURE_PX * per_px[0], MIN_FEATURE_PX * per_px[1]), tolerance=tolerance)
+
+
+def render_tile(*, layer: str, z: int, x: int, y: int, scope) -> bytes:
+    """The tile's bytes (b"" when it holds nothing), restricted to the parks in `scope`."""
+    check_tile(layer=layer, z=z, x=x, y=y)
+    with _collector_paused():
+        return _render(layer, z, x, y, scope)
+
+
+@contextmanager
+def _collector_paused():
+    """Hold off Python's cyclic garbage collector while a tile is cut.
+
+    A dense tile allocates tens of thousands of short-lived, acyclic objects (rows, geometries), which set off
+    full collections of the whole process: 50 ms pauses in one tile out of a few, measured. Reference counting
+    still frees everything; collection resumes afterwards (and is left alone if someone else turned it off).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _render(layer, z, x, y, scope) -> bytes:
+    spec = layers()[layer]
+    box = tile_box(z, x, y)
+    rated = [name for name in RATED if name != "tier" or scope.sees("tax")] if spec.rated else []
+    params = {"west": box.lonlat[0], "south": box.lonlat[1], "east": box.lonlat[2], "north": box.lonlat[3],
+              "min_dx": box.min_size[0], "min_dy": box.min_size[1]}
+    where = _where(spec, scope.zone_ids)
+    if connection.vendor == "postgresql":
+        return _postgis_tile(spec, box, rated, where, params)
+    return _shapely_tile(spec, box, rated, where, params)
+
+
+def _where(spec: LayerSpec, zone_ids) -> str:
+    clauses = ["t.geometry IS NOT NULL", "t.min_x <= %(east)s", "t.max_x >= %(west)s", "t.min_y <= %(north)s",
+               "t.max_y >= %(south)s", "(t.max_x - t.min_x >= %(min_dx)s OR t.max_y - t.min_y >= %(min_dy)s)"]
+    if zone_ids is not None:
+        ids = ", ".join(str(int(i)) for i in zone_ids) or "NULL"
+        clauses.append(f"{spec.scope_column} IN ({ids})")
+    return " AND ".join(clauses)
+
+
+def _postgis_tile(spec, box, rated, where, params) -> bytes:
+    """ST_AsMVT over the GiST-indexed `geom`; class and tier join from the cached table as arrays."""
+    geom = "t.geom"
+    if box.tolerance:
+        geom = (f"CASE WHEN ST_NPoints(t.geom) >= {SIMPLIFY_MIN_POINTS} "
+                f"THEN ST_SimplifyPreserveTopology(t.geom, %(tolerance)s) ELSE t.geom END")
+    joins, selected = spec.joins, list(spec.properties)
+    if rated:
+        params = {**params, **parcel_table().ratings_within(box.lonlat)}
+        joins += (" LEFT JOIN unnest(%(rated_ids)s::bigint[], %(class)s::text[], %(tier)s::text[]) "
+                  "AS r(id, class, tier) ON r.id = t.id")
+        selected += [(name, f"r.{name}") for name in rated]
+    columns = ", ".join(f'{sql} AS "{name}"' for name, sql in selected)
+    mx0, my0, mx1, my1 = box.mercator
+    sql = (f"SELECT ST_AsMVT(tile, %(layer)s, {EXTENT}, 'geom', 'id') FROM ("
+           f"SELECT t.id, ST_AsMVTGeom(ST_Transform({geom}, 3857), "
+           f"ST_MakeEnvelope(%(mx0)s, %(my0)s, %(mx1)s, %(my1)s, 3857), {EXTENT}, {BUFFER}, true) AS geom, "
+           f"{columns} FROM {spec.model._meta.db_table} t {joins} "
+           f"WHERE t.geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4490) AND {where}"
+           f") AS tile WHERE tile.geom IS NOT NULL")
+    params = {**params, "layer": spec.name, "tolerance": box.tolerance, "mx0": mx0, "my0": my0, "mx1": mx1,
+              "my1": my1}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] else b""
+
+
+def _shapely_tile(spec, box, rated, where, params) -> bytes:
+    """Rows by the bbox columns, geometry cut with Shapely and pyproj, properties from the cached table."""
+    parcels = parcel_table() if spec.model is Parcel else None
+    columns, joins, reach = "", "", ""
+    if parcels is None:
+        columns, joins = "".join(f", {sql}" for _name, sql in spec.properties), spec.joins
+    else:  # the bbox index is ordered by min_x: bound it on both sides
+        reach, params = " AND t.min_x >= %(reach)s", {**params, "reach": params["west"] - parcels.widest}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.id, t.geometry{columns} FROM {spec.model._meta.db_table} t {joins} "
+                       f"WHERE {where}{reach}", params)
+        rows = cursor.fetchall()
+    if not rows:
+        return b""
+    data = list(zip(*rows))
+    ids = np.asarray(data[0], dtype=np.int64)
+    commands, offsets, kept = _geometry_commands(shapely.from_wkb(data[1]), box)
+    if not kept.any():
+        return b""
+    if parcels is not None:
+        properties = parcels.properties(ids[kept], [name for name, _sql in spec.properties] + rated)
+    else:
+        properties = columns_of({name: [v for v, k in zip(data[2 + i], kept) if k]
+                                 for i, (name, _sql) in enumerate(spec.properties)})
+    return encode_layer(name=spec.name, ids=ids[kept], commands=commands, offsets=np.r_[0, offsets[1:][kept]],
+                        properties=properties)
+
+
+def _geometry_commands(geoms, box: TileBox):
+    """Simplify (low zoom), clip to the buffered tile, project to tile units and encode."""
+    if box.tolerance:
+        many = shapely.get_num_coordinates(geoms) >= SIMPLIFY_MIN_POINTS
+        geoms[many] = shapely.simplify(geoms[many], box.tolerance, preserve_topology=True)
+    west, south, east, north = box.buffered
+    bbox = shapely.bounds(geoms).T
+    outside = (bbox[0] < west) | (bbox[1] < south) | (bbox[2] > east) | (bbox[3] > north)
+    geoms[outside] = shapely.clip_by_rect(geoms[outside], west, south, east, north)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
+    if not polygonal.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(len(geoms) + 1, dtype=np.int64), polygonal
+    geoms[~polygonal] = None  # a clip that left nothing, or a stored geometry that is not a polygon
+    kind, coords, offsets = shapely.to_ragged_array(geoms)
+    ring_offsets = offsets[0]
+    if kind == shapely.GeometryType.POLYGON:
+        polygon_rings, feature_polygons = offsets[1], np.arange(len(geoms) + 1)
+    else:
+        polygon_rings, feature_polygons = offsets[1], offsets[2]
+    x, y = _projection(STORAGE_CRS, "EPSG:3857").transform(coords[:, 0], coords[:, 1])
+    mx0, _my0, mx1, my1 = box.mercator
+    scale = EXTENT / (mx1 - mx0)
+    tile_xy = np.column_stack([np.rint((np.asarray(x) - mx0) * scale), np.rint((my1 - np.asarray(y)) * scale)])
+    return polygon_commands(tile_xy.astype(np.int64), _owner(ring_offsets), _owner(polygon_rings),
+                            _owner(feature_polygons), len(geoms))
+
+
+def _owner(offsets):
+    """For ragged offsets, the index of the owning element of each child."""
+    return np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+
+
+def evaluation_runs() -> tuple:
+    """(id of the run whose classes the map shows, id of the run whose tiers it shows), None when absent.
+
+    Classes come from the latest whole-ledger run (latest year, then latest run); tiers from the latest
+    whole-ledger run that assigned any, which is the same run when its rule set defines tiers.
+    """
+    return tuple(run[0] if run else None for run in _runs())
+
+
+def _runs() -> tuple:
+    """The class run and the tier run as (id, created_at), each None when there is none."""
+    runs = list(EvaluationRun.objects.filter(zone__isnull=True).order_by("-year", "-created_at", "-id")
+                .values_list("id", "created_at")[:RUNS_SEARCHED])
+    if not runs:
+        return None, None
+    return runs[0], next((run for run in runs if _assigned_tiers(run)), None)
+
+
+_TIERED: dict = {}
+
+
+def _assigned_tiers(run: tuple) -> bool:
+    """Whether a stored run gave any firm a tier (results are written once, so the answer is kept)."""
+    if run not in _TIERED:
+        _TIERED[run] = EvaluationResult.objects.filter(run_id=run[0]).exclude(tier="").exists()
+    return _TIERED[run]
+
+
+@dataclass(frozen=True)
+class ParcelTable:
+    """Every parcel with geometry: its bbox and tile properties, factorised and encoded once.
+
+    SQLite tiles take all their properties from it; PostGIS tiles take class and tier (joined as arrays),
+    so neither database looks up holders and results parcel by parcel.
+    """
+
+    ids: np.ndarray  # sorted parcel ids
+    bbox: np.ndarray  # (4, n): min_x, min_y, max_x, max_y
+    columns: dict  # property name → (code of each parcel's value, -1 = absent; mvt.ValueTable); SQLite: all
+    ratings: dict  # "class" / "tier" → object array of values (None = none)
+    rated: np.ndarray  # parcels with a class or a tier
+
+    @property
+    def widest(self) -> float:
+        return float((self.bbox[2] - self.bbox[0]).max(initial=0.0))
+
+    def properties(self, ids, names) -> dict:
+        at = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
+        found = self.ids[at] == ids if len(self.ids) else np.zeros(len(ids), dtype=bool)
+        out = {}  # a parcel added since the table was built shows without properties until the next request
+        for name in names:
+            codes, table = self.columns[name]
+            out[name] = (np.where(found, codes[at] if len(codes) else -1, -1), table)
+        return out
+
+    def ratings_within(self, lonlat) -> dict:
+        """Ids, classes and tiers of the rated parcels whose bbox meets `lonlat` (query parameters)."""
+        west, south, east, north = lonlat
+        min_x, min_y, max_x, max_y = self.bbox
+        chosen = (min_x <= east) & (max_x >= west) & (min_y <= north) & (max_y >= south) & self.rated
+        return {"rated_ids": self.ids[chosen].tolist(),
+                **{name: values[chosen].tolist() for name, values in self.ratings.items()}}
+
+
+_PARCEL_TABLE: dict = {}
+
+
+def data_version() -> tuple:
+    """What every tile depends on: the runs shown, the date and the newest history row of each source table.
+
+    A change shows as a newer history row (every ledger write and every class adjustment records history) or
+    another run; the date matters because land links end.
+    """
+    runs = _runs()
+    probes = ", ".join(f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
+                       f"ORDER BY history_id DESC LIMIT 1)" for m in (Parcel, Zone, LandLink, EvaluationResult))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {probes}")
+        return (*runs, timezone.localdate(), *cursor.fetchone())
+
+
+def tile_etag(*, layer: str, z: int, x: int, y: int, scope) -> str:
+    """An entity tag for a tile as `scope` sees it, so browsers can revalidate instead of refetching."""
+    check_tile(layer=layer, z=z, x=x, y=y)
+    seen = (layer, z, x, y, scope.zone_ids, scope.sees("tax"), data_version())
+    return hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
+
+
+def parcel_table() -> ParcelTable:
+    """The cached table, rebuilt when `data_version` changes."""
+    key = data_version()
+    if _PARCEL_TABLE.get("key") != key:
+        class_run, tier_run = (run[0] if run else None for run in key[:2])
+        with connection.cursor() as cursor:
+            _PARCEL_TABLE.update(key=key, table=_build_parcel_table(cursor, class_run, tier_run))
+    return _PARCEL_TABLE["table"]
+
+
+def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
+    """Read every parcel with geometry once; the other properties are only needed when tiles are cut here."""
+    spec = layers()["parcels"]
+    names = [name for name, _sql in spec.properties] if connection.vendor != "postgresql" else []
+    selected = "".join(f", {sql}" for name, sql in spec.properties if name in names)
+    cursor.execute(f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} FROM {Parcel._meta.db_table} t "
+                   f"{spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id")
+    data = list(zip(*cursor.fetchall())) or [()] * (len(names) + 5)
+    ids = np.asarray(data[0], dtype=np.int64)
+    ratings = _holder_ratings(cursor, ids, class_run, tier_run)
+    values = {**dict(zip(names, (list(column) for column in data[5:]))),
+              **{name: rating.tolist() for name, rating in ratings.items()}}
+    encoded = columns_of(values)
+    return ParcelTable(ids=ids, bbox=np.asarray(data[1:5], dtype=np.float64).reshape(4, len(ids)),
+                       columns=encoded, ratings=ratings,
+                       rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]))
+
+
+def _holder_ratings(cursor, parcel_ids, class_run, tier_run) -> dict:
+    """Class and tier of each parcel's current holder (the lowest enterprise id when it has several)."""
+    cursor.execute(f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
+                   f"AND (end_date IS NULL OR end_date >= %s)",
+                   [LinkRole.HOLDER.value, timezone.localdate().isoformat()])
+    links = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+    links = links[np.lexsort((links[:, 1], links[:, 0]))]
+    first = np.r_[True, links[1:, 0] != links[:-1, 0]] if len(links) else np.zeros(0, dtype=bool)
+    parcels, holders = links[first, 0], links[first, 1]
+    ratings = {}
+    for name, run, column in (("class", class_run, "class_final"), ("tier", tier_run, "tier")):
+        cursor.execute(f"SELECT enterprise_id, {column} FROM {EvaluationResult._meta.db_table} "
+                       f"WHERE run_id = %s AND {column} <> '' ORDER BY enterprise_id", [run])
+        rows = cursor.fetchall()
+        firms = np.asarray([r[0] for r in rows], dtype=np.int64)
+        by_holder = _lookup(firms, np.asarray([r[1] for r in rows], dtype=object), holders)
+        ratings[name] = _lookup(parcels, by_holder, parcel_ids)
+    return ratings
+
+
+def _lookup(sorted_keys, values, keys) -> np.ndarray:
+    """values[i] where sorted_keys[i] == key, None where the key is absent."""
+    out = np.full(len(keys), None, dtype=object)
+    if not len(sorted_keys):
+        return out
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    found = sorted_keys[at] == keys
+    out[found] = values[at[found]]
+    return out
+
+
+def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple:
+    """XYZ tile numbers of the tile holding a point (used by the benchmark and tests)."""
+    n = 1 << z
+    lat = max(min(lat, 85.05112878), -85.05112878)
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)

@@ -1,0 +1,452 @@
+"""Ledger lists (企业、地块、检查发现): filter forms, sortable tables and xlsx exports of the filtered rows.
+
+A page and its export start from the same scoped queryset and the same columns, so a user never exports a
+row or a figure the page would not show. Pages never run COUNT(*) (LazyPaginator) and the export writes
+rows as they stream from the database (XlsxWriter constant_memory), so both stay usable on a million rows.
+"""
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+
+import django_filters
+import django_tables2 as tables
+import xlsxwriter
+from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import F, FilteredRelation, Q
+from django.db.models.functions import Abs
+from django.http import FileResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django_tables2.paginators import LazyPaginator
+
+from parkgov.codes.tables import code_table
+from parkgov.codes.thresholds import threshold
+from parkgov.ingest.excel import safe_cell
+from parkgov.ledger import choices
+from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, Parcel, YearlyFigure, Zone
+from parkgov.units import square_metres_to_mu
+from parkgov.web.access import scoped
+
+ALL = "全部"
+PER_PAGE = 50
+MAX_PAGE = 100_000  # deeper pages are useless and an enormous OFFSET can overflow the database's integer
+XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FINDING_COLUMNS = ["found_on", "department", "category", "severity", "status", "description", "enterprise",
+                   "parcel"]
+LIST_FIGURES = ["tax", "revenue", "value_added", "energy_tce", "employees"]
+
+
+def industry_text(code) -> str:
+    return f"{code} {code_table('gbt4754_2017').label(code)}".strip() if code else ""
+
+
+def department_text(code) -> str:
+    return code_table("departments").label(code) or code or ""
+
+
+def figure_fields(scope, candidates) -> list:
+    """Figure fields the scope may see (none without read access to yearly figures)."""
+    if not scope.can_read("yearly"):
+        return []
+    return [f for f in candidates if scope.sees(f)]
+
+
+def figure_label(field) -> str:
+    return str(YearlyFigure._meta.get_field(field).verbose_name)
+
+
+def zone_tree_ids(zone) -> list:
+    """The zone and every park below it."""
+    children = defaultdict(list)
+    for pk, parent in Zone.objects.values_list("pk", "parent_id"):
+        children[parent].append(pk)
+    found, stack = [], [zone.pk]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children[current])
+    return found
+
+
+# --- rows each user may see -------------------------------------------------------------------------------
+
+def enterprise_rows(*, scope):
+    return scope.filter_zones(Enterprise.objects.select_related("zone").defer("zone__geometry"), "zone_id")
+
+
+def parcel_rows(*, scope):
+    return scope.filter_zones(Parcel.objects.select_related("zone").defer("geometry", "zone__geometry"), "zone_id")
+
+
+def finding_rows(*, scope):
+    """Findings of the user's parks (through the enterprise or the parcel); a department's own if so scoped."""
+    rows = Finding.objects.select_related("enterprise", "parcel").only(
+        *FINDING_COLUMNS, "enterprise__credit_code", "enterprise__name", "parcel__code").order_by("-found_on", "-id")
+    if scope.own_findings_only:
+        rows = rows.filter(department=scope.department)
+    if scope.zone_ids is not None:
+        firms = scope.filter_zones(Enterprise.objects.all(), "zone_id").values("id")
+        parcels = scope.filter_zones(Parcel.objects.all(), "zone_id").values("id")
+        rows = rows.filter(Q(enterprise_id__in=firms) | Q(parcel_id__in=parcels))
+    return rows
+
+
+# --- filters ------------------------------------------------------------------------------------------------
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A filter set whose park choices are the user's parks; invalid values are reported and ignored."""
+
+    zone = django_filters.ModelChoiceFilter(label="园区（含下属园区）", queryset=Zone.objects.none(), method="in_zone",
+                                            empty_label=ALL)
+    zone_path = "zone_id"
+
+    def __init__(self, data=None, queryset=None, *, scope, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.scope = scope
+        self.filters["zone"].queryset = scope.filter_zones(Zone.objects.all(), "id")
+
+    def in_zone(self, queryset, name, value):
+        return queryset.filter(**{f"{self.zone_path}__in": zone_tree_ids(value)})
+
+
+class EnterpriseFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="企业名称或信用代码", method="search")
+    industry = django_filters.CharFilter(label="行业代码（前几位）", field_name="industry_code",
+                                         lookup_expr="startswith")
+    scale = django_filters.ChoiceFilter(label="规模", choices=choices.Scale.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label="登记状态", choices=choices.EnterpriseStatus.choices, empty_label=ALL)
+    year = django_filters.NumberFilter(label="数据年度", method="keep")
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(credit_code__startswith=value.upper()))
+
+    def keep(self, queryset, name, value):
+        return queryset  # the year chooses which figures are shown (see `figure_year`), not which rows
+
+    def figure_year(self):
+        """The year whose figures are shown: as asked if plausible, else the latest year with figures."""
+        asked = self.form.cleaned_data.get("year") if self.is_bound and self.errors is not None else None
+        if asked is not None and 2000 <= asked <= 2100 and asked == int(asked):
+            return int(asked)
+        latest = YearlyFigure.objects.order_by("-year").values_list("year", flat=True).first()
+        self.form.fields["year"].widget.attrs["placeholder"] = latest or ""
+        return latest
+
+
+class ParcelFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="地块编码或宗地代码", method="search")
+    land_use = django_filters.CharFilter(label="用地分类代码（前几位）", field_name="land_use_code",
+                                         lookup_expr="startswith")
+    ownership = django_filters.ChoiceFilter(label="土地权属", choices=choices.Ownership.choices, empty_label=ALL)
+    supply_status = django_filters.ChoiceFilter(label="供地状态", choices=choices.SupplyStatus.choices, empty_label=ALL)
+    supply_method = django_filters.ChoiceFilter(label="供地方式", choices=choices.SupplyMethod.choices, empty_label=ALL)
+    mismatch = django_filters.BooleanFilter(label="登记与图形面积差异超阈值", method="area_mismatch")
+
+    def search(self, queryset, name, value):
+        value = value.upper()
+        return queryset.filter(Q(code__startswith=value) | Q(land_code__startswith=value))
+
+    def area_mismatch(self, queryset, name, value):
+        over = Q(area_gap__gt=F("registered_area_m2") * threshold("area_mismatch_ratio"))
+        queryset = queryset.annotate(area_gap=Abs(F("computed_area_m2") - F("registered_area_m2")))
+        return queryset.filter(over) if value else queryset.exclude(over)
+
+
+class FindingFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="描述或企业名称", method="search")
+    department = django_filters.ChoiceFilter(label="部门", choices=[
+        (code, entry.name) for code, entry in code_table("departments").entries.items()], empty_label=ALL)
+    category = django_filters.ChoiceFilter(label="类别", choices=choices.FindingCategory.choices, empty_label=ALL)
+    severity = django_filters.ChoiceFilter(label="严重程度", choices=choices.Severity.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label="状态", choices=choices.FindingStatus.choices, empty_label=ALL)
+    since = django_filters.DateFilter(label="发现日期自", field_name="found_on", lookup_expr="gte",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    until = django_filters.DateFilter(label="发现日期至", field_name="found_on", lookup_expr="lte",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, scope=scope, **kwargs)
+        if scope.own_findings_only:
+            del self.filters["department"]  # such a user sees the own department's findings only
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(description__icontains=value) | Q(enterprise__name__icontains=value))
+
+    def in_zone(self, queryset, name, value):
+        ids = zone_tree_ids(value)
+        return queryset.filter(Q(enterprise__zone_id__in=ids) | Q(parcel__zone_id__in=ids))
+
+
+# --- tables -------------------------------------------------------------------------------------------------
+
+class NumberColumn(tables.Column):
+    """A right-aligned figure with two decimals, sorted by its field and then a unique key."""
+
+    def __init__(self, verbose_name, *, order_by, decimals=2):
+        super().__init__(verbose_name=verbose_name, order_by=order_by,
+                         attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+        self.decimals = decimals
+
+    def render(self, value):
+        return number_format(value, self.decimals, force_grouping=True)
+
+
+class ListMeta:
+    attrs = {"class": "data list"}
+    template_name = "web/list_table.html"
+    empty_text = "没有符合条件的记录"
+
+
+WRAP = {"td": {"class": "wrap"}}
+
+
+class EnterpriseTable(tables.Table):
+    Meta = ListMeta
+    credit_code = tables.Column(verbose_name="统一社会信用代码", linkify=("web:enterprise", [tables.A("credit_code")]))
+    name = tables.Column(verbose_name="企业名称", order_by=("name", "credit_code"), attrs=WRAP)
+    industry_code = tables.Column(verbose_name="行业", order_by=("industry_code", "credit_code"), attrs=WRAP)
+    scale = tables.Column(verbose_name="规模", order_by=("scale", "credit_code"))
+    status = tables.Column(verbose_name="登记状态", order_by=("status", "credit_code"))
+    zone = tables.Column(verbose_name="所属园区", accessor="zone__name", order_by=("zone__code", "credit_code"),
+                         attrs=WRAP)
+    production_start = tables.DateColumn(verbose_name="投产日期", format="Y-m-d",
+                                         order_by=("production_start", "credit_code"))
+    tax = NumberColumn(figure_label("tax"), order_by=("tax", "credit_code"))
+    revenue = NumberColumn(figure_label("revenue"), order_by=("revenue", "credit_code"))
+    value_added = NumberColumn(figure_label("value_added"), order_by=("value_added", "credit_code"))
+    energy_tce = NumberColumn(figure_label("energy_tce"), order_by=("energy_tce", "credit_code"))
+    employees = NumberColumn(figure_label("employees"), order_by=("employees", "credit_code"), decimals=0)
+
+    def render_industry_code(self, value):
+        return industry_text(value)
+
+
+class ParcelTable(tables.Table):
+    Meta = ListMeta
+    code = tables.Column(verbose_name="地块编码", linkify=("web:parcel", [tables.A("code")]))
+    land_code = tables.Column(verbose_name="宗地代码", order_by=("land_code", "code"))
+    zone = tables.Column(verbose_name="所属园区", accessor="zone__name", order_by=("zone__code", "code"), attrs=WRAP)
+    registered_area_m2 = NumberColumn("土地面积（亩）", order_by=("registered_area_m2", "code"))
+    computed_area_m2 = NumberColumn("图形面积（亩）", order_by=("computed_area_m2", "code"))
+    land_use_code = tables.Column(verbose_name="用地分类", order_by=("land_use_code", "code"), attrs=WRAP)
+    ownership = tables.Column(verbose_name="土地权属", order_by=("ownership", "code"))
+    supply_status = tables.Column(verbose_name="供地状态", order_by=("supply_status", "code"))
+    supply_date = tables.DateColumn(verbose_name="供地日期", format="Y-m-d", order_by=("supply_date", "code"))
+
+    def render_registered_area_m2(self, value):
+        return number_format(square_metres_to_mu(value), 2, force_grouping=True)
+
+    def render_computed_area_m2(self, record, value):
+        gap = abs(value - record.registered_area_m2) / record.registered_area_m2 if record.registered_area_m2 else 0
+        text = number_format(square_metres_to_mu(value), 2, force_grouping=True)
+        if gap > threshold("area_mismatch_ratio"):
+            return format_html('{} <span class="flag" title="与登记面积相差 {}">⚠</span>', text, f"{gap:.1%}")
+        return text
+
+    def render_land_use_code(self, value):
+        return f"{value} {code_table('land_use_2023').label(value)}"
+
+
+class FindingTable(tables.Table):
+    Meta = ListMeta
+    found_on = tables.DateColumn(verbose_name="发现日期", format="Y-m-d", order_by=("found_on", "id"))
+    department = tables.Column(verbose_name="部门", order_by=("department", "id"))
+    category = tables.Column(verbose_name="类别", order_by=("category", "id"))
+    severity = tables.Column(verbose_name="严重程度", order_by=("severity", "id"))
+    status = tables.Column(verbose_name="状态", order_by=("status", "id"))
+    enterprise = tables.Column(verbose_name="企业", accessor="enterprise__name", order_by=("enterprise__name", "id"),
+                               attrs=WRAP,
+                               linkify=lambda record: reverse("web:enterprise", args=[record.enterprise.credit_code]))
+    parcel = tables.Column(verbose_name="地块", accessor="parcel__code", order_by=("parcel__code", "id"),
+                           linkify=lambda record: reverse("web:parcel", args=[record.parcel.code]))
+    description = tables.Column(verbose_name="描述", orderable=False, attrs=WRAP)
+
+    def render_department(self, value):
+        return department_text(value)
+
+    def render_severity(self, record, value):
+        colour = choices.SEVERITY_COLOURS.get(record.severity, "#9aa5b1")
+        return format_html('<span class="dot" style="background:{}"></span>{}', colour, value)
+
+    def render_description(self, value):
+        return value if len(value) <= 60 else value[:60] + "…"
+
+
+# --- listings: rows, filter, columns and export columns for one user ---------------------------------------
+
+@dataclass
+class Listing:
+    """What a list page and its export share."""
+
+    title: str
+    filter: django_filters.FilterSet
+    rows: object
+    table_class: type
+    hidden: list
+    export_columns: list  # (header, value path, converter or None)
+    export_name: str
+    export_url: str
+    note: str = ""
+
+
+def enterprise_listing(*, scope, params) -> Listing:
+    """Enterprises of the user's parks with the figures of one year that the user may see."""
+    found = EnterpriseFilter(params or None, queryset=enterprise_rows(scope=scope), scope=scope)
+    year = found.figure_year()
+    fields = figure_fields(scope, FIGURE_FIELDS)
+    rows = found.qs
+    if fields and year:
+        rows = rows.annotate(figures=FilteredRelation("yearly_figures", condition=Q(yearly_figures__year=year))) \
+            .annotate(**{f: F(f"figures__{f}") for f in fields})
+    else:
+        fields = []
+    scale, status = choices.by_value(choices.Scale), choices.by_value(choices.EnterpriseStatus)
+    columns = [("统一社会信用代码", "credit_code", None), ("企业名称", "name", None),
+               ("行业代码", "industry_code", None), ("行业名称", "industry_code", industry_text),
+               ("规模", "scale", scale.get), ("登记状态", "status", status.get), ("所属园区编码", "zone__code", None),
+               ("所属园区", "zone__name", None), ("投产日期", "production_start", None)]
+    columns += [(f"{year}年 {figure_label(f)}", f, None) for f in fields]
+    return Listing(title="企业", filter=found, rows=rows, table_class=EnterpriseTable,
+                   hidden=[f for f in LIST_FIGURES if f not in fields], export_columns=columns,
+                   export_name="企业名单.xlsx", export_url=reverse("web:enterprises_export"),
+                   note=f"年度数据为 {year} 年" if fields else "")
+
+
+def parcel_listing(*, scope, params) -> Listing:
+    """Parcels of the user's parks."""
+    found = ParcelFilter(params or None, queryset=parcel_rows(scope=scope), scope=scope)
+    land_use = code_table("land_use_2023")
+    columns = [("地块编码", "code", None), ("宗地代码", "land_code", None), ("所属园区编码", "zone__code", None),
+               ("所属园区", "zone__name", None), ("土地面积（平方米）", "registered_area_m2", None),
+               ("土地面积（亩）", "registered_area_m2", square_metres_to_mu), ("图形面积（平方米）", "computed_area_m2", None),
+               ("图形面积（亩）", "computed_area_m2", square_metres_to_mu), ("用地分类代码", "land_use_code", None),
+               ("用地分类", "land_use_code", land_use.label),
+               ("土地权属", "ownership", choices.by_value(choices.Ownership).get),
+               ("供地状态", "supply_status", choices.by_value(choices.SupplyStatus).get),
+               ("供地方式", "supply_method", choices.by_value(choices.SupplyMethod).get), ("供地日期", "supply_date", None),
+               ("出让年限（年）", "term_years", None), ("土地价款（万元）", "land_price", None),
+               ("总建筑面积（平方米）", "floor_area_m2", None), ("建筑基底面积（平方米）", "footprint_area_m2", None),
+               ("行政办公及生活设施用地面积（平方米）", "admin_area_m2", None), ("绿地面积（平方米）", "green_area_m2", None)]
+    return Listing(title="地块", filter=found, rows=found.qs, table_class=ParcelTable, hidden=[],
+                   export_columns=columns, export_name="地块清单.xlsx", export_url=reverse("web:parcels_export"),
+                   note="⚠ 登记面积与图形面积相差超过阈值")
+
+
+def finding_listing(*, scope, params) -> Listing:
+    """Findings of the user's parks (a department's own where the role says so)."""
+    found = FindingFilter(params or None, queryset=finding_rows(scope=scope), scope=scope)
+    columns = [("发现日期", "found_on", None), ("部门", "department", department_text),
+               ("类别", "category", choices.by_value(choices.FindingCategory).get),
+               ("严重程度", "severity", choices.by_value(choices.Severity).get),
+               ("状态", "status", choices.by_value(choices.FindingStatus).get), ("统一社会信用代码", "enterprise__credit_code", None),
+               ("企业名称", "enterprise__name", None), ("地块编码", "parcel__code", None), ("描述", "description", None)]
+    return Listing(title="检查发现", filter=found, rows=found.qs, table_class=FindingTable, hidden=[],
+                   export_columns=columns, export_name="检查发现.xlsx", export_url=reverse("web:findings_export"),
+                   note="仅显示本部门的检查发现" if scope.own_findings_only else "")
+
+
+# --- pages and exports --------------------------------------------------------------------------------------
+
+def _int(text, default):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def build_table(listing: Listing, params):
+    """The listing's table, sorted as asked (unknown columns are ignored)."""
+    table = listing.table_class(listing.rows, exclude=listing.hidden)
+    table.order_by = [s for s in params.getlist("sort") if s]
+    return table
+
+
+def paginate(table, params):
+    """One page of rows without counting them; a page that does not exist shows the first page."""
+    page = min(max(_int(params.get("page"), 1), 1), MAX_PAGE)
+    try:
+        table.paginate(paginator_class=LazyPaginator, per_page=PER_PAGE, page=page)
+    except (EmptyPage, PageNotAnInteger):
+        table.paginate(paginator_class=LazyPaginator, per_page=PER_PAGE, page=1)
+    return table
+
+
+def show_list(request, listing: Listing):
+    table = paginate(build_table(listing, request.GET), request.GET)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/list.html", {"listing": listing, "table": table, "query": query.urlencode()})
+
+
+def export_list(request, listing: Listing):
+    """The filtered, sorted rows as an xlsx file written with constant memory and streamed back."""
+    ordered = build_table(listing, request.GET).data.data
+    paths = list(dict.fromkeys(path for _header, path, _convert in listing.export_columns))
+    handle = write_xlsx(rows=ordered.values(*paths).iterator(chunk_size=2000), columns=listing.export_columns,
+                        sheet_name=listing.title)
+    return FileResponse(handle, as_attachment=True, filename=listing.export_name, content_type=XLSX)
+
+
+def write_xlsx(*, rows, columns, sheet_name):
+    """Write dict rows to a temporary xlsx file (text made formula-safe) and return it rewound."""
+    handle = tempfile.TemporaryFile()
+    book = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
+    sheet = book.add_worksheet(sheet_name)
+    header, dates = book.add_format({"bold": True, "bg_color": "#EEF2F7"}), book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.set_column(0, len(columns) - 1, 16)
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, [h for h, _path, _convert in columns], header)
+    for r, row in enumerate(rows, start=1):
+        if r > XLSX_MAX_ROWS:
+            break
+        for c, (_header, path, convert) in enumerate(columns):
+            value = row[path]
+            if convert is not None and value is not None:
+                value = convert(value)
+            if value is None or value == "":
+                continue
+            if isinstance(value, (int, float)):
+                sheet.write_number(r, c, value)
+            elif hasattr(value, "isoformat"):
+                sheet.write_datetime(r, c, value, dates)
+            else:
+                sheet.write_string(r, c, safe_cell(value))
+    book.close()
+    handle.seek(0)
+    return handle
+
+
+@scoped("enterprise")
+def enterprises(request, scope):
+    return show_list(request, enterprise_listing(scope=scope, params=request.GET))
+
+
+@scoped("enterprise")
+def enterprises_export(request, scope):
+    return export_list(request, enterprise_listing(scope=scope, params=request.GET))
+
+
+@scoped("parcel")
+def parcels(request, scope):
+    return show_list(request, parcel_listing(scope=scope, params=request.GET))
+
+
+@scoped("parcel")
+def parcels_export(request, scope):
+    return export_list(request, parcel_listing(scope=scope, params=request.GET))
+
+
+@scoped("finding")
+def findings(request, scope):
+    return show_list(request, finding_listing(scope=scope, params=request.GET))
+
+
+@scoped("finding")
+def findings_export(request, scope):
+    return export_list(request, finding_listing(scope=scope, params=request.GET))

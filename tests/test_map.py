@@ -1,0 +1,276 @@
+"""一张图: vector tiles of parcels and zones (features, properties, scope, low-zoom rules, bad tile numbers) and
+the map page, on whichever database PARKGOV_DATABASE_URL names; a Chromium pass draws the map and clicks a parcel."""
+
+import os
+
+import mapbox_vector_tile
+import numpy as np
+import polars as pl
+import pyogrio
+import pytest
+import shapely
+from django.contrib.auth import get_user_model
+from shapely.geometry import Polygon
+
+from parkgov.accounts.models import Profile
+from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.evaluation.services import adjust_class
+from parkgov.ingest.gis import import_geometry
+from parkgov.ingest.services import import_workbook
+from parkgov.ledger.models import Enterprise, Parcel, Zone
+from parkgov.ledger.services import attach_geometry
+from parkgov.spatial import mvt
+from parkgov.spatial.tiles import lonlat_to_tile
+from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+
+pytestmark = pytest.mark.django_db
+
+SQUARES = {"SZ-0001": (120.786, 29.600, 141.42), "SZ-0002": (120.792, 29.603, 81.65), "SZ-0003": (120.798, 29.601, 54.77)}
+ZONES = {"SZ": (120.78, 29.59, 3000), "SZ-XW1": (120.790, 29.602, 400)}
+Z = 14  # one tile at this zoom holds all three parcels
+
+
+def _square(lon, lat, side_m):
+    """A square of about `side_m` metres with its south-west corner at (lon, lat), as WKB in EPSG:4490."""
+    d_lat = side_m / 110_574
+    d_lon = side_m / (111_320 * np.cos(np.radians(lat)))
+    return shapely.to_wkb(shapely.box(lon, lat, lon + d_lon, lat + d_lat))
+
+
+def _run(year, *, zone=None, classes, tiers=None):
+    """A stored evaluation run with the given final classes (and tiers) by credit code."""
+    run = EvaluationRun.objects.create(year=year, ruleset_id="map-test", ruleset_version=1, ruleset_hash="x",
+                                       ruleset_name=f"测试规则 {year}", zone=zone, input_hash="x")
+    for code, klass in classes.items():
+        EvaluationResult.objects.create(run=run, enterprise=Enterprise.objects.get(credit_code=code),
+                                        class_original=klass, class_final=klass, tier=(tiers or {}).get(code, ""))
+    return run
+
+
+@pytest.fixture
+def ledger(tmp_path, actor):
+    import_workbook(path=write_workbook(tmp_path / "l.xlsx", small_ledger_sheets()), actor=actor)
+    attach_geometry(model=Parcel, frame=pl.DataFrame({"code": list(SQUARES),
+                                                      "wkb": [_square(*v) for v in SQUARES.values()]}))
+    attach_geometry(model=Zone, frame=pl.DataFrame({"code": list(ZONES), "wkb": [_square(*v) for v in ZONES.values()]}))
+    a, b = uscc(1), uscc(2)
+    _run(2024, classes={a: "D", b: "D"})
+    _run(2025, classes={a: "B", b: "C"}, tiers={b: "重点检查"})
+    _run(2025, zone=Zone.objects.get(code="SZ"), classes={a: "A", b: "A"})  # a zone's own run is not shown
+
+
+def _user(username, *, role=None, zones=(), superuser=False):
+    user = get_user_model().objects.create_user(username=username, password="x", is_superuser=superuser)
+    if role:
+        profile = Profile.objects.create(user=user, role=role)
+        profile.zones.set(Zone.objects.filter(code__in=zones))
+    return user
+
+
+@pytest.fixture
+def admin_client(client, ledger):
+    client.force_login(_user("map-admin", superuser=True))
+    return client
+
+
+def _tile_xy(z=Z):
+    tiles = {lonlat_to_tile(lon, lat, z) for lon, lat, _side in SQUARES.values()}
+    assert len(tiles) == 1, tiles
+    return tiles.pop()
+
+
+def _decode(client, layer, z=Z, xy=None):
+    x, y = xy or _tile_xy(z)
+    response = client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf")
+    assert response.status_code in (200, 204), response.content
+    if response.status_code == 204:
+        return {}
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    assert "max-age" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    layers = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})
+    return {f["properties"].get("code"): f for f in layers[layer]["features"]}
+
+
+def test_parcel_tile_has_each_parcel_with_its_properties(admin_client):
+    features = _decode(admin_client, "parcels")
+    assert set(features) == set(SQUARES)
+    first = features["SZ-0001"]
+    assert first["id"] == Parcel.objects.get(code="SZ-0001").pk
+    assert first["properties"] == {"code": "SZ-0001", "land_code": "330683001002GB00012", "zone": "SZ",
+                                   "supply_status": "in_use", "ownership": "state", "area_mu": 20000 * 15 / 10000,
+                                   "class": "B"}
+    second = features["SZ-0002"]["properties"]
+    assert second["zone"] == "SZ-XW1" and "land_code" not in second
+    assert second["area_mu"] == 6666.67 * 15 / 10000
+    assert (second["class"], second["tier"]) == ("C", "重点检查")
+    third = features["SZ-0003"]["properties"]  # no holder: no class
+    assert third["ownership"] == "collective" and third["supply_status"] == "idle" and "class" not in third
+    assert features["SZ-0001"]["geometry"]["type"] == "Polygon"
+
+
+def test_parcel_outline_is_in_the_right_place(admin_client):
+    x, y = _tile_xy()
+    ring = _decode(admin_client, "parcels")["SZ-0001"]["geometry"]["coordinates"][0]
+    lon, lat, _side = SQUARES["SZ-0001"]
+    n = 2 ** Z
+    expected_x = ((lon + 180) / 360 * n - x) * mvt.EXTENT
+    expected_y = ((1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n - y) * mvt.EXTENT
+    assert min(p[0] for p in ring) == pytest.approx(expected_x, abs=1)
+    assert max(p[1] for p in ring) == pytest.approx(expected_y, abs=1)  # south-west corner: largest y (y down)
+    assert len(ring) == 5
+
+
+def test_tiles_follow_a_class_adjustment_and_new_geometry(admin_client, actor, tmp_path):
+    url = "/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy())
+    etag = admin_client.get(url)["ETag"]
+    revalidated = admin_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert revalidated.status_code == 304 and revalidated.content == b""
+    assert _decode(admin_client, "parcels")["SZ-0001"]["properties"]["class"] == "B"
+    result = EvaluationResult.objects.get(run__year=2025, run__zone=None, enterprise__credit_code=uscc(1))
+    adjust_class(result=result, new_class="A", reason="技改项目已投产，经管委会研究调档", actor=actor)
+    assert admin_client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    assert _decode(admin_client, "parcels")["SZ-0001"]["properties"]["class"] == "A"
+    moved = tmp_path / "moved.geojson"  # SZ-0003 redrawn far from the tile
+    pyogrio.raw.write(str(moved), geometry=np.array([_square(120.70, 29.50, 60)], dtype=object),
+                      field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
+                      geometry_type="Polygon")
+    import_geometry(path=moved, actor=actor)
+    assert set(_decode(admin_client, "parcels")) == {"SZ-0001", "SZ-0002"}
+
+
+def test_zone_tile(admin_client):
+    features = _decode(admin_client, "zones")
+    assert features["SZ"]["properties"] == {"code": "SZ", "name": "嵊州经济开发区", "kind": "development_zone"}
+    assert features["SZ-XW1"]["properties"]["parent"] == "SZ"
+
+
+def test_tile_in_the_gap_of_a_multipolygon_is_empty(admin_client):
+    parts = [shapely.from_wkb(_square(120.70, 29.50, 300)), shapely.from_wkb(_square(120.90, 29.70, 300))]
+    attach_geometry(model=Zone, frame=pl.DataFrame({"code": ["SZ-XW1"],
+                                                    "wkb": [shapely.to_wkb(shapely.MultiPolygon(parts))]}))
+    gap = lonlat_to_tile(120.80, 29.60, 12)
+    assert "SZ-XW1" not in _decode(admin_client, "zones", z=12, xy=gap)
+    corner = lonlat_to_tile(120.701, 29.501, 12)
+    assert _decode(admin_client, "zones", z=12, xy=corner)["SZ-XW1"]["geometry"]["type"] == "Polygon"
+
+
+def test_park_restricted_user_gets_only_their_parks(client, ledger):
+    client.force_login(_user("nr", role="natural_resources", zones=["SZ-XW1"]))
+    parcels = _decode(client, "parcels")
+    assert set(parcels) == {"SZ-0002"}
+    assert "tier" not in parcels["SZ-0002"]["properties"]  # this role does not see tax figures
+    assert set(_decode(client, "zones")) == {"SZ-XW1"}
+
+
+def test_tiny_polygons_are_left_out_at_low_zoom(admin_client):
+    assert _decode(admin_client, "parcels", z=8) == {}  # 50–140 m squares are under a pixel
+    assert set(_decode(admin_client, "parcels", z=11)) == set(SQUARES)
+
+
+def test_empty_tile_answers_204(admin_client):
+    response = admin_client.get("/tiles/parcels/14/0/0.pbf")
+    assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/tiles/parcels/23/0/0.pbf", 400),
+    ("/tiles/parcels/3/8/0.pbf", 400),
+    ("/tiles/parcels/3/0/99999999999.pbf", 400),
+    ("/tiles/parcels/-1/0/0.pbf", 404),
+    ("/tiles/roads/3/0/0.pbf", 404),
+])
+def test_bad_tile_numbers_are_client_errors(admin_client, url, status):
+    assert admin_client.get(url).status_code == status
+
+
+def test_anonymous_users_are_sent_to_login(client, ledger):
+    for url in ("/map/", f"/tiles/parcels/{Z}/0/0.pbf"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_map_page_for_the_whole_ledger(admin_client, settings):
+    settings.PARKGOV_TILE_URL = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+    html = admin_client.get("/map/").content.decode()
+    assert "https://tiles.example.gov.cn/{z}/{x}/{y}.png" in html
+    assert 'id="map"' in html and 'data-ready="0"' in html and "vendor/maplibre-gl/maplibre-gl.js" in html
+    for text in ("供地状态", "评价类别", "亩均税收档位", "批而未供", "重点检查", "2025 年 · 测试规则 2025", "三江小微企业园"):
+        assert text in html, text
+    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in html and "/parcels/__CODE__/" in html
+
+
+def test_map_page_for_a_park_user_without_tax(client, ledger):
+    client.force_login(_user("nr", role="natural_resources", zones=["SZ-XW1"]))
+    response = client.get("/map/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "亩均税收档位" not in html and "三江小微企业园" in html and "嵊州经济开发区</option>" not in html
+
+
+def test_role_without_parcel_read_is_refused(client, ledger, monkeypatch):
+    from parkgov.accounts import scopes
+
+    table = scopes.role_table()
+    roles = dict(table["roles"], blind={**table["roles"]["tax"], "read": ["zone"]})
+    monkeypatch.setattr(scopes, "role_table", lambda: {**table, "roles": roles})
+    client.force_login(_user("blind", role="blind"))
+    assert client.get("/map/").status_code == 403
+    assert client.get(f"/tiles/parcels/{Z}/0/0.pbf").status_code == 403
+
+
+def test_encoder_orients_rings_and_keeps_holes():
+    shell = [(10, 10), (10, 100), (100, 100), (100, 10)]  # y down: anticlockwise on screen, must be flipped
+    hole = [(40, 40), (60, 40), (60, 60), (40, 60)]
+    geoms = np.array([Polygon(shell, [hole]), Polygon([(0, 0), (0, 0.2), (0.2, 0)]), shapely.box(200, 200, 300, 260)])
+    parts, part_feature = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, point_ring = shapely.get_coordinates(rings, return_index=True)
+    commands, offsets, kept = mvt.polygon_commands(np.rint(coords), point_ring, ring_part, part_feature, 3)
+    assert kept.tolist() == [True, False, True]  # the sliver collapses on the grid
+    tile = mvt.encode_layer(name="t", ids=[7, 9], commands=commands, offsets=np.r_[0, offsets[1:][kept]],
+                            properties=mvt.columns({"name": ["甲", None], "n": [1.5, 2.0]}))
+    features = mapbox_vector_tile.decode(tile, default_options={"y_coord_down": True})["t"]["features"]
+    assert [f["id"] for f in features] == [7, 9]
+    assert features[0]["properties"] == {"name": "甲", "n": 1.5} and features[1]["properties"] == {"n": 2.0}
+    outer, inner = (Polygon(r) for r in features[0]["geometry"]["coordinates"])
+    assert outer.area == 8100 and inner.area == 400
+    assert shapely.is_ccw(outer.exterior) and not shapely.is_ccw(inner.exterior)  # spec: exterior positive area
+
+
+@pytest.mark.skipif(not os.path.exists(os.environ.get("PARKGOV_CHROMIUM", "/usr/bin/chromium")),
+                    reason="需要 Debian 的 Chromium")
+@pytest.mark.django_db(transaction=True)
+def test_map_draws_and_a_click_opens_the_parcel_card(live_server, ledger):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import launch, screenshot
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    get_user_model().objects.create_superuser("map-browser", password="map-browser-2026")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "map-browser")
+        page.fill("input[name=password]", "map-browser-2026")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/map/")
+        expect(page.locator("#map[data-ready='1']")).to_have_count(1, timeout=30000)
+        lon, lat, side = SQUARES["SZ-0001"]
+        point = page.evaluate("""([lon, lat]) => {
+            const box = document.getElementById("map").getBoundingClientRect();
+            const p = window.parkgovMap.project([lon, lat]);
+            return {x: box.left + p.x, y: box.top + p.y};
+        }""", [lon + side / 2 / 96_800, lat + side / 2 / 110_574])
+        page.mouse.click(point["x"], point["y"])
+        card = page.locator("#parcel-card")
+        expect(card).to_be_visible()
+        expect(card).to_contain_text("SZ-0001")
+        expect(card).to_contain_text("20,000.00 m² / 30.00 亩")
+        expect(card).to_contain_text("B 类")
+        assert card.locator("a").get_attribute("href") == "/parcels/SZ-0001/"
+        page.check("input[name=colour][value=class]")
+        expect(page.locator(".map-legend[data-mode=class]")).to_be_visible()
+        screenshot(page, "map-admin")
+        browser.close()

@@ -1,0 +1,250 @@
+"""一企一档, 一地一档 and the ledger lists: facts shown, scope rules on pages and exports, robustness (both DBs)."""
+
+import dataclasses
+import datetime as dt
+from types import SimpleNamespace
+
+import fastexcel
+import polars as pl
+import pytest
+import shapely
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
+
+from parkgov.accounts.models import Profile
+from parkgov.accounts.services import ensure_demo_accounts
+from parkgov.codes.tables import code_table
+from parkgov.evaluation.models import EvaluationResult
+from parkgov.evaluation.services import adjust_class, run_evaluation
+from parkgov.ingest.services import import_workbook
+from parkgov.ledger.models import Enterprise, Parcel, ParcelLineage, Zone
+from parkgov.ledger.services import attach_geometry
+from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+
+pytestmark = pytest.mark.django_db
+
+FILE_NAME = "台账-2025.xlsx"
+ADJUST_REASON = "技改项目已投产，经管委会会议研究调档"
+
+
+def _square(lon, lat, side_m):
+    """A square parcel of about `side_m` metres near (lon, lat), as WKB in EPSG:4490."""
+    d_lat = side_m / 111_320
+    d_lon = side_m / (111_320 * 0.8695)  # cos(29.6°)
+    return shapely.to_wkb(shapely.box(lon, lat, lon + d_lon, lat + d_lat))
+
+
+@pytest.fixture
+def ledger(tmp_path, actor, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    path = write_workbook(tmp_path / FILE_NAME, small_ledger_sheets())
+    import_workbook(path=path, actor=actor, department="economy")
+    # SZ-0001 is registered as 20,000 m²; its drawn square is about 25,600 m², far above the 5 % threshold.
+    attach_geometry(model=Parcel, frame=pl.DataFrame({"code": ["SZ-0001", "SZ-0002"],
+                                                      "wkb": [_square(120.83, 29.58, 160), _square(120.84, 29.58, 81.6)]}))
+    run = run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
+    ensure_demo_accounts()
+    return SimpleNamespace(a=uscc(1), b=uscc(2), c=uscc(3), run=run)
+
+
+def login(client, role):
+    client.force_login(get_user_model().objects.get(username=role),
+                       backend="django.contrib.auth.backends.ModelBackend")
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.content.decode()
+
+
+def workbook(client, url) -> pl.DataFrame:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    data = b"".join(response.streaming_content)
+    return fastexcel.read_excel(data).load_sheet(0).to_polars()
+
+
+def test_enterprise_dossier_shows_identity_land_sources_evaluation_and_history(client, ledger, actor):
+    result = EvaluationResult.objects.get(run=ledger.run, enterprise__credit_code=ledger.a)
+    adjust_class(result=result, new_class="A", reason=ADJUST_REASON, actor=actor)
+    firm = Enterprise.objects.get(credit_code=ledger.a)
+    firm.scale, firm._change_reason, firm._history_user = "below", "统计年报核定为规下", actor
+    firm.save()
+    login(client, "admin")
+    html = page(client, f"/enterprises/{ledger.a}/")
+    assert "嵊州市甲厨具有限公司" in html and ledger.a in html
+    assert f"3854 {code_table('gbt4754_2017').label('3854')}" in html
+    assert "30.00 亩" in html  # held land, 20,000 m²
+    assert "SZ-0001" in html and 'id="dossier-map-data"' in html
+    assert FILE_NAME in html and "经信" in html  # provenance: file name and department of the submission
+    assert "680.00" in html and "16900.00" in html
+    texts = [item["text"] for item in result.indicators.values() if item.get("text")]
+    assert texts and all(escape(text) in html for text in texts)
+    assert ADJUST_REASON in html and "class-A" in html
+    assert "危废暂存间标识不全" in html
+    assert f"导入 {FILE_NAME}" in html and f"调档 {result.class_original}→A：{ADJUST_REASON}" in html
+    assert "统计年报核定为规下" in html and "规模：规上 → 规下" in html
+
+
+def test_parcel_dossier_shows_code_parts_areas_ratios_occupants_lineage(client, ledger):
+    parcels = {p.code: p for p in Parcel.objects.all()}
+    ParcelLineage.objects.create(operation_id="HB-2024-007", operation="merge", parent=parcels["SZ-0003"],
+                                 child=parcels["SZ-0001"], effective_date=dt.date(2024, 6, 1))
+    login(client, "admin")
+    html = page(client, "/parcels/SZ-0001/")
+    for label, value in [("县级行政区划代码", "330683"), ("地籍区", "001"), ("地籍子区", "002"),
+                         ("宗地特征码（所有权）", "G"), ("宗地顺序号", "00012")]:
+        assert f"<td>{label}</td><td class=\"mono\">{value}</td>" in html
+    assert "20000.00" in html and "30.00" in html  # registered m² and 亩
+    computed = parcels["SZ-0001"].computed_area_m2
+    assert computed > 20000 * 1.05 and f"{computed * 15 / 10000:.2f}" in html and "面积差异待核实" in html
+    assert f"100101 {code_table('land_use_2023').label('100101')}" in html
+    assert "国有" in html and "出让" in html and "2011-03-15" in html
+    assert "1.30" in html and "45.00%" in html and "7.50%" in html  # 容积率, 建筑系数, 绿地率
+    assert "嵊州市甲厨具有限公司" in html and "嵊州市丙机械有限公司" in html  # holder and tenant
+    assert "HB-2024-007" in html and "/parcels/SZ-0003/" in html
+    assert "危废暂存间标识不全" in html and f"导入 {FILE_NAME}" in html
+    assert "面积差异待核实" not in page(client, "/parcels/SZ-0002/")
+
+
+def test_ecology_sees_no_tax_and_only_its_findings_while_tax_sees_tax(client, ledger):
+    login(client, "ecology")
+    html = page(client, f"/enterprises/{ledger.a}/")
+    assert "评价税收" not in html and "680.00" not in html and "亩均税收" not in html
+    assert "2150.00" in html  # 综合能耗, a resource figure ecology may see
+    assert "未批先建彩钢棚" not in page(client, "/parcels/SZ-0003/")
+    assert "危废暂存间标识不全" in page(client, "/findings/")
+    assert "未批先建彩钢棚" not in page(client, "/findings/")
+    frame = workbook(client, "/enterprises/export.xlsx")
+    assert frame.height == 3 and not [c for c in frame.columns if "税" in c]
+    assert set(workbook(client, "/findings/export.xlsx")["部门"].to_list()) == {"生态环境"}
+    assert "评价税收" not in page(client, "/enterprises/")
+
+    login(client, "tax")
+    html = page(client, f"/enterprises/{ledger.a}/")
+    assert "评价税收" in html and "680.00" in html and "16900.00" not in html
+    frame = workbook(client, "/enterprises/export.xlsx")
+    tax = [c for c in frame.columns if "评价税收" in c]
+    assert tax and 680 in frame[tax[0]].to_list() and not [c for c in frame.columns if "营业收入" in c]
+    assert client.get("/findings/").status_code == 403 and client.get("/findings/export.xlsx").status_code == 403
+
+
+def test_park_restricted_user_sees_only_its_parks(client, ledger):
+    profile = Profile.objects.get(user__username="natural_resources")
+    profile.zones.set([Zone.objects.get(code="SZ-XW1")])
+    login(client, "natural_resources")
+    page(client, f"/enterprises/{ledger.a}/", status=404)
+    page(client, "/parcels/SZ-0001/", status=404)
+    assert "嵊州市乙领带有限公司" in page(client, f"/enterprises/{ledger.b}/")
+    html = page(client, "/enterprises/")
+    assert ledger.b in html and ledger.a not in html and ledger.c not in html
+    html = page(client, "/parcels/")
+    assert "SZ-0002" in html and "SZ-0001" not in html and "SZ-0003" not in html
+    assert workbook(client, "/enterprises/export.xlsx")["统一社会信用代码"].to_list() == [ledger.b]
+    assert workbook(client, "/parcels/export.xlsx")["地块编码"].to_list() == ["SZ-0002"]
+    assert "未批先建彩钢棚" not in page(client, "/findings/")
+    other = Zone.objects.get(code="SZ").pk
+    assert ledger.a not in page(client, f"/enterprises/?zone={other}")  # a park outside the scope is no filter
+
+
+def _order(html, keys):
+    positions = [html.find(k) for k in keys]
+    assert all(p >= 0 for p in positions), positions
+    return sorted(keys, key=lambda k: html.find(k))
+
+
+def test_list_filters_and_sorting(client, ledger):
+    login(client, "admin")
+    a, b, c = ledger.a, ledger.b, ledger.c
+    html = page(client, "/enterprises/?scale=above")
+    assert a in html and b not in html and c not in html
+    html = page(client, "/enterprises/?q=乙领带")
+    assert b in html and a not in html
+    html = page(client, "/enterprises/?industry=38")
+    assert a in html and b not in html and c not in html
+    sz, xw = Zone.objects.get(code="SZ").pk, Zone.objects.get(code="SZ-XW1").pk
+    assert all(k in page(client, f"/enterprises/?zone={sz}") for k in (a, b, c))  # child parks included
+    html = page(client, f"/enterprises/?zone={xw}")
+    assert b in html and a not in html
+    assert _order(page(client, "/enterprises/?sort=-credit_code"), [a, b, c]) == [c, b, a]
+    assert _order(page(client, "/enterprises/?sort=industry_code"), [a, b, c]) == [b, c, a]
+    assert _order(page(client, "/enterprises/?sort=-industry_code"), [a, b, c]) == [a, c, b]
+    html = page(client, "/enterprises/?year=2024")
+    assert "620.50" in html and "680.00" not in html
+    frame = workbook(client, "/enterprises/export.xlsx?sort=-credit_code&scale=below")
+    assert frame["统一社会信用代码"].to_list() == [c, b]
+
+    html = page(client, "/parcels/?supply_status=idle")
+    assert "SZ-0003" in html and "SZ-0001" not in html
+    html = page(client, "/parcels/?mismatch=true")
+    assert "SZ-0001" in html and "SZ-0002" not in html and "SZ-0003" not in html
+    assert _order(page(client, "/parcels/?sort=-registered_area_m2"), ["SZ-0001", "SZ-0002", "SZ-0003"]) == \
+        ["SZ-0001", "SZ-0002", "SZ-0003"]
+    assert _order(page(client, "/parcels/?sort=registered_area_m2"), ["SZ-0001", "SZ-0002", "SZ-0003"]) == \
+        ["SZ-0003", "SZ-0002", "SZ-0001"]
+
+    html = page(client, "/findings/?severity=serious")
+    assert "未批先建彩钢棚" in html and "危废暂存间标识不全" not in html
+    html = page(client, "/findings/?department=ecology&since=2025-01-01")
+    assert "危废暂存间标识不全" in html and "未批先建彩钢棚" not in html
+    assert workbook(client, "/findings/export.xlsx?category=illegal_construction")["描述"].to_list() == ["未批先建彩钢棚"]
+
+
+def test_lists_do_not_count_rows(client, ledger):
+    login(client, "admin")
+    for url in ("/enterprises/", "/parcels/", "/findings/"):
+        with CaptureQueriesContext(connection) as queries:
+            page(client, url)
+        assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()], url
+
+
+@pytest.mark.parametrize("url", [
+    "/enterprises/?page=-1", "/enterprises/?page=abc", "/enterprises/?page=99999999999999999999999",
+    "/enterprises/?sort=unknown", "/enterprises/?sort=-&sort=", "/enterprises/?zone=abc&year=abc&scale=zz",
+    "/enterprises/?zone=99999999999999999999&year=1e400&industry=%00", "/enterprises/?q=%00&per_page=0",
+    "/enterprises/export.xlsx?sort=nope&page=-3&year=-5", "/parcels/?mismatch=maybe&ownership=x&sort=geometry",
+    "/parcels/export.xlsx?land_use=%27%3B--&q=%00", "/findings/?since=2025-13-45&until=x&department=nobody",
+    "/findings/?page=0&sort=-found_on,enterprise", "/findings/export.xlsx?severity=%FF&zone=-1",
+    "/enterprises/NOT-A-CODE/", "/enterprises/%00/", "/parcels/%00/", "/parcels/NO-SUCH/",
+])
+def test_bad_query_strings_never_fail(client, ledger, url):
+    login(client, "admin")
+    assert client.get(url).status_code in (200, 400, 404)  # 400: control characters, refused by middleware
+
+
+def test_export_opens_and_neutralises_formulas(client, ledger):
+    Enterprise.objects.filter(credit_code=ledger.b).update(name='=HYPERLINK("http://evil.example","点我")')
+    login(client, "admin")
+    response = client.get("/enterprises/export.xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    data = b"".join(response.streaming_content)
+    reader = fastexcel.read_excel(data)
+    assert reader.sheet_names == ["企业"]
+    frame = reader.load_sheet(0).to_polars()
+    names = dict(zip(frame["统一社会信用代码"].to_list(), frame["企业名称"].to_list()))
+    assert names[ledger.b] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert frame.height == 3 and "行业名称" in frame.columns
+
+
+def test_lists_and_exports_need_login_and_the_domain(client, ledger):
+    for url in ("/enterprises/", "/enterprises/export.xlsx", f"/enterprises/{ledger.a}/", "/findings/export.xlsx"):
+        assert client.get(url).status_code == 302
+    login(client, "tax")
+    assert client.get(f"/enterprises/{ledger.a}/").status_code == 200
+    assert "亩均评价" not in page(client, f"/enterprises/{ledger.a}/")  # tax may not read evaluations
+
+
+def test_indicator_explanations_leave_out_hidden_fields(ledger):
+    from parkgov.accounts.scopes import Scope
+    from parkgov.web.dossiers import indicator_rows
+
+    result = EvaluationResult.objects.select_related("run").get(run=ledger.run, enterprise__credit_code=ledger.a)
+    everything = Scope(role="t", role_name="t", read=frozenset({"evaluation"}), write=frozenset(),
+                       hidden_fields=frozenset(), zone_ids=None)
+    no_tax = dataclasses.replace(everything, hidden_fields=frozenset({"tax"}))
+    assert "亩均税收" in [row["name"] for row in indicator_rows(result, scope=everything)]
+    rows = indicator_rows(result, scope=no_tax)
+    assert rows and not [row for row in rows if "税" in row["name"] or "税" in (row["text"] or "")]
