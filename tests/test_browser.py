@@ -98,3 +98,47 @@ def test_ecology_sees_no_tax_and_no_evaluation(browser, site):
     response = page.goto(f"{site}/evaluation/")
     assert response.status == 403
     expect(page.locator("h1")).to_contain_text("无权访问")
+
+
+def _place_parcels():
+    import polars as pl
+    from shapely.geometry import box
+
+    from parkgov.ledger.models import Parcel
+    from parkgov.ledger.services import attach_geometry
+
+    squares = {"SZ-0001": box(120.80, 29.60, 120.8015, 29.6012), "SZ-0002": box(120.803, 29.60, 120.8038, 29.6007),
+               "SZ-0003": box(120.80, 29.6025, 120.8006, 29.603)}
+    attach_geometry(model=Parcel, frame=pl.DataFrame({"code": list(squares), "wkb": [g.wkb for g in squares.values()]}))
+
+
+def test_map_click_opens_the_parcel_card_and_both_dossiers(browser, site):
+    _place_parcels()
+    page = login(browser, site, "natural_resources")
+    page.goto(f"{site}/map/")
+    expect(page.locator("#map")).to_have_attribute("data-ready", "1", timeout=20000)
+    page.evaluate("() => parkgovMap.jumpTo({center: [120.80075, 29.6006], zoom: 17})")
+    page.wait_for_function("() => parkgovMap.loaded() && parkgovMap.queryRenderedFeatures({layers: ['parcel-fill']}).length > 0",
+                           timeout=20000)
+    point = page.evaluate("() => parkgovMap.project([120.80075, 29.6006])")
+    box = page.locator("#map canvas").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    card = page.locator("#parcel-card")
+    expect(card).to_be_visible()
+    expect(card.locator("[data-field=code]")).to_have_text("SZ-0001")
+    screenshot(page, "map-card")
+    card.locator("[data-field=link]").click()
+    expect(page.locator("body")).to_contain_text("330683001002GB00012")
+    expect(page.locator("body")).to_contain_text("县级行政区划代码")
+    screenshot(page, "parcel-dossier")
+    page.goto(f"{site}/enterprises/{uscc(1)}/")
+    expect(page.locator("body")).to_contain_text("嵊州市甲厨具有限公司")
+    screenshot(page, "enterprise-dossier")
+
+
+def test_ecology_enterprise_dossier_has_no_tax(browser, site):
+    page = login(browser, site, "ecology")
+    page.goto(f"{site}/enterprises/{uscc(1)}/")
+    expect(page.locator("body")).to_contain_text("嵊州市甲厨具有限公司")
+    expect(page.locator("body")).not_to_contain_text("评价税收")
+    screenshot(page, "enterprise-dossier-ecology")
