@@ -36,7 +36,8 @@ test: $(STAMP)
 	  echo "未设置 PARKGOV_TEST_POSTGRES_URL：跳过 PostgreSQL 轮次（.ci/run 会启动临时集群）"; \
 	fi
 
-export PARKGOV_TASK_BACKEND ?= django_tasks.backends.immediate.ImmediateBackend
+# Jobs run inline in tests (the real worker is exercised by tests/test_jobs.py).
+test test-sqlite test-postgres: export PARKGOV_TASK_BACKEND ?= django_tasks.backends.immediate.ImmediateBackend
 
 test-sqlite: $(STAMP)
 	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider

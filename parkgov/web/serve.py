@@ -17,7 +17,7 @@ def run_server(*, host, port, workers, demo_accounts, console):
         for name, username, password in ensure_demo_accounts():
             console.print(f"  {name:<10} {username:<18} {password}")
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="parkgov.settings")
-    worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5"], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5", "--no-reload"], env=env)
     console.print(f"园区管家已启动：http://{host}:{port}/  （Ctrl+C 停止）")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "parkgov.wsgi", "--bind", f"{host}:{port}",
                                "--workers", str(workers), "--threads", "4", "--timeout", "120"], env=env)
