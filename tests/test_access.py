@@ -76,3 +76,11 @@ def test_bad_query_strings_do_not_break_pages(client, accounts):
                 "/jobs/00000000-0000-0000-0000-000000000000/"):
         assert client.get(url).status_code in (200, 400, 404), url
     assert client.get("/audit/?who=%00").status_code == 400
+
+
+def test_oversized_upload_is_refused_before_reading(client, accounts, settings):
+    login(client, "economy")
+    settings.PARKGOV_UPLOAD_MAX_BYTES = 1024
+    body = b"x" * (3 * 1024 * 1024)
+    response = client.generic("POST", reverse("web:import"), body, content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 413 and "超过上限" in response.content.decode()

@@ -1,9 +1,10 @@
-"""Refuse requests whose parameters carry NUL or other control characters (PostgreSQL cannot store NUL;
-no such character is ever meaningful in a form or query string)."""
+"""Refuse, before any view runs, request bodies larger than the upload limit (413) and parameters carrying
+NUL or other control characters (400; PostgreSQL cannot store NUL and no form or query string needs them)."""
 
 import re
 
-from django.http import HttpResponseBadRequest
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -13,6 +14,11 @@ class RejectControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.PARKGOV_UPLOAD_MAX_BYTES + 1024 * 1024:
+            limit = settings.PARKGOV_UPLOAD_MAX_BYTES // 1048576
+            return HttpResponse(f"上传内容超过上限 {limit} MB".encode(), status=413,
+                                content_type="text/plain; charset=utf-8")
         if request.path.startswith("/api/"):  # the API refuses them itself, in its JSON error shape
             return self.get_response(request)
         for values in (request.GET.lists(), request.POST.lists() if request.method == "POST" and not
