@@ -248,3 +248,26 @@ def test_indicator_explanations_leave_out_hidden_fields(ledger):
     assert "亩均税收" in [row["name"] for row in indicator_rows(result, scope=everything)]
     rows = indicator_rows(result, scope=no_tax)
     assert rows and not [row for row in rows if "税" in row["name"] or "税" in (row["text"] or "")]
+
+
+def test_large_export_becomes_a_background_job(client, ledger, settings, tmp_path, django_capture_on_commit_callbacks):
+    """Exports above the inline limit (thresholds.csv) run as a job and are downloaded from the job page."""
+    from django.urls import reverse
+
+    from parkgov.codes import thresholds
+    from parkgov.jobs.models import Job
+
+    settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
+    login(client, "committee")
+    limits = thresholds._thresholds()
+    original, limits["export_inline_rows"] = limits["export_inline_rows"], 1
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(reverse("web:enterprises_export"))
+    finally:
+        limits["export_inline_rows"] = original
+    job = Job.objects.get(kind="export")
+    assert response.status_code == 302 and str(job.pk) in response["Location"]
+    assert job.status == "done" and job.result["rows"] == 3
+    download = client.get(reverse("web:job_download", args=[job.pk]))
+    assert download.status_code == 200

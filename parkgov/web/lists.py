@@ -5,6 +5,7 @@ row or a figure the page would not show. Pages never run COUNT(*) (LazyPaginator
 rows as they stream from the database (XlsxWriter constant_memory), so both stay usable on a million rows.
 """
 
+import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import F, FilteredRelation, Q
 from django.db.models.functions import Abs
 from django.http import FileResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
@@ -383,13 +384,53 @@ def show_list(request, listing: Listing):
     return render(request, "web/list.html", {"listing": listing, "table": table, "query": query.urlencode()})
 
 
-def export_list(request, listing: Listing):
-    """The filtered, sorted rows as an xlsx file written with constant memory and streamed back."""
+LISTINGS = {"enterprises": lambda **kw: enterprise_listing(**kw), "parcels": lambda **kw: parcel_listing(**kw),
+            "findings": lambda **kw: finding_listing(**kw)}
+
+
+def export_list(request, listing: Listing, kind: str):
+    """The filtered, sorted rows as xlsx: streamed back at once when small, else written by a background job."""
+    from parkgov.codes.thresholds import threshold
+    from parkgov.jobs.services import start_job
+
     ordered = build_table(listing, request.GET).data.data
-    paths = list(dict.fromkeys(path for _header, path, _convert in listing.export_columns))
-    handle = write_xlsx(rows=ordered.values(*paths).iterator(chunk_size=2000), columns=listing.export_columns,
-                        sheet_name=listing.title)
+    limit = int(threshold("export_inline_rows"))
+    if ordered[:limit + 1].count() > limit:
+        job = start_job(kind="export", title=f"导出{listing.title}", user=request.user,
+                        params={"list": kind, "query": request.GET.urlencode()})
+        return redirect("web:job", job_id=job.pk)
+    handle = write_xlsx(rows=export_rows(listing, ordered), columns=listing.export_columns, sheet_name=listing.title)
     return FileResponse(handle, as_attachment=True, filename=listing.export_name, content_type=XLSX)
+
+
+def export_rows(listing: Listing, ordered):
+    paths = list(dict.fromkeys(path for _header, path, _convert in listing.export_columns))
+    return ordered.values(*paths).iterator(chunk_size=2000)
+
+
+def export_to_file(*, user, kind: str, query: str, path, progress=None) -> int:
+    """Write the export of list `kind` with filters `query` for `user` to `path` (used by the export job)."""
+    from django.http import QueryDict
+
+    from parkgov.accounts.scopes import scope_for
+
+    scope = scope_for(user)
+    params = QueryDict(query)
+    listing = LISTINGS[kind](scope=scope, params=params)
+    ordered = build_table(listing, params).data.data
+    counted = {"rows": 0}
+
+    def rows():
+        for row in export_rows(listing, ordered):
+            counted["rows"] += 1
+            if progress and counted["rows"] % 20000 == 0:
+                progress(counted["rows"])
+            yield row
+
+    handle = write_xlsx(rows=rows(), columns=listing.export_columns, sheet_name=listing.title)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(handle, out)
+    return counted["rows"]
 
 
 def write_xlsx(*, rows, columns, sheet_name):
@@ -429,7 +470,7 @@ def enterprises(request, scope):
 
 @scoped("enterprise")
 def enterprises_export(request, scope):
-    return export_list(request, enterprise_listing(scope=scope, params=request.GET))
+    return export_list(request, enterprise_listing(scope=scope, params=request.GET), "enterprises")
 
 
 @scoped("parcel")
@@ -439,7 +480,7 @@ def parcels(request, scope):
 
 @scoped("parcel")
 def parcels_export(request, scope):
-    return export_list(request, parcel_listing(scope=scope, params=request.GET))
+    return export_list(request, parcel_listing(scope=scope, params=request.GET), "parcels")
 
 
 @scoped("finding")
@@ -449,4 +490,4 @@ def findings(request, scope):
 
 @scoped("finding")
 def findings_export(request, scope):
-    return export_list(request, finding_listing(scope=scope, params=request.GET))
+    return export_list(request, finding_listing(scope=scope, params=request.GET), "findings")
