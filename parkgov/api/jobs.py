@@ -9,7 +9,8 @@ from ninja import File, Path, Router, Status, UploadedFile
 from parkgov.api import queries
 from parkgov.api.auth import scope_of
 from parkgov.api.schemas import ErrorResponse, JobPublic, responses
-from parkgov.api.uploads import check_upload, store_upload
+from parkgov.api.uploads import check_upload
+from parkgov.jobs.services import store_upload
 from parkgov.jobs.services import start_job
 
 router = Router(tags=["导入与任务"])

@@ -9,6 +9,19 @@ from django.utils import timezone
 from parkgov.jobs.models import Job, JobStatus
 
 
+def store_upload(upload) -> Path:
+    """Copy an uploaded file under the media root with a fresh name (the original name goes in the job's params)."""
+    import uuid
+
+    folder = Path(settings.PARKGOV_MEDIA_ROOT) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4()}{Path(upload.name).suffix.lower()}"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
 def job_dir(job: Job) -> Path:
     path = Path(settings.PARKGOV_MEDIA_ROOT) / "jobs" / str(job.pk)
     path.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,5 @@
 """Pages: parse the request, call one service, render. Scope checks live in `access.scoped`."""
 
-import shutil
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -13,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.jobs.models import Job
-from parkgov.jobs.services import start_job
+from parkgov.jobs.services import start_job, store_upload
 from parkgov.web import services
 from parkgov.web.access import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
@@ -32,11 +30,7 @@ def import_page(request, scope):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        folder = Path(settings.PARKGOV_MEDIA_ROOT) / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{uuid.uuid4()}{Path(upload.name).suffix.lower()}"
-        with path.open("wb") as handle:
-            shutil.copyfileobj(upload, handle)
+        path = store_upload(upload)
         job = start_job(kind="import", title=f"导入 {upload.name}", user=request.user,
                         params={"path": str(path), "name": upload.name, "department": scope.department})
         return redirect("web:job", job_id=job.pk)
