@@ -25,7 +25,8 @@ from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
 
-SQUARES = {"SZ-0001": (120.786, 29.600, 141.42), "SZ-0002": (120.792, 29.603, 81.65), "SZ-0003": (120.798, 29.601, 54.77)}
+SQUARES = {"SZ-0001": (120.786, 29.600, 141.42), "SZ-0002": (120.792, 29.603, 81.65),
+           "SZ-0003": (120.798, 29.601, 54.77)}  # south-west corner and side (m): 20,000, 6,667 and 3,000 m²
 ZONES = {"SZ": (120.78, 29.59, 3000), "SZ-XW1": (120.790, 29.602, 400)}
 Z = 14  # one tile at this zoom holds all three parcels
 
