@@ -1,0 +1,349 @@
+"""Benchmark: the enterprise list (filtered, deep page) and the parcel dossier under 20 concurrent clients.
+
+Target (issue 4 §6): p95 ≤ 300 ms per page with 20 concurrent clients, on PostgreSQL with 1,000,000 firms and on
+SQLite with 100,000. The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (4 workers ×
+4 threads, production settings: PARKGOV_DEBUG=0) and each client logs in once as `committee` (sees every park and
+every figure) and then requests, in turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具),
+`/enterprises/?page=50` and `/parcels/<code>/` for random parcels. The baseline is the same requests issued one
+after another by a single client in the same run, against the same warm server.
+Usage: python bench/web_load.py [--databases sqlite,postgres] [--firms-sqlite 100000] [--firms-postgres 1000000]
+                                [--clients 20] [--requests 25]
+The build and the measurement each run in a fresh interpreter on a fresh database (dropped at the end).
+"""
+
+import argparse
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+
+TARGET_P95_MS = 300
+USERNAME = "committee"
+KINDS = {  # kind -> a description of the request, for the summary
+    "list_filter": "/enterprises/?scale=above&q=厨具",
+    "list_page50": "/enterprises/?page=50",
+    "parcel": "/parcels/<random code>/",
+}
+SERVER_ENV = {"PARKGOV_DEBUG": "0", "PARKGOV_SECRET_KEY": "bench-only-not-a-secret",
+              "PARKGOV_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+
+
+# --- shared with bench/map_draw.py: build, serve, log in ------------------------------------------------------
+
+def stage_prepare(args):
+    """Build the demo into the database (optionally with the two evaluation runs), ANALYZE, create demo accounts."""
+    setup_django()
+    from django.db import connection
+
+    from parkgov.accounts.services import ensure_demo_accounts
+    from parkgov.audit.context import system_user
+    from parkgov.demo.services import build_demo
+    from parkgov.ledger.models import Enterprise, Parcel
+
+    actor = system_user("bench")
+    started = time.perf_counter()
+    build_demo(enterprises=args.firms, seed=2021, actor=actor)
+    print(f"build_seconds={time.perf_counter() - started:.1f}", flush=True)
+    if args.evaluate:
+        from parkgov.evaluation.services import run_evaluation
+
+        for ruleset in ("shengzhou-tiers", "zj-huangyan-2022"):
+            run_evaluation(year=2025, ruleset_id=ruleset, actor=actor)
+    if connection.vendor == "postgresql":  # planner statistics, as autovacuum gathers after a bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    ensure_demo_accounts()
+    print(f"seconds={time.perf_counter() - started:.1f}")
+    print(f"firms={Enterprise.objects.count()}")
+    print(f"parcels={Parcel.objects.count()}")
+    print(f"peak_mib={peak_rss_mib():.0f}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving parkgov on 127.0.0.1 with production settings; static files collected to a temporary root."""
+
+    def __init__(self, database_url, *, workers=4, threads=4):
+        self.static_root = tempfile.mkdtemp(prefix="parkgov-bench-static-")
+        self.env = dict(os.environ, **SERVER_ENV, PARKGOV_DATABASE_URL=database_url,
+                        PARKGOV_STATIC_ROOT=self.static_root, DJANGO_SETTINGS_MODULE="parkgov.settings")
+        self.port = free_port()
+        self.workers, self.threads = workers, threads
+        self.process = None
+        self.log = tempfile.TemporaryFile()
+
+    def __enter__(self):
+        subprocess.run([sys.executable, "-m", "django", "collectstatic", "--noinput", "-v", "0"], env=self.env,
+                       cwd=ROOT, check=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "parkgov.wsgi", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "120"],
+            env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if request("127.0.0.1", self.port, "GET", "/login/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not answer within 60 s:\n{self.output()}")
+            time.sleep(0.2)
+        return self
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+    def __exit__(self, *exc):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.static_root, ignore_errors=True)
+        return False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def request(host, port, method, path, *, cookies=None, body=None, timeout=120):
+    """One HTTP request on a new connection; returns (status, headers, body bytes)."""
+    headers = {"Host": f"{host}:{port}", "Connection": "close"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if body is not None:
+        body = urlencode(body).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        conn.close()
+
+
+def _store_cookies(cookies, headers):
+    # Production settings mark the cookies Secure; a cookie jar would withhold them over plain http to
+    # 127.0.0.1, so they are kept by hand (the server never sees the difference).
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            for morsel in SimpleCookie(value).values():
+                cookies[morsel.key] = morsel.value
+
+
+def login(port, username=USERNAME) -> dict:
+    """Log in through the login form; returns the session's cookies."""
+    cookies = {}
+    status, headers, body = request("127.0.0.1", port, "GET", "/login/")
+    _store_cookies(cookies, headers)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    status, headers, _body = request("127.0.0.1", port, "POST", "/login/", cookies=cookies, body={
+        "csrfmiddlewaretoken": token, "username": username, "password": username + "-demo-2026"})
+    _store_cookies(cookies, headers)
+    if status != 302 or "sessionid" not in cookies:
+        raise SystemExit(f"login as {username} failed: HTTP {status}")
+    return cookies
+
+
+def drop_database(kind, url):
+    if kind == "sqlite":
+        shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def percentiles(values):
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95, ordered[-1]
+
+
+# --- the load stage -------------------------------------------------------------------------------------------
+
+def _parcel_codes(count, seed) -> list:
+    """`count` random parcel codes (by random ids between the smallest and the largest)."""
+    setup_django()
+    from django.db.models import Max, Min
+
+    from parkgov.ledger.models import Parcel
+
+    bounds = Parcel.objects.aggregate(low=Min("id"), high=Max("id"))
+    rng, codes = random.Random(seed), []
+    while len(codes) < count:
+        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(count * 2)]
+        codes += list(Parcel.objects.filter(id__in=ids).values_list("code", flat=True))
+    rng.shuffle(codes)
+    return codes[:count]
+
+
+def _plan(clients, per_client, codes) -> list:
+    """Per client, the (kind, path) requests it issues: the three kinds in turn, each client starting elsewhere."""
+    codes = iter(codes)
+    paths = {"list_filter": "/enterprises/?" + urlencode({"scale": "above", "q": "厨具"}),
+             "list_page50": "/enterprises/?page=50"}
+    kinds = list(KINDS)
+    plan = []
+    for client in range(clients):
+        mine = []
+        for n in range(per_client):
+            kind = kinds[(client + n) % len(kinds)]
+            mine.append((kind, paths.get(kind) or f"/parcels/{quote(next(codes))}/"))
+        plan.append(mine)
+    return plan
+
+
+def _run(port, sessions, plan) -> tuple[list, float, list]:
+    """Each session issues its planned requests in order, all sessions at once; (kind, ms, status, bytes) rows."""
+    rows, lock, errors = [], threading.Lock(), []
+    start = threading.Barrier(len(plan) + 1)
+
+    def client(cookies, requests):
+        start.wait()
+        for kind, path in requests:
+            began = time.perf_counter()
+            try:
+                status, _headers, body = request("127.0.0.1", port, "GET", path, cookies=cookies)
+            except OSError as exc:
+                status, body = 0, b""
+                errors.append(f"{path}: {exc}")
+            elapsed = (time.perf_counter() - began) * 1000
+            with lock:
+                rows.append((kind, elapsed, status, len(body)))
+
+    threads = [threading.Thread(target=client, args=(sessions[i % len(sessions)], requests))
+               for i, requests in enumerate(plan)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return rows, time.perf_counter() - began, errors
+
+
+def _report(prefix, rows, wall):
+    for kind in KINDS:
+        times = [ms for k, ms, _status, _size in rows if k == kind]
+        p50, p95, worst = percentiles(times)
+        bad = sum(1 for k, _ms, status, _size in rows if k == kind and status != 200)
+        print(f"{prefix}_{kind}=n:{len(times)} p50:{p50:.1f} p95:{p95:.1f} max:{worst:.1f} non200:{bad}")
+    print(f"{prefix}_rps={len(rows) / wall:.2f}")
+    print(f"{prefix}_seconds={wall:.2f}")
+
+
+def stage_load(args):
+    """Serve the database, log every client in, warm up, then the sequential baseline and the concurrent run."""
+    codes = _parcel_codes(args.clients * args.requests, seed=4)
+    plan = _plan(args.clients, args.requests, codes)
+    with Server(os.environ["PARKGOV_DATABASE_URL"], workers=args.workers, threads=4) as server:
+        sessions = [login(server.port) for _ in range(args.clients)]
+        # warm-up: every kind a few times at once, so each worker has imported, connected and filled its caches
+        warm = _plan(args.workers * 4, 3, _parcel_codes(args.workers * 12, seed=5))
+        rows, _wall, _errors = _run(server.port, sessions, warm)
+        failed = [row for row in rows if row[2] != 200]
+        if failed:
+            raise SystemExit(f"warm-up requests failed: {failed[:5]}\n{server.output()}")
+        sizes = {kind: max(size for k, _ms, _s, size in rows if k == kind) for kind in KINDS}
+        print("page_kb=" + " ".join(f"{kind}:{size / 1024:.0f}" for kind, size in sizes.items()))
+        # baseline: the same requests, one client, one after another
+        sequential = [[request for requests in plan for request in requests]]
+        load_before = os.getloadavg()[0]
+        rows, wall, errors = _run(server.port, sessions[:1], sequential)
+        _report("single", rows, wall)
+        load_single = os.getloadavg()[0]
+        rows, wall, errors2 = _run(server.port, sessions, plan)
+        _report("concurrent", rows, wall)
+        load_after = os.getloadavg()
+        print(f"loadavg=before:{load_before:.2f} after_single:{load_single:.2f} after_concurrent:{load_after[0]:.2f}")
+        print(f"errors={len(errors) + len(errors2)}")
+        for line in (errors + errors2)[:5]:
+            print(f"error_sample={line}")
+    print(f"peak_mib={peak_rss_mib():.0f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--firms-sqlite", type=int, default=100_000)
+    parser.add_argument("--firms-postgres", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=25, help="requests per client")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database-url", help="serve this already built database instead of building one")
+    parser.add_argument("--stage")
+    parser.add_argument("--firms", type=int)
+    parser.add_argument("--evaluate", action="store_true")
+    args = parser.parse_args()
+    if args.stage:
+        return {"prepare": stage_prepare, "load": stage_load}[args.stage](args)
+    script = Path(__file__)
+    print(f"# web pages under load: {args.clients} clients × {args.requests} requests against gunicorn "
+          f"({args.workers} workers × 4 threads) on 127.0.0.1; {os.cpu_count()} CPUs, load average "
+          f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}; times in ms (p50 / p95 / max), "
+          f"target p95 ≤ {TARGET_P95_MS}")
+    for kind in args.databases.split(","):
+        firms = args.firms_sqlite if kind == "sqlite" else args.firms_postgres
+        url = args.database_url or fresh_database(kind)
+        try:
+            if args.database_url:
+                build = {"seconds": "—", "firms": "?", "parcels": "?", "peak_mib": "—"}
+            else:
+                build = run_stage(script, "--stage", "prepare", "--firms", str(firms), database_url=url)
+            result = run_stage(script, "--stage", "load", "--clients", str(args.clients), "--requests",
+                               str(args.requests), "--workers", str(args.workers), database_url=url)
+        finally:
+            if not args.database_url:
+                drop_database(kind, url)
+        print(f"{kind}: {int(build['firms']):,} firms, {int(build['parcels']):,} parcels, built in "
+              f"{build['seconds']} s ({build['peak_mib']} MiB peak) | largest page (KB) {result['page_kb']} | "
+              f"load average {result['loadavg']} | errors {result['errors']}"
+              if build["firms"] != "?" else f"{kind}: {url} | largest page (KB) {result['page_kb']} | "
+              f"load average {result['loadavg']} | errors {result['errors']}")
+        for kind_name, path in KINDS.items():
+            one = dict(part.split(":") for part in result[f"single_{kind_name}"].split())
+            many = dict(part.split(":") for part in result[f"concurrent_{kind_name}"].split())
+            p95 = float(many["p95"])
+            print(f"  {path:34s} 1 client {float(one['p50']):6.1f} / {float(one['p95']):6.1f} / "
+                  f"{float(one['max']):6.1f} | {args.clients} clients {float(many['p50']):6.1f} / {p95:6.1f} / "
+                  f"{float(many['max']):6.1f} | p95 {p95 / max(float(one['p95']), 0.01):4.1f}× 1 client | "
+                  f"n {many['n']}, non-200 {int(one['non200']) + int(many['non200'])} | "
+                  f"p95 ≤ {TARGET_P95_MS} ms: {'OK' if p95 <= TARGET_P95_MS else 'MISSED'}")
+        print(f"  throughput: 1 client {result['single_rps']} req/s ({result['single_seconds']} s) | "
+              f"{args.clients} clients {result['concurrent_rps']} req/s ({result['concurrent_seconds']} s) | "
+              f"{float(result['concurrent_rps']) / float(result['single_rps']):.1f}× 1 client")
+
+
+if __name__ == "__main__":
+    main()
