@@ -118,10 +118,6 @@ def audit(request, scope):
     return render(request, "web/audit.html", {"page": page, "filters": filters})
 
 
-def placeholder(request, **kwargs):
-    raise Http404("此页面尚未开放")
-
-
 def error_403(request, exception=None):
     return render(request, "web/error.html", {"title": "无权访问", "message": str(exception or "您没有查看此页面的权限")},
                   status=403)
