@@ -10,6 +10,7 @@ PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
 PARKGOV_LOGIN_FAILURE_LIMIT  failed logins before lock-out (default 5)
 PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
 PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseBackend)
+PARKGOV_CONN_MAX_AGE   seconds a PostgreSQL connection is reused between requests (default 60)
 """
 
 from pathlib import Path
@@ -38,6 +39,8 @@ def _database_from_env() -> dict:
             "PARKGOV_TEST_SQLITE") else {}
     elif engine.endswith("postgresql") or engine.endswith("postgis"):
         config["ENGINE"] = "django.db.backends.postgresql"
+        config["CONN_MAX_AGE"] = int(os.environ.get("PARKGOV_CONN_MAX_AGE", "60"))
+        config["CONN_HEALTH_CHECKS"] = True
     else:
         raise ConfigError(f"PARKGOV_DATABASE_URL 只支持 sqlite 与 postgres，收到：{url!r}")
     return config

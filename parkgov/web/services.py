@@ -57,7 +57,7 @@ def cockpit(*, scope, year: int | None = None) -> dict:
         "year": year,
         "kpis": _kpis(firms, parcels, sees_tax),
         "parks": _parks(firms, parcels, zones, sees_tax),
-        "trend": trend(scope=scope, sees_tax=sees_tax),
+        "trend": trend(firms=firms, sees_tax=sees_tax),
         "classes": class_distribution(year=year, ruleset_id=ruleset.id, scope=scope),
         "tiers": tiers,
         "supply": _supply(parcels),
@@ -107,24 +107,15 @@ def _parks(firms, parcels, zones, sees_tax):
     return table.with_columns(pl.col(pl.Float64).round(2)).to_dicts()
 
 
-def trend(*, scope, sees_tax) -> list:
-    """亩均税收 / 亩均增加值 per year on current land (Σ figures / Σ attributed land)."""
+def trend(*, firms: pl.DataFrame, sees_tax) -> list:
+    """亩均税收 / 亩均增加值 per year on the current attributed land (one query for all years' figures)."""
     figures = fetch_frame(YearlyFigure, columns=["enterprise_id", "year", "tax", "value_added"])
-    if scope.zone_ids is not None:
-        from parkgov.ledger.models import Enterprise
-
-        ids = fetch_frame(Enterprise, columns=["zone_id"]).filter(pl.col("zone_id").is_in(scope.zone_ids))
-        figures = figures.filter(pl.col("enterprise_id").is_in(ids.get_column("id")))
-    rows = []
-    year_land = {}
-    for year in sorted(figures.get_column("year").unique().to_list()):
-        year_land[year] = firm_inputs(year=year, zone_ids=list(scope.zone_ids) if scope.zone_ids else None,
-                                      land_rule=get_ruleset(cockpit_config()["evaluation_ruleset"]).land)
-        frame = year_land[year]
-        land = frame.filter(pl.col("tax").is_not_null()).get_column("land_mu").sum()
-        rows.append({"year": year, "tax_per_mu": _ratio(frame.get_column("tax").sum(), land) if sees_tax else None,
-                     "va_per_mu": _ratio(frame.get_column("value_added").sum(), land)})
-    return rows
+    land = firms.select("enterprise_id", "land_mu")
+    per_year = figures.join(land, on="enterprise_id", how="inner").group_by("year").agg(
+        pl.col("tax").sum(), pl.col("value_added").sum(),
+        pl.col("land_mu").filter(pl.col("tax").is_not_null()).sum().alias("land")).sort("year")
+    return [{"year": year, "tax_per_mu": _ratio(tax, land) if sees_tax else None, "va_per_mu": _ratio(va, land)}
+            for year, tax, va, land in per_year.iter_rows()]
 
 
 def class_distribution(*, year, ruleset_id, scope) -> dict:
