@@ -56,7 +56,7 @@ def _placeholder(field):
     return "%s"
 
 
-def _to_db(frame: pl.DataFrame, fields: dict) -> pl.DataFrame:
+def _to_db(frame: pl.DataFrame) -> pl.DataFrame:
     """Convert column types to what the backend's driver takes (dates as ISO text on SQLite)."""
     if connection.vendor != "sqlite":
         return frame
@@ -193,7 +193,7 @@ def _insert(model, rows, *, key, merge_json, all_columns, nulls_equal=False):
     rows = rows.with_columns([pl.col(a).fill_null("") for a, _c, f in all_columns
                               if isinstance(f, (models.CharField, models.TextField)) and not f.null])
     attnames = [a for a, _c, _f in all_columns]
-    data = _to_db(rows.select(attnames), {})
+    data = _to_db(rows.select(attnames))
     insert_rows(model._meta.db_table, [c for _a, c, _f in all_columns], data.rows())
     if nulls_equal:
         ids = fetch_frame(model, columns=key)
@@ -214,7 +214,7 @@ def _update(model, rows, *, value_cols, merge_json, all_columns):
     assignments = ", ".join(f"{connection.ops.quote_name(by_attname[c][0])} = {_placeholder(by_attname[c][1])}"
                             for c in set_cols)
     table = connection.ops.quote_name(model._meta.db_table)
-    data = _to_db(rows.select(set_cols + ["id"]), {})
+    data = _to_db(rows.select(set_cols + ["id"]))
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", data.rows())
     attnames = [a for a, _c, _f in all_columns]
@@ -239,5 +239,5 @@ def write_history(model, rows: pl.DataFrame, *, actor_id, reason, now):
     frame = frame.with_columns([pl.lit(v).alias(k) for k, v in extra.items()])
     fields = {f.attname: f for f in history_model._meta.concrete_fields}
     order = names + ["history_type"] + list(extra)
-    data = _to_db(frame.select(order), {})
+    data = _to_db(frame.select(order))
     insert_rows(history_model._meta.db_table, [fields[n].column for n in order], data.rows())
