@@ -31,6 +31,7 @@ from parkgov.ledger import choices
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, Parcel, YearlyFigure, Zone
 from parkgov.units import square_metres_to_mu
 from parkgov.web.access import scoped
+from parkgov.web.table_body import ListTable
 
 ALL = "全部"
 PER_PAGE = 50
@@ -206,7 +207,7 @@ class ListMeta:
 WRAP = {"td": {"class": "wrap"}}
 
 
-class EnterpriseTable(tables.Table):
+class EnterpriseTable(ListTable):
     Meta = ListMeta
     credit_code = tables.Column(verbose_name="统一社会信用代码", linkify=("web:enterprise", [tables.A("credit_code")]))
     name = tables.Column(verbose_name="企业名称", order_by=("name", "credit_code"), attrs=WRAP)
@@ -227,7 +228,7 @@ class EnterpriseTable(tables.Table):
         return industry_text(value)
 
 
-class ParcelTable(tables.Table):
+class ParcelTable(ListTable):
     Meta = ListMeta
     code = tables.Column(verbose_name="地块编码", linkify=("web:parcel", [tables.A("code")]))
     land_code = tables.Column(verbose_name="宗地代码", order_by=("land_code", "code"))
@@ -253,7 +254,7 @@ class ParcelTable(tables.Table):
         return f"{value} {code_table('land_use_2023').label(value)}"
 
 
-class FindingTable(tables.Table):
+class FindingTable(ListTable):
     Meta = ListMeta
     found_on = tables.DateColumn(verbose_name="发现日期", format="Y-m-d", order_by=("found_on", "id"))
     department = tables.Column(verbose_name="部门", order_by=("department", "id"))
