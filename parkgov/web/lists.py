@@ -22,6 +22,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 
 from parkgov.codes.tables import code_table
@@ -33,7 +35,7 @@ from parkgov.units import square_metres_to_mu
 from parkgov.web.access import scoped
 from parkgov.web.table_body import ListTable
 
-ALL = "全部"
+ALL = _("全部")
 PER_PAGE = 50
 MAX_PAGE = 100_000  # deeper pages are useless and an enormous OFFSET can overflow the database's integer
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
@@ -103,7 +105,7 @@ def finding_rows(*, scope):
 class ScopedFilterSet(django_filters.FilterSet):
     """A filter set whose park choices are the user's parks; invalid values are reported and ignored."""
 
-    zone = django_filters.ModelChoiceFilter(label="园区（含下属园区）", queryset=Zone.objects.none(), method="in_zone",
+    zone = django_filters.ModelChoiceFilter(label=_("园区（含下属园区）"), queryset=Zone.objects.none(), method="in_zone",
                                             empty_label=ALL)
     zone_path = "zone_id"
 
@@ -117,12 +119,12 @@ class ScopedFilterSet(django_filters.FilterSet):
 
 
 class EnterpriseFilter(ScopedFilterSet):
-    q = django_filters.CharFilter(label="企业名称或信用代码", method="search")
-    industry = django_filters.CharFilter(label="行业代码（前几位）", field_name="industry_code",
+    q = django_filters.CharFilter(label=_("企业名称或信用代码"), method="search")
+    industry = django_filters.CharFilter(label=_("行业代码（前几位）"), field_name="industry_code",
                                          lookup_expr="startswith")
-    scale = django_filters.ChoiceFilter(label="规模", choices=choices.Scale.choices, empty_label=ALL)
-    status = django_filters.ChoiceFilter(label="登记状态", choices=choices.EnterpriseStatus.choices, empty_label=ALL)
-    year = django_filters.NumberFilter(label="数据年度", method="keep")
+    scale = django_filters.ChoiceFilter(label=_("规模"), choices=choices.Scale.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label=_("登记状态"), choices=choices.EnterpriseStatus.choices, empty_label=ALL)
+    year = django_filters.NumberFilter(label=_("数据年度"), method="keep")
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(credit_code__startswith=value.upper()))
@@ -141,13 +143,13 @@ class EnterpriseFilter(ScopedFilterSet):
 
 
 class ParcelFilter(ScopedFilterSet):
-    q = django_filters.CharFilter(label="地块编码或宗地代码", method="search")
-    land_use = django_filters.CharFilter(label="用地分类代码（前几位）", field_name="land_use_code",
+    q = django_filters.CharFilter(label=_("地块编码或宗地代码"), method="search")
+    land_use = django_filters.CharFilter(label=_("用地分类代码（前几位）"), field_name="land_use_code",
                                          lookup_expr="startswith")
-    ownership = django_filters.ChoiceFilter(label="土地权属", choices=choices.Ownership.choices, empty_label=ALL)
-    supply_status = django_filters.ChoiceFilter(label="供地状态", choices=choices.SupplyStatus.choices, empty_label=ALL)
-    supply_method = django_filters.ChoiceFilter(label="供地方式", choices=choices.SupplyMethod.choices, empty_label=ALL)
-    mismatch = django_filters.BooleanFilter(label="登记与图形面积差异超阈值", method="area_mismatch")
+    ownership = django_filters.ChoiceFilter(label=_("土地权属"), choices=choices.Ownership.choices, empty_label=ALL)
+    supply_status = django_filters.ChoiceFilter(label=_("供地状态"), choices=choices.SupplyStatus.choices, empty_label=ALL)
+    supply_method = django_filters.ChoiceFilter(label=_("供地方式"), choices=choices.SupplyMethod.choices, empty_label=ALL)
+    mismatch = django_filters.BooleanFilter(label=_("登记与图形面积差异超阈值"), method="area_mismatch")
 
     def search(self, queryset, name, value):
         value = value.upper()
@@ -160,15 +162,15 @@ class ParcelFilter(ScopedFilterSet):
 
 
 class FindingFilter(ScopedFilterSet):
-    q = django_filters.CharFilter(label="描述或企业名称", method="search")
-    department = django_filters.ChoiceFilter(label="部门", choices=[
+    q = django_filters.CharFilter(label=_("描述或企业名称"), method="search")
+    department = django_filters.ChoiceFilter(label=_("部门"), choices=[
         (code, entry.name) for code, entry in code_table("departments").entries.items()], empty_label=ALL)
-    category = django_filters.ChoiceFilter(label="类别", choices=choices.FindingCategory.choices, empty_label=ALL)
-    severity = django_filters.ChoiceFilter(label="严重程度", choices=choices.Severity.choices, empty_label=ALL)
-    status = django_filters.ChoiceFilter(label="状态", choices=choices.FindingStatus.choices, empty_label=ALL)
-    since = django_filters.DateFilter(label="发现日期自", field_name="found_on", lookup_expr="gte",
+    category = django_filters.ChoiceFilter(label=_("类别"), choices=choices.FindingCategory.choices, empty_label=ALL)
+    severity = django_filters.ChoiceFilter(label=_("严重程度"), choices=choices.Severity.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=choices.FindingStatus.choices, empty_label=ALL)
+    since = django_filters.DateFilter(label=_("发现日期自"), field_name="found_on", lookup_expr="gte",
                                       widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(label="发现日期至", field_name="found_on", lookup_expr="lte",
+    until = django_filters.DateFilter(label=_("发现日期至"), field_name="found_on", lookup_expr="lte",
                                       widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, scope, **kwargs):
@@ -201,7 +203,7 @@ class NumberColumn(tables.Column):
 class ListMeta:
     attrs = {"class": "data list"}
     template_name = "web/list_table.html"
-    empty_text = "没有符合条件的记录"
+    empty_text = _("没有符合条件的记录")
 
 
 WRAP = {"td": {"class": "wrap"}}
@@ -209,14 +211,14 @@ WRAP = {"td": {"class": "wrap"}}
 
 class EnterpriseTable(ListTable):
     Meta = ListMeta
-    credit_code = tables.Column(verbose_name="统一社会信用代码", linkify=("web:enterprise", [tables.A("credit_code")]))
-    name = tables.Column(verbose_name="企业名称", order_by=("name", "credit_code"), attrs=WRAP)
-    industry_code = tables.Column(verbose_name="行业", order_by=("industry_code", "credit_code"), attrs=WRAP)
-    scale = tables.Column(verbose_name="规模", order_by=("scale", "credit_code"))
-    status = tables.Column(verbose_name="登记状态", order_by=("status", "credit_code"))
-    zone = tables.Column(verbose_name="所属园区", accessor="zone__name", order_by=("zone__code", "credit_code"),
+    credit_code = tables.Column(verbose_name=_("统一社会信用代码"), linkify=("web:enterprise", [tables.A("credit_code")]))
+    name = tables.Column(verbose_name=_("企业名称"), order_by=("name", "credit_code"), attrs=WRAP)
+    industry_code = tables.Column(verbose_name=_("行业"), order_by=("industry_code", "credit_code"), attrs=WRAP)
+    scale = tables.Column(verbose_name=_("规模"), order_by=("scale", "credit_code"))
+    status = tables.Column(verbose_name=_("登记状态"), order_by=("status", "credit_code"))
+    zone = tables.Column(verbose_name=_("所属园区"), accessor="zone__name", order_by=("zone__code", "credit_code"),
                          attrs=WRAP)
-    production_start = tables.DateColumn(verbose_name="投产日期", format="Y-m-d",
+    production_start = tables.DateColumn(verbose_name=_("投产日期"), format="Y-m-d",
                                          order_by=("production_start", "credit_code"))
     tax = NumberColumn(figure_label("tax"), order_by=("tax", "credit_code"))
     revenue = NumberColumn(figure_label("revenue"), order_by=("revenue", "credit_code"))
@@ -230,15 +232,15 @@ class EnterpriseTable(ListTable):
 
 class ParcelTable(ListTable):
     Meta = ListMeta
-    code = tables.Column(verbose_name="地块编码", linkify=("web:parcel", [tables.A("code")]))
-    land_code = tables.Column(verbose_name="宗地代码", order_by=("land_code", "code"))
-    zone = tables.Column(verbose_name="所属园区", accessor="zone__name", order_by=("zone__code", "code"), attrs=WRAP)
-    registered_area_m2 = NumberColumn("土地面积（亩）", order_by=("registered_area_m2", "code"))
-    computed_area_m2 = NumberColumn("图形面积（亩）", order_by=("computed_area_m2", "code"))
-    land_use_code = tables.Column(verbose_name="用地分类", order_by=("land_use_code", "code"), attrs=WRAP)
-    ownership = tables.Column(verbose_name="土地权属", order_by=("ownership", "code"))
-    supply_status = tables.Column(verbose_name="供地状态", order_by=("supply_status", "code"))
-    supply_date = tables.DateColumn(verbose_name="供地日期", format="Y-m-d", order_by=("supply_date", "code"))
+    code = tables.Column(verbose_name=_("地块编码"), linkify=("web:parcel", [tables.A("code")]))
+    land_code = tables.Column(verbose_name=_("宗地代码"), order_by=("land_code", "code"))
+    zone = tables.Column(verbose_name=_("所属园区"), accessor="zone__name", order_by=("zone__code", "code"), attrs=WRAP)
+    registered_area_m2 = NumberColumn(_("土地面积（亩）"), order_by=("registered_area_m2", "code"))
+    computed_area_m2 = NumberColumn(_("图形面积（亩）"), order_by=("computed_area_m2", "code"))
+    land_use_code = tables.Column(verbose_name=_("用地分类"), order_by=("land_use_code", "code"), attrs=WRAP)
+    ownership = tables.Column(verbose_name=_("土地权属"), order_by=("ownership", "code"))
+    supply_status = tables.Column(verbose_name=_("供地状态"), order_by=("supply_status", "code"))
+    supply_date = tables.DateColumn(verbose_name=_("供地日期"), format="Y-m-d", order_by=("supply_date", "code"))
 
     def render_registered_area_m2(self, value):
         return number_format(square_metres_to_mu(value), 2, force_grouping=True)
@@ -247,7 +249,8 @@ class ParcelTable(ListTable):
         gap = abs(value - record.registered_area_m2) / record.registered_area_m2 if record.registered_area_m2 else 0
         text = number_format(square_metres_to_mu(value), 2, force_grouping=True)
         if gap > threshold("area_mismatch_ratio"):
-            return format_html('{} <span class="flag" title="与登记面积相差 {}">⚠</span>', text, f"{gap:.1%}")
+            return format_html('{} <span class="flag" title="{}">⚠</span>', text,
+                               gettext("与登记面积相差 %(gap)s") % {"gap": f"{gap:.1%}"})
         return text
 
     def render_land_use_code(self, value):
@@ -256,17 +259,17 @@ class ParcelTable(ListTable):
 
 class FindingTable(ListTable):
     Meta = ListMeta
-    found_on = tables.DateColumn(verbose_name="发现日期", format="Y-m-d", order_by=("found_on", "id"))
-    department = tables.Column(verbose_name="部门", order_by=("department", "id"))
-    category = tables.Column(verbose_name="类别", order_by=("category", "id"))
-    severity = tables.Column(verbose_name="严重程度", order_by=("severity", "id"))
-    status = tables.Column(verbose_name="状态", order_by=("status", "id"))
-    enterprise = tables.Column(verbose_name="企业", accessor="enterprise__name", order_by=("enterprise__name", "id"),
+    found_on = tables.DateColumn(verbose_name=_("发现日期"), format="Y-m-d", order_by=("found_on", "id"))
+    department = tables.Column(verbose_name=_("部门"), order_by=("department", "id"))
+    category = tables.Column(verbose_name=_("类别"), order_by=("category", "id"))
+    severity = tables.Column(verbose_name=_("严重程度"), order_by=("severity", "id"))
+    status = tables.Column(verbose_name=_("状态"), order_by=("status", "id"))
+    enterprise = tables.Column(verbose_name=_("企业"), accessor="enterprise__name", order_by=("enterprise__name", "id"),
                                attrs=WRAP,
                                linkify=lambda record: reverse("web:enterprise", args=[record.enterprise.credit_code]))
-    parcel = tables.Column(verbose_name="地块", accessor="parcel__code", order_by=("parcel__code", "id"),
+    parcel = tables.Column(verbose_name=_("地块"), accessor="parcel__code", order_by=("parcel__code", "id"),
                            linkify=lambda record: reverse("web:parcel", args=[record.parcel.code]))
-    description = tables.Column(verbose_name="描述", orderable=False, attrs=WRAP)
+    description = tables.Column(verbose_name=_("描述"), orderable=False, attrs=WRAP)
 
     def render_department(self, value):
         return department_text(value)
@@ -308,48 +311,48 @@ def enterprise_listing(*, scope, params) -> Listing:
     else:
         fields = []
     scale, status = choices.by_value(choices.Scale), choices.by_value(choices.EnterpriseStatus)
-    columns = [("统一社会信用代码", "credit_code", None), ("企业名称", "name", None),
-               ("行业代码", "industry_code", None), ("行业名称", "industry_code", industry_text),
-               ("规模", "scale", scale.get), ("登记状态", "status", status.get), ("所属园区编码", "zone__code", None),
-               ("所属园区", "zone__name", None), ("投产日期", "production_start", None)]
-    columns += [(f"{year}年 {figure_label(f)}", f, None) for f in fields]
-    return Listing(title="企业", filter=found, rows=rows, table_class=EnterpriseTable,
+    columns = [(_("统一社会信用代码"), "credit_code", None), (_("企业名称"), "name", None),
+               (_("行业代码"), "industry_code", None), (_("行业名称"), "industry_code", industry_text),
+               (_("规模"), "scale", scale.get), (_("登记状态"), "status", status.get), (_("所属园区编码"), "zone__code", None),
+               (_("所属园区"), "zone__name", None), (_("投产日期"), "production_start", None)]
+    columns += [(gettext("%(year)s年 %(field)s") % {"year": year, "field": figure_label(f)}, f, None) for f in fields]
+    return Listing(title=_("企业"), filter=found, rows=rows, table_class=EnterpriseTable,
                    hidden=[f for f in LIST_FIGURES if f not in fields], export_columns=columns,
-                   export_name="企业名单.xlsx", export_url=reverse("web:enterprises_export"),
-                   note=f"年度数据为 {year} 年" if fields else "")
+                   export_name=_("企业名单.xlsx"), export_url=reverse("web:enterprises_export"),
+                   note=gettext("年度数据为 %(year)s 年") % {"year": year} if fields else "")
 
 
 def parcel_listing(*, scope, params) -> Listing:
     """Parcels of the user's parks."""
     found = ParcelFilter(params or None, queryset=parcel_rows(scope=scope), scope=scope)
     land_use = code_table("land_use_2023")
-    columns = [("地块编码", "code", None), ("宗地代码", "land_code", None), ("所属园区编码", "zone__code", None),
-               ("所属园区", "zone__name", None), ("土地面积（平方米）", "registered_area_m2", None),
-               ("土地面积（亩）", "registered_area_m2", square_metres_to_mu), ("图形面积（平方米）", "computed_area_m2", None),
-               ("图形面积（亩）", "computed_area_m2", square_metres_to_mu), ("用地分类代码", "land_use_code", None),
-               ("用地分类", "land_use_code", land_use.label),
-               ("土地权属", "ownership", choices.by_value(choices.Ownership).get),
-               ("供地状态", "supply_status", choices.by_value(choices.SupplyStatus).get),
-               ("供地方式", "supply_method", choices.by_value(choices.SupplyMethod).get), ("供地日期", "supply_date", None),
-               ("出让年限（年）", "term_years", None), ("土地价款（万元）", "land_price", None),
-               ("总建筑面积（平方米）", "floor_area_m2", None), ("建筑基底面积（平方米）", "footprint_area_m2", None),
-               ("行政办公及生活设施用地面积（平方米）", "admin_area_m2", None), ("绿地面积（平方米）", "green_area_m2", None)]
-    return Listing(title="地块", filter=found, rows=found.qs, table_class=ParcelTable, hidden=[],
-                   export_columns=columns, export_name="地块清单.xlsx", export_url=reverse("web:parcels_export"),
-                   note="⚠ 登记面积与图形面积相差超过阈值")
+    columns = [(_("地块编码"), "code", None), (_("宗地代码"), "land_code", None), (_("所属园区编码"), "zone__code", None),
+               (_("所属园区"), "zone__name", None), (_("土地面积（平方米）"), "registered_area_m2", None),
+               (_("土地面积（亩）"), "registered_area_m2", square_metres_to_mu), (_("图形面积（平方米）"), "computed_area_m2", None),
+               (_("图形面积（亩）"), "computed_area_m2", square_metres_to_mu), (_("用地分类代码"), "land_use_code", None),
+               (_("用地分类"), "land_use_code", land_use.label),
+               (_("土地权属"), "ownership", choices.by_value(choices.Ownership).get),
+               (_("供地状态"), "supply_status", choices.by_value(choices.SupplyStatus).get),
+               (_("供地方式"), "supply_method", choices.by_value(choices.SupplyMethod).get), (_("供地日期"), "supply_date", None),
+               (_("出让年限（年）"), "term_years", None), (_("土地价款（万元）"), "land_price", None),
+               (_("总建筑面积（平方米）"), "floor_area_m2", None), (_("建筑基底面积（平方米）"), "footprint_area_m2", None),
+               (_("行政办公及生活设施用地面积（平方米）"), "admin_area_m2", None), (_("绿地面积（平方米）"), "green_area_m2", None)]
+    return Listing(title=_("地块"), filter=found, rows=found.qs, table_class=ParcelTable, hidden=[],
+                   export_columns=columns, export_name=_("地块清单.xlsx"), export_url=reverse("web:parcels_export"),
+                   note=_("⚠ 登记面积与图形面积相差超过阈值"))
 
 
 def finding_listing(*, scope, params) -> Listing:
     """Findings of the user's parks (a department's own where the role says so)."""
     found = FindingFilter(params or None, queryset=finding_rows(scope=scope), scope=scope)
-    columns = [("发现日期", "found_on", None), ("部门", "department", department_text),
-               ("类别", "category", choices.by_value(choices.FindingCategory).get),
-               ("严重程度", "severity", choices.by_value(choices.Severity).get),
-               ("状态", "status", choices.by_value(choices.FindingStatus).get), ("统一社会信用代码", "enterprise__credit_code", None),
-               ("企业名称", "enterprise__name", None), ("地块编码", "parcel__code", None), ("描述", "description", None)]
-    return Listing(title="检查发现", filter=found, rows=found.qs, table_class=FindingTable, hidden=[],
-                   export_columns=columns, export_name="检查发现.xlsx", export_url=reverse("web:findings_export"),
-                   note="仅显示本部门的检查发现" if scope.own_findings_only else "")
+    columns = [(_("发现日期"), "found_on", None), (_("部门"), "department", department_text),
+               (_("类别"), "category", choices.by_value(choices.FindingCategory).get),
+               (_("严重程度"), "severity", choices.by_value(choices.Severity).get),
+               (_("状态"), "status", choices.by_value(choices.FindingStatus).get), (_("统一社会信用代码"), "enterprise__credit_code", None),
+               (_("企业名称"), "enterprise__name", None), (_("地块编码"), "parcel__code", None), (_("描述"), "description", None)]
+    return Listing(title=_("检查发现"), filter=found, rows=found.qs, table_class=FindingTable, hidden=[],
+                   export_columns=columns, export_name=_("检查发现.xlsx"), export_url=reverse("web:findings_export"),
+                   note=_("仅显示本部门的检查发现") if scope.own_findings_only else "")
 
 
 # --- pages and exports --------------------------------------------------------------------------------------
@@ -397,11 +400,11 @@ def export_list(request, listing: Listing, kind: str):
     ordered = build_table(listing, request.GET).data.data
     limit = int(threshold("export_inline_rows"))
     if ordered[:limit + 1].count() > limit:
-        job = start_job(kind="export", title=f"导出{listing.title}", user=request.user,
+        job = start_job(kind="export", title=gettext("导出%(list)s") % {"list": listing.title}, user=request.user,
                         params={"list": kind, "query": request.GET.urlencode()})
         return redirect("web:job", job_id=job.pk)
-    handle = write_xlsx(rows=export_rows(listing, ordered), columns=listing.export_columns, sheet_name=listing.title)
-    return FileResponse(handle, as_attachment=True, filename=listing.export_name, content_type=XLSX)
+    handle = write_xlsx(rows=export_rows(listing, ordered), columns=listing.export_columns, sheet_name=str(listing.title))
+    return FileResponse(handle, as_attachment=True, filename=str(listing.export_name), content_type=XLSX)
 
 
 def export_rows(listing: Listing, ordered):
@@ -428,7 +431,7 @@ def export_to_file(*, user, kind: str, query: str, path, progress=None) -> int:
                 progress(counted["rows"])
             yield row
 
-    handle = write_xlsx(rows=rows(), columns=listing.export_columns, sheet_name=listing.title)
+    handle = write_xlsx(rows=rows(), columns=listing.export_columns, sheet_name=str(listing.title))
     with open(path, "wb") as out:
         shutil.copyfileobj(handle, out)
     return counted["rows"]
@@ -443,7 +446,7 @@ def write_xlsx(*, rows, columns, sheet_name):
     header, dates = book.add_format({"bold": True, "bg_color": "#EEF2F7"}), book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.set_column(0, len(columns) - 1, 16)
     sheet.freeze_panes(1, 0)
-    sheet.write_row(0, 0, [h for h, _path, _convert in columns], header)
+    sheet.write_row(0, 0, [str(h) for h, _path, _convert in columns], header)
     for r, row in enumerate(rows, start=1):
         if r > XLSX_MAX_ROWS:
             break
