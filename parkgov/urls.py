@@ -1,16 +1,18 @@
-"""URL configuration: the web pages, the REST API and the Chinese admin."""
+"""URL configuration: the web pages, the REST API, the Chinese admin and the language switch."""
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "园区管家 parkgov"
-admin.site.site_title = "园区管家"
-admin.site.index_title = "台账管理"
+admin.site.site_header = _("园区管家 parkgov")
+admin.site.site_title = _("园区管家")
+admin.site.index_title = _("台账管理")
 
 urlpatterns = [
     path("", include("parkgov.web.urls")),
     path("api/", include("parkgov.api.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's 简体中文 / English switch
 ]
 
 handler403 = "parkgov.web.views.error_403"

@@ -93,7 +93,7 @@
   }
 
   function number(value, digits) {
-    return value.toLocaleString("zh-CN", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+    return value.toLocaleString(document.documentElement.lang || "zh-CN", {minimumFractionDigits: digits, maximumFractionDigits: digits});
   }
 
   function showCard(properties) {
@@ -102,8 +102,8 @@
     var values = {
       code: properties.code,
       land_code: properties.land_code || "—",
-      zone: zone ? zone.name + "（" + zone.code + "）" : properties.zone,
-      area: number(mu * 10000 / 15, 2) + " m² / " + number(mu, 2) + " 亩",
+      zone: zone ? card.dataset.zoneFormat.replace("{name}", zone.name).replace("{code}", zone.code) : properties.zone,
+      area: number(mu * 10000 / 15, 2) + " m² / " + number(mu, 2) + " " + card.dataset.mu,  // labels translated by the page
       supply_status: labelOf("supply", properties.supply_status),
       "class": labelOf("class", properties["class"]),
       tier: labelOf("tier", properties.tier)

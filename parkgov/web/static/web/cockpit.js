@@ -3,6 +3,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const node = document.getElementById("cockpit-data");
   if (!node || !window.echarts) return;
   const data = JSON.parse(node.textContent);
+  const labels = JSON.parse(document.getElementById("cockpit-labels").textContent);  // translated by the page
   const draw = (id, option) => {
     const el = document.getElementById(id);
     if (!el) return;
@@ -13,19 +14,19 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   const years = data.trend.map(r => String(r.year));
   const series = [];
-  if (data.sees_tax) series.push({ name: "亩均税收", type: "line", data: data.trend.map(r => r.tax_per_mu) });
-  series.push({ name: "亩均增加值", type: "line", data: data.trend.map(r => r.va_per_mu) });
-  draw("chart-trend", { xAxis: { type: "category", data: years }, yAxis: { type: "value", name: "万元/亩" }, series });
+  if (data.sees_tax) series.push({ name: labels.tax_per_mu, type: "line", data: data.trend.map(r => r.tax_per_mu) });
+  series.push({ name: labels.va_per_mu, type: "line", data: data.trend.map(r => r.va_per_mu) });
+  draw("chart-trend", { xAxis: { type: "category", data: years }, yAxis: { type: "value", name: labels.yuan_per_mu }, series });
   const populations = Object.keys((data.classes || {}).counts || {});
   const colours = { A: "#2f7d32", B: "#1d4e89", C: "#d69e2e", D: "#b4436c", T: "#9aa5b1" };
-  draw("chart-classes", { xAxis: { type: "category", data: populations, axisLabel: { interval: 0, width: 120, overflow: "break" } }, yAxis: { type: "value", name: "家" },
+  draw("chart-classes", { xAxis: { type: "category", data: populations, axisLabel: { interval: 0, width: 120, overflow: "break" } }, yAxis: { type: "value", name: labels.firms },
     series: ["A", "B", "C", "D", "T"].map(k => ({ name: k, type: "bar", stack: "c", itemStyle: { color: colours[k] },
       data: populations.map(p => data.classes.counts[p][k] || 0) })) });
-  if (data.sees_tax) draw("chart-tiers", { xAxis: { type: "category", data: data.tiers.map(t => t.tier), axisLabel: { interval: 0 } }, yAxis: { type: "value", name: "亩" },
+  if (data.sees_tax) draw("chart-tiers", { xAxis: { type: "category", data: data.tiers.map(t => t.tier), axisLabel: { interval: 0 } }, yAxis: { type: "value", name: labels.mu },
     series: [{ type: "bar", itemStyle: { color: "#b4436c" }, data: data.tiers.map(t => t.land_mu) }] });
   draw("chart-supply", { tooltip: { trigger: "item" }, series: [{ type: "pie", radius: ["35%", "70%"],
     data: data.supply.map(s => ({ name: s.status, value: s.land_mu })) }] });
   const key = data.sees_tax ? "tax_per_mu" : "va_per_mu";
   draw("chart-parks", { xAxis: { type: "category", data: data.parks.map(p => p.name), axisLabel: { interval: 0, rotate: 20 } },
-    yAxis: { type: "value", name: "万元/亩" }, series: [{ type: "bar", itemStyle: { color: "#1d4e89" }, data: data.parks.map(p => p[key]) }] });
+    yAxis: { type: "value", name: labels.yuan_per_mu }, series: [{ type: "bar", itemStyle: { color: "#1d4e89" }, data: data.parks.map(p => p[key]) }] });
 });
