@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db.models import Max, Min
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from parkgov.errors import InputError
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
@@ -92,29 +93,29 @@ def _extent(scope, zones):
 def _legends(scope) -> dict:
     class_run, tier_run = tiles.evaluation_runs()
     legends = {
-        "supply": {"title": "供地状态", "property": "supply_status", "note": "",
+        "supply": {"title": gettext("供地状态"), "property": "supply_status", "note": "",
                    "items": [{"value": s.value, "label": str(s.label), "colour": SUPPLY_STATUS_COLOURS[s]}
                              for s in SupplyStatus]},
-        "class": {"title": "评价类别", "property": "class", "note": _run_note(class_run),
+        "class": {"title": gettext("评价类别"), "property": "class", "note": _run_note(class_run),
                   "items": [{"value": value, "label": _class_label(value, label), "colour": CLASS_COLOURS[value]}
                             for value, label in CLASS_CHOICES]
-                  + [{"value": None, "label": "无评价结果（无使用权人或未评价）", "colour": NONE_COLOUR}]},
+                  + [{"value": None, "label": gettext("无评价结果（无使用权人或未评价）"), "colour": NONE_COLOUR}]},
     }
     if scope.sees("tax"):
-        legends["tier"] = {"title": "亩均税收档位", "property": "tier", "note": _run_note(tier_run),
+        legends["tier"] = {"title": gettext("亩均税收档位"), "property": "tier", "note": _run_note(tier_run),
                            "items": _tier_items(tier_run)}
     return legends
 
 
 def _class_label(value, label) -> str:
-    return f"{value} 类" if value != "T" else str(label)
+    return gettext("%(klass)s 类") % {"klass": value} if value != "T" else str(label)
 
 
 def _run_note(run_id) -> str:
     run = EvaluationRun.objects.filter(pk=run_id).first() if run_id else None
     if run is None:
-        return "尚无全域评价结果"
-    return f"{run.year} 年 · {run.ruleset_name}"
+        return gettext("尚无全域评价结果")
+    return gettext("%(year)s 年 · %(ruleset)s") % {"year": run.year, "ruleset": run.ruleset_name}
 
 
 def _tier_items(run_id) -> list:
@@ -124,10 +125,12 @@ def _tier_items(run_id) -> list:
     if run is not None:
         try:
             tiers = get_ruleset(run.ruleset_id).tiers
-            bands = [(band.name, f"{band.name}（< {band.below:g} 万元/亩）") for band in tiers.bands] if tiers else []
+            label = gettext("%(tier)s（< %(below)s 万元/亩）")
+            bands = [(band.name, label % {"tier": band.name, "below": f"{band.below:g}"})
+                     for band in (tiers.bands if tiers else [])]
         except (InputError, OSError):  # a rule-set file no longer readable: fall back to the stored names
             names = EvaluationResult.objects.filter(run=run).exclude(tier="").values_list("tier", flat=True)
             bands = [(name, name) for name in sorted(set(names))]
     items = [{"value": value, "label": label, "colour": TIER_COLOURS[i % len(TIER_COLOURS)]}
              for i, (value, label) in enumerate(bands)]
-    return items + [{"value": None, "label": "不在低效档位或无评价", "colour": NONE_COLOUR}]
+    return items + [{"value": None, "label": gettext("不在低效档位或无评价"), "colour": NONE_COLOUR}]

@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from pyproj import Transformer
 
 from parkgov.errors import InputError, NotFound
@@ -95,12 +96,14 @@ def layers() -> dict:
 def check_tile(*, layer: str, z: int, x: int, y: int) -> None:
     """NotFound for an unknown layer, InputError for a zoom or tile number outside the pyramid."""
     if layer not in layers():
-        raise NotFound(f"图层 {layer!r} 不存在；可选：{'、'.join(layers())}")
+        raise NotFound(gettext("图层 %(layer)r 不存在；可选：%(allowed)s") % {"layer": layer,
+                                                                       "allowed": ", ".join(layers())})
     if not 0 <= z <= MAX_ZOOM:
-        raise InputError(f"缩放级别 {z} 不在允许范围 0–{MAX_ZOOM}")
+        raise InputError(gettext("缩放级别 %(z)s 不在允许范围 0–%(max)s") % {"z": z, "max": MAX_ZOOM})
     last = (1 << z) - 1
     if not (0 <= x <= last and 0 <= y <= last):
-        raise InputError(f"瓦片 {z}/{x}/{y} 超出范围：第 {z} 级的 x、y 应在 0–{last}")
+        raise InputError(gettext("瓦片 %(z)s/%(x)s/%(y)s 超出范围：第 %(z)s 级的 x、y 应在 0–%(last)s") % {
+            "z": z, "x": x, "y": y, "last": last})
 
 
 @cache
