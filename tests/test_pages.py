@@ -295,3 +295,23 @@ def test_fast_list_body_is_what_django_tables2_renders(ledger, listing_of, role,
     body = table.body_html()
     assert body.count("<tr>") == len(table.page.object_list) >= 1
     assert body == expected
+
+
+def test_cockpit_figures_are_cached_until_the_data_changes(ledger):
+    """The cockpit reads its figures from the cache while the data are unchanged and recomputes after a change
+    (a saved figure writes a history row, which changes the data version)."""
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.ledger.models import YearlyFigure
+    from parkgov.web.services import cockpit
+
+    scope = scope_for(get_user_model().objects.get(username="committee"))
+    first = cockpit(scope=scope, year=2025)
+    with CaptureQueriesContext(connection) as queries:
+        assert cockpit(scope=scope, year=2025) == first
+    assert len(queries) == 1  # only the data version
+    figure = YearlyFigure.objects.get(enterprise__credit_code=ledger.a, year=2025)
+    figure.tax = figure.tax * 2
+    figure.save()
+    changed = cockpit(scope=scope, year=2025)
+    tax_per_mu = {k["key"]: k["value"] for k in changed["kpis"]}["tax_per_mu"]
+    assert tax_per_mu > {k["key"]: k["value"] for k in first["kpis"]}["tax_per_mu"]

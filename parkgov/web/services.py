@@ -1,18 +1,23 @@
 """Figures for the cockpit (园区大脑), computed with frames from the ledger and the latest evaluation."""
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 import yaml
+from django.core.cache import cache as django_cache
+from django.utils.translation import get_language, gettext, pgettext
 
+from parkgov.audit.versions import data_version
 from parkgov.evaluation.inputs import firm_inputs
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.ledger.bulk import fetch_frame
-from parkgov.ledger.models import YearlyFigure, Zone
+from parkgov.ledger.models import Enterprise, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.ledger.services import parcel_frame
 
+COCKPIT_CACHE_SECONDS = 24 * 3600  # a day at most; the data version changes the key before that
 COCKPIT_FILE = Path(__file__).resolve().parent / "data" / "cockpit.yaml"
 
 
@@ -26,6 +31,7 @@ def latest_year() -> int | None:
 
 
 def _kpi(key, value, *, visible=True):
+    """One key figure; its name, unit and note come from cockpit.yaml (msgids listed in web/data_labels.py)."""
     spec = cockpit_config()["figures"][key]
     state, note = "", ""
     if value is not None:
@@ -33,15 +39,31 @@ def _kpi(key, value, *, visible=True):
             state, note = "alert", spec["alert_text"]
         if "quality_above" in spec and value > spec["quality_above"]:
             state, note = "quality", spec["quality_text"]
-    return {"key": key, "name": spec["name"], "unit": spec["unit"], "value": value, "state": state, "note": note,
-            "visible": visible}
+    return {"key": key, "name": gettext(spec["name"]), "unit": gettext(spec["unit"]), "value": value, "state": state,
+            "note": gettext(note), "visible": visible}
 
 
 def cockpit(*, scope, year: int | None = None) -> dict:
-    """Key figures of the zone and each park, trends, class distribution, tiers and the park ranking."""
+    """Key figures of the zone and each park, trends, class distribution, tiers and the park ranking.
+
+    They are computed from whole tables (seconds at 100,000 firms), so they are kept in Django's cache under the
+    data's version (`audit.versions.data_version`): the first view after a change computes them, the others
+    read them, and a change to any source table or a new evaluation run is a new key.
+    """
     year = year or latest_year()
     if year is None:
         return {"year": None}
+    seen = (year, scope.zone_ids, scope.sees("tax"), get_language(),
+            data_version(Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult))
+    key = "parkgov:cockpit:" + hashlib.sha256(repr(seen).encode()).hexdigest()
+    figures = django_cache.get(key)
+    if figures is None:
+        figures = _cockpit(scope=scope, year=year)
+        django_cache.set(key, figures, timeout=COCKPIT_CACHE_SECONDS)
+    return figures
+
+
+def _cockpit(*, scope, year: int) -> dict:
     config = cockpit_config()
     ruleset = get_ruleset(config["evaluation_ruleset"])
     firms = firm_inputs(year=year, zone_ids=list(scope.zone_ids) if scope.zone_ids else None,
@@ -78,9 +100,10 @@ def _kpis(firms, parcels, sees_tax):
     missing = firms.filter(pl.col("tax").is_null() & pl.col("revenue").is_null()).height
     mismatch = parcels.filter(pl.col("area_mismatch").fill_null(False)).height
     return [
-        {"key": "firms", "name": "企业", "unit": "家", "value": firms.height, "state": "", "note": "", "visible": True},
-        {"key": "land", "name": "工业用地", "unit": "亩", "value": round(parcel_land, 1), "state": "", "note": "",
+        {"key": "firms", "name": pgettext("list", "企业"), "unit": gettext("家"), "value": firms.height, "state": "", "note": "",
          "visible": True},
+        {"key": "land", "name": gettext("工业用地"), "unit": gettext("亩"), "value": round(parcel_land, 1), "state": "",
+         "note": "", "visible": True},
         _kpi("tax_per_mu", _ratio(firms.get_column("tax").sum(), land), visible=sees_tax),
         _kpi("tax_per_mu_above", _ratio(above.get_column("tax").sum(), above.get_column("land_mu").sum()),
              visible=sees_tax),
@@ -125,10 +148,10 @@ def class_distribution(*, year, ruleset_id, scope) -> dict:
     results = EvaluationResult.objects.filter(run=run)
     if scope.zone_ids is not None:
         results = results.filter(enterprise__zone_id__in=scope.zone_ids)
-    counts = {}
+    counts, not_rated = {}, gettext("不参评")
     for population, klass in results.values_list("population_name", "class_final"):
-        counts.setdefault(population or "不参评", {}).setdefault(klass, 0)
-        counts[population or "不参评"][klass] += 1
+        counts.setdefault(population or not_rated, {}).setdefault(klass, 0)
+        counts[population or not_rated][klass] += 1
     return {"run": run.pk, "ruleset": run.ruleset_name, "counts": counts}
 
 
