@@ -13,7 +13,11 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026"
 
 
 def ensure_demo_accounts() -> list:
-    """One account per role (username = role code, password = role code + '-demo-2026'); returns rows to print."""
+    """One account per role (username = role code, password = role code + '-demo-2026'); returns rows to print.
+
+    Every account is staff, so it can open the admin (/admin/) and see there what its role allows
+    (`parkgov.accounts.admin_scope`); only 管理员 (admin) is a superuser.
+    """
     User = get_user_model()
     rows = []
     with transaction.atomic():
@@ -21,7 +25,9 @@ def ensure_demo_accounts() -> list:
             user, created = User.objects.get_or_create(username=role, defaults={"first_name": spec["name"]})
             if created:
                 user.set_password(role + DEMO_PASSWORD_SUFFIX)
-                user.is_staff = user.is_superuser = role == "admin"
+                user.is_superuser = role == "admin"
+            if created or not user.is_staff:
+                user.is_staff = True
                 user.save()
             Profile.objects.update_or_create(user=user, defaults={"role": role, "department": role})
             rows.append((spec["name"], role, role + DEMO_PASSWORD_SUFFIX))
