@@ -1,7 +1,8 @@
 """Data scopes, enforced in one place for pages, API, exports and the admin.
 
 A role (data/roles.yaml) says which domains it reads and writes and which field groups it sees; a profile
-may restrict a user to some parks (and their child zones). Superusers are administrators.
+may restrict a user to some parks (and their child zones). Superusers are administrators. Role names stay
+Chinese in the YAML and are translated where shown (their msgids are listed in parkgov/web/data_labels.py).
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, gettext_lazy
 
 ROLES_FILE = Path(__file__).resolve().parent / "data" / "roles.yaml"
 ALL_FIELDS_ROLE = "admin"
@@ -42,7 +44,8 @@ class Scope:
 
     def require(self, domain: str, *, write=False):
         if not (self.can_write(domain) if write else self.can_read(domain)):
-            raise PermissionDenied(f"角色“{self.role_name}”无权{'修改' if write else '查看'}此数据")
+            message = gettext("角色“%(role)s”无权修改此数据") if write else gettext("角色“%(role)s”无权查看此数据")
+            raise PermissionDenied(message % {"role": gettext(self.role_name)})
 
     def sees(self, field: str) -> bool:
         return field not in self.hidden_fields
@@ -58,11 +61,11 @@ def scope_for(user) -> Scope:
     """The scope of an authenticated user (PermissionDenied for users without a role)."""
     table = role_table()
     if not user.is_authenticated:
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     profile = getattr(user, "profile", None)
     role = ALL_FIELDS_ROLE if user.is_superuser else (profile.role if profile else None)
     if role not in table["roles"]:
-        raise PermissionDenied("此账号未分配角色，请联系管理员")
+        raise PermissionDenied(gettext("此账号未分配角色，请联系管理员"))
     spec = table["roles"][role]
     visible = {f for g in spec.get("field_groups", []) for f in table["field_groups"][g]["fields"]}
     every = {f for g in table["field_groups"].values() for f in g["fields"]}
@@ -88,4 +91,4 @@ def _with_children(zone_ids):
 
 
 def role_choices() -> list:
-    return [(code, spec["name"]) for code, spec in role_table()["roles"].items()]
+    return [(code, gettext_lazy(spec["name"])) for code, spec in role_table()["roles"].items()]

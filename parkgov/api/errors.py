@@ -1,6 +1,7 @@
 """One JSON error shape for every API failure: `{"error": {"code", "message", "details"}}`.
 
-The message is Chinese and complete; `details` lists what exactly was wrong (parameter, row, value).
+The message is complete and in the caller's language (Chinese unless a browser session chose English);
+`details` lists what exactly was wrong (parameter, row, value).
 Handlers are registered once on the NinjaAPI (`install`), so route handlers only raise.
 """
 
@@ -8,6 +9,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext, gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from parkgov.errors import ConfigError, ImportRejected, InputError, NotFound, ParkgovError
@@ -17,14 +19,15 @@ log = logging.getLogger("parkgov.api")
 CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "throttled",
          500: "internal_error"}
-MESSAGES = {400: "请求有误", 401: "未登录或接口令牌无效：请在请求头中提供 Authorization: Bearer <令牌>",
-            403: "无权访问", 404: "请求的资源不存在", 405: "不支持此请求方法", 409: "与现有数据冲突",
-            413: "上传内容过大", 422: "请求参数有误", 429: "请求过于频繁，请稍后再试",
-            500: "内部错误，已记录日志，请联系管理员"}
-PYDANTIC_MESSAGES = {  # pydantic error type → Chinese text (placeholders from the error's ctx)
-    "missing": "缺少必填项", "int_parsing": "应为整数", "float_parsing": "应为数字", "uuid_parsing": "应为 UUID",
-    "greater_than_equal": "应不小于 {ge}", "less_than_equal": "应不大于 {le}", "string_too_long": "长度应不超过 {max_length}",
-    "string_pattern_mismatch": "含有不允许的字符", "enum": "应为以下之一：{expected}", "literal_error": "应为以下之一：{expected}",
+MESSAGES = {400: _("请求有误"), 401: _("未登录或接口令牌无效：请在请求头中提供 Authorization: Bearer <令牌>"),
+            403: _("无权访问"), 404: _("请求的资源不存在"), 405: _("不支持此请求方法"), 409: _("与现有数据冲突"),
+            413: _("上传内容过大"), 422: _("请求参数有误"), 429: _("请求过于频繁，请稍后再试"),
+            500: _("内部错误，已记录日志，请联系管理员")}
+PYDANTIC_MESSAGES = {  # pydantic error type → message (named placeholders from the error's ctx)
+    "missing": _("缺少必填项"), "int_parsing": _("应为整数"), "float_parsing": _("应为数字"),
+    "uuid_parsing": _("应为 UUID"), "greater_than_equal": _("应不小于 %(ge)s"), "less_than_equal": _("应不大于 %(le)s"),
+    "string_too_long": _("长度应不超过 %(max_length)s"), "string_pattern_mismatch": _("含有不允许的字符"),
+    "enum": _("应为以下之一：%(expected)s"), "literal_error": _("应为以下之一：%(expected)s"),
 }
 
 
@@ -38,7 +41,7 @@ class ApiError(HttpError):
 
 
 def error_body(status: int, message: str, details=(), code: str | None = None) -> dict:
-    return {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": list(details)}}
+    return {"error": {"code": code or CODES.get(status, "error"), "message": str(message), "details": list(details)}}
 
 
 def error_json(status: int, message: str | None = None, details=(), code: str | None = None) -> JsonResponse:
@@ -58,7 +61,8 @@ def install(api) -> None:
     def on_validation(request, exc: ValidationError):
         details = [_validation_detail(e) for e in exc.errors]
         summary = "；".join(f"{d['field']} {d['message']}" for d in details[:5])
-        return respond(request, 422, f"请求参数有误：{summary}" if summary else MESSAGES[422], details)
+        return respond(request, 422, gettext("请求参数有误：%(summary)s") % {"summary": summary} if summary
+                       else MESSAGES[422], details)
 
     def on_http_error(request, exc: HttpError):
         status = exc.status_code
@@ -66,7 +70,7 @@ def install(api) -> None:
             return respond(request, status, exc.message, exc.details, exc.code)
         message = MESSAGES[401] if isinstance(exc, AuthenticationError) else MESSAGES.get(status, MESSAGES[400])
         if "CSRF" in str(exc):
-            message = "CSRF 校验失败：网页会话调用修改类接口时须带 X-CSRFToken 请求头"
+            message = gettext("CSRF 校验失败：网页会话调用修改类接口时须带 X-CSRFToken 请求头")
         return respond(request, status, message, [{"message": str(exc)}] if str(exc) else [])
 
     def on_permission_denied(request, exc: PermissionDenied):
@@ -112,9 +116,9 @@ def _validation_detail(error: dict) -> dict:
     kind, ctx = error.get("type", ""), error.get("ctx", {})
     template = PYDANTIC_MESSAGES.get(kind)
     try:
-        message = template.format(**ctx).replace("' or '", "'、'") if template else error.get("msg", "")
-    except (KeyError, IndexError):
+        message = (str(template) % ctx).replace("' or '", "', '") if template else error.get("msg", "")
+    except (KeyError, TypeError, ValueError):
         message = error.get("msg", "")
-    if kind == "value_error":  # our own validators raise ValueError with a Chinese message
+    if kind == "value_error":  # our own validators raise ValueError with a translated message
         message = str(ctx.get("error", error.get("msg", "")))
     return {"field": field, "message": message, "type": kind}

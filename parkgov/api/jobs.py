@@ -4,6 +4,7 @@ import uuid
 
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import File, Path, Router, Status, UploadedFile
 
 from parkgov.api import queries
@@ -24,7 +25,7 @@ def create_import(request, response: HttpResponse, file: File[UploadedFile]):
     scope.require("import", write=True)
     check_upload(file)
     path = store_upload(file)
-    job = start_job(kind="import", title=f"导入 {file.name}", user=request.auth,
+    job = start_job(kind="import", title=gettext("导入 %(name)s") % {"name": file.name}, user=request.auth,
                     params={"path": str(path), "name": file.name, "department": scope.department})
     response["Location"] = reverse("api:get_job", kwargs={"job_id": job.pk})
     return Status(202, queries.job(user=request.auth, job_id=job.pk))

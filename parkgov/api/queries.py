@@ -9,6 +9,7 @@ from pathlib import Path
 
 import shapely
 from django.db.models import F, Q
+from django.utils.translation import gettext
 
 from parkgov.errors import NotFound
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
@@ -68,7 +69,7 @@ def parcel_feature(*, scope, code: str) -> dict:
     rows = list(scope.filter_zones(Parcel.objects.filter(code=code))
                 .values("id", *PARCEL_COLUMNS, "geometry", zone_code=F("zone__code")))
     if not rows:
-        raise NotFound(f"地块 {code} 不存在或不在您的数据范围内")
+        raise NotFound(gettext("地块 %(code)s 不存在或不在您的数据范围内") % {"code": code})
     parcel_id = rows[0].pop("id")
     feature = _features(rows)[0]
     feature["properties"]["land_links"] = list(
@@ -100,7 +101,7 @@ def enterprises(*, scope, zone=None, scale=None, q=None, limit: int, offset: int
 def _enterprise_id(scope, credit_code: str) -> int:
     found = scope.filter_zones(Enterprise.objects.filter(credit_code=credit_code)).values_list("id", flat=True).first()
     if found is None:
-        raise NotFound(f"企业 {credit_code} 不存在或不在您的数据范围内")
+        raise NotFound(gettext("企业 %(code)s 不存在或不在您的数据范围内") % {"code": credit_code})
     return found
 
 
@@ -172,7 +173,7 @@ def evaluation_results(*, scope, run_id: int, result_class=None, population=None
     """A page of one run's results for the caller's parks, by population and rank."""
     scope.require("evaluation")
     if not _runs(scope).filter(pk=run_id).exists():
-        raise NotFound(f"评价批次 {run_id} 不存在或不在您的数据范围内")
+        raise NotFound(gettext("评价批次 %(run)s 不存在或不在您的数据范围内") % {"run": run_id})
     results = scope.filter_zones(EvaluationResult.objects.filter(run_id=run_id), "enterprise__zone_id")
     if result_class:
         results = results.filter(class_final=result_class)
@@ -190,7 +191,7 @@ def job(*, user, job_id) -> dict:
         "id", "kind", "title", "status", "progress", "message", "result", "output_file", "created_at",
         "finished_at").first()
     if row is None:
-        raise NotFound(f"任务 {job_id} 不存在或不是您提交的")
+        raise NotFound(gettext("任务 %(job)s 不存在或不是您提交的") % {"job": job_id})
     row["has_file"] = bool(row.pop("output_file"))
     row["finished"] = row["status"] in FINISHED
     return row
@@ -200,5 +201,5 @@ def job_file(*, user, job_id) -> Path:
     """Path of a job's output file (such as the error workbook of a rejected import)."""
     name = Job.objects.filter(pk=job_id, created_by=user).values_list("output_file", flat=True).first()
     if not name or not Path(name).exists():
-        raise NotFound(f"任务 {job_id} 没有可下载的文件")
+        raise NotFound(gettext("任务 %(job)s 没有可下载的文件") % {"job": job_id})
     return Path(name)

@@ -6,6 +6,7 @@ import math
 import uuid
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
 from pydantic import StringConstraints, field_validator
 
@@ -70,9 +71,9 @@ def bounds_from_text(text: str) -> tuple:
     except ValueError:
         numbers = ()
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise ValueError(f"bbox 应为 minx,miny,maxx,maxy 四个数，收到 {text!r}")
+        raise ValueError(gettext("bbox 应为 minx,miny,maxx,maxy 四个数，收到 %(text)r") % {"text": text})
     if numbers[0] > numbers[2] or numbers[1] > numbers[3]:
-        raise ValueError(f"bbox 的最小值大于最大值：{text!r}")
+        raise ValueError(gettext("bbox 的最小值大于最大值：%(text)r") % {"text": text})
     return numbers
 
 

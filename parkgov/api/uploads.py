@@ -2,6 +2,7 @@
 `parkgov.jobs.services.store_upload`, shared with the page."""
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from parkgov.api.errors import ApiError
 from parkgov.web.forms import UploadForm
@@ -12,7 +13,7 @@ def check_upload(upload) -> None:
     form = UploadForm(data={}, files={"file": upload})
     if form.is_valid():
         return
-    messages = form.errors.get("file", ["文件无法接受"])
+    messages = form.errors.get("file", [gettext("文件无法接受")])
     status = 413 if upload.size > settings.PARKGOV_UPLOAD_MAX_BYTES else 422
     raise ApiError(status, messages[0], details=[{"field": "file", "message": m, "value": upload.name}
                                                  for m in messages])

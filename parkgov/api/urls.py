@@ -7,13 +7,14 @@ unknown API paths (404, instead of the HTML error page) and unsupported methods 
 from functools import wraps
 
 from django.urls import path, re_path
+from django.utils.translation import gettext
 
 from parkgov.api.api import api
 from parkgov.api.errors import error_json
 
 
 def unknown_path(request, rest=""):
-    return error_json(404, f"接口 {request.path} 不存在，接口列表见 /api/docs")
+    return error_json(404, gettext("接口 %(path)s 不存在，接口列表见 /api/docs") % {"path": request.path})
 
 
 def _json_not_allowed(view):
@@ -22,7 +23,8 @@ def _json_not_allowed(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
             allowed = response["Allow"]
-            response = error_json(405, f"接口 {request.path} 不支持 {request.method} 方法（允许：{allowed}）")
+            response = error_json(405, gettext("接口 %(path)s 不支持 %(method)s 方法（允许：%(allowed)s）") % {
+                "path": request.path, "method": request.method, "allowed": allowed})
             response["Allow"] = allowed
         return response
 

@@ -6,6 +6,8 @@ The code has no check digit; validation is structural. Feature letters come from
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from parkgov.codes.tables import code_table
 
 OWNERSHIP_BY_FIRST_LETTER = {"G": "state", "J": "collective", "Z": "undetermined"}
@@ -30,17 +32,17 @@ class ParcelCode:
         return OWNERSHIP_BY_FIRST_LETTER.get(self.ownership_letter, "undetermined")
 
     def parts_zh(self) -> list:
-        """(label, value, meaning) rows for dossiers and error messages."""
+        """(label, value, meaning) rows for dossiers and error messages; labels are msgids, translated where shown."""
         features = code_table("parcel_feature_codes")
         first = features.get(f"1{self.ownership_letter}")
         second = features.get(f"2{self.right_letter}")
         return [
-            ("县级行政区划代码", self.division, code_table("admin_divisions").label(self.division)),
-            ("地籍区", self.cadastral_district, ""),
-            ("地籍子区", self.cadastral_subdistrict, ""),
-            ("宗地特征码（所有权）", self.ownership_letter, first.name if first else ""),
-            ("宗地特征码（使用权）", self.right_letter, second.name if second else ""),
-            ("宗地顺序号", self.sequence, ""),
+            (gettext_noop("县级行政区划代码"), self.division, code_table("admin_divisions").label(self.division)),
+            (gettext_noop("地籍区"), self.cadastral_district, ""),
+            (gettext_noop("地籍子区"), self.cadastral_subdistrict, ""),
+            (gettext_noop("宗地特征码（所有权）"), self.ownership_letter, first.name if first else ""),
+            (gettext_noop("宗地特征码（使用权）"), self.right_letter, second.name if second else ""),
+            (gettext_noop("宗地顺序号"), self.sequence, ""),
         ]
 
 

@@ -3,13 +3,14 @@
 from itertools import chain
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext, gettext_lazy
 
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 
 MODELS = {"zone": Zone, "parcel": Parcel, "enterprise": Enterprise, "link": LandLink, "yearly": YearlyFigure,
           "finding": Finding, "evaluation": EvaluationResult}
-TYPES = {"+": "新增", "~": "修改", "-": "删除"}
+TYPES = {"+": gettext_lazy("新增"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
 
 
 def audit_rows(params, limit=2000):
@@ -46,6 +47,7 @@ def _row(record):
     if record.history_type == "~" and record.prev_record is not None:
         delta = record.diff_against(record.prev_record)
         changes = "；".join(f"{c.field}: {c.old} → {c.new}" for c in delta.changes if c.field != "geometry")[:300]
-    return {"when": record.history_date, "who": record.history_user or "系统", "type": TYPES[record.history_type],
+    return {"when": record.history_date, "who": record.history_user or gettext("系统"),
+            "type": TYPES[record.history_type],
             "model": record.instance._meta.verbose_name, "object": str(record.instance)[:60],
             "reason": record.history_change_reason or "", "changes": changes}

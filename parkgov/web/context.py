@@ -1,16 +1,17 @@
 """Template context shared by every page: navigation filtered by the user's scope."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 NAV = [
-    ("cockpit", "园区大脑", None),
-    ("map", "一张图", "parcel"),
-    ("enterprises", "企业", "enterprise"),
-    ("parcels", "地块", "parcel"),
-    ("findings", "检查发现", "finding"),
-    ("evaluation", "亩均评价", "evaluation"),
-    ("import", "数据导入", "import"),
-    ("audit", "审计记录", "audit"),
+    ("cockpit", _("园区大脑"), None),
+    ("map", _("一张图"), "parcel"),
+    ("enterprises", pgettext_lazy("list", "企业"), "enterprise"),
+    ("parcels", pgettext_lazy("list", "地块"), "parcel"),
+    ("findings", pgettext_lazy("list", "检查发现"), "finding"),
+    ("evaluation", _("亩均评价"), "evaluation"),
+    ("import", _("数据导入"), "import"),
+    ("audit", _("审计记录"), "audit"),
 ]
 
 
@@ -20,10 +21,10 @@ def navigation(request):
         return {}
     from django.core.exceptions import PermissionDenied
 
-    from parkgov.accounts.scopes import scope_for
+    from parkgov.web.access import request_scope
 
     try:
-        scope = scope_for(user)
+        scope = request_scope(request)
     except PermissionDenied:
         return {"nav": []}
     items = []

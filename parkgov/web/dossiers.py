@@ -11,6 +11,7 @@ import shapely
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext, gettext_lazy
 
 from parkgov.codes.parcel_code import parse_land_code
 from parkgov.codes.tables import code_table
@@ -25,14 +26,14 @@ from parkgov.web.access import scoped
 from parkgov.web.lists import department_text, figure_fields, figure_label, industry_text
 
 HISTORY_LIMIT = 60
-HISTORY_TYPES = {"+": "新增", "~": "修改", "-": "删除"}
+HISTORY_TYPES = {"+": gettext_lazy("新增"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
 HISTORY_SKIPPED = ["geometry", "min_x", "min_y", "max_x", "max_y", "provenance", "indicators", "policies"]
 
 
 @scoped("enterprise")
 def enterprise(request, scope, credit_code):
     if not credit_code.isprintable():
-        raise Http404("统一社会信用代码无效")
+        raise Http404(gettext("统一社会信用代码无效"))
     firm = get_object_or_404(scope.filter_zones(Enterprise.objects.select_related("zone__parent"), "zone_id"),
                              credit_code=credit_code.strip().upper())
     return render(request, "web/enterprise.html", enterprise_dossier(enterprise=firm, scope=scope))
@@ -41,7 +42,7 @@ def enterprise(request, scope, credit_code):
 @scoped("parcel")
 def parcel(request, scope, code):
     if not code.isprintable():
-        raise Http404("地块编码无效")
+        raise Http404(gettext("地块编码无效"))
     plot = get_object_or_404(scope.filter_zones(Parcel.objects.select_related("zone"), "zone_id"), code=code.strip())
     return render(request, "web/parcel.html", parcel_dossier(parcel=plot, scope=scope))
 
@@ -111,7 +112,8 @@ def code_parts(land_code) -> dict:
     if not land_code:
         return {"parts": [], "error": ""}
     try:
-        return {"parts": parse_land_code(land_code).parts_zh(), "error": ""}
+        parts = parse_land_code(land_code).parts_zh()
+        return {"parts": [(gettext(label), value, meaning) for label, value, meaning in parts], "error": ""}
     except ValueError as exc:
         return {"parts": [], "error": str(exc)}
 
@@ -125,7 +127,8 @@ def figure_table(*, enterprise, scope):
     cited = {_int(source) for year in years for field, source in (year.provenance or {}).items()
              if field in fields} - {None}
     submissions = Submission.objects.select_related("actor").in_bulk(cited)
-    sources = {pk: {"number": n, "submission": submissions[pk], "department": department_text(submissions[pk].department)}
+    sources = {pk: {"number": n, "submission": submissions[pk],
+                    "department": gettext(department_text(submissions[pk].department))}
                for n, pk in enumerate(sorted(submissions), start=1)}
     rows = [{"year": year.year, "cells": [{"value": getattr(year, field),
                                            "source": sources.get(_int((year.provenance or {}).get(field)))}
@@ -177,7 +180,7 @@ def visible_findings(findings, *, scope):
         findings = findings.filter(department=scope.department)
     rows = list(findings.select_related("enterprise", "parcel").order_by("-found_on", "-pk"))
     for row in rows:
-        row.department_name = department_text(row.department)
+        row.department_name = gettext(department_text(row.department))
     return rows
 
 
@@ -218,7 +221,7 @@ def _history_row(record, *, scope):
         if delta.changes and not changes:
             return None  # only fields this user may not see changed
     user = record.history_user
-    return {"when": record.history_date, "who": (user.get_full_name() or user.username) if user else "系统",
+    return {"when": record.history_date, "who": (user.get_full_name() or user.username) if user else gettext("系统"),
             "type": HISTORY_TYPES.get(record.history_type, record.history_type), "what": _describe(record, model),
             "reason": record.history_change_reason or "", "changes": changes}
 
@@ -228,17 +231,18 @@ def _change(field, old, new) -> str:
 
     def plain(value):
         return "—" if value in (None, "") else labels.get(value, value)
-    return f"{field.verbose_name}：{plain(old)} → {plain(new)}"
+    return gettext("%(field)s：%(old)s → %(new)s") % {"field": field.verbose_name, "old": plain(old),
+                                                         "new": plain(new)}
 
 
 def _describe(record, model) -> str:
     name = str(model._meta.verbose_name)
     if model is YearlyFigure:
-        return f"{record.year} 年{name}"
+        return gettext("%(year)s 年%(name)s") % {"year": record.year, "name": name}
     if model is LandLink:
-        return f"{name}（{record.get_role_display()}）"
+        return gettext("%(name)s（%(role)s）") % {"name": name, "role": record.get_role_display()}
     if model is EvaluationResult:
-        return f"{name}（批次 {record.run_id}）"
+        return gettext("%(name)s（批次 %(run)s）") % {"name": name, "run": record.run_id}
     if model is Finding:
-        return f"{name}（{record.found_on:%Y-%m-%d}）"
+        return gettext("%(name)s（%(date)s）") % {"name": name, "date": f"{record.found_on:%Y-%m-%d}"}
     return name

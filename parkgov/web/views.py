@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
@@ -16,13 +17,16 @@ from parkgov.web import services
 from parkgov.web.access import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
 
+CHART_LABELS = {"tax_per_mu": gettext_lazy("亩均税收"), "va_per_mu": gettext_lazy("亩均增加值"),
+                "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩")}
+
 
 @scoped()
 def cockpit(request, scope):
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
     data = services.cockpit(scope=scope, year=year)
-    return render(request, "web/cockpit.html", {"data": data})
+    return render(request, "web/cockpit.html", {"data": data, "chart_labels": CHART_LABELS})
 
 
 @scoped("import")
@@ -31,7 +35,7 @@ def import_page(request, scope):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         path = store_upload(upload)
-        job = start_job(kind="import", title=f"导入 {upload.name}", user=request.user,
+        job = start_job(kind="import", title=gettext("导入 %(name)s") % {"name": upload.name}, user=request.user,
                         params={"path": str(path), "name": upload.name, "department": scope.department})
         return redirect("web:job", job_id=job.pk)
     jobs = Job.objects.filter(created_by=request.user, kind="import")[:10]
@@ -49,7 +53,7 @@ def job(request, scope, job_id):
 def job_download(request, scope, job_id):
     record = get_object_or_404(Job, pk=job_id, created_by=request.user)
     if not record.output_file or not Path(record.output_file).exists():
-        raise Http404("没有可下载的文件")
+        raise Http404(gettext("没有可下载的文件"))
     return FileResponse(open(record.output_file, "rb"), as_attachment=True, filename=Path(record.output_file).name)
 
 
@@ -60,8 +64,8 @@ def evaluation(request, scope):
     if request.method == "POST":
         scope.require("evaluation", write=True)
         if form.is_valid():
-            job = start_job(kind="evaluation", title=f"{form.cleaned_data['year']} 年评价", user=request.user,
-                            params=form.cleaned_data)
+            title = gettext("%(year)s 年评价") % {"year": form.cleaned_data["year"]}
+            job = start_job(kind="evaluation", title=title, user=request.user, params=form.cleaned_data)
             return redirect("web:job", job_id=job.pk)
     run = EvaluationRun.objects.filter(pk=request.GET.get("run")).first() if request.GET.get("run", "").isdigit() \
         else EvaluationRun.objects.order_by("-created_at").first()
@@ -89,11 +93,13 @@ def adjust(request, scope, result_id):
             version = form.cleaned_data["version"]
             adjust_class(result=result, new_class=form.cleaned_data["new_class"], reason=form.cleaned_data["reason"],
                          actor=request.user, expected_version=int(version) if version.isdigit() else None)
-            messages.success(request, f"{result.enterprise.name} 已调整为 {result.class_final} 类")
+            messages.success(request, gettext("%(name)s 已调整为 %(klass)s 类") % {
+                "name": result.enterprise.name, "klass": result.class_final})
         except ParkgovError as exc:
             messages.error(request, str(exc))
     else:
-        messages.error(request, "调档失败：" + "；".join(e for errs in form.errors.values() for e in errs))
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, gettext("调档失败：%(errors)s") % {"errors": errors})
     return redirect(f"{request.build_absolute_uri('/')[:-1]}/evaluation/?run={result.run_id}")
 
 
@@ -119,14 +125,14 @@ def audit(request, scope):
 
 
 def error_403(request, exception=None):
-    return render(request, "web/error.html", {"title": "无权访问", "message": str(exception or "您没有查看此页面的权限")},
-                  status=403)
+    return render(request, "web/error.html", {"title": gettext("无权访问"),
+                                              "message": str(exception or gettext("您没有查看此页面的权限"))}, status=403)
 
 
 def error_404(request, exception=None):
-    return render(request, "web/error.html", {"title": "页面不存在", "message": str(exception or "")}, status=404)
+    return render(request, "web/error.html", {"title": gettext("页面不存在"), "message": str(exception or "")}, status=404)
 
 
 def error_500(request):
-    return render(request, "web/error.html", {"title": "系统出错", "message": "已记录，请稍后重试或联系管理员"},
-                  status=500)
+    return render(request, "web/error.html", {"title": gettext("系统出错"),
+                                              "message": gettext("已记录，请稍后重试或联系管理员")}, status=500)

@@ -1,0 +1,29 @@
+"""Labels kept in data files, marked here so `makemessages` puts them in the catalogue.
+
+The files stay Chinese; each label is translated where it is shown (`gettext(label)`, `{% translate label %}`).
+tests/test_i18n.py fails when a label in one of these files is missing here.
+"""
+
+from django.utils.translation import gettext_noop
+
+# parkgov/web/data/cockpit.yaml: figure names, units and notes
+COCKPIT = (
+    gettext_noop("规上工业亩均税收"), gettext_noop("工业亩均税收"), gettext_noop("亩均增加值"), gettext_noop("闲置与批而未供土地占比"),
+    gettext_noop("缺少本年度数据的企业占比"), gettext_noop("登记与图形面积不符的地块占比"), gettext_noop("万元/亩"),
+    gettext_noop("低于嵊州目标 30 万元/亩"), gettext_noop("低于 15 万元/亩（重点指导线）"), gettext_noop("超过 5%"),
+    gettext_noop("数据不全，结果可能失真"), gettext_noop("需核对宗地面积或图形"),
+)
+
+# parkgov/accounts/data/roles.yaml: role names
+ROLES = (
+    gettext_noop("管理员"), gettext_noop("管委会"), gettext_noop("经信"), gettext_noop("自然资源和规划"),
+    gettext_noop("生态环境"), gettext_noop("应急管理"), gettext_noop("消防"), gettext_noop("综合执法"),
+    gettext_noop("市场监管"), gettext_noop("税务"), gettext_noop("统计"),
+)
+
+# parkgov/codes/data/departments.csv: department names (findings, figure sources)
+DEPARTMENTS = (
+    gettext_noop("管委会"), gettext_noop("经信"), gettext_noop("自然资源和规划"), gettext_noop("生态环境"),
+    gettext_noop("应急管理"), gettext_noop("综合执法"), gettext_noop("消防"), gettext_noop("市场监管"), gettext_noop("税务"),
+    gettext_noop("统计"), gettext_noop("其他"),
+)
