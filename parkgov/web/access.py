@@ -14,7 +14,7 @@ def scoped(domain: str | None = None, *, write=False):
         @login_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            scope = scope_for(request.user)
+            scope = request_scope(request)
             if domain:
                 scope.require(domain, write=write)
             return view(request, *args, scope=scope, **kwargs)
@@ -22,3 +22,10 @@ def scoped(domain: str | None = None, *, write=False):
         return wrapper
 
     return decorate
+
+
+def request_scope(request):
+    """The scope of the request's user, worked out once per request (the view and the navigation both ask)."""
+    if getattr(request, "_parkgov_scope", None) is None:
+        request._parkgov_scope = scope_for(request.user)
+    return request._parkgov_scope

@@ -112,7 +112,7 @@ class ScopedFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, scope, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.scope = scope
-        self.filters["zone"].queryset = scope.filter_zones(Zone.objects.all(), "id")
+        self.filters["zone"].queryset = scope.filter_zones(Zone.objects.defer("geometry"), "id")
 
     def in_zone(self, queryset, name, value):
         return queryset.filter(**{f"{self.zone_path}__in": zone_tree_ids(value)})
