@@ -206,6 +206,9 @@ def test_park_restricted_user_cannot_write_outside_their_parks(client, park_user
     assert response.status_code == 200 and response.context["adminform"].form.errors["parent"]
     response = client.post(url(models.Zone, "add"), {**top_level, "parent": ledger.zone.pk})
     assert response.status_code == 302 and models.Zone.objects.get(code="XW-NEW").parent == ledger.zone
+    address = url(models.Zone, "change", ledger.zone.pk)  # its parent SZ is outside, but stays as it was
+    assert client.post(address, change_form_data(client, address, level="市级")).status_code == 302
+    assert models.Zone.objects.get(pk=ledger.zone.pk).parent.code == "SZ"
 
 
 def test_own_findings_role_records_findings_in_its_own_name(client, ledger):

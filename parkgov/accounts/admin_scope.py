@@ -59,14 +59,15 @@ class ScopedAdminMixin(RowVersionAdminMixin):
     """ModelAdmin mixin that applies the user's data scope to every admin page of the model.
 
     Declare on the ModelAdmin:
-      scope_domain   the domain of roles.yaml (zone, parcel, enterprise, yearly, finding, evaluation, audit, …):
-                     reading it allows the changelist and the read-only change page, writing it allows
-                     `scoped_actions` (add, change, delete);
-      zone_paths     lookups from the model to a zone id; a row is in scope when any of them is one of the
-                     user's parks (empty: the rows are not tied to a park);
-      scope_rows     instead of zone_paths, the row function the ledger lists use (`parkgov.web.lists`),
-                     so admin and lists cannot disagree;
-      per_field_json JSON fields keyed by field name (provenance): shown only to users who see every field.
+      scope_domain      the domain in roles.yaml (zone, parcel, enterprise, yearly, finding, evaluation, audit):
+                        reading it opens the changelist and the read-only change page, writing it allows
+                        `scoped_actions` (add, change, delete);
+      zone_paths        lookups from the model to a zone id; a row is in scope when any of them is one of
+                        the user's parks (none: the rows are not tied to a park);
+      scope_rows        instead of zone_paths, the row function the ledger lists use (`parkgov.web.lists`),
+                        so that the admin and the lists cannot disagree;
+      full_view_fields  fields derived field by field from the figures (provenance, indicators): shown only
+                        to users who see every field.
     Hidden fields (Scope.hidden_fields) leave forms, read-only displays, columns, filters, search, URL lookups
     and history diffs. A restricted user must keep records inside their parks: every foreign key into the
     park tree is required and limited to their parks, and a save that would leave the scope is refused.
@@ -76,7 +77,7 @@ class ScopedAdminMixin(RowVersionAdminMixin):
     zone_paths: tuple = ()
     scope_rows = None
     scoped_actions = ("add", "change", "delete")
-    per_field_json: tuple = ()
+    full_view_fields: tuple = ()
     form = ScopedModelForm
 
     # --- the scope -------------------------------------------------------------------------------------------
@@ -154,12 +155,12 @@ class ScopedAdminMixin(RowVersionAdminMixin):
     # --- hidden fields ---------------------------------------------------------------------------------------
 
     def hidden_fields(self, request) -> set:
-        """Names on this model the user may not see (and, if any, the per-field JSON that would reveal them)."""
+        """Names on this model the user may not see, with the full-view fields if any figure is hidden."""
         scope = self.scope(request)
         if scope is None:
             return set()
         hidden = {f.name for f in self.model._meta.get_fields() if not scope.sees(f.name)}
-        return hidden | set(self.per_field_json) if hidden else hidden
+        return hidden | set(self.full_view_fields) if scope.hidden_fields else hidden
 
     def _shows(self, request, name) -> bool:
         """Whether a column, filter, search field or lookup path touches no hidden field (here or related)."""

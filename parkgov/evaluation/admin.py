@@ -38,6 +38,7 @@ class EvaluationResultAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     scope_domain = "evaluation"
     zone_paths = ("enterprise__zone_id",)
     scoped_actions = ("change",)
+    full_view_fields = ("indicators", "tier")  # as on the dossier and the map: they reveal hidden figures
     form = ClassAdjustmentForm
     list_display = ["enterprise", "run", "population_name", "total", "rank", "class_original", "class_final", "tier"]
     list_filter = ["run__year", "run__ruleset_id", "population", "class_final"]

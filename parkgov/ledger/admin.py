@@ -85,7 +85,7 @@ class LandLinkAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 class YearlyFigureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     scope_domain = "yearly"
     zone_paths = ("enterprise__zone_id",)
-    per_field_json = ("provenance",)
+    full_view_fields = ("provenance",)
     list_display = ["enterprise", "year", "tax", "revenue", "value_added", "energy_tce", "electricity_10k_kwh"]
     list_filter = ["year"]
     search_fields = ["enterprise__credit_code", "enterprise__name"]
