@@ -114,6 +114,9 @@ WSGI_APPLICATION = "parkgov.wsgi.application"
 
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A cache shared by the web workers and the job worker without another server: a table in the same database
+# (created by the migration parkgov/web/migrations/0001_cache_table.py). The cockpit keeps its figures there.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parkgov_cache"}}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

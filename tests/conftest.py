@@ -25,10 +25,3 @@ def pytest_collection_modifyitems(config, items):
 def vendor(db):
     return connection.vendor
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with an empty cache (the cockpit keeps figures there under the data version)."""
-    from django.core.cache import cache
-
-    cache.clear()

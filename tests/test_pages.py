@@ -308,10 +308,29 @@ def test_cockpit_figures_are_cached_until_the_data_changes(ledger):
     first = cockpit(scope=scope, year=2025)
     with CaptureQueriesContext(connection) as queries:
         assert cockpit(scope=scope, year=2025) == first
-    assert len(queries) == 1  # only the data version
+    assert len(queries) == 2  # the data version and the cache
     figure = YearlyFigure.objects.get(enterprise__credit_code=ledger.a, year=2025)
     figure.tax = figure.tax * 2
     figure.save()
     changed = cockpit(scope=scope, year=2025)
     tax_per_mu = {k["key"]: k["value"] for k in changed["kpis"]}["tax_per_mu"]
     assert tax_per_mu > {k["key"]: k["value"] for k in first["kpis"]}["tax_per_mu"]
+
+
+def test_an_evaluation_job_leaves_the_cockpit_computed(ledger, django_capture_on_commit_callbacks):
+    """After a job changed the data, the worker computes the cockpit for the job's user: the next view only
+    reads the data version and the cache."""
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.jobs.models import Job
+    from parkgov.jobs.services import start_job
+    from parkgov.web.services import cockpit
+
+    committee = get_user_model().objects.get(username="committee")
+    with django_capture_on_commit_callbacks(execute=True):
+        start_job(kind="evaluation", title="评价", params={"year": 2025, "ruleset": "zj-huangyan-2022"},
+                  user=committee)
+    assert Job.objects.get(kind="evaluation").status == "done"
+    scope = scope_for(committee)
+    with CaptureQueriesContext(connection) as queries:
+        figures = cockpit(scope=scope, year=2025)
+    assert figures["kpis"] and len(queries) == 2  # the data version and the cache
