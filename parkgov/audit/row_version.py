@@ -124,7 +124,7 @@ class RowVersionAdminMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if not issubclass(form, RowVersionForm):
-            raise ImproperlyConfigured(f"{type(self).__name__}.form 必须继承 RowVersionForm")
+            raise ImproperlyConfigured(f"{type(self).__name__}.form must subclass RowVersionForm (optimistic locking)")
         return form
 
     def get_fields(self, request, obj=None):
