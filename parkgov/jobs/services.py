@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parkgov.jobs.models import Job, JobStatus
 
@@ -34,8 +34,15 @@ def start_job(*, kind: str, title: str, params: dict, user) -> Job:
 
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
     task = {"import": tasks.import_task, "evaluation": tasks.evaluation_task, "export": tasks.export_task}[kind]
-    transaction.on_commit(lambda: task.enqueue(str(job.pk)))
+    transaction.on_commit(lambda: _enqueue(task, str(job.pk)))
     return job
+
+
+def _enqueue(task, job_id):
+    # A job runs in the deployment's language (zh-hans) wherever it runs, as in the worker process: workbooks,
+    # error reports and job messages follow the Chinese exchange format, not the language of the user's page.
+    with translation.override(settings.LANGUAGE_CODE):
+        task.enqueue(job_id)
 
 
 def report(job_id, *, progress=None, message=None, status=None, result=None, output_file=None):

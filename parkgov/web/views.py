@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -111,7 +112,9 @@ def evaluation_download(request, scope, run_id):
     folder = Path(settings.PARKGOV_MEDIA_ROOT) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}.xlsx"
-    export_evaluation(path=path, year=run.year, ruleset_id=run.ruleset_id, zone_code=run.zone.code if run.zone else None)
+    with translation.override(settings.LANGUAGE_CODE):  # the public notice list is a Chinese document
+        export_evaluation(path=path, year=run.year, ruleset_id=run.ruleset_id,
+                          zone_code=run.zone.code if run.zone else None)
     return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
 
 

@@ -1,0 +1,294 @@
+"""English through Django's catalogue, Chinese by default (issue 4, ADR 0002): a complete catalogue whose
+compiled .mo matches the .po, pages in either language, the header's switch, the API's error shape (both DBs)."""
+
+import ast
+import csv
+import gettext
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import polars as pl
+import pytest
+import shapely
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import translation
+
+from parkgov.accounts.services import ensure_demo_accounts
+from parkgov.evaluation.services import run_evaluation
+from parkgov.ingest.services import import_workbook
+from parkgov.ledger.models import Parcel
+from parkgov.ledger.services import attach_geometry
+from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from parkgov.web import data_labels
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """A request in English leaves English active in this thread (as Django's LocaleMiddleware does)."""
+    yield
+    translation.deactivate()
+
+CATALOGUE = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[-#0 +]*\d*(?:\.\d+)?[srdf]|\{[a-z_]+\}")
+PACKAGE = Path(__file__).resolve().parent.parent / "parkgov"
+
+
+def read_po(path: Path) -> list[dict]:
+    """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (list of forms), flags, obsolete."""
+    entries, entry, field = [], None, None
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if not line.strip():
+            if entry is not None:
+                entries.append(entry)
+            entry = None
+            continue
+        if entry is None:
+            entry = {"msgctxt": None, "msgid": "", "msgid_plural": None, "msgstr": {}, "flags": set(),
+                     "obsolete": False}
+        if line.startswith("#~"):
+            entry["obsolete"] = True
+        elif line.startswith("#,"):
+            entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            text = ast.literal_eval(line)
+            if isinstance(field, int):
+                entry["msgstr"][field] += text
+            else:
+                entry[field] += text
+        else:
+            keyword, literal = line.split(" ", 1)
+            form = re.fullmatch(r"msgstr(?:\[(\d)\])?", keyword)
+            field = int(form.group(1) or 0) if form else keyword
+            if form:
+                entry["msgstr"][field] = ast.literal_eval(literal)
+            else:
+                entry[field] = ast.literal_eval(literal)
+    return [dict(e, msgstr=[e["msgstr"][i] for i in sorted(e["msgstr"])]) for e in entries]
+
+
+@pytest.fixture(scope="module")
+def po_entries():
+    return [e for e in read_po(CATALOGUE / "django.po") if e["msgid"]]
+
+
+def test_every_catalogue_entry_is_translated_and_not_fuzzy(po_entries):
+    assert len(po_entries) > 400
+    for entry in po_entries:
+        assert not entry["obsolete"] and "fuzzy" not in entry["flags"], entry["msgid"]
+        assert entry["msgstr"] and all(text.strip() for text in entry["msgstr"]), entry["msgid"]
+        assert len(entry["msgstr"]) == (2 if entry["msgid_plural"] else 1), entry["msgid"]
+
+
+def test_translations_keep_the_placeholders_and_drop_the_chinese(po_entries):
+    for entry in po_entries:
+        wanted = set(PLACEHOLDER.findall(entry["msgid"]))
+        for n, text in enumerate(entry["msgstr"]):
+            found = set(PLACEHOLDER.findall(text))
+            # the singular of a plural entry may spell out the count ("the latest change")
+            assert found == wanted or (entry["msgid_plural"] and n == 0 and found < wanted), (entry["msgid"], text)
+            assert not CHINESE.search(text), (entry["msgid"], text)
+
+
+def test_compiled_catalogue_matches_the_po_file(po_entries):
+    """A .mo compiled from an older .po (an entry added, changed or removed since) fails here."""
+    with (CATALOGUE / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    expected = {}
+    for entry in po_entries:
+        key = entry["msgid"] if entry["msgctxt"] is None else f"{entry['msgctxt']}\x04{entry['msgid']}"
+        if entry["msgid_plural"]:
+            expected.update({(key, n): text for n, text in enumerate(entry["msgstr"])})
+        else:
+            expected[key] = entry["msgstr"][0]
+    catalogue = {k: v for k, v in compiled._catalog.items() if k != ""}  # "" is the header
+    assert catalogue == expected
+
+
+def _data_labels() -> set:
+    """Chinese labels shown from data files: cockpit.yaml figures, roles.yaml roles, departments.csv."""
+    cockpit = yaml.safe_load((PACKAGE / "web" / "data" / "cockpit.yaml").read_text(encoding="utf-8"))
+    labels = {spec.get(key) for spec in cockpit["figures"].values()
+              for key in ("name", "unit", "alert_text", "quality_text")}
+    roles = yaml.safe_load((PACKAGE / "accounts" / "data" / "roles.yaml").read_text(encoding="utf-8"))
+    labels |= {spec["name"] for spec in roles["roles"].values()}
+    with (PACKAGE / "codes" / "data" / "departments.csv").open(encoding="utf-8") as handle:
+        labels |= {row["name"] for row in csv.DictReader(handle)}
+    return {label for label in labels if label and CHINESE.search(label)}
+
+
+def test_every_data_file_label_is_listed_for_the_catalogue(po_entries):
+    listed = set(data_labels.COCKPIT + data_labels.ROLES + data_labels.DEPARTMENTS)
+    assert _data_labels() - listed == set()
+    assert listed - {e["msgid"] for e in po_entries if e["msgctxt"] is None} == set()
+
+
+# --- pages -------------------------------------------------------------------------------------------------
+
+def _square(lon, lat, side_m):
+    d_lat = side_m / 111_320
+    return shapely.to_wkb(shapely.box(lon, lat, lon + side_m / (111_320 * 0.8695), lat + d_lat))
+
+
+@pytest.fixture
+def ledger(tmp_path, actor, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
+    import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor,
+                    department="economy")
+    attach_geometry(model=Parcel, frame=pl.DataFrame({"code": ["SZ-0001", "SZ-0002"],
+                                                      "wkb": [_square(120.83, 29.58, 160), _square(120.84, 29.58, 80)]}))
+    run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
+    ensure_demo_accounts()
+
+
+@pytest.fixture
+def admin(client, ledger):
+    client.force_login(get_user_model().objects.get(username="admin"),
+                       backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def html_of(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def headings(html, level) -> list[str]:
+    return [unescape(re.sub(r"<[^>]+>", "", h)).strip()
+            for h in re.findall(rf"<h{level}[^>]*>(.*?)</h{level}>", html, re.S)]
+
+
+def assert_no_chinese(texts, *, allowed=()):
+    for text in texts:
+        for data in allowed:  # names from the ledger or a rule set are data and stay as entered
+            text = text.replace(data, "")
+        assert not CHINESE.search(text), text
+
+
+def test_cockpit_in_english_and_by_default_in_chinese(admin):
+    html = html_of(english(admin), "/")
+    assert '<html lang="en">' in html
+    assert headings(html, 1) == ["Park cockpit · 2025"]
+    for text in ("Per-mu performance trend", "Tax per mu, industry above designated size", "Industrial land",
+                 "10k yuan/mu", "Park ranking", "Supply status (mu)",
+                 "Approved but not supplied", ">Enterprises</a>", ">One map</a>", "Administrator", "Log out"):
+        assert text in html, text
+    ruleset = re.search(r"Evaluation classes \((.*?)\)", html).group(1)
+    assert_no_chinese(headings(html, 2), allowed=[ruleset])
+    labels = json.loads(re.search(r'id="cockpit-labels"[^>]*>(.*?)</script>', html, re.S).group(1))
+    assert labels == {"tax_per_mu": "Tax per mu", "va_per_mu": "Value added per mu", "yuan_per_mu": "10k yuan/mu",
+                      "firms": "firms", "mu": "mu"}
+
+    admin.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    html = html_of(admin, "/")
+    assert '<html lang="zh-hans">' in html
+    assert headings(html, 1) == ["园区大脑 · 2025 年"] and "亩均效益趋势" in html and "规上工业亩均税收" in html
+
+
+def test_browser_language_does_not_override_the_chinese_default(admin):
+    html = admin.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert headings(html, 1) == ["园区大脑 · 2025 年"]
+
+
+def test_enterprise_dossier_in_english(admin):
+    html = html_of(english(admin), f"/enterprises/{uscc(1)}/")
+    assert headings(html, 1) == ["嵊州市甲厨具有限公司"]  # the firm's name is data
+    assert headings(html, 2) == ["Land", "Yearly figures", "Per-mu evaluation", "Differentiated policies",
+                                 "Findings", "Change history"]
+    for text in ("Enterprise dossier", "Unified social credit code", "Above designated size", "30.00 mu",
+                 "Land-use right holder", "Supplied and in use", "Tax for evaluation (10k yuan)", "Environmental protection",
+                 "Ecology and environment", "Rectifying", "2025 evaluation: class"):
+        assert text in html, text
+    html = html_of(english(admin), f"/enterprises/{uscc(1)}/")
+    assert "统一社会信用代码" not in html and "一企一档" not in html
+
+
+def test_parcel_dossier_in_english_and_chinese(admin):
+    html = html_of(english(admin), "/parcels/SZ-0001/")
+    assert headings(html, 1) == ["Parcel SZ-0001"]
+    assert_no_chinese(headings(html, 2))
+    for text in ("Parcel dossier", "Cadastral parcel code", "County-level administrative division code",
+                 "Parcel sequence number", "Registered land area", "Transfer (sale of use rights)", "50 years",
+                 "Tenant", "present"):
+        assert text in html, text
+    admin.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    html = html_of(admin, "/parcels/SZ-0001/")
+    assert headings(html, 1) == ["地块 SZ-0001"] and "县级行政区划代码" in html and "出让年限" in html
+
+
+def test_map_page_in_english(admin):
+    html = html_of(english(admin), "/map/")
+    assert headings(html, 1) == ["One map"]
+    assert_no_chinese(headings(html, 2))
+    assert 'data-mu="mu"' in html and 'data-zone-format="{name} ({code})"' in html
+    config = json.loads(re.search(r'id="map-config"[^>]*>(.*?)</script>', html, re.S).group(1))
+    assert config["legends"]["supply"]["title"] == "Supply status"
+    assert [i["label"] for i in config["legends"]["class"]["items"]][1] == "Class B"
+    assert "Idle" in [i["label"] for i in config["legends"]["supply"]["items"]]
+
+
+def test_login_page_in_english_and_chinese(client, db):
+    html = html_of(english(client), "/login/")
+    assert headings(html, 1) == ["Log in to parkgov"] and "User name" in html and "Password" in html
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    html = html_of(client, "/login/")
+    assert headings(html, 1) == ["园区管家 登录"] and "用户名" in html
+    assert 'action="/i18n/setlang/"' in html and ">简体中文</button>" in html and ">English</button>" in html
+
+
+def test_the_header_switch_changes_the_language(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert headings(html_of(client, "/login/"), 1) == ["Log in to parkgov"]
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/login/"})
+    assert headings(html_of(client, "/login/"), 1) == ["园区管家 登录"]
+    client.post("/i18n/setlang/", {"language": "fr", "next": "https://elsewhere.example/"})
+    assert headings(html_of(client, "/login/"), 1) == ["园区管家 登录"]
+
+
+def test_error_page_and_messages_in_english(admin):
+    response = english(admin).get("/parcels/NO-SUCH/")
+    assert response.status_code == 404 and headings(response.content.decode(), 1) == ["Page not found"]
+    response = admin.get("/?q=\x01")
+    assert response.status_code == 400 and "forbidden control characters" in response.content.decode()
+
+
+# --- API ---------------------------------------------------------------------------------------------------
+
+def error_of(response, status, code):
+    assert response.status_code == status, response.content.decode()[:300]
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and "Traceback" not in response.content.decode()
+    return body["error"]
+
+
+def test_api_errors_keep_their_shape_in_both_languages(admin):
+    assert error_of(admin.get("/api/parcels/NOPE"), 404, "not_found")["message"] == "地块 NOPE 不存在或不在您的数据范围内"
+    english(admin)
+    assert error_of(admin.get("/api/parcels/NOPE"), 404, "not_found")["message"] == \
+        "Parcel NOPE does not exist or is outside your data scope"
+    error = error_of(admin.get("/api/parcels", {"limit": 0}), 422, "invalid")
+    assert error["message"] == "Invalid request parameters: query.limit must be at least 1"
+    assert error["details"] == [{"field": "query.limit", "message": "must be at least 1", "type": "greater_than_equal"}]
+    assert "does not exist" in error_of(admin.get("/api/no-such-endpoint"), 404, "not_found")["message"]
+
+
+def test_api_tokens_get_chinese_messages(client, ledger):
+    assert "请在请求头中提供" in error_of(client.get("/api/zones"), 401, "not_authenticated")["message"]
