@@ -1,6 +1,8 @@
-"""一张图: vector tiles of parcels and zones (features, properties, scope, low-zoom rules, bad tile numbers) and
-the map page, on whichever database PARKGOV_DATABASE_URL names; a Chromium pass draws the map and clicks a parcel."""
+"""一张图: vector tiles of parcels and zones (features, properties, scope, low-zoom rules, bad tile numbers, gzip),
+the parcel card's properties and the map page, on whichever database PARKGOV_DATABASE_URL names; a Chromium pass
+draws the map and clicks a parcel at a detailed and at a generalised zoom."""
 
+import gzip
 import os
 
 import mapbox_vector_tile
@@ -19,7 +21,7 @@ from parkgov.ingest.gis import import_geometry
 from parkgov.ingest.services import import_workbook
 from parkgov.ledger.models import Enterprise, Parcel, Zone
 from parkgov.ledger.services import attach_geometry
-from parkgov.spatial import mvt
+from parkgov.spatial import mvt, overview, tiles, views
 from parkgov.spatial.tiles import lonlat_to_tile
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
@@ -29,6 +31,7 @@ SQUARES = {"SZ-0001": (120.786, 29.600, 141.42), "SZ-0002": (120.792, 29.603, 81
            "SZ-0003": (120.798, 29.601, 54.77)}  # south-west corner and side (m): 20,000, 6,667 and 3,000 m²
 ZONES = {"SZ": (120.78, 29.59, 3000), "SZ-XW1": (120.790, 29.602, 400)}
 Z = 14  # one tile at this zoom holds all three parcels
+LOW = 12  # a generalised zoom (overview.MAX_ZOOM): colour properties only, extent 1024
 
 
 def _square(lon, lat, side_m):
@@ -89,7 +92,8 @@ def _decode(client, layer, z=Z, xy=None):
     assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
     assert "max-age" in response["Cache-Control"] and "private" in response["Cache-Control"]
     layers = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})
-    return {f["properties"].get("code"): f for f in layers[layer]["features"]}
+    codes = dict(Parcel.objects.values_list("id", "code")) if layer == "parcels" else {}
+    return {f["properties"].get("code") or codes[f["id"]]: f for f in layers[layer]["features"]}
 
 
 def test_parcel_tile_has_each_parcel_with_its_properties(admin_client):
@@ -166,6 +170,121 @@ def test_park_restricted_user_gets_only_their_parks(client, ledger):
 def test_tiny_polygons_are_left_out_at_low_zoom(admin_client):
     assert _decode(admin_client, "parcels", z=8) == {}  # 50–140 m squares are under a pixel
     assert set(_decode(admin_client, "parcels", z=11)) == set(SQUARES)
+
+
+def test_low_zoom_tile_carries_the_colour_properties_and_valid_outlines(admin_client):
+    x, y = _tile_xy(LOW)
+    response = admin_client.get(f"/tiles/parcels/{LOW}/{x}/{y}.pbf")
+    layer = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})["parcels"]
+    assert layer["extent"] == overview.EXTENT == 1024
+    features = _decode(admin_client, "parcels", z=LOW)
+    assert set(features) == set(SQUARES)
+    assert features["SZ-0001"]["id"] == Parcel.objects.get(code="SZ-0001").pk
+    assert features["SZ-0001"]["properties"] == {"supply_status": "in_use", "zone": "SZ", "class": "B"}
+    assert features["SZ-0002"]["properties"] == {"supply_status": "in_use", "zone": "SZ-XW1", "class": "C",
+                                                 "tier": "重点检查"}
+    assert features["SZ-0003"]["properties"] == {"supply_status": "idle", "zone": "SZ"}
+    n = 2 ** LOW
+    for code, (lon, lat, side) in SQUARES.items():
+        outline = Polygon(features[code]["geometry"]["coordinates"][0])
+        assert outline.is_valid and shapely.is_ccw(outline.exterior), code  # y down: exterior positive area
+        west = ((lon + 180) / 360 * n - x) * overview.EXTENT
+        south = ((1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n - y) * overview.EXTENT
+        assert outline.bounds[0] == pytest.approx(west, abs=1) and outline.bounds[3] == pytest.approx(south, abs=1)
+        side_units = side / (2 * np.pi * 6378137 * np.cos(np.radians(lat)) / n) * overview.EXTENT
+        assert outline.bounds[2] - outline.bounds[0] == pytest.approx(side_units, abs=1.5), code
+
+
+def test_parcels_under_three_pixels_are_drawn_as_their_bounding_box(admin_client, actor, tmp_path):
+    diamond = tmp_path / "diamond.geojson"  # SZ-0003 redrawn as a diamond 80 m across: 2.4 px at zoom 11
+    lon, lat, d_lon, d_lat = 120.798, 29.601, 80 / 96_900, 80 / 110_574
+    shape = Polygon([(lon, lat), (lon + d_lon / 2, lat - d_lat / 2), (lon + d_lon, lat),
+                     (lon + d_lon / 2, lat + d_lat / 2)])
+    pyogrio.raw.write(str(diamond), geometry=np.array([shapely.to_wkb(shape)], dtype=object),
+                      field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
+                      geometry_type="Polygon")
+    import_geometry(path=diamond, actor=actor)
+    detailed = Polygon(_decode(admin_client, "parcels", z=LOW)["SZ-0003"]["geometry"]["coordinates"][0])
+    assert detailed.area == pytest.approx(detailed.envelope.area / 2, rel=0.2)  # 5 px at zoom 12: the diamond
+    small = Polygon(_decode(admin_client, "parcels", z=11)["SZ-0003"]["geometry"]["coordinates"][0])
+    assert small.area == small.envelope.area > 0 and len(small.exterior.coords) == 5
+
+
+def test_a_parcel_spanning_several_tiles_is_clipped_at_low_zoom(admin_client, actor, tmp_path):
+    wide = tmp_path / "wide.geojson"  # SZ-0003 redrawn as a 30 km square: wider than a zoom-12 tile
+    pyogrio.raw.write(str(wide), geometry=np.array([_square(120.60, 29.45, 30_000)], dtype=object),
+                      field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
+                      geometry_type="Polygon")
+    import_geometry(path=wide, actor=actor)
+    ring = _decode(admin_client, "parcels", z=LOW, xy=lonlat_to_tile(120.75, 29.60, LOW))["SZ-0003"]
+    coords = np.array(ring["geometry"]["coordinates"][0])
+    assert coords.min() == -overview.BUFFER and coords.max() == overview.EXTENT + overview.BUFFER
+
+
+def test_low_zoom_tiles_follow_changes_and_keep_outlines_across_class_changes(admin_client, actor, tmp_path):
+    assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["class"] == "B"
+    outlines = tiles.parcel_shapes()
+    result = EvaluationResult.objects.get(run__year=2025, run__zone=None, enterprise__credit_code=uscc(1))
+    adjust_class(result=result, new_class="A", reason="技改项目已投产，经管委会研究调档", actor=actor)
+    assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["class"] == "A"
+    assert tiles.parcel_shapes() is outlines  # a new class does not redraw the outlines
+    parcel = Parcel.objects.get(code="SZ-0001")
+    parcel.supply_status = "idle"
+    parcel.save()  # an edit records history, as the admin's does
+    assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["supply_status"] == "idle"
+    before = _decode(admin_client, "parcels", z=LOW)["SZ-0003"]["geometry"]["coordinates"][0]
+    moved = tmp_path / "moved.geojson"  # SZ-0003 redrawn 300 m further east, still in the tile
+    pyogrio.raw.write(str(moved), geometry=np.array([_square(120.801, 29.601, 54.77)], dtype=object),
+                      field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
+                      geometry_type="Polygon")
+    import_geometry(path=moved, actor=actor)
+    after = _decode(admin_client, "parcels", z=LOW)["SZ-0003"]["geometry"]["coordinates"][0]
+    assert min(p[0] for p in after) - min(p[0] for p in before) == pytest.approx(0.003 * 2 ** LOW / 360 * 1024, abs=1)
+    assert tiles.parcel_shapes() is not outlines
+
+
+def test_park_restricted_user_gets_only_their_parks_at_low_zoom(client, ledger):
+    client.force_login(_user("nr", role="natural_resources", zones=["SZ-XW1"]))
+    for z in (LOW, 11):
+        parcels = _decode(client, "parcels", z=z)
+        assert set(parcels) == {"SZ-0002"}
+        assert parcels["SZ-0002"]["properties"] == {"supply_status": "in_use", "zone": "SZ-XW1", "class": "C"}
+
+
+def test_gzipped_tile_decodes_to_the_same_tile(admin_client, monkeypatch):
+    monkeypatch.setattr(views, "GZIP_MIN_BYTES", 0)  # the test tiles are small
+    for z in (Z, LOW):
+        url = "/tiles/parcels/{}/{}/{}.pbf".format(z, *_tile_xy(z))
+        plain = admin_client.get(url)
+        packed = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert "Accept-Encoding" in packed["Vary"] and packed["ETag"] == plain["ETag"]
+        assert admin_client.get(url, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
+
+
+def test_small_tiles_are_not_gzipped(admin_client):
+    response = admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()), HTTP_ACCEPT_ENCODING="gzip")
+    assert len(response.content) < views.GZIP_MIN_BYTES and "Content-Encoding" not in response
+
+
+def test_card_properties_match_the_detailed_tile(admin_client):
+    detailed = _decode(admin_client, "parcels")
+    for code, feature in detailed.items():
+        response = admin_client.get(f"/tiles/parcels/{feature['id']}.json")
+        assert response.status_code == 200 and response["Content-Type"] == "application/json"
+        assert response.json() == feature["properties"], code
+
+
+def test_card_properties_obey_the_users_scope(client, ledger):
+    client.force_login(_user("nr", role="natural_resources", zones=["SZ-XW1"]))
+    ids = dict(Parcel.objects.values_list("code", "id"))
+    inside = client.get(f"/tiles/parcels/{ids['SZ-0002']}.json")
+    assert inside.status_code == 200 and inside.json()["class"] == "C" and "tier" not in inside.json()
+    assert client.get(f"/tiles/parcels/{ids['SZ-0001']}.json").status_code == 404  # another park
+    assert client.get("/tiles/parcels/999999.json").status_code == 404
+    client.logout()
+    assert client.get(f"/tiles/parcels/{ids['SZ-0002']}.json").status_code == 302
 
 
 def test_empty_tile_answers_204(admin_client):
@@ -259,18 +378,27 @@ def test_map_draws_and_a_click_opens_the_parcel_card(live_server, ledger):
         page.goto(f"{live_server.url}/map/")
         expect(page.locator("#map[data-ready='1']")).to_have_count(1, timeout=30000)
         lon, lat, side = SQUARES["SZ-0001"]
-        point = page.evaluate("""([lon, lat]) => {
-            const box = document.getElementById("map").getBoundingClientRect();
-            const p = window.parkgovMap.project([lon, lat]);
-            return {x: box.left + p.x, y: box.top + p.y};
-        }""", [lon + side / 2 / 96_800, lat + side / 2 / 110_574])
-        page.mouse.click(point["x"], point["y"])
+        centre = [lon + side / 2 / 96_800, lat + side / 2 / 110_574]
         card = page.locator("#parcel-card")
-        expect(card).to_be_visible()
-        expect(card).to_contain_text("SZ-0001")
-        expect(card).to_contain_text("20,000.00 m² / 30.00 亩")
-        expect(card).to_contain_text("B 类")
-        assert card.locator("a").get_attribute("href") == "/parcels/SZ-0001/"
+        for zoom in (None, LOW):  # the fitted view (detailed tiles), then a generalised zoom (card asks the server)
+            if zoom:
+                page.click("#parcel-card .close")
+                expect(card).to_be_hidden()
+                page.evaluate("""([centre, zoom]) => new Promise((resolve) => {
+                    window.parkgovMap.once("idle", resolve);
+                    window.parkgovMap.jumpTo({center: centre, zoom: zoom});
+                })""", [centre, zoom])
+            point = page.evaluate("""(centre) => {
+                const box = document.getElementById("map").getBoundingClientRect();
+                const p = window.parkgovMap.project(centre);
+                return {x: box.left + p.x, y: box.top + p.y};
+            }""", centre)
+            page.mouse.click(point["x"], point["y"])
+            expect(card).to_be_visible()
+            expect(card).to_contain_text("SZ-0001")
+            expect(card).to_contain_text("20,000.00 m² / 30.00 亩")
+            expect(card).to_contain_text("B 类")
+            assert card.locator("a").get_attribute("href") == "/parcels/SZ-0001/"
         page.check("input[name=colour][value=class]")
         expect(page.locator(".map-legend[data-mode=class]")).to_be_visible()
         screenshot(page, "map-admin")

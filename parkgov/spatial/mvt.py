@@ -210,8 +210,8 @@ def columns(properties: dict) -> dict:
     return out
 
 
-def encode_layer(*, name: str, ids, commands, offsets, properties: dict) -> bytes:
-    """One tile holding one polygon layer.
+def encode_layer(*, name: str, ids, commands, offsets, properties: dict, extent: int = EXTENT) -> bytes:
+    """One tile holding one polygon layer (coordinates in `extent` units across the tile).
 
     `properties` maps a key to (code of each feature's value in the table, -1 = absent; ValueTable), as made by
     `columns`; only the values the features use are written.
@@ -238,7 +238,7 @@ def encode_layer(*, name: str, ids, commands, offsets, properties: dict) -> byte
                                  np.asarray(commands, dtype=np.int64), np.asarray(offsets, dtype=np.int64))
     layer = b"".join([b"\x78\x02", _field(1, name.encode("utf-8")), features,
                       b"".join(_field(3, key.encode("utf-8")) for key in keys), *value_blocks,
-                      b"\x28" + varints([EXTENT])[0].tobytes()])
+                      b"\x28" + varints([extent])[0].tobytes()])
     return _field(3, layer)
 
 

@@ -11,12 +11,16 @@ rows are chosen by the bounding-box columns, then simplified, clipped, projected
 - zones: code, name, kind, parent (上级园区编码).
 
 Low zooms stay fast: polygons smaller than MIN_FEATURE_PX on screen are left out and outlines with many
-vertices are simplified to SIMPLIFY_PX. Only the user's parks (and their child zones) are ever selected.
+vertices are simplified to SIMPLIFY_PX. Parcel tiles at zoom 12 and below are generalised and cut from memory on
+either database (`parkgov.spatial.overview`): they carry only what colours and filters need (supply_status, zone,
+class, tier) and the map's card asks `parcel_properties` for the rest. Only the user's parks (and their child
+zones) are ever selected.
 """
 
 import gc
 import hashlib
 import math
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +37,7 @@ from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.ledger.choices import LinkRole
 from parkgov.ledger.geometry import STORAGE_CRS
 from parkgov.ledger.models import LandLink, Parcel, Zone
+from parkgov.spatial import overview
 from parkgov.spatial.mvt import EXTENT, encode_layer, polygon_commands
 from parkgov.spatial.mvt import columns as columns_of
 
@@ -76,6 +81,7 @@ class LayerSpec:
 
 
 RATED = ("class", "tier")  # parcel properties taken from the holders' evaluation results
+OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
 
 
 @cache
@@ -140,11 +146,14 @@ def _mercator_bend(south: float, north: float) -> float:
     return float(np.abs(y - chord).max() / (y[-1] - y[0]) * EXTENT * (1 + 2 * BUFFER / EXTENT))
 
 
-def render_tile(*, layer: str, z: int, x: int, y: int, scope) -> bytes:
-    """The tile's bytes (b"" when it holds nothing), restricted to the parks in `scope`."""
+def render_tile(*, layer: str, z: int, x: int, y: int, scope, version: tuple | None = None) -> bytes:
+    """The tile's bytes (b"" when it holds nothing), restricted to the parks in `scope`.
+
+    `version` is `data_version()` when the caller has just read it (the view does, for the ETag).
+    """
     check_tile(layer=layer, z=z, x=x, y=y)
     with _collector_paused():
-        return _render(layer, z, x, y, scope)
+        return _render(layer, z, x, y, scope, version or data_version())
 
 
 @contextmanager
@@ -164,16 +173,18 @@ def _collector_paused():
             gc.enable()
 
 
-def _render(layer, z, x, y, scope) -> bytes:
+def _render(layer, z, x, y, scope, version) -> bytes:
     spec = layers()[layer]
     box = tile_box(z, x, y)
     rated = [name for name in RATED if name != "tier" or scope.sees("tax")] if spec.rated else []
     params = {"west": box.lonlat[0], "south": box.lonlat[1], "east": box.lonlat[2], "north": box.lonlat[3],
               "min_dx": box.min_size[0], "min_dy": box.min_size[1]}
+    if spec.model is Parcel and z <= overview.MAX_ZOOM:
+        return _overview_tile(box, rated, scope.zone_ids, version)
     where = _where(spec, scope.zone_ids)
     if connection.vendor == "postgresql":
-        return _postgis_tile(spec, box, rated, where, params)
-    return _shapely_tile(spec, box, rated, where, params)
+        return _postgis_tile(spec, box, rated, where, params, version)
+    return _shapely_tile(spec, box, rated, where, params, version)
 
 
 def _where(spec: LayerSpec, zone_ids) -> str:
@@ -186,13 +197,36 @@ def _where(spec: LayerSpec, zone_ids) -> str:
                "(t.max_x - t.min_x >= %(min_dx)s OR t.max_y - t.min_y >= %(min_dy)s)"]
     if connection.vendor != "postgresql":
         clauses += ["t.min_x <= %(east)s", "t.max_x >= %(west)s", "t.min_y <= %(north)s", "t.max_y >= %(south)s"]
-    if zone_ids is not None:
-        ids = ", ".join(str(int(i)) for i in zone_ids) or "NULL"
-        clauses.append(f"{spec.scope_column} IN ({ids})")
-    return " AND ".join(clauses)
+    return " AND ".join(clauses + _in_scope(spec, zone_ids))
 
 
-def _postgis_tile(spec, box, rated, where, params) -> bytes:
+def _in_scope(spec: LayerSpec, zone_ids) -> list:
+    """The SQL condition restricting rows to the user's parks (none for a user who sees them all)."""
+    if zone_ids is None:
+        return []
+    ids = ", ".join(str(int(i)) for i in zone_ids) or "NULL"
+    return [f"{spec.scope_column} IN ({ids})"]
+
+
+def parcel_properties(*, parcel_id: int, scope) -> dict:
+    """The properties a detailed tile gives parcel `parcel_id` as `scope` sees it: the map's card at low zoom.
+
+    NotFound when the parcel does not exist, has no geometry or lies outside the user's parks.
+    """
+    spec = layers()["parcels"]
+    columns = ", ".join(sql for _name, sql in spec.properties)
+    where = " AND ".join(["t.id = %s", "t.geometry IS NOT NULL", *_in_scope(spec, scope.zone_ids)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {Parcel._meta.db_table} t {spec.joins} WHERE {where}", [parcel_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(gettext("地块 %(id)s 不存在、没有图形或不在您可查看的园区内") % {"id": parcel_id})
+    properties = {name: value for (name, _sql), value in zip(spec.properties, row) if value is not None}
+    rated = [name for name in RATED if name != "tier" or scope.sees("tax")]
+    return properties | parcel_table().ratings_of(parcel_id, rated)
+
+
+def _postgis_tile(spec, box, rated, where, params, version) -> bytes:
     """ST_AsMVT over the GiST-indexed `geom`; class and tier join from the cached table as arrays."""
     geom = "t.geom"
     if box.tolerance:
@@ -200,7 +234,7 @@ def _postgis_tile(spec, box, rated, where, params) -> bytes:
                 f"THEN ST_SimplifyPreserveTopology(t.geom, %(tolerance)s) ELSE t.geom END")
     joins, selected = spec.joins, list(spec.properties)
     if rated:
-        params = {**params, **parcel_table().ratings_within(box.lonlat)}
+        params = {**params, **parcel_table(version).ratings_within(box.lonlat)}
         joins += (" LEFT JOIN unnest(string_to_array(%(rated_ids)s, ',')::bigint[], "
                   "string_to_array(%(class)s, chr(31)), string_to_array(%(tier)s, chr(31))) "
                   "AS r(id, class, tier) ON r.id = t.id")
@@ -229,9 +263,9 @@ def _postgis_tile(spec, box, rated, where, params) -> bytes:
     return bytes(row[0]) if row and row[0] else b""
 
 
-def _shapely_tile(spec, box, rated, where, params) -> bytes:
+def _shapely_tile(spec, box, rated, where, params, version) -> bytes:
     """Rows by the bbox columns, geometry cut with Shapely and pyproj, properties from the cached table."""
-    parcels = parcel_table() if spec.model is Parcel else None
+    parcels = parcel_table(version) if spec.model is Parcel else None
     columns, joins, reach = "", "", ""
     if parcels is None:
         columns, joins = "".join(f", {sql}" for _name, sql in spec.properties), spec.joins
@@ -255,6 +289,23 @@ def _shapely_tile(spec, box, rated, where, params) -> bytes:
                                  for i, (name, _sql) in enumerate(spec.properties)})
     return encode_layer(name=spec.name, ids=ids[kept], commands=commands, offsets=np.r_[0, offsets[1:][kept]],
                         properties=properties)
+
+
+def _overview_tile(box, rated, zone_ids, version) -> bytes:
+    """A generalised parcel tile from the outlines in memory, with the colour properties only."""
+    shapes = parcel_shapes(version)
+    rows = shapes.select(lonlat=box.lonlat, min_size=box.min_size, zone_ids=zone_ids)
+    if not len(rows):
+        return b""
+    rings, rows = shapes.rings(rows, z=box.z, x=box.x, y=box.y)
+    commands, offsets, kept = polygon_commands(rings.coords, rings.point_ring, rings.ring_polygon,
+                                               rings.polygon_feature, rings.features)
+    if not kept.any():
+        return b""
+    ids = shapes.ids[rows[kept]]
+    properties = parcel_table(version).properties(ids, [*OVERVIEW_PROPERTIES, *rated])
+    return encode_layer(name="parcels", ids=ids, commands=commands, offsets=np.r_[0, offsets[1:][kept]],
+                        properties=properties, extent=overview.EXTENT)
 
 
 def _geometry_commands(geoms, box: TileBox):
@@ -344,6 +395,13 @@ class ParcelTable:
             out[name] = (np.where(found, codes[at] if len(codes) else -1, -1), table)
         return out
 
+    def ratings_of(self, parcel_id: int, names) -> dict:
+        """Class and tier of one parcel (only those it has)."""
+        at = int(np.searchsorted(self.ids, parcel_id))
+        if at == len(self.ids) or self.ids[at] != parcel_id:
+            return {}
+        return {name: self.ratings[name][at] for name in names if self.ratings[name][at] is not None}
+
     def ratings_within(self, lonlat) -> dict:
         """Ids, classes and tiers of the rated parcels whose bbox meets `lonlat`, as query parameters.
 
@@ -359,6 +417,9 @@ class ParcelTable:
 
 
 _PARCEL_TABLE: dict = {}
+_PARCEL_SHAPES: dict = {}
+_BUILDING = threading.Lock()  # one thread of a worker builds a cache; the others wait for it
+PARCEL_STAMP = 3  # position of the parcels' newest history row in `data_version`
 
 
 def data_version() -> tuple:
@@ -368,34 +429,59 @@ def data_version() -> tuple:
     another run; the date matters because land links end.
     """
     runs = _runs()
-    probes = ", ".join(f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
-                       f"ORDER BY history_id DESC LIMIT 1)" for m in (Parcel, Zone, LandLink, EvaluationResult))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {probes}")
+        cursor.execute(_history_probes())
         return (*runs, timezone.localdate(), *cursor.fetchone())
 
 
-def tile_etag(*, layer: str, z: int, x: int, y: int, scope) -> str:
+@cache
+def _history_probes() -> str:
+    """The query for the newest history row of each source table (built once: history managers are slow to make)."""
+    probes = ", ".join(f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
+                       f"ORDER BY history_id DESC LIMIT 1)" for m in (Parcel, Zone, LandLink, EvaluationResult))
+    return f"SELECT {probes}"
+
+
+def tile_etag(*, layer: str, z: int, x: int, y: int, scope, version: tuple | None = None) -> str:
     """An entity tag for a tile as `scope` sees it, so browsers can revalidate instead of refetching."""
     check_tile(layer=layer, z=z, x=x, y=y)
-    seen = (layer, z, x, y, scope.zone_ids, scope.sees("tax"), data_version())
+    seen = (layer, z, x, y, scope.zone_ids, scope.sees("tax"), version or data_version())
     return hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
 
 
-def parcel_table() -> ParcelTable:
+def parcel_table(version: tuple | None = None) -> ParcelTable:
     """The cached table, rebuilt when `data_version` changes."""
-    key = data_version()
-    if _PARCEL_TABLE.get("key") != key:
-        class_run, tier_run = (run[0] if run else None for run in key[:2])
-        with connection.cursor() as cursor:
-            _PARCEL_TABLE.update(key=key, table=_build_parcel_table(cursor, class_run, tier_run))
-    return _PARCEL_TABLE["table"]
+    key = version or data_version()
+    cached = _PARCEL_TABLE.get("current")
+    if cached is None or cached[0] != key:
+        with _BUILDING:
+            cached = _PARCEL_TABLE.get("current")
+            if cached is None or cached[0] != key:
+                class_run, tier_run = (run[0] if run else None for run in key[:2])
+                with connection.cursor() as cursor:
+                    cached = _PARCEL_TABLE["current"] = (key, _build_parcel_table(cursor, class_run, tier_run))
+    return cached[1]
+
+
+def parcel_shapes(version: tuple | None = None) -> overview.ParcelShapes:
+    """Every parcel's outline on the low-zoom grid, rebuilt when a parcel changes (not on a new class or tier)."""
+    key = (version or data_version())[PARCEL_STAMP]
+    cached = _PARCEL_SHAPES.get("current")
+    if cached is None or cached[0] != key:
+        with _BUILDING:
+            cached = _PARCEL_SHAPES.get("current")
+            if cached is None or cached[0] != key:
+                with connection.cursor() as cursor:
+                    shapes = overview.build_shapes(cursor, Parcel._meta.db_table)
+                cached = _PARCEL_SHAPES["current"] = (key, shapes)
+    return cached[1]
 
 
 def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
-    """Read every parcel with geometry once; the other properties are only needed when tiles are cut here."""
+    """Read every parcel with geometry once; PostGIS cuts detailed tiles with their properties itself."""
     spec = layers()["parcels"]
-    names = [name for name, _sql in spec.properties] if connection.vendor != "postgresql" else []
+    names = [name for name, _sql in spec.properties
+             if connection.vendor != "postgresql" or name in OVERVIEW_PROPERTIES]
     selected = "".join(f", {sql}" for name, sql in spec.properties if name in names)
     cursor.execute(f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} FROM {Parcel._meta.db_table} t "
                    f"{spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id")

@@ -1,16 +1,22 @@
-"""The map page and its vector tiles. Scope checks live in `parkgov.web.access.scoped`."""
+"""The map page, its vector tiles and the parcel card's properties. Scope checks live in `parkgov.web.access.scoped`."""
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+import gzip
+import re
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
 from parkgov.errors import InputError, NotFound
 from parkgov.spatial.services import map_context
-from parkgov.spatial.tiles import render_tile, tile_etag
+from parkgov.spatial.tiles import data_version, parcel_properties, render_tile, tile_etag
 from parkgov.web.access import scoped
 
 TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 TILE_MAX_AGE = 60  # seconds a browser reuses a tile unasked; afterwards it revalidates with the ETag
+GZIP_MIN_BYTES = 1024  # smaller tiles go as they are
+GZIP_LEVEL = 1  # a dense 740 KB tile: level 1 gives 32 % in 25 ms, level 6 26 % in 72 ms (measured)
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 @scoped("parcel")
@@ -21,16 +27,39 @@ def map_page(request, scope):
 @scoped("parcel")
 def tile(request, scope, layer, z, x, y):
     try:
-        etag = tile_etag(layer=layer, z=z, x=x, y=y, scope=scope)
-        response = get_conditional_response(request, etag=f'"{etag}"')
+        version = data_version()
+        etag = f'W/"{tile_etag(layer=layer, z=z, x=x, y=y, scope=scope, version=version)}"'  # gzipped or not
+        response = get_conditional_response(request, etag=etag)
         if response is None:
-            body = render_tile(layer=layer, z=z, x=x, y=y, scope=scope)
-            response = HttpResponse(body, content_type=TILE_CONTENT_TYPE) if body else HttpResponse(status=204)
+            body = render_tile(layer=layer, z=z, x=x, y=y, scope=scope, version=version)
+            response = _tile_response(request, body) if body else HttpResponse(status=204)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     except InputError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    response["ETag"] = f'"{etag}"'
+    response["ETag"] = etag
     response["Cache-Control"] = f"private, max-age={TILE_MAX_AGE}"  # depends on the user's scope
+    patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
+    return response
+
+
+def _tile_response(request, body: bytes) -> HttpResponse:
+    """The tile, gzipped when the client accepts it (browsers do) and it is worth it."""
+    if len(body) < GZIP_MIN_BYTES or not ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        return HttpResponse(body, content_type=TILE_CONTENT_TYPE)
+    response = HttpResponse(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), content_type=TILE_CONTENT_TYPE)
+    response["Content-Encoding"] = "gzip"
+    return response
+
+
+@scoped("parcel")
+def parcel_feature(request, scope, parcel_id):
+    """The full properties of one parcel on the map, for the card when a generalised tile was clicked."""
+    try:
+        properties = parcel_properties(parcel_id=parcel_id, scope=scope)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    response = JsonResponse(properties, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = f"private, max-age={TILE_MAX_AGE}"
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from parkgov.spatial.views import map_page, tile
+from parkgov.spatial.views import map_page, parcel_feature, tile
 from parkgov.web import dossiers, lists, views
 
 app_name = "web"
@@ -19,6 +19,7 @@ urlpatterns = [
     # pages added by the map, lists and dossiers work (same app):
     path("map/", map_page, name="map"),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
+    path("tiles/parcels/<int:parcel_id>.json", parcel_feature, name="parcel_feature"),
     path("enterprises/", lists.enterprises, name="enterprises"),
     path("enterprises/export.xlsx", lists.enterprises_export, name="enterprises_export"),
     path("enterprises/<str:credit_code>/", dossiers.enterprise, name="enterprise"),

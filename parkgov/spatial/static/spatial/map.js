@@ -44,7 +44,7 @@
       {id: "parcel-line", type: "line", source: "parcels", "source-layer": "parcels", minzoom: 14,
        paint: {"line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.4, 18, 1.5]}},
       {id: "parcel-selected", type: "line", source: "parcels", "source-layer": "parcels",
-       filter: ["==", ["get", "code"], ""], paint: {"line-color": "#1f2933", "line-width": 2.5}},
+       filter: ["==", ["id"], -1], paint: {"line-color": "#1f2933", "line-width": 2.5}},
       {id: "zone-line", type: "line", source: "zones", "source-layer": "zones",
        paint: {"line-color": "#1d4e89", "line-opacity": 0.85,
                "line-width": ["match", ["get", "kind"], "development_zone", 2.2, 1.4],
@@ -117,7 +117,21 @@
       }
     });
     card.hidden = false;
-    map.setFilter("parcel-selected", ["==", ["get", "code"], properties.code]);
+  }
+
+  var wanted = null;  // the parcel last clicked: a late answer for an earlier click is dropped
+  function openCard(feature) {
+    wanted = feature.id;
+    map.setFilter("parcel-selected", ["==", ["id"], feature.id]);
+    if (feature.properties.code) { showCard(feature.properties); return; }
+    // low-zoom tiles carry only what the colours and filters need; the card's other fields come from the server
+    fetch(config.feature_url.replace("__ID__", feature.id), {credentials: "same-origin"})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (properties) { if (wanted === feature.id) { showCard(properties); } })
+      .catch(function (error) { console.warn("parcel " + feature.id + ": " + error.message); });
   }
 
   var zoomHint = document.getElementById("map-zoom-hint");
@@ -126,7 +140,7 @@
 
   map.on("load", function () {
     showZoomHint();
-    map.on("click", "parcel-fill", function (event) { showCard(event.features[0].properties); });
+    map.on("click", "parcel-fill", function (event) { openCard(event.features[0]); });
     map.on("mouseenter", "parcel-fill", function () { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", "parcel-fill", function () { map.getCanvas().style.cursor = ""; });
     document.querySelectorAll("input[name=colour]").forEach(function (radio) {
@@ -143,7 +157,8 @@
     });
     card.querySelector(".close").addEventListener("click", function () {
       card.hidden = true;
-      map.setFilter("parcel-selected", ["==", ["get", "code"], ""]);
+      wanted = null;
+      map.setFilter("parcel-selected", ["==", ["id"], -1]);
     });
     map.once("idle", function () { container.dataset.ready = "1"; });
   });
