@@ -20,6 +20,7 @@ from django.utils import translation
 from parkgov.accounts.services import ensure_demo_accounts
 from parkgov.evaluation.services import run_evaluation
 from parkgov.ingest.services import import_workbook
+from parkgov.jobs.models import Job, JobStatus
 from parkgov.ledger.models import Parcel
 from parkgov.ledger.services import attach_geometry
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
@@ -267,6 +268,20 @@ def test_error_page_and_messages_in_english(admin):
     assert response.status_code == 404 and headings(response.content.decode(), 1) == ["Page not found"]
     response = admin.get("/?q=\x01")
     assert response.status_code == 400 and "forbidden control characters" in response.content.decode()
+
+
+def test_an_import_from_an_english_page_still_reads_the_chinese_workbook(admin, tmp_path, settings,
+                                                                       django_capture_on_commit_callbacks):
+    """Workbook headers and choice labels are the Chinese exchange format whatever the page language."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    path = write_workbook(tmp_path / "台账.xlsx", small_ledger_sheets())
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = english(admin).post("/import/", {"file": handle})
+    job = Job.objects.get(kind="import")
+    assert response.status_code == 302 and job.title == "Import 台账.xlsx"
+    assert job.status == JobStatus.DONE, (job.message, job.result)
+    html = html_of(admin, f"/jobs/{job.pk}/")
+    assert "Done" in html and "Unchanged" in html
 
 
 # --- API ---------------------------------------------------------------------------------------------------

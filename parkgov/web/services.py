@@ -100,8 +100,8 @@ def _kpis(firms, parcels, sees_tax):
     missing = firms.filter(pl.col("tax").is_null() & pl.col("revenue").is_null()).height
     mismatch = parcels.filter(pl.col("area_mismatch").fill_null(False)).height
     return [
-        {"key": "firms", "name": pgettext("list", "企业"), "unit": gettext("家"), "value": firms.height, "state": "", "note": "",
-         "visible": True},
+        {"key": "firms", "name": pgettext("list", "企业"), "unit": gettext("家"), "value": firms.height, "state": "",
+         "note": "", "visible": True},
         {"key": "land", "name": gettext("工业用地"), "unit": gettext("亩"), "value": round(parcel_land, 1), "state": "",
          "note": "", "visible": True},
         _kpi("tax_per_mu", _ratio(firms.get_column("tax").sum(), land), visible=sees_tax),
