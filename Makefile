@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= sqlite:///parkgov.db
 ENTERPRISES ?= 1500
 
-.PHONY: demo test test-sqlite test-postgres bench venv clean
+.PHONY: demo test test-sqlite test-postgres bench messages venv clean
 
 $(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -47,6 +47,13 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# English catalogue: collect the Chinese msgids into parkgov/locale/en/…/django.po, compile django.mo (needs
+# gettext). Translate new entries in the .po, run it again, commit both files (tests/test_i18n.py checks them).
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --add-location=file --ignore=.venv \
+	  --ignore=node_modules --ignore=build --ignore=tests --ignore=bench --ignore=test-output --ignore=docs
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) build test-output parkgov.db parkgov.db-wal parkgov.db-shm

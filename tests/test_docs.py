@@ -1,4 +1,4 @@
-"""Documentation stays in step with the code: commands, settings, sheets, data tables, glossary."""
+"""Documentation stays in step with the code: commands, settings, sheets, data tables, glossary, UI terms."""
 
 import csv
 import re
@@ -7,6 +7,7 @@ from pathlib import Path
 from parkgov.cli import app, export_app
 from parkgov.codes.tables import DATA_DIR
 from parkgov.ingest.schema import SHEETS, header_of
+from tests.test_i18n import CATALOGUE, read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -49,3 +50,22 @@ def test_glossary_names_every_model_field_shown_to_users():
         for field in model._meta.concrete_fields:
             if field.editable and not field.primary_key and not field.is_relation and field.name != "provenance":
                 assert f"`{field.name}`" in GLOSSARY or field.name in GLOSSARY, (model.__name__, field.name)
+
+
+def test_english_catalogue_uses_the_glossary_terms():
+    section = GLOSSARY.split("## 英文界面用语")[1]
+    pairs = []
+    for chinese, english in re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", section, re.M)[1:]:  # skip the header
+        pairs += zip(chinese.split(" / "), english.split(" / "))
+    assert len(pairs) > 10
+    entries = [e for e in read_po(CATALOGUE / "django.po") if e["msgid"]]
+
+    def plain(text):  # "approved-but-not-supplied land" uses the term too
+        return text.lower().replace("-", " ")
+
+    for chinese, english in pairs:
+        using = [e for e in entries if chinese in e["msgid"]]
+        assert using, chinese
+        for entry in using:
+            for text in entry["msgstr"]:
+                assert plain(english) in plain(text), (chinese, english, entry["msgid"], text)
