@@ -21,7 +21,7 @@ from parkgov.ingest.gis import import_geometry
 from parkgov.ingest.services import import_workbook
 from parkgov.ledger.models import Enterprise, Parcel, Zone
 from parkgov.ledger.services import attach_geometry
-from parkgov.spatial import mvt, overview, tiles, views
+from parkgov.spatial import mvt, overview, tile_data, views
 from parkgov.spatial.tiles import lonlat_to_tile
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
@@ -223,11 +223,11 @@ def test_a_parcel_spanning_several_tiles_is_clipped_at_low_zoom(admin_client, ac
 
 def test_low_zoom_tiles_follow_changes_and_keep_outlines_across_class_changes(admin_client, actor, tmp_path):
     assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["class"] == "B"
-    outlines = tiles.parcel_shapes()
+    outlines = tile_data.parcel_shapes()
     result = EvaluationResult.objects.get(run__year=2025, run__zone=None, enterprise__credit_code=uscc(1))
     adjust_class(result=result, new_class="A", reason="技改项目已投产，经管委会研究调档", actor=actor)
     assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["class"] == "A"
-    assert tiles.parcel_shapes() is outlines  # a new class does not redraw the outlines
+    assert tile_data.parcel_shapes() is outlines  # a new class does not redraw the outlines
     parcel = Parcel.objects.get(code="SZ-0001")
     parcel.supply_status = "idle"
     parcel.save()  # an edit records history, as the admin's does
@@ -240,7 +240,7 @@ def test_low_zoom_tiles_follow_changes_and_keep_outlines_across_class_changes(ad
     import_geometry(path=moved, actor=actor)
     after = _decode(admin_client, "parcels", z=LOW)["SZ-0003"]["geometry"]["coordinates"][0]
     assert min(p[0] for p in after) - min(p[0] for p in before) == pytest.approx(0.003 * 2 ** LOW / 360 * 1024, abs=1)
-    assert tiles.parcel_shapes() is not outlines
+    assert tile_data.parcel_shapes() is not outlines
 
 
 def test_park_restricted_user_gets_only_their_parks_at_low_zoom(client, ledger):

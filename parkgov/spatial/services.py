@@ -10,7 +10,7 @@ from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, Evaluatio
 from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.ledger.choices import SUPPLY_STATUS_COLOURS, SupplyStatus
 from parkgov.ledger.models import Parcel, Zone
-from parkgov.spatial import tiles
+from parkgov.spatial import tile_data
 
 CLASS_COLOURS = {"A": "#2f7d32", "B": "#1d4e89", "C": "#e0a526", "D": "#b4436c", "T": "#7b8794"}
 TIER_COLOURS = ["#b4436c", "#f78154", "#f2c14e", "#c7b8ea", "#8fb8de"]  # most severe band first
@@ -26,7 +26,7 @@ def map_context(*, scope) -> dict:
         "zones": zones,
         "extent": _extent(scope, zones),
         "legends": _legends(scope),
-        "tiles": {layer: _tile_template(layer) for layer in tiles.layers()},
+        "tiles": {layer: _tile_template(layer) for layer in tile_data.layers()},
         "parcel_url": reverse("web:parcel", kwargs={"code": "__CODE__"}),
         "feature_url": reverse("web:parcel_feature", kwargs={"parcel_id": 0}).replace("/0.json", "/__ID__.json"),
         "base_tile_url": settings.PARKGOV_TILE_URL,
@@ -92,7 +92,7 @@ def _extent(scope, zones):
 
 
 def _legends(scope) -> dict:
-    class_run, tier_run = tiles.evaluation_runs()
+    class_run, tier_run = tile_data.evaluation_runs()
     legends = {
         "supply": {"title": gettext("供地状态"), "property": "supply_status", "note": "",
                    "items": [{"value": s.value, "label": str(s.label), "colour": SUPPLY_STATUS_COLOURS[s]}

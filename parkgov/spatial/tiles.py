@@ -14,13 +14,12 @@ Low zooms stay fast: polygons smaller than MIN_FEATURE_PX on screen are left out
 vertices are simplified to SIMPLIFY_PX. Parcel tiles at zoom 12 and below are generalised and cut from memory on
 either database (`parkgov.spatial.overview`): they carry only what colours and filters need (supply_status, zone,
 class, tier) and the map's card asks `parcel_properties` for the rest. Only the user's parks (and their child
-zones) are ever selected.
+zones) are ever selected. What tiles are cut from, and its per-worker caches, is in `parkgov.spatial.tile_data`.
 """
 
 import gc
 import hashlib
 import math
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -28,18 +27,17 @@ from functools import cache
 import numpy as np
 import shapely
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 from pyproj import Transformer
 
 from parkgov.errors import InputError, NotFound
-from parkgov.evaluation.models import EvaluationResult, EvaluationRun
-from parkgov.ledger.choices import LinkRole
 from parkgov.ledger.geometry import STORAGE_CRS
-from parkgov.ledger.models import LandLink, Parcel, Zone
+from parkgov.ledger.models import Parcel
 from parkgov.spatial import overview
 from parkgov.spatial.mvt import EXTENT, encode_layer, polygon_commands
 from parkgov.spatial.mvt import columns as columns_of
+from parkgov.spatial.tile_data import (OVERVIEW_PROPERTIES, RATED, LayerSpec, data_version, layers, parcel_shapes,
+                                       parcel_table)
 
 MAX_ZOOM = 22
 TILE_PX = 512  # MapLibre draws vector tiles at 512 CSS pixels
@@ -49,8 +47,6 @@ SIMPLIFY_BELOW_ZOOM = 15
 SIMPLIFY_PX = 0.5
 SIMPLIFY_MIN_POINTS = 9  # plain parcels (four corners) are not worth simplifying
 WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
-RUNS_SEARCHED = 20
-SEPARATOR = "\x1f"  # between the classes and tiers sent to PostgreSQL (chr(31) there)
 
 
 @dataclass(frozen=True)
@@ -66,37 +62,6 @@ class TileBox:
     min_size: tuple  # (width, height) in degrees below which a polygon is left out
     tolerance: float  # simplification tolerance in degrees (0 = none)
     linear: bool  # latitude maps to the tile's y to within half a tile unit, so PostGIS may skip ST_Transform
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """How one layer is read: its table and joins, property columns, the column the user's scope restricts."""
-
-    name: str
-    model: type
-    joins: str
-    properties: tuple  # (name, SQL expression)
-    scope_column: str
-    rated: bool  # parcels carry their holder's class and tier
-
-
-RATED = ("class", "tier")  # parcel properties taken from the holders' evaluation results
-OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
-
-
-@cache
-def layers() -> dict:
-    parcels = LayerSpec(
-        name="parcels", model=Parcel, scope_column="t.zone_id", rated=True,
-        joins=f"JOIN {Zone._meta.db_table} z ON z.id = t.zone_id",
-        properties=(("code", "t.code"), ("land_code", "t.land_code"), ("zone", "z.code"),
-                    ("supply_status", "t.supply_status"), ("ownership", "t.ownership"),
-                    ("area_mu", "t.registered_area_m2 * 15 / 10000")))
-    zones = LayerSpec(
-        name="zones", model=Zone, scope_column="t.id", rated=False,
-        joins=f"LEFT JOIN {Zone._meta.db_table} pz ON pz.id = t.parent_id",
-        properties=(("code", "t.code"), ("name", "t.name"), ("kind", "t.kind"), ("parent", "pz.code")))
-    return {spec.name: spec for spec in (parcels, zones)}
 
 
 def check_tile(*, layer: str, z: int, x: int, y: int) -> None:
@@ -340,191 +305,11 @@ def _owner(offsets):
     return np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
 
 
-def evaluation_runs() -> tuple:
-    """(id of the run whose classes the map shows, id of the run whose tiers it shows), None when absent.
-
-    Classes come from the latest whole-ledger run (latest year, then latest run); tiers from the latest
-    whole-ledger run that assigned any, which is the same run when its rule set defines tiers.
-    """
-    return tuple(run[0] if run else None for run in _runs())
-
-
-def _runs() -> tuple:
-    """The class run and the tier run as (id, created_at), each None when there is none."""
-    runs = list(EvaluationRun.objects.filter(zone__isnull=True).order_by("-year", "-created_at", "-id")
-                .values_list("id", "created_at")[:RUNS_SEARCHED])
-    if not runs:
-        return None, None
-    return runs[0], next((run for run in runs if _assigned_tiers(run)), None)
-
-
-_TIERED: dict = {}
-
-
-def _assigned_tiers(run: tuple) -> bool:
-    """Whether a stored run gave any firm a tier (results are written once, so the answer is kept)."""
-    if run not in _TIERED:
-        _TIERED[run] = EvaluationResult.objects.filter(run_id=run[0]).exclude(tier="").exists()
-    return _TIERED[run]
-
-
-@dataclass(frozen=True)
-class ParcelTable:
-    """Every parcel with geometry: its bbox and tile properties, factorised and encoded once.
-
-    SQLite tiles take all their properties from it; PostGIS tiles take class and tier (sent with the query),
-    so neither database looks up holders and results parcel by parcel for every tile.
-    """
-
-    ids: np.ndarray  # sorted parcel ids
-    bbox: np.ndarray  # (4, n): min_x, min_y, max_x, max_y
-    columns: dict  # property name → (code of each parcel's value, -1 = absent; mvt.ValueTable); SQLite: all
-    ratings: dict  # "class" / "tier" → object array of values (None = none)
-    rated: np.ndarray  # parcels with a class or a tier
-
-    @property
-    def widest(self) -> float:
-        return float((self.bbox[2] - self.bbox[0]).max(initial=0.0))
-
-    def properties(self, ids, names) -> dict:
-        at = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
-        found = self.ids[at] == ids if len(self.ids) else np.zeros(len(ids), dtype=bool)
-        out = {}  # a parcel added since the table was built shows without properties until the next request
-        for name in names:
-            codes, table = self.columns[name]
-            out[name] = (np.where(found, codes[at] if len(codes) else -1, -1), table)
-        return out
-
-    def ratings_of(self, parcel_id: int, names) -> dict:
-        """Class and tier of one parcel (only those it has)."""
-        at = int(np.searchsorted(self.ids, parcel_id))
-        if at == len(self.ids) or self.ids[at] != parcel_id:
-            return {}
-        return {name: self.ratings[name][at] for name in names if self.ratings[name][at] is not None}
-
-    def ratings_within(self, lonlat) -> dict:
-        """Ids, classes and tiers of the rated parcels whose bbox meets `lonlat`, as query parameters.
-
-        Each list goes as one delimited string: binding thousands of list items one by one took longer than
-        cutting the tile.
-        """
-        west, south, east, north = lonlat
-        min_x, min_y, max_x, max_y = self.bbox
-        chosen = (min_x <= east) & (max_x >= west) & (min_y <= north) & (max_y >= south) & self.rated
-        return {"rated_ids": ",".join(map(str, self.ids[chosen].tolist())),
-                **{name: SEPARATOR.join(v or "" for v in values[chosen].tolist())
-                   for name, values in self.ratings.items()}}
-
-
-_PARCEL_TABLE: dict = {}
-_PARCEL_SHAPES: dict = {}
-_BUILDING = threading.Lock()  # one thread of a worker builds a cache; the others wait for it
-PARCEL_STAMP = 3  # position of the parcels' newest history row in `data_version`
-
-
-def data_version() -> tuple:
-    """What every tile depends on: the runs shown, the date and the newest history row of each source table.
-
-    A change shows as a newer history row (every ledger write and every class adjustment records history) or
-    another run; the date matters because land links end.
-    """
-    runs = _runs()
-    with connection.cursor() as cursor:
-        cursor.execute(_history_probes())
-        return (*runs, timezone.localdate(), *cursor.fetchone())
-
-
-@cache
-def _history_probes() -> str:
-    """The query for the newest history row of each source table (built once: history managers are slow to make)."""
-    probes = ", ".join(f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
-                       f"ORDER BY history_id DESC LIMIT 1)" for m in (Parcel, Zone, LandLink, EvaluationResult))
-    return f"SELECT {probes}"
-
-
 def tile_etag(*, layer: str, z: int, x: int, y: int, scope, version: tuple | None = None) -> str:
     """An entity tag for a tile as `scope` sees it, so browsers can revalidate instead of refetching."""
     check_tile(layer=layer, z=z, x=x, y=y)
     seen = (layer, z, x, y, scope.zone_ids, scope.sees("tax"), version or data_version())
     return hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
-
-
-def parcel_table(version: tuple | None = None) -> ParcelTable:
-    """The cached table, rebuilt when `data_version` changes."""
-    key = version or data_version()
-    cached = _PARCEL_TABLE.get("current")
-    if cached is None or cached[0] != key:
-        with _BUILDING:
-            cached = _PARCEL_TABLE.get("current")
-            if cached is None or cached[0] != key:
-                class_run, tier_run = (run[0] if run else None for run in key[:2])
-                with connection.cursor() as cursor:
-                    cached = _PARCEL_TABLE["current"] = (key, _build_parcel_table(cursor, class_run, tier_run))
-    return cached[1]
-
-
-def parcel_shapes(version: tuple | None = None) -> overview.ParcelShapes:
-    """Every parcel's outline on the low-zoom grid, rebuilt when a parcel changes (not on a new class or tier)."""
-    key = (version or data_version())[PARCEL_STAMP]
-    cached = _PARCEL_SHAPES.get("current")
-    if cached is None or cached[0] != key:
-        with _BUILDING:
-            cached = _PARCEL_SHAPES.get("current")
-            if cached is None or cached[0] != key:
-                with connection.cursor() as cursor:
-                    shapes = overview.build_shapes(cursor, Parcel._meta.db_table)
-                cached = _PARCEL_SHAPES["current"] = (key, shapes)
-    return cached[1]
-
-
-def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
-    """Read every parcel with geometry once; PostGIS cuts detailed tiles with their properties itself."""
-    spec = layers()["parcels"]
-    names = [name for name, _sql in spec.properties
-             if connection.vendor != "postgresql" or name in OVERVIEW_PROPERTIES]
-    selected = "".join(f", {sql}" for name, sql in spec.properties if name in names)
-    cursor.execute(f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} FROM {Parcel._meta.db_table} t "
-                   f"{spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id")
-    data = list(zip(*cursor.fetchall())) or [()] * (len(names) + 5)
-    ids = np.asarray(data[0], dtype=np.int64)
-    ratings = _holder_ratings(cursor, ids, class_run, tier_run)
-    values = {**dict(zip(names, (list(column) for column in data[5:]))),
-              **{name: rating.tolist() for name, rating in ratings.items()}}
-    encoded = columns_of(values)
-    return ParcelTable(ids=ids, bbox=np.asarray(data[1:5], dtype=np.float64).reshape(4, len(ids)),
-                       columns=encoded, ratings=ratings,
-                       rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]))
-
-
-def _holder_ratings(cursor, parcel_ids, class_run, tier_run) -> dict:
-    """Class and tier of each parcel's current holder (the lowest enterprise id when it has several)."""
-    cursor.execute(f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
-                   f"AND (end_date IS NULL OR end_date >= %s)",
-                   [LinkRole.HOLDER.value, timezone.localdate().isoformat()])
-    links = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
-    links = links[np.lexsort((links[:, 1], links[:, 0]))]
-    first = np.r_[True, links[1:, 0] != links[:-1, 0]] if len(links) else np.zeros(0, dtype=bool)
-    parcels, holders = links[first, 0], links[first, 1]
-    ratings = {}
-    for name, run, column in (("class", class_run, "class_final"), ("tier", tier_run, "tier")):
-        cursor.execute(f"SELECT enterprise_id, {column} FROM {EvaluationResult._meta.db_table} "
-                       f"WHERE run_id = %s AND {column} <> '' ORDER BY enterprise_id", [run])
-        rows = cursor.fetchall()
-        firms = np.asarray([r[0] for r in rows], dtype=np.int64)
-        by_holder = _lookup(firms, np.asarray([r[1] for r in rows], dtype=object), holders)
-        ratings[name] = _lookup(parcels, by_holder, parcel_ids)
-    return ratings
-
-
-def _lookup(sorted_keys, values, keys) -> np.ndarray:
-    """values[i] where sorted_keys[i] == key, None where the key is absent."""
-    out = np.full(len(keys), None, dtype=object)
-    if not len(sorted_keys):
-        return out
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    found = sorted_keys[at] == keys
-    out[found] = values[at[found]]
-    return out
 
 
 def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple:
