@@ -5,11 +5,13 @@ settings) serves a freshly built demo with both whole-ledger evaluation runs; De
 Playwright, logs in as `committee` in a fresh browser context (cold browser cache) and opens /map/. Times, from
 navigation start: MapLibre's `load` (style ready), the map's first `idle` at the zone extent and the container's
 `data-ready="1"` (set on that idle: every tile in view loaded and drawn). At the zone extent the map is below the
-parcels' minimum zoom, so two further views are timed from the jump to their `idle`: the extent's centre at the
-parcels' minimum zoom (every parcel of the main zone in view) and z16 over the densest z16 tile. One warm-up load
-(the server's caches fill) is reported on its own; the figures are medians of the following loads. The baseline
-is DOMContentLoaded of the same page in the same loads.
-Usage: python bench/map_draw.py [--enterprises 100000] [--loads 5]
+parcels' minimum zoom, so three further views are timed from the jump to their `idle`: the extent's centre at the
+parcels' minimum zoom (every parcel of the main zone in view) and z12 over the densest z12 tile (both drawn from
+generalised tiles), then z16 over the densest z16 tile (detailed tiles). One warm-up load (the server's caches fill: each gunicorn worker
+builds its parcel table and low-zoom outlines) is reported on its own; the figures are medians of the following
+loads. Tile sizes are what went over the wire (gzipped: Chromium accepts it). The baseline is DOMContentLoaded of
+the same page in the same loads. `--screenshots DIR` saves the last load's views as PNG.
+Usage: python bench/map_draw.py [--enterprises 100000] [--loads 5] [--screenshots DIR]
 The build and the measurement each run in a fresh interpreter on a fresh database (removed at the end).
 """
 
@@ -69,8 +71,8 @@ STATE_SCRIPT = """
 """
 
 
-def _densest_z16() -> tuple[float, float, int]:
-    """Centre (lon, lat) of the z16 tile holding the most parcel centres, and how many it holds."""
+def _densest(zoom: int) -> tuple[float, float, int]:
+    """Centre (lon, lat) of the tile at `zoom` holding the most parcel centres, and how many it holds."""
     import numpy as np
 
     from parkgov.ledger.models import Parcel
@@ -78,7 +80,7 @@ def _densest_z16() -> tuple[float, float, int]:
     box = np.array(list(Parcel.objects.filter(min_x__isnull=False).values_list("min_x", "min_y", "max_x", "max_y")),
                    dtype=float)
     lon, lat = (box[:, 0] + box[:, 2]) / 2, np.radians((box[:, 1] + box[:, 3]) / 2)
-    n = 1 << 16
+    n = 1 << zoom
     x = np.floor((lon + 180) / 360 * n).astype(np.int64)
     y = np.floor((1 - np.arcsinh(np.tan(lat)) / np.pi) / 2 * n).astype(np.int64)
     keys, counts = np.unique(x * n + y, return_counts=True)
@@ -129,17 +131,22 @@ def _load(browser, base_url):
         raise
 
 
-def _jump(page, tiles, lon, lat, zoom) -> dict:
+def _jump(page, tiles, lon, lat, zoom, screenshot=None) -> dict:
     start = len(tiles.rows)
-    return page.evaluate(JUMP_SCRIPT, [lon, lat, zoom]) | tiles.since(start)
+    result = page.evaluate(JUMP_SCRIPT, [lon, lat, zoom]) | tiles.since(start)
+    if screenshot:
+        page.screenshot(path=screenshot)
+    return result
 
 
 def stage_draw(args):
     setup_django()
     from playwright.sync_api import sync_playwright
 
-    dense_lon, dense_lat, dense_count = _densest_z16()
+    dense_lon, dense_lat, dense_count = _densest(16)
     print(f"dense=lon:{dense_lon:.5f} lat:{dense_lat:.5f} parcels:{dense_count}")
+    z12_lon, z12_lat, z12_count = _densest(12)
+    print(f"dense12=lon:{z12_lon:.5f} lat:{z12_lat:.5f} parcels:{z12_count}")
     rows = []
     load_before = os.getloadavg()[0]
     with Server(os.environ["PARKGOV_DATABASE_URL"]) as server, sync_playwright() as playwright:
@@ -147,13 +154,18 @@ def stage_draw(args):
         try:
             for n in range(args.loads + 1):
                 state, page, context, tiles = _load(browser, server.url)
+                shots = Path(args.screenshots) if args.screenshots and n == args.loads else None
                 try:
-                    overview = _jump(page, tiles, state["lon"], state["lat"], state["min_zoom"])
-                    dense = _jump(page, tiles, dense_lon, dense_lat, 16)
+                    if shots:
+                        shots.mkdir(parents=True, exist_ok=True)
+                        page.screenshot(path=shots / "map-extent.png")
+                    views = {"overview": (state["lon"], state["lat"], state["min_zoom"]),
+                             "z12": (z12_lon, z12_lat, 12), "dense": (dense_lon, dense_lat, 16)}
+                    for key, (lon, lat, zoom) in views.items():
+                        jump = _jump(page, tiles, lon, lat, zoom, shots / f"map-{key}.png" if shots else None)
+                        state |= {f"{key}_{k}": v for k, v in jump.items()}
                 finally:
                     context.close()
-                state |= {f"overview_{k}": v for k, v in overview.items()}
-                state |= {f"dense_{k}": v for k, v in dense.items()}
                 print(f"load{n}={json.dumps(state, separators=(',', ':'))}", flush=True)
                 rows.append(state)
         finally:
@@ -168,6 +180,7 @@ def main():
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--databases", default="sqlite", help="accepted for run_all.py; the map runs on SQLite")
     parser.add_argument("--database-url", help="serve this already built database instead of building one")
+    parser.add_argument("--screenshots", help="save the last load's views as PNG in this directory")
     parser.add_argument("--stage")
     args = parser.parse_args()
     if args.stage:
@@ -185,7 +198,8 @@ def main():
         else:
             build = run_stage(Path(__file__).with_name("web_load.py"), "--stage", "prepare", "--firms",
                               str(args.enterprises), "--evaluate", database_url=url)
-        result = run_stage(Path(__file__), "--stage", "draw", "--loads", str(args.loads), database_url=url)
+        shots = ["--screenshots", str(Path(args.screenshots).resolve())] if args.screenshots else []
+        result = run_stage(Path(__file__), "--stage", "draw", "--loads", str(args.loads), *shots, database_url=url)
     finally:
         if not args.database_url:
             drop_database("sqlite", url)
@@ -196,7 +210,9 @@ def main():
         return statistics.median(row[key] for row in measured)
 
     dense = dict(part.split(":") for part in result["dense"].split())
-    errors = sum(row[key] for row in loads for key in ("tile_errors", "overview_tile_errors", "dense_tile_errors"))
+    dense12 = dict(part.split(":") for part in result["dense12"].split())
+    errors = sum(row[key] for row in loads
+                 for key in ("tile_errors", "overview_tile_errors", "z12_tile_errors", "dense_tile_errors"))
     parcels = f"{int(build['parcels']):,}" if build["parcels"] != "?" else "?"
     print(f"sqlite: {parcels} parcels, built with both evaluation runs in {build['seconds']} s | load average "
           f"{result['loadavg']} | tile errors {errors} | warm-up load (fills server caches): "
@@ -209,6 +225,7 @@ def main():
           f"{ready / max(dcl, 1):.1f}× DOMContentLoaded | ≤ {TARGET_MS} ms: "
           f"{'OK' if ready <= TARGET_MS else 'MISSED'}")
     for key, label in (("overview", f"extent centre at parcel min zoom z{warm['min_zoom']}"),
+                       ("z12", f"z12 over the densest z12 tile ({dense12['parcels']} parcels)"),
                        ("dense", f"z16 over the densest z16 tile ({dense['parcels']} parcels)")):
         ms = med(f"{key}_ms")
         print(f"  {label}: idle {ms:.0f} ms after the jump (data-ready + this: {ready + ms:.0f} ms; "

@@ -12,6 +12,7 @@ import pyogrio
 import pytest
 import shapely
 from django.contrib.auth import get_user_model
+from django.db import connection
 from shapely.geometry import Polygon
 
 from parkgov.accounts.models import Profile
@@ -241,6 +242,16 @@ def test_low_zoom_tiles_follow_changes_and_keep_outlines_across_class_changes(ad
     after = _decode(admin_client, "parcels", z=LOW)["SZ-0003"]["geometry"]["coordinates"][0]
     assert min(p[0] for p in after) - min(p[0] for p in before) == pytest.approx(0.003 * 2 ** LOW / 360 * 1024, abs=1)
     assert tile_data.parcel_shapes() is not outlines
+
+
+def test_outlines_read_in_chunks_equal_outlines_read_at_once(ledger, monkeypatch):
+    with connection.cursor() as cursor:
+        whole = overview.build_shapes(cursor, Parcel._meta.db_table)
+        monkeypatch.setattr(overview, "BUILD_ROWS", 1)
+        chunked = overview.build_shapes(cursor, Parcel._meta.db_table)
+    assert len(whole.ids) == 3
+    for name in whole.__dataclass_fields__:
+        assert np.array_equal(getattr(whole, name), getattr(chunked, name)), name
 
 
 def test_park_restricted_user_gets_only_their_parks_at_low_zoom(client, ledger):
