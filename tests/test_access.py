@@ -54,12 +54,31 @@ def test_anonymous_is_sent_to_login(client):
     assert response.status_code == 302 and reverse("web:login") in response["Location"]
 
 
-def test_tax_figures_hidden_from_ecology_on_the_cockpit(client, accounts):
-    login(client, "ecology")
+def _cockpit_data(client):
+    import json
+    import re
+
     page = client.get(reverse("web:cockpit")).content.decode()
-    assert "亩均增加值" in page and "亩均税收" not in page and '"tax"' not in page
-    login(client, "tax")
-    assert "亩均税收" in client.get(reverse("web:cockpit")).content.decode()
+    embedded = re.search(r'<script id="cockpit-data" type="application/json">(.*?)</script>', page, re.S).group(1)
+    return page, json.loads(embedded)
+
+
+def test_figures_a_role_may_not_see_never_reach_its_cockpit(client, accounts):
+    """Per-mu tax and value added (and the tax tiers) are derived from fields a role may not see: they are left
+    out of the page and of the data embedded for the charts, not merely hidden (regression: review of issue 4)."""
+    login(client, "ecology")  # sees resource figures only
+    page, data = _cockpit_data(client)
+    assert "亩均税收" not in page and "亩均增加值" not in page
+    assert {k["key"] for k in data["kpis"]} & {"tax_per_mu", "tax_per_mu_above", "value_added_per_mu"} == set()
+    assert data["tiers"] == [] and all(r["tax_per_mu"] is None and r["va_per_mu"] is None for r in data["trend"])
+    assert all("tax" not in p and "tax_per_mu" not in p and "va_per_mu" not in p for p in data["parks"])
+    login(client, "tax")  # sees tax, not value added
+    page, data = _cockpit_data(client)
+    assert "亩均税收" in page and "value_added_per_mu" not in {k["key"] for k in data["kpis"]} and data["tiers"]
+    login(client, "statistics")  # sees value added, not tax
+    page, data = _cockpit_data(client)
+    assert "亩均增加值" in page and "tax_per_mu" not in {k["key"] for k in data["kpis"]} and data["tiers"] == []
+    assert any(r["va_per_mu"] is not None for r in data["trend"])
 
 
 def test_login_lockout_after_repeated_failures(client, accounts):

@@ -30,7 +30,7 @@ def latest_year() -> int | None:
     return YearlyFigure.objects.order_by("-year").values_list("year", flat=True).first()
 
 
-def _kpi(key, value, *, visible=True):
+def _kpi(key, value):
     """One key figure; its name, unit and note come from cockpit.yaml (msgids listed in web/data_labels.py)."""
     spec = cockpit_config()["figures"][key]
     state, note = "", ""
@@ -40,7 +40,7 @@ def _kpi(key, value, *, visible=True):
         if "quality_above" in spec and value > spec["quality_above"]:
             state, note = "quality", spec["quality_text"]
     return {"key": key, "name": gettext(spec["name"]), "unit": gettext(spec["unit"]), "value": value, "state": state,
-            "note": gettext(note), "visible": visible}
+            "note": gettext(note)}
 
 
 def cockpit(*, scope, year: int | None = None) -> dict:
@@ -53,7 +53,7 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     year = year or latest_year()
     if year is None:
         return {"year": None}
-    seen = (year, scope.zone_ids, scope.sees("tax"), get_language(),
+    seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), get_language(),
             data_version(Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult))
     key = "parkgov:cockpit:" + hashlib.sha256(repr(seen).encode()).hexdigest()
     figures = django_cache.get(key)
@@ -73,17 +73,17 @@ def _cockpit(*, scope, year: int) -> dict:
     if scope.zone_ids is not None:
         parcels = parcels.filter(pl.col("zone_id").is_in(scope.zone_ids))
         zones = zones.filter(pl.col("id").is_in(scope.zone_ids))
-    sees_tax = scope.sees("tax")
-    tiers = tier_land(firms, get_ruleset(config["tier_ruleset"]))
+    sees = {"tax": scope.sees("tax"), "va": scope.sees("value_added")}
     return {
         "year": year,
-        "kpis": _kpis(firms, parcels, sees_tax),
-        "parks": _parks(firms, parcels, zones, sees_tax),
-        "trend": trend(firms=firms, sees_tax=sees_tax),
+        "kpis": _kpis(firms, parcels, sees),
+        "parks": _parks(firms, parcels, zones, sees),
+        "trend": trend(firms=firms, sees=sees),
         "classes": class_distribution(year=year, ruleset_id=ruleset.id, scope=scope),
-        "tiers": tiers,
+        "tiers": tier_land(firms, get_ruleset(config["tier_ruleset"])) if sees["tax"] else [],
         "supply": _supply(parcels),
-        "sees_tax": sees_tax,
+        "sees_tax": sees["tax"],
+        "sees_value_added": sees["va"],
     }
 
 
@@ -91,7 +91,8 @@ def _ratio(numerator, denominator):
     return round(numerator / denominator, 2) if denominator else None
 
 
-def _kpis(firms, parcels, sees_tax):
+def _kpis(firms, parcels, sees):
+    """The key figures; those derived from a field the user may not see are left out, not merely hidden."""
     land = firms.get_column("land_mu").sum()
     above = firms.filter(pl.col("scale") == "above")
     parcel_land = parcels.get_column("registered_area_mu").sum() or 0
@@ -99,22 +100,23 @@ def _kpis(firms, parcels, sees_tax):
         .get_column("registered_area_mu").sum() or 0
     missing = firms.filter(pl.col("tax").is_null() & pl.col("revenue").is_null()).height
     mismatch = parcels.filter(pl.col("area_mismatch").fill_null(False)).height
-    return [
+    figures = [
         {"key": "firms", "name": pgettext("list", "企业"), "unit": gettext("家"), "value": firms.height, "state": "",
-         "note": "", "visible": True},
+         "note": ""},
         {"key": "land", "name": gettext("工业用地"), "unit": gettext("亩"), "value": round(parcel_land, 1), "state": "",
-         "note": "", "visible": True},
-        _kpi("tax_per_mu", _ratio(firms.get_column("tax").sum(), land), visible=sees_tax),
-        _kpi("tax_per_mu_above", _ratio(above.get_column("tax").sum(), above.get_column("land_mu").sum()),
-             visible=sees_tax),
-        _kpi("value_added_per_mu", _ratio(firms.get_column("value_added").sum(), land)),
-        _kpi("idle_share", _ratio(idle * 100, parcel_land)),
-        _kpi("missing_figures_share", _ratio(missing * 100, firms.height)),
-        _kpi("area_mismatch_share", _ratio(mismatch * 100, parcels.height)),
+         "note": ""},
     ]
+    if sees["tax"]:
+        figures += [_kpi("tax_per_mu", _ratio(firms.get_column("tax").sum(), land)),
+                    _kpi("tax_per_mu_above", _ratio(above.get_column("tax").sum(), above.get_column("land_mu").sum()))]
+    if sees["va"]:
+        figures.append(_kpi("value_added_per_mu", _ratio(firms.get_column("value_added").sum(), land)))
+    return figures + [_kpi("idle_share", _ratio(idle * 100, parcel_land)),
+                      _kpi("missing_figures_share", _ratio(missing * 100, firms.height)),
+                      _kpi("area_mismatch_share", _ratio(mismatch * 100, parcels.height))]
 
 
-def _parks(firms, parcels, zones, sees_tax):
+def _parks(firms, parcels, zones, sees):
     per_zone = firms.group_by("zone_code").agg(pl.len().alias("firms"), pl.col("land_mu").sum(),
                                                pl.col("tax").sum(), pl.col("value_added").sum())
     land = parcels.join(zones.select(pl.col("id").alias("zone_id"), pl.col("code").alias("zone_code")),
@@ -123,21 +125,24 @@ def _parks(firms, parcels, zones, sees_tax):
         .join(land, on="zone_code", how="left").with_columns(
             pl.when(pl.col("land_mu") > 0).then(pl.col("tax") / pl.col("land_mu")).alias("tax_per_mu"),
             pl.when(pl.col("land_mu") > 0).then(pl.col("value_added") / pl.col("land_mu")).alias("va_per_mu"))
-    order = "tax_per_mu" if sees_tax else "va_per_mu"
+    order = "tax_per_mu" if sees["tax"] else "va_per_mu" if sees["va"] else "parcel_mu"
     table = table.sort(order, descending=True, nulls_last=True)
-    if not sees_tax:
+    if not sees["tax"]:
         table = table.drop("tax", "tax_per_mu")
+    if not sees["va"]:
+        table = table.drop("value_added", "va_per_mu")
     return table.with_columns(pl.col(pl.Float64).round(2)).to_dicts()
 
 
-def trend(*, firms: pl.DataFrame, sees_tax) -> list:
+def trend(*, firms: pl.DataFrame, sees: dict) -> list:
     """亩均税收 / 亩均增加值 per year on the current attributed land (one query for all years' figures)."""
     figures = fetch_frame(YearlyFigure, columns=["enterprise_id", "year", "tax", "value_added"])
     land = firms.select("enterprise_id", "land_mu")
     per_year = figures.join(land, on="enterprise_id", how="inner").group_by("year").agg(
         pl.col("tax").sum(), pl.col("value_added").sum(),
         pl.col("land_mu").filter(pl.col("tax").is_not_null()).sum().alias("land")).sort("year")
-    return [{"year": year, "tax_per_mu": _ratio(tax, land) if sees_tax else None, "va_per_mu": _ratio(va, land)}
+    return [{"year": year, "tax_per_mu": _ratio(tax, land) if sees["tax"] else None,
+             "va_per_mu": _ratio(va, land) if sees["va"] else None}
             for year, tax, va, land in per_year.iter_rows()]
 
 

@@ -15,7 +15,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const years = data.trend.map(r => String(r.year));
   const series = [];
   if (data.sees_tax) series.push({ name: labels.tax_per_mu, type: "line", data: data.trend.map(r => r.tax_per_mu) });
-  series.push({ name: labels.va_per_mu, type: "line", data: data.trend.map(r => r.va_per_mu) });
+  if (data.sees_value_added) series.push({ name: labels.va_per_mu, type: "line", data: data.trend.map(r => r.va_per_mu) });
   draw("chart-trend", { xAxis: { type: "category", data: years }, yAxis: { type: "value", name: labels.yuan_per_mu }, series });
   const populations = Object.keys((data.classes || {}).counts || {});
   const colours = { A: "#2f7d32", B: "#1d4e89", C: "#d69e2e", D: "#b4436c", T: "#9aa5b1" };
@@ -26,7 +26,7 @@ document.addEventListener("DOMContentLoaded", () => {
     series: [{ type: "bar", itemStyle: { color: "#b4436c" }, data: data.tiers.map(t => t.land_mu) }] });
   draw("chart-supply", { tooltip: { trigger: "item" }, series: [{ type: "pie", radius: ["35%", "70%"],
     data: data.supply.map(s => ({ name: s.status, value: s.land_mu })) }] });
-  const key = data.sees_tax ? "tax_per_mu" : "va_per_mu";
+  const key = data.sees_tax ? "tax_per_mu" : data.sees_value_added ? "va_per_mu" : "parcel_mu";
   draw("chart-parks", { xAxis: { type: "category", data: data.parks.map(p => p.name), axisLabel: { interval: 0, rotate: 20 } },
-    yAxis: { type: "value", name: labels.yuan_per_mu }, series: [{ type: "bar", itemStyle: { color: "#1d4e89" }, data: data.parks.map(p => p[key]) }] });
+    yAxis: { type: "value", name: key === "parcel_mu" ? labels.mu : labels.yuan_per_mu }, series: [{ type: "bar", itemStyle: { color: "#1d4e89" }, data: data.parks.map(p => p[key]) }] });
 });
