@@ -39,8 +39,10 @@
     style.layers.push(
       {id: "zone-fill", type: "fill", source: "zones", "source-layer": "zones",
        paint: {"fill-color": "#ffffff", "fill-opacity": config.base_tile_url ? 0.2 : 0.7}},
+      // below z13 parcels are a few pixels wide: no antialiased outline pass for tens of thousands of them
       {id: "parcel-fill", type: "fill", source: "parcels", "source-layer": "parcels",
-       paint: {"fill-color": colourExpression("supply"), "fill-opacity": 0.88}},
+       paint: {"fill-color": colourExpression("supply"), "fill-opacity": 0.88,
+               "fill-antialias": ["step", ["zoom"], false, 13, true]}},
       {id: "parcel-line", type: "line", source: "parcels", "source-layer": "parcels", minzoom: 14,
        paint: {"line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.4, 18, 1.5]}},
       {id: "parcel-selected", type: "line", source: "parcels", "source-layer": "parcels",
