@@ -6,4 +6,4 @@ class AuditConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self):
-        from parkgov.audit import context  # noqa: F401  connects the history signal
+        from parkgov.audit import context, versions  # noqa: F401  connect the history signals

@@ -1,17 +1,38 @@
 """A cheap fingerprint of the stored data, for caches of figures computed from whole tables.
 
-Every ledger write and every class adjustment records a history row (django-simple-history, and the bulk
-writer writes the same rows, ADR 0001), so the newest history row of each table changes whenever a record of
-it changes. Evaluation runs are stored without history rows, so the newest run id is part of the fingerprint.
-One query, whatever the size of the tables.
+Two parts, because neither alone is enough:
+- the newest history row of each table: every ledger write and every class adjustment records one
+  (django-simple-history, and the bulk writer writes the same rows, ADR 0001); evaluation runs are stored
+  without history rows, so the newest run id is included too;
+- a change token set when a transaction that wrote data commits (`note_change`, called by the history signal
+  and by `ledger.bulk.insert_rows`). On PostgreSQL ids are handed out at insert, not at commit: a long import
+  that started before a quick edit commits after it with smaller history ids, which the first part misses.
+One query and one cache read, whatever the size of the tables.
 """
 
-from django.db import connection
+import uuid
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.dispatch import receiver
 from django.utils import timezone
+from simple_history.signals import post_create_historical_record
+
+CHANGE_TOKEN_KEY = "parkgov:data-change-token"
+
+
+def note_change() -> None:
+    """Data are being written: once the surrounding transaction commits, `data_version()` is a new value."""
+    transaction.on_commit(lambda: cache.set(CHANGE_TOKEN_KEY, uuid.uuid4().hex, timeout=None))
+
+
+@receiver(post_create_historical_record)
+def _history_written(sender, **kwargs):
+    note_change()
 
 
 def data_version(*models) -> tuple:
-    """(newest evaluation run id, today, newest history row `id@date` of each model) — changes with the data."""
+    """(change token, newest evaluation run id, today, newest history row `id@date` of each model)."""
     from parkgov.evaluation.models import EvaluationRun
 
     probes = [f"(SELECT MAX(id) FROM {EvaluationRun._meta.db_table})"]
@@ -20,4 +41,4 @@ def data_version(*models) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(probes)}")
         newest_run, *newest_rows = cursor.fetchone()
-    return (newest_run, timezone.localdate(), *newest_rows)
+    return (cache.get(CHANGE_TOKEN_KEY), newest_run, timezone.localdate(), *newest_rows)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import polars as pl
 from django.db import connection, models
 
+from parkgov.audit.versions import note_change
+
 CHUNK = 5000
 
 
@@ -38,6 +40,7 @@ def _columns(model):
 
 def insert_rows(model_or_table, columns: list, rows) -> None:
     """Insert many rows: COPY on PostgreSQL (an order of magnitude faster), executemany elsewhere."""
+    note_change()
     table = connection.ops.quote_name(model_or_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:

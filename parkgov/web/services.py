@@ -9,6 +9,7 @@ import yaml
 from django.core.cache import cache as django_cache
 from django.utils.translation import get_language, gettext, pgettext
 
+from parkgov import __version__
 from parkgov.audit.versions import data_version
 from parkgov.evaluation.inputs import firm_inputs
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
@@ -53,7 +54,7 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     year = year or latest_year()
     if year is None:
         return {"year": None}
-    seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), get_language(),
+    seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), get_language(), _method_hash(),
             data_version(Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult))
     key = "parkgov:cockpit:" + hashlib.sha256(repr(seen).encode()).hexdigest()
     figures = django_cache.get(key)
@@ -61,6 +62,15 @@ def cockpit(*, scope, year: int | None = None) -> dict:
         figures = _cockpit(scope=scope, year=year)
         django_cache.set(key, figures, timeout=COCKPIT_CACHE_SECONDS)
     return figures
+
+
+@cache
+def _method_hash() -> str:
+    """What the figures depend on besides the data: the code version, cockpit.yaml and the two rule sets."""
+    config = cockpit_config()
+    parts = [__version__, COCKPIT_FILE.read_text(encoding="utf-8")]
+    parts += [get_ruleset(config[name]).content_hash for name in ("evaluation_ruleset", "tier_ruleset")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _cockpit(*, scope, year: int) -> dict:
