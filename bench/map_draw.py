@@ -7,10 +7,10 @@ navigation start: MapLibre's `load` (style ready), the map's first `idle` at the
 `data-ready="1"` (set on that idle: every tile in view loaded and drawn). At the zone extent the map is below the
 parcels' minimum zoom, so three further views are timed from the jump to their `idle`: the extent's centre at the
 parcels' minimum zoom (every parcel of the main zone in view) and z12 over the densest z12 tile (both drawn from
-generalised tiles), then z16 over the densest z16 tile (detailed tiles). One warm-up load (the server's caches fill: each gunicorn worker
-builds its parcel table and low-zoom outlines) is reported on its own; the figures are medians of the following
-loads. Tile sizes are what went over the wire (gzipped: Chromium accepts it). The baseline is DOMContentLoaded of
-the same page in the same loads. `--screenshots DIR` saves the last load's views as PNG.
+generalised tiles), then z16 over the densest z16 tile (detailed tiles). One warm-up load (the server's caches
+fill: each gunicorn worker builds its parcel table and low-zoom outlines) is reported on its own; the figures are
+medians of the following loads. Tile sizes are what went over the wire (gzipped: Chromium accepts it). The
+baseline is DOMContentLoaded of the same page in the same loads. `--screenshots DIR` saves the last load's views.
 Usage: python bench/map_draw.py [--enterprises 100000] [--loads 5] [--screenshots DIR]
 The build and the measurement each run in a fresh interpreter on a fresh database (removed at the end).
 """

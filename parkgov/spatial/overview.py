@@ -5,14 +5,14 @@ the database and sending every property made the map slow with the 100,000-firm 
 85–123 ms in PostGIS, a z10 tile 450 ms on SQLite, 10.5 MB of tiles for the z10 view). Here instead:
 
 - every outline is projected once to a Web Mercator grid as fine as half a pixel at zoom 12, simplified by half a
-  grid unit and kept in flat integer arrays (`ParcelShapes`, rebuilt by `parkgov.spatial.tiles` when a parcel
-  changes); a tile gathers the rows it needs and scales them to its own grid;
+  grid unit and kept in flat integer arrays (`ParcelShapes`, rebuilt by `parkgov.spatial.tile_data` when a
+  parcel changes); a tile gathers the rows it needs and scales them to its own grid;
 - a parcel smaller than TINY_PX on screen in both directions is drawn as its bounding box: at that size the outline
   cannot be told apart, and a box never collapses to nothing when rounded;
 - tiles have EXTENT 1024 (half a pixel) and, chosen by the caller, only the properties colours and filters need.
 
-Parcels are chosen exactly as for the detailed tiles: bbox meets the tile, at least MIN_FEATURE_PX on screen in one
-direction, in the user's parks.
+Parcels are chosen exactly as for the detailed tiles (`parkgov.spatial.tiles`): bbox meets the tile, at least one
+pixel on screen in one direction, in the user's parks.
 """
 
 from dataclasses import dataclass
@@ -34,7 +34,7 @@ SIMPLIFY_MIN_POINTS = 9
 BUILD_ROWS = 20_000
 GRID = 1 << (MAX_ZOOM + 10)  # grid units across the world: EXTENT units per tile at MAX_ZOOM
 WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
-FAR = EXTENT // 2  # outlines reaching further than this beyond the tile are clipped (MapLibre allows ±1 tile)
+FAR = EXTENT // 2  # outlines reaching further beyond the tile are clipped (MapLibre keeps about a tile beyond)
 
 
 @cache
@@ -73,7 +73,8 @@ class ParcelShapes:
         return np.flatnonzero(chosen)
 
     def rings(self, rows, *, z: int, x: int, y: int):
-        """Outlines of `rows` in tile z/x/y units as `Rings`: bounding boxes for tiny parcels, far ones clipped."""
+        """Outlines of `rows` in tile z/x/y units (bounding boxes for tiny parcels, far ones clipped) and the rows
+        in the order of their features."""
         scale = 1 << (MAX_ZOOM - z)
         box = self.grid_bbox[:, rows] / scale - np.array([[x], [y], [x], [y]]) * EXTENT
         px = TILE_PX / EXTENT
@@ -149,10 +150,10 @@ def _clip(rings: Rings) -> Rings:
         (rings.polygon_feature, rings.features)))
     geoms = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, rings.coords.astype(np.float64), offsets)
     geoms = shapely.clip_by_rect(geoms, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-    return _flatten(geoms, np.rint)
+    return _flatten(geoms)
 
 
-def _flatten(geoms, rounding) -> Rings:
+def _flatten(geoms) -> Rings:
     """`Rings` of polygonal geometries (anything else becomes a feature without rings)."""
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
     geoms = np.where(polygonal, geoms, None)
@@ -162,7 +163,7 @@ def _flatten(geoms, rounding) -> Rings:
     kind, coords, offsets = shapely.to_ragged_array(geoms)
     ring_points, polygon_rings = offsets[0], offsets[1]
     feature_polygons = np.arange(len(geoms) + 1) if kind == shapely.GeometryType.POLYGON else offsets[2]
-    return Rings(coords=rounding(coords).astype(np.int64), point_ring=_owners(np.diff(ring_points)),
+    return Rings(coords=np.rint(coords).astype(np.int64), point_ring=_owners(np.diff(ring_points)),
                  ring_polygon=_owners(np.diff(polygon_rings)), polygon_feature=_owners(np.diff(feature_polygons)),
                  features=len(geoms))
 

@@ -185,7 +185,8 @@ def parcel_properties(*, parcel_id: int, scope) -> dict:
         cursor.execute(f"SELECT {columns} FROM {Parcel._meta.db_table} t {spec.joins} WHERE {where}", [parcel_id])
         row = cursor.fetchone()
     if row is None:
-        raise NotFound(gettext("地块 %(id)s 不存在、没有图形或不在您可查看的园区内") % {"id": parcel_id})
+        raise NotFound(gettext("地块 %(id)s 不存在、没有图形或不在您可查看的园区内")
+                       % {"id": parcel_id})
     properties = {name: value for (name, _sql), value in zip(spec.properties, row) if value is not None}
     rated = [name for name in RATED if name != "tier" or scope.sees("tax")]
     return properties | parcel_table().ratings_of(parcel_id, rated)
