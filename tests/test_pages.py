@@ -352,3 +352,14 @@ def test_data_version_changes_when_a_write_commits(ledger, tmp_path, actor, djan
         import_workbook(path=write_workbook(tmp_path / "again.xlsx", sheets), actor=actor)
     assert callbacks and data_version(Parcel)[0] != before[0] and data_version(Parcel)[1:] == before[1:]
     assert data_version(Parcel) == data_version(Parcel)  # stable while nothing is written
+
+
+def test_park_without_figures_for_the_year_shows_no_per_mu_figures(ledger):
+    """A park whose firms reported nothing for the year has no 亩均税收 (—), not 0."""
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.web.services import cockpit
+
+    parks = cockpit(scope=scope_for(get_user_model().objects.get(username="committee")), year=2025)["parks"]
+    by_code = {p["zone_code"]: p for p in parks}
+    assert by_code["SZ-XW1"]["tax_per_mu"] is None and by_code["SZ-XW1"]["va_per_mu"] is None
+    assert by_code["SZ"]["tax_per_mu"] > 0

@@ -127,8 +127,8 @@ def _kpis(firms, parcels, sees):
 
 
 def _parks(firms, parcels, zones, sees):
-    per_zone = firms.group_by("zone_code").agg(pl.len().alias("firms"), pl.col("land_mu").sum(),
-                                               pl.col("tax").sum(), pl.col("value_added").sum())
+    reported = [pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c) for c in ("tax", "value_added")]
+    per_zone = firms.group_by("zone_code").agg(pl.len().alias("firms"), pl.col("land_mu").sum(), *reported)
     land = parcels.join(zones.select(pl.col("id").alias("zone_id"), pl.col("code").alias("zone_code")),
                         on="zone_id").group_by("zone_code").agg(pl.col("registered_area_mu").sum().alias("parcel_mu"))
     table = zones.select(pl.col("code").alias("zone_code"), "name").join(per_zone, on="zone_code", how="left") \
