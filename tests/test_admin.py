@@ -2,6 +2,7 @@
 status matrix, parks, hidden fields); optimistic locking of edits; admin edits in the audit trail (both DBs)."""
 
 import datetime as dt
+import signal
 from types import SimpleNamespace
 
 import polars as pl
@@ -9,9 +10,15 @@ import pytest
 import shapely
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 
+from parkgov.accounts.admin_scope import ScopedAdminMixin
 from parkgov.accounts.models import Profile
+from parkgov.accounts.scopes import scope_for
 from parkgov.accounts.services import ensure_demo_accounts
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.services import run_evaluation
@@ -19,6 +26,8 @@ from parkgov.ingest.services import import_workbook
 from parkgov.ledger import models
 from parkgov.ledger.services import attach_geometry
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from parkgov.web.access import request_scope
+from parkgov.web.lists import zone_tree_ids
 
 pytestmark = pytest.mark.django_db
 LEDGER_MODELS = [models.Zone, models.Parcel, models.ParcelLineage, models.Enterprise, models.LandLink,
@@ -322,3 +331,158 @@ def test_department_admin_edit_appears_on_the_audit_page_with_its_user(client, l
     login(client, "committee")
     page = client.get(reverse("web:audit") + "?who=economy").content.decode()
     assert "嵊州市乙领带（集团）有限公司" in page and "economy" in page and "修改" in page
+
+
+# --- review of the admin data scopes (regression tests named by finding) ----------------------------------------
+
+def restricted_user(username, role, *zones):
+    user = get_user_model().objects.create_user(username, password="x-very-long-password-1", is_staff=True)
+    Profile.objects.create(user=user, role=role, department=role).zones.add(*zones)
+    return user
+
+
+def test_review_1_a_park_that_restricts_a_user_cannot_be_deleted(client, park_user, ledger):
+    """Deleting a user's only park removed the restriction: no park means the whole ledger."""
+    child = models.Zone.objects.create(code="SZ-XW1-B", name="B区", parent=ledger.zone, kind="small_firm_park")
+    other = restricted_user("bu", "ecology", child)
+    login(client, "xw")
+    page = client.get(url(models.Zone, "delete", child.pk))
+    assert page.status_code == 200 and "用户角色: bu · ecology" in page.content.decode()
+    assert client.post(url(models.Zone, "delete", child.pk), {"post": "yes"}).status_code == 200
+    bulk = client.post(url(models.Zone, "changelist"),
+                       {"action": "delete_selected", "_selected_action": [child.pk], "post": "yes"})
+    assert bulk.status_code == 200 and "用户角色: bu · ecology" in bulk.content.decode()
+    assert models.Zone.objects.filter(pk=child.pk).exists()
+    assert scope_for(get_user_model().objects.get(pk=other.pk)).zone_ids == (child.pk,)
+
+    for delete in (child.delete, models.Zone.objects.filter(pk=child.pk).delete):  # any other path
+        with pytest.raises(ProtectedError, match="园区 SZ-XW1-B 是用户 bu 的限定园区，不能删除"), transaction.atomic():
+            delete()
+    other.profile.zones.clear()
+    assert client.post(url(models.Zone, "delete", child.pk), {"post": "yes"}).status_code == 302
+    assert not models.Zone.objects.filter(pk=child.pk).exists()
+
+
+def test_review_1_a_restriction_added_after_the_confirmation_page_is_a_message_not_a_500(client, park_user, ledger,
+                                                                                          monkeypatch):
+    child = models.Zone.objects.create(code="SZ-XW1-B", name="B区", parent=ledger.zone, kind="small_firm_park")
+    restricted_user("bu", "ecology", child)
+    monkeypatch.setattr("parkgov.ledger.admin.profiles_restricted_to", lambda zones: Profile.objects.none())
+    login(client, "xw")
+    address = url(models.Zone, "delete", child.pk)
+    response = client.post(address, {"post": "yes"}, follow=True)
+    assert response.redirect_chain == [(address, 302)]
+    assert "园区 SZ-XW1-B 是用户 bu 的限定园区，不能删除" in response.content.decode()
+    response = client.post(url(models.Zone, "changelist"),
+                           {"action": "delete_selected", "_selected_action": [child.pk], "post": "yes"})
+    assert response.status_code == 302 and models.Zone.objects.filter(pk=child.pk).exists()
+
+
+def test_review_1_and_5_profiles_are_for_superusers_and_clearing_the_parks_is_deliberate(client, park_user, ledger):
+    staff = get_user_model().objects.get(username="economy")
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_profile", "change_profile"]))
+    login(client, "economy")  # Django's model permissions no longer open the role table
+    assert client.get(url(Profile, "changelist")).status_code == 403
+    assert client.get(url(Profile, "change", staff.profile.pk)).status_code == 403
+
+    login(client, "admin")
+    address = url(Profile, "change", park_user.profile.pk)
+    response = client.post(address, change_form_data(client, address, zones=[]))
+    assert response.status_code == 200 and "请勾选“确认取消园区限定”" in response.content.decode()
+    response = client.post(address, change_form_data(client, address, role="园区管理员"))
+    assert response.status_code == 200 and response.context["adminform"].form.errors["role"]
+    assert client.post(address, change_form_data(client, address, zones=[], confirm_whole_ledger="on")).status_code \
+        == 302
+    assert scope_for(get_user_model().objects.get(pk=park_user.pk)).zone_ids is None
+
+
+def test_review_2_a_park_cannot_be_put_below_itself(client, park_user, ledger):
+    """A restricted user looped 三江小微企业园 below its own A区, and the park tree hung the park filter."""
+    child = models.Zone.objects.create(code="SZ-XW1-A", name="A区", parent=ledger.zone, kind="small_firm_park")
+    address = url(models.Zone, "change", ledger.zone.pk)
+    login(client, "xw")  # SZ-XW1's parent SZ is outside xw's parks: the parent is shown, not editable
+    data = change_form_data(client, address)
+    assert "parent" not in data
+    assert client.post(address, {**data, "parent": child.pk}).status_code == 302
+    assert models.Zone.objects.get(pk=ledger.zone.pk).parent.code == "SZ"
+
+    for username in ("admin", restricted_user("sz", "natural_resources", models.Zone.objects.get(code="SZ"))):
+        login(client, getattr(username, "username", username))
+        response = client.post(address, change_form_data(client, address, parent=child.pk))
+        assert response.status_code == 200, username
+        assert response.context["adminform"].form.errors["parent"] == \
+            ["上级园区 SZ-XW1-A 是园区 SZ-XW1 本身或其下级园区，会形成循环"]
+        response = client.post(address, change_form_data(client, address, parent=ledger.zone.pk))
+        assert "上级园区 SZ-XW1 是园区 SZ-XW1 本身或其下级园区" in response.content.decode()
+    assert models.Zone.objects.get(pk=ledger.zone.pk).parent.code == "SZ"
+
+
+def test_review_2_a_loop_already_stored_does_not_hang_the_park_tree(ledger):
+    child = models.Zone.objects.create(code="SZ-XW1-A", name="A区", parent=ledger.zone, kind="small_firm_park")
+    models.Zone.objects.filter(pk=ledger.zone.pk).update(parent=child)  # as an old bug or a database edit could
+    user = restricted_user("sz", "natural_resources", ledger.zone)
+
+    def give_up(*_):
+        raise TimeoutError("the park tree is still being walked after 5 s")
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(5)
+    try:
+        assert sorted(zone_tree_ids(ledger.zone)) == [ledger.zone.pk, child.pk]
+        assert scope_for(user).zone_ids == tuple(sorted([ledger.zone.pk, child.pk]))
+        assert models.Zone.ancestor_ids(child.pk) == [child.pk, ledger.zone.pk]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_review_3_raw_id_inputs_name_only_rows_in_the_users_parks(client, park_user, ledger):
+    outside_firm, outside_parcel = models.Enterprise.objects.get(credit_code=uscc(1)), \
+        models.Parcel.objects.get(code="SZ-0001")
+    query = f"?enterprise={outside_firm.pk}&parcel={outside_parcel.pk}"
+    login(client, "xw")
+    page = client.get(url(models.LandLink, "add") + query).content.decode()
+    assert outside_firm.name not in page and outside_firm.credit_code not in page
+    assert f'href="/admin/ledger/parcel/{outside_parcel.pk}/change/"' not in page
+    posted = client.post(url(models.LandLink, "add"),
+                         {"enterprise": outside_firm.pk, "parcel": outside_parcel.pk, "role": "tenant"})
+    assert posted.status_code == 200 and outside_firm.name not in posted.content.decode()
+    assert set(posted.context["adminform"].form.errors) == {"enterprise", "parcel"}
+    page = client.get(url(models.LandLink, "add") + f"?enterprise={ledger.enterprise.pk}").content.decode()
+    assert ledger.enterprise.name in page  # a firm of the user's park is named as before
+
+    login(client, "admin")
+    assert outside_firm.name in client.get(url(models.LandLink, "add") + query).content.decode()
+
+
+def test_review_4_the_owner_of_a_top_level_park_can_save_it(client, ledger):
+    top = models.Zone.objects.get(code="SZ")
+    restricted_user("sz", "natural_resources", top)
+    login(client, "sz")
+    address = url(models.Zone, "change", top.pk)
+    assert client.post(address, change_form_data(client, address, level="国家级")).status_code == 302
+    assert models.Zone.objects.get(pk=top.pk).level == "国家级"
+    response = client.post(url(models.Zone, "add"), {"code": "XW-NEW", "name": "新园", "parent": "",
+                                                     "kind": "small_firm_park", "division_code": "", "level": ""})
+    assert response.status_code == 200 and response.context["adminform"].form.errors["parent"]
+
+
+def test_review_6_a_scoped_admin_with_inlines_is_refused():
+    class FigureInline(admin.TabularInline):
+        model = models.YearlyFigure
+
+    class EnterpriseWithFigures(ScopedAdminMixin, admin.ModelAdmin):
+        inlines = [FigureInline]
+
+    with pytest.raises(ImproperlyConfigured, match="inlines"):
+        EnterpriseWithFigures(models.Enterprise, admin.AdminSite(name="review"))
+
+
+def test_review_7_the_admin_and_the_pages_share_one_cached_scope(rf, park_user, ledger):
+    zone_admin = admin.site._registry[models.Zone]
+    request = rf.get("/admin/")
+    request.user, request._parkgov_scope = park_user, None  # None: "not worked out yet", as request_scope says
+    assert zone_admin.scope(request).zone_ids == (ledger.zone.pk,)
+    assert zone_admin.scope(request) is request_scope(request)
+    visitor = rf.get("/admin/")
+    visitor.user = get_user_model().objects.create_user("visitor", password="x-very-long-password-1", is_staff=True)
+    assert zone_admin.scope(visitor) is None and not zone_admin.has_module_permission(visitor)

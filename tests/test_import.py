@@ -122,3 +122,23 @@ def test_blank_required_cell_is_an_error_not_a_crash(tmp_path, actor):
     with pytest.raises(ImportRejected) as caught:
         import_workbook(path=write_workbook(tmp_path / "b.xlsx", sheets), actor=actor)
     assert [(e.row, e.message) for e in caught.value.report.issues.errors] == [(2, "必填项为空"), (3, "必填项为空")]
+
+
+def test_review_2_a_zone_sheet_that_loops_the_park_tree_is_rejected(tmp_path, actor):
+    """A parent below the park itself, in the stored tree or only in the sheet: reported by row, nothing written."""
+    import_workbook(path=write_workbook(tmp_path / "a.xlsx", small_ledger_sheets()), actor=actor)
+    header = small_ledger_sheets()["园区"][0]
+    sheets = {"园区": [header,
+                       ["SZ-XW1-A", "三江小微企业园A区", "SZ-XW1", "小微企业园", "330683", None],
+                       ["SZ-XW1", "三江小微企业园", "SZ-XW1-A", "小微企业园", "330683", None],
+                       ["XW-N1", "新园一", "XW-N2", "小微企业园", "330683", None],
+                       ["XW-N2", "新园二", "XW-N1", "小微企业园", "330683", None]]}
+    with pytest.raises(ImportRejected) as caught:
+        import_workbook(path=write_workbook(tmp_path / "loop.xlsx", sheets), actor=actor)
+    errors = caught.value.report.issues.errors
+    assert [(e.sheet, e.row, e.column, e.value) for e in errors] == [
+        ("园区", 2, "上级园区编码", "SZ-XW1"), ("园区", 3, "上级园区编码", "SZ-XW1-A"),
+        ("园区", 4, "上级园区编码", "XW-N2"), ("园区", 5, "上级园区编码", "XW-N1")]
+    assert errors[1].message == \
+        "上级园区 SZ-XW1-A 是园区 SZ-XW1 的下级园区，会形成循环（下级 → 上级）：SZ-XW1 → SZ-XW1-A → SZ-XW1"
+    assert Zone.objects.get(code="SZ-XW1").parent.code == "SZ" and not Zone.objects.filter(code="SZ-XW1-A").exists()

@@ -12,35 +12,62 @@ from functools import reduce
 from operator import or_
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db.models import Q
-from django.http import Http404
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import router, transaction
+from django.db.models import ProtectedError, Q
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext, gettext_lazy as _
 
-from parkgov.accounts.scopes import scope_for
-from parkgov.ledger.models import Zone
 from parkgov.audit.row_version import ROW_VERSION_FIELD, RowVersionAdminMixin, RowVersionForm
+from parkgov.ledger.models import Zone
+from parkgov.web.access import request_scope
 
-_NO_SCOPE = object()
 OUT_OF_SCOPE = _("记录不存在或不在您的数据范围内")
 
 
 class ScopedModelForm(RowVersionForm):
     """Admin form: optimistic locking, and foreign-key choices limited to the user's parks.
 
-    A restricted choice list keeps the record's current value, so a record that also points outside the
-    user's parks (a finding on an in-park firm and an out-of-park parcel) can still be saved unchanged.
+    A restricted choice list keeps the stored record's current value, so a record that also points outside the
+    user's parks (a finding on an in-park firm and an out-of-park parcel) can still be saved unchanged. Only the
+    stored value counts: an add form's initial value comes from the URL (`?enterprise=<id>`) and is not kept.
+    A park a restricted user must keep the record in is required when adding and while the record has one (a
+    top-level park stays top-level).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        stored = self._editing_stored_row()
         for name, field in self.fields.items():
-            current = self.initial.get(name)
-            if getattr(field, "scope_restricted", False) and current is not None:
+            if not getattr(field, "scope_restricted", False):
+                continue
+            current = getattr(self.instance, self._meta.model._meta.get_field(name).attname) if stored else None
+            if current is not None:
                 model = field.queryset.model
                 field.queryset = model._default_manager.filter(Q(pk__in=field.queryset.values("pk")) | Q(pk=current))
+            if getattr(field, "park_required", False) and (not stored or current is not None):
+                field.required = True
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input that names a row only if it is among the form field's (scoped) choices.
+
+    Django looks the label up in the whole table, so `?enterprise=<id>` on an add form would name any firm.
+    The look-up is one query by primary key, whatever the size of the table.
+    """
+
+    def label_and_url_for_value(self, value):
+        queryset = getattr(getattr(self, "choices", None), "queryset", None)
+        if queryset is None:
+            return "", ""
+        try:
+            known = queryset.filter(**{self.rel.get_related_field().name: value}).exists()
+        except (TypeError, ValueError, ValidationError):
+            return "", ""
+        return super().label_and_url_for_value(value) if known else ("", "")
 
 
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
@@ -70,7 +97,9 @@ class ScopedAdminMixin(RowVersionAdminMixin):
                         to users who see every field.
     Hidden fields (Scope.hidden_fields) leave forms, read-only displays, columns, filters, search, URL lookups
     and history diffs. A restricted user must keep records inside their parks: every foreign key into the
-    park tree is required and limited to their parks, and a save that would leave the scope is refused.
+    park tree is limited to their parks (and required, see ScopedModelForm), raw-id inputs name only rows in
+    scope, and a save that would leave the scope is refused.
+    No `inlines`: an inline formset saves rows of another model without that model's scope check or row lock.
     """
 
     scope_domain = ""
@@ -80,18 +109,20 @@ class ScopedAdminMixin(RowVersionAdminMixin):
     full_view_fields: tuple = ()
     form = ScopedModelForm
 
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        if self.inlines:
+            raise ImproperlyConfigured(f"{type(self).__name__} declares inlines: ScopedAdminMixin does not allow "
+                                       "them (an inline saves another model's rows without its scope or row lock)")
+
     # --- the scope -------------------------------------------------------------------------------------------
 
     def scope(self, request):
-        """The user's Scope, once per request; None for users without a role."""
-        cached = getattr(request, "_parkgov_scope", _NO_SCOPE)
-        if cached is _NO_SCOPE:
-            try:
-                cached = scope_for(request.user)
-            except PermissionDenied:
-                cached = None
-            request._parkgov_scope = cached
-        return cached
+        """The user's Scope (worked out once per request by `request_scope`, as for pages); None without a role."""
+        try:
+            return request_scope(request)
+        except PermissionDenied:
+            return None
 
     def scope_fixed_values(self, scope) -> dict:
         """Fields a role may not choose, with the value the scope gives them (read-only, set on save)."""
@@ -214,12 +245,14 @@ class ScopedAdminMixin(RowVersionAdminMixin):
         restrict = isinstance(related, ScopedAdminMixin) and not request.user.is_superuser
         if restrict and "queryset" not in kwargs:
             kwargs["queryset"] = related.get_queryset(request)
+        if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+            kwargs["widget"] = ScopedRawIdWidget(db_field.remote_field, self.admin_site, using=kwargs.get("using"))
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         scope = self.scope(request)
         if isinstance(field, forms.ModelChoiceField) and restrict:
             field.scope_restricted = True
             if scope is not None and scope.zone_ids is not None and db_field.remote_field.model is Zone:
-                field.required = True  # a restricted user cannot create a top-level park or leave their parks
+                field.park_required = True  # a restricted user cannot create a top-level park or leave their parks
         return field
 
     def save_model(self, request, obj, form, change):
@@ -230,6 +263,28 @@ class ScopedAdminMixin(RowVersionAdminMixin):
         super().save_model(request, obj, form, change)
         if not request.user.is_superuser and not self.in_scope(request, obj, fresh=True):
             raise PermissionDenied(gettext("只能新增或修改本人负责园区内的记录"))  # the admin view's transaction rolls back
+
+    # --- deleting ----------------------------------------------------------------------------------------------
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ProtectedError as exc:  # a model-level guard, or a change since the confirmation page was checked
+            return self._refused_delete(request, exc)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ProtectedError as exc:  # the bulk "delete selected" action, as above
+            return self._refused_delete(request, exc)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)):  # all or nothing, like the delete view
+            super().delete_queryset(request, queryset)
+
+    def _refused_delete(self, request, exc):
+        self.message_user(request, str(exc.args[0]), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     # --- history (django-simple-history) ---------------------------------------------------------------------
 

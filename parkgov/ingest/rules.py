@@ -92,6 +92,27 @@ def _zone_rules(raw, typed, issues):
     _flag(raw, typed, issues, "parent", pl.col("parent") == pl.col("code"), "上级园区不能是自身")
     _flag(raw, typed, issues, "parent", pl.col("parent").is_not_null() & (pl.col("kind") == "development_zone"),
           "类型为开发区的园区不能有上级园区")
+    if "parent" in typed.columns and "parent" in raw.headers:
+        _zone_cycles(raw, typed, issues)
+
+
+def _zone_cycles(raw, typed, issues):
+    """A parent that is one of the park's own descendants, in the stored tree as this sheet would change it."""
+    stored = fetch_frame(Zone, columns=["code", "parent_id"])
+    code_of = dict(zip(stored.get_column("id").to_list(), stored.get_column("code").to_list()))
+    parent_of = {code: code_of.get(parent) for code, parent in stored.select("code", "parent_id").iter_rows()}
+    given = typed.filter(pl.col("parent").is_not_null() & (pl.col("parent") != pl.col("code")))
+    parent_of.update(given.select("code", "parent").iter_rows())  # a blank parent cell keeps the stored one
+    as_written = given.join(raw.frame.select("__row", pl.col("parent").alias("__text")), on="__row", how="left")
+    for row, code, parent, text in as_written.select("__row", "code", "parent", "__text").iter_rows():
+        chain, current = [code], parent
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent_of.get(current)
+        if current == code:
+            loop = " → ".join([*chain, code])
+            issues.add(raw.title, row, raw.headers["parent"], text,
+                       f"上级园区 {parent} 是园区 {code} 的下级园区，会形成循环（下级 → 上级）：{loop}")
 
 
 def _parcel_rules(raw, typed, issues):

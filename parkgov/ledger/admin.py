@@ -5,10 +5,12 @@ same as on the pages, in the API and in exports; every change form is optimistic
 """
 
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from parkgov.accounts.admin_scope import ScopedAdminMixin
+from parkgov.accounts.models import Profile, profiles_restricted_to
 from parkgov.ledger.models import (Enterprise, Finding, LandLink, Parcel, ParcelLineage, Submission, YearlyFigure,
                                    Zone)
 from parkgov.web.lists import enterprise_rows, finding_rows, parcel_rows
@@ -21,6 +23,22 @@ class ZoneAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind", "parent", "division_code", "level"]
     list_filter = ["kind", "level"]
     search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A restricted user may not move a park whose parent is outside their parks (nor loop it below itself)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        scope = self.scope(request)
+        if (obj is not None and obj.parent_id is not None and not request.user.is_superuser and scope is not None
+                and scope.zone_ids is not None and obj.parent_id not in scope.zone_ids and "parent" not in fields):
+            fields.append("parent")
+        return fields
+
+    def get_deleted_objects(self, objs, request):
+        """A park that restricts a user's profile is protected (no park would mean the whole ledger to them)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        verbose = capfirst(Profile._meta.verbose_name)
+        protected = [*protected, *(f"{verbose}: {profile}" for profile in profiles_restricted_to(objs))]
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Parcel)

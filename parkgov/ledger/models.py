@@ -55,8 +55,19 @@ class Zone(GeometryMixin):
     def clean(self):
         if self.parent_id and self.kind == choices.ZoneKind.DEVELOPMENT_ZONE:
             raise ValidationError({"kind": _("开发区不能有上级园区")})
-        if self.parent_id and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("上级园区不能是自身")})
+        if self.parent_id and self.pk is not None and self.pk in self.ancestor_ids(self.parent_id):
+            raise ValidationError({"parent": ValidationError(
+                _("上级园区 %(parent)s 是园区 %(zone)s 本身或其下级园区，会形成循环"), code="cycle",
+                params={"parent": self.parent.code, "zone": self.code})})
+
+    @staticmethod
+    def ancestor_ids(zone_id) -> list:
+        """`zone_id` and the parks above it as stored, nearest first (stops at a loop already in the data)."""
+        found = []
+        while zone_id is not None and zone_id not in found:
+            found.append(zone_id)
+            zone_id = Zone.objects.filter(pk=zone_id).values_list("parent_id", flat=True).first()
+        return found
 
 
 class Parcel(GeometryMixin):

@@ -69,9 +69,12 @@ def zone_tree_ids(zone) -> list:
     children = defaultdict(list)
     for pk, parent in Zone.objects.values_list("pk", "parent_id"):
         children[parent].append(pk)
-    found, stack = [], [zone.pk]
+    found, seen, stack = [], set(), [zone.pk]
     while stack:
         current = stack.pop()
+        if current in seen:  # a loop in the stored tree must not hang the park filter
+            continue
+        seen.add(current)
         found.append(current)
         stack.extend(children[current])
     return found
