@@ -128,7 +128,7 @@ def figure_table(*, enterprise, scope):
              if field in fields} - {None}
     submissions = Submission.objects.select_related("actor").in_bulk(cited)
     sources = {pk: {"number": n, "submission": submissions[pk],
-                    "department": gettext(department_text(submissions[pk].department))}
+                    "department": department_text(submissions[pk].department)}
                for n, pk in enumerate(sorted(submissions), start=1)}
     rows = [{"year": year.year, "cells": [{"value": getattr(year, field),
                                            "source": sources.get(_int((year.provenance or {}).get(field)))}
@@ -180,7 +180,7 @@ def visible_findings(findings, *, scope):
         findings = findings.filter(department=scope.department)
     rows = list(findings.select_related("enterprise", "parcel").order_by("-found_on", "-pk"))
     for row in rows:
-        row.department_name = gettext(department_text(row.department))
+        row.department_name = department_text(row.department)
     return rows
 
 

@@ -9,11 +9,13 @@ import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import wraps
 
 import django_filters
 import django_tables2 as tables
 import xlsxwriter
 from django import forms
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import F, FilteredRelation, Q
 from django.db.models.functions import Abs
@@ -22,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
@@ -50,7 +53,9 @@ def industry_text(code) -> str:
 
 
 def department_text(code) -> str:
-    return code_table("departments").label(code) or code or ""
+    """The department's name in the page's language (names are listed for the catalogue in web/data_labels.py)."""
+    label = code_table("departments").label(code)
+    return gettext(label) if label else code or ""
 
 
 def figure_fields(scope, candidates) -> list:
@@ -167,7 +172,7 @@ class ParcelFilter(ScopedFilterSet):
 class FindingFilter(ScopedFilterSet):
     q = django_filters.CharFilter(label=_("描述或企业名称"), method="search")
     department = django_filters.ChoiceFilter(label=_("部门"), choices=[
-        (code, entry.name) for code, entry in code_table("departments").entries.items()], empty_label=ALL)
+        (code, _(entry.name)) for code, entry in code_table("departments").entries.items()], empty_label=ALL)
     category = django_filters.ChoiceFilter(label=_("类别"), choices=choices.FindingCategory.choices, empty_label=ALL)
     severity = django_filters.ChoiceFilter(label=_("严重程度"), choices=choices.Severity.choices, empty_label=ALL)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=choices.FindingStatus.choices, empty_label=ALL)
@@ -395,6 +400,18 @@ LISTINGS = {"enterprises": lambda **kw: enterprise_listing(**kw), "parcels": lam
             "findings": lambda **kw: finding_listing(**kw)}
 
 
+def in_default_language(view):
+    """Exports are workbooks passed between departments: Chinese headers and labels whatever the page language,
+    the same as the large exports the job worker writes (jobs run in zh-hans)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def export_list(request, listing: Listing, kind: str):
     """The filtered, sorted rows as xlsx: streamed back at once when small, else written by a background job."""
     from parkgov.codes.thresholds import threshold
@@ -476,6 +493,7 @@ def enterprises(request, scope):
 
 
 @scoped("enterprise")
+@in_default_language
 def enterprises_export(request, scope):
     return export_list(request, enterprise_listing(scope=scope, params=request.GET), "enterprises")
 
@@ -486,6 +504,7 @@ def parcels(request, scope):
 
 
 @scoped("parcel")
+@in_default_language
 def parcels_export(request, scope):
     return export_list(request, parcel_listing(scope=scope, params=request.GET), "parcels")
 
@@ -496,5 +515,6 @@ def findings(request, scope):
 
 
 @scoped("finding")
+@in_default_language
 def findings_export(request, scope):
     return export_list(request, finding_listing(scope=scope, params=request.GET), "findings")
