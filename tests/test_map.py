@@ -196,6 +196,14 @@ def test_low_zoom_tile_carries_the_colour_properties_and_valid_outlines(admin_cl
         assert outline.bounds[2] - outline.bounds[0] == pytest.approx(side_units, abs=1.5), code
 
 
+def test_colour_properties_agree_across_the_generalised_and_detailed_zooms(admin_client):
+    generalised, detailed = _decode(admin_client, "parcels", z=LOW), _decode(admin_client, "parcels", z=LOW + 1)
+    assert set(generalised) == set(detailed) == set(SQUARES)
+    for code, feature in detailed.items():
+        colours = {k: v for k, v in feature["properties"].items() if k in ("supply_status", "zone", "class", "tier")}
+        assert generalised[code]["properties"] == colours and generalised[code]["id"] == feature["id"], code
+
+
 def test_parcels_under_three_pixels_are_drawn_as_their_bounding_box(admin_client, actor, tmp_path):
     diamond = tmp_path / "diamond.geojson"  # SZ-0003 redrawn as a diamond 80 m across: 2.4 px at zoom 11
     lon, lat, d_lon, d_lat = 120.798, 29.601, 80 / 96_900, 80 / 110_574
