@@ -84,7 +84,8 @@ def evaluation_task(job_id: str):
 @task()
 def export_task(job_id: str):
     """Write a large list export to the job's folder for download."""
-    from parkgov.web.lists import LISTINGS, export_to_file
+    from parkgov.web.exports import export_to_file
+    from parkgov.web.lists import LISTINGS
 
     job = Job.objects.select_related("created_by").get(pk=job_id)
     kind = job.params["list"]

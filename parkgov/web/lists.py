@@ -1,37 +1,29 @@
-"""Ledger lists (企业、地块、检查发现): filter forms, sortable tables and xlsx exports of the filtered rows.
+"""Ledger lists (企业、地块、检查发现): filter forms, sortable tables and the listings their exports share.
 
-A page and its export start from the same scoped queryset and the same columns, so a user never exports a
-row or a figure the page would not show. Pages never run COUNT(*) (LazyPaginator) and the export writes
-rows as they stream from the database (XlsxWriter constant_memory), so both stay usable on a million rows.
+A page and its export (web/exports.py) start from the same scoped queryset and the same columns, so a user
+never exports a row or a figure the page would not show. Pages never run COUNT(*) (LazyPaginator) and render
+their body with per-column cell functions (web/table_body.py), so they stay fast on a million rows.
 """
 
-import shutil
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import wraps
 
 import django_filters
 import django_tables2 as tables
-import xlsxwriter
 from django import forms
-from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import F, FilteredRelation, Q
 from django.db.models.functions import Abs
-from django.http import FileResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
-from parkgov.ingest.excel import safe_cell
 from parkgov.ledger import choices
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, Parcel, YearlyFigure, Zone
 from parkgov.units import square_metres_to_mu
@@ -41,8 +33,6 @@ from parkgov.web.table_body import ListTable
 ALL = _("全部")
 PER_PAGE = 50
 MAX_PAGE = 100_000  # deeper pages are useless and an enormous OFFSET can overflow the database's integer
-XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FINDING_COLUMNS = ["found_on", "department", "category", "severity", "status", "description", "enterprise",
                    "parcel"]
 LIST_FIGURES = ["tax", "revenue", "value_added", "energy_tce", "employees"]
@@ -400,102 +390,9 @@ LISTINGS = {"enterprises": lambda **kw: enterprise_listing(**kw), "parcels": lam
             "findings": lambda **kw: finding_listing(**kw)}
 
 
-def in_default_language(view):
-    """Exports are workbooks passed between departments: Chinese headers and labels whatever the page language,
-    the same as the large exports the job worker writes (jobs run in zh-hans)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def export_list(request, listing: Listing, kind: str):
-    """The filtered, sorted rows as xlsx: streamed back at once when small, else written by a background job."""
-    from parkgov.codes.thresholds import threshold
-    from parkgov.jobs.services import start_job
-
-    ordered = build_table(listing, request.GET).data.data
-    limit = int(threshold("export_inline_rows"))
-    if ordered[:limit + 1].count() > limit:
-        job = start_job(kind="export", title=gettext("导出%(list)s") % {"list": listing.title}, user=request.user,
-                        params={"list": kind, "query": request.GET.urlencode()})
-        return redirect("web:job", job_id=job.pk)
-    handle = write_xlsx(rows=export_rows(listing, ordered), columns=listing.export_columns, sheet_name=str(listing.title))
-    return FileResponse(handle, as_attachment=True, filename=str(listing.export_name), content_type=XLSX)
-
-
-def export_rows(listing: Listing, ordered):
-    paths = list(dict.fromkeys(path for _header, path, _convert in listing.export_columns))
-    return ordered.values(*paths).iterator(chunk_size=2000)
-
-
-def export_to_file(*, user, kind: str, query: str, path, progress=None) -> int:
-    """Write the export of list `kind` with filters `query` for `user` to `path` (used by the export job)."""
-    from django.http import QueryDict
-
-    from parkgov.accounts.scopes import scope_for
-
-    scope = scope_for(user)
-    params = QueryDict(query)
-    listing = LISTINGS[kind](scope=scope, params=params)
-    ordered = build_table(listing, params).data.data
-    counted = {"rows": 0}
-
-    def rows():
-        for row in export_rows(listing, ordered):
-            counted["rows"] += 1
-            if progress and counted["rows"] % 20000 == 0:
-                progress(counted["rows"])
-            yield row
-
-    handle = write_xlsx(rows=rows(), columns=listing.export_columns, sheet_name=str(listing.title))
-    with open(path, "wb") as out:
-        shutil.copyfileobj(handle, out)
-    return counted["rows"]
-
-
-def write_xlsx(*, rows, columns, sheet_name):
-    """Write dict rows to a temporary xlsx file (text made formula-safe) and return it rewound."""
-    handle = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
-                                        "strings_to_numbers": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(sheet_name)
-    header, dates = book.add_format({"bold": True, "bg_color": "#EEF2F7"}), book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.set_column(0, len(columns) - 1, 16)
-    sheet.freeze_panes(1, 0)
-    sheet.write_row(0, 0, [str(h) for h, _path, _convert in columns], header)
-    for r, row in enumerate(rows, start=1):
-        if r > XLSX_MAX_ROWS:
-            break
-        for c, (_header, path, convert) in enumerate(columns):
-            value = row[path]
-            if convert is not None and value is not None:
-                value = convert(value)
-            if value is None or value == "":
-                continue
-            if isinstance(value, (int, float)):
-                sheet.write_number(r, c, value)
-            elif hasattr(value, "isoformat"):
-                sheet.write_datetime(r, c, value, dates)
-            else:
-                sheet.write_string(r, c, safe_cell(value))
-    book.close()
-    handle.seek(0)
-    return handle
-
-
 @scoped("enterprise")
 def enterprises(request, scope):
     return show_list(request, enterprise_listing(scope=scope, params=request.GET))
-
-
-@scoped("enterprise")
-@in_default_language
-def enterprises_export(request, scope):
-    return export_list(request, enterprise_listing(scope=scope, params=request.GET), "enterprises")
 
 
 @scoped("parcel")
@@ -503,18 +400,6 @@ def parcels(request, scope):
     return show_list(request, parcel_listing(scope=scope, params=request.GET))
 
 
-@scoped("parcel")
-@in_default_language
-def parcels_export(request, scope):
-    return export_list(request, parcel_listing(scope=scope, params=request.GET), "parcels")
-
-
 @scoped("finding")
 def findings(request, scope):
     return show_list(request, finding_listing(scope=scope, params=request.GET))
-
-
-@scoped("finding")
-@in_default_language
-def findings_export(request, scope):
-    return export_list(request, finding_listing(scope=scope, params=request.GET), "findings")

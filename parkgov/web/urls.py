@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from parkgov.spatial.views import map_page, parcel_feature, tile
-from parkgov.web import dossiers, lists, views
+from parkgov.web import dossiers, exports, lists, views
 
 app_name = "web"
 urlpatterns = [
@@ -21,11 +21,11 @@ urlpatterns = [
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path("tiles/parcels/<int:parcel_id>.json", parcel_feature, name="parcel_feature"),
     path("enterprises/", lists.enterprises, name="enterprises"),
-    path("enterprises/export.xlsx", lists.enterprises_export, name="enterprises_export"),
+    path("enterprises/export.xlsx", exports.enterprises_export, name="enterprises_export"),
     path("enterprises/<str:credit_code>/", dossiers.enterprise, name="enterprise"),
     path("parcels/", lists.parcels, name="parcels"),
-    path("parcels/export.xlsx", lists.parcels_export, name="parcels_export"),
+    path("parcels/export.xlsx", exports.parcels_export, name="parcels_export"),
     path("parcels/<str:code>/", dossiers.parcel, name="parcel"),
     path("findings/", lists.findings, name="findings"),
-    path("findings/export.xlsx", lists.findings_export, name="findings_export"),
+    path("findings/export.xlsx", exports.findings_export, name="findings_export"),
 ]
