@@ -376,6 +376,33 @@ def test_encoder_orients_rings_and_keeps_holes():
     assert shapely.is_ccw(outer.exterior) and not shapely.is_ccw(inner.exterior)  # spec: exterior positive area
 
 
+def test_varints_match_the_protobuf_encoding():
+    values = [0, 1, 127, 128, 300, 16383, 16384, 2**21, 2**35 + 7, 2**53 - 1]
+
+    def reference(v):
+        out = bytearray()
+        while True:
+            out.append((v & 0x7F) | (0x80 if v > 0x7F else 0))
+            v >>= 7
+            if not v:
+                return bytes(out)
+
+    data, sizes = mvt.varints(values)
+    assert data.tobytes() == b"".join(map(reference, values))
+    assert sizes.tolist() == [len(reference(v)) for v in values]
+    assert mvt.varints([5, 7])[0].tobytes() == bytes([5, 7]) and len(mvt.varints([])[0]) == 0
+
+
+def test_box_commands_are_what_the_polygon_encoder_gives_a_box():
+    box = np.array([[3.2, 0.0, -40.0], [7.6, 0.4, 1000.0], [9.9, 0.2, -38.7], [8.1, 0.4, 1003.0]])  # one per column
+    x0, y0 = np.rint(box[0]), np.rint(box[1])
+    x1, y1 = np.maximum(np.rint(box[2]), x0 + 1), np.maximum(np.rint(box[3]), y0 + 1)
+    corners = np.stack([x0, y0, x1, y0, x1, y1, x0, y1, x0, y0], axis=1).reshape(-1, 2)
+    n = box.shape[1]
+    expected, _offsets, kept = mvt.polygon_commands(corners, np.repeat(np.arange(n), 5), np.arange(n), np.arange(n), n)
+    assert kept.all() and overview._box_commands(box).tolist() == expected.tolist()
+
+
 @pytest.mark.skipif(not os.path.exists(os.environ.get("PARKGOV_CHROMIUM", "/usr/bin/chromium")),
                     reason="需要 Debian 的 Chromium")
 @pytest.mark.django_db(transaction=True)

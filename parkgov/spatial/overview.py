@@ -23,6 +23,7 @@ import shapely
 from pyproj import Transformer
 
 from parkgov.ledger.geometry import STORAGE_CRS
+from parkgov.spatial.mvt import polygon_commands
 
 MAX_ZOOM = 12  # parcel tiles at this zoom and below come from here
 EXTENT = 1024  # tile units across a tile: half a pixel of MapLibre's 512-pixel tile
@@ -34,6 +35,7 @@ SIMPLIFY_MIN_POINTS = 9
 BUILD_ROWS = 20_000
 GRID = 1 << (MAX_ZOOM + 10)  # grid units across the world: EXTENT units per tile at MAX_ZOOM
 WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
+BOX_COMMANDS = 11  # integers encoding a box: MoveTo, x, y, LineTo(3), 6 deltas, ClosePath
 FAR = EXTENT // 2  # outlines reaching further beyond the tile are clipped (MapLibre keeps about a tile beyond)
 
 
@@ -72,18 +74,23 @@ class ParcelShapes:
             chosen &= np.isin(self.zone_ids, np.asarray(zone_ids, dtype=np.int64))
         return np.flatnonzero(chosen)
 
-    def rings(self, rows, *, z: int, x: int, y: int):
-        """Outlines of `rows` in tile z/x/y units (bounding boxes for tiny parcels, far ones clipped) and the rows
-        in the order of their features."""
+    def features(self, rows, *, z: int, x: int, y: int):
+        """MVT geometry of `rows` in tile z/x/y: (rows drawn, in feature order; command integers; each feature's
+        offset into them, then the end). Tiny parcels are bounding boxes, outlines reaching far out are clipped,
+        outlines that collapse on the grid are left out."""
         scale = 1 << (MAX_ZOOM - z)
         box = self.grid_bbox[:, rows] / scale - np.array([[x], [y], [x], [y]]) * EXTENT
         px = TILE_PX / EXTENT
         tiny = ((box[2] - box[0]) * px < TINY_PX) & ((box[3] - box[1]) * px < TINY_PX)
         far = ~tiny & ((box[:2] < -FAR).any(axis=0) | (box[2:] > EXTENT + FAR).any(axis=0))
         near = ~tiny & ~far
-        outlines = self._outlines(rows[near], scale, x, y)
-        clipped = _clip(self._outlines(rows[far], scale, x, y))
-        return Rings.concat([outlines, clipped, _boxes(box[:, tiny])]), np.r_[rows[near], rows[far], rows[tiny]]
+        rings = Rings.concat([self._outlines(rows[near], scale, x, y), _clip(self._outlines(rows[far], scale, x, y))])
+        commands, offsets, kept = polygon_commands(rings.coords, rings.point_ring, rings.ring_polygon,
+                                                   rings.polygon_feature, rings.features)
+        offsets = np.r_[0, offsets[1:][kept]]
+        drawn = np.r_[rows[near], rows[far]][kept]
+        box_offsets = offsets[-1] + np.arange(1, tiny.sum() + 1) * BOX_COMMANDS
+        return np.r_[drawn, rows[tiny]], np.r_[commands, _box_commands(box[:, tiny])], np.r_[offsets, box_offsets]
 
     def _outlines(self, rows, scale, x, y):
         polygons, polygon_count = _ranges(self.feature_polygons, rows)
@@ -131,14 +138,25 @@ def _owners(counts):
     return np.repeat(np.arange(len(counts)), counts)
 
 
-def _boxes(box) -> Rings:
-    """One closed rectangle per column of `box` (tile units), at least one unit wide and high."""
-    x0, y0 = np.rint(box[0]), np.rint(box[1])
-    x1, y1 = np.maximum(np.rint(box[2]), x0 + 1), np.maximum(np.rint(box[3]), y0 + 1)
-    corners = np.stack([x0, y0, x1, y0, x1, y1, x0, y1, x0, y0], axis=1).reshape(-1, 2)
-    n = box.shape[1]
-    return Rings(coords=corners.astype(np.int64), point_ring=np.repeat(np.arange(n), 5), ring_polygon=np.arange(n),
-                 polygon_feature=np.arange(n), features=n)
+def _box_commands(box) -> np.ndarray:
+    """MVT commands of one rectangle per column of `box` (tile units), at least one unit wide and high.
+
+    What `polygon_commands` gives a box, written directly (most features of a zoom-10 tile are boxes):
+    MoveTo the top-left corner, LineTo right, down and left (clockwise on screen, as the spec wants exteriors),
+    ClosePath.
+    """
+    x0, y0 = np.rint(box[0]).astype(np.int64), np.rint(box[1]).astype(np.int64)
+    width = np.maximum(np.rint(box[2]).astype(np.int64) - x0, 1)
+    height = np.maximum(np.rint(box[3]).astype(np.int64) - y0, 1)
+    out = np.zeros((box.shape[1], BOX_COMMANDS), dtype=np.int64)
+    out[:, 0], out[:, 3], out[:, 10] = (1 << 3) | 1, (3 << 3) | 2, (1 << 3) | 7
+    out[:, 1], out[:, 2] = _zigzag(x0), _zigzag(y0)
+    out[:, 4], out[:, 7], out[:, 8] = _zigzag(width), _zigzag(height), _zigzag(-width)
+    return out.ravel()
+
+
+def _zigzag(values):
+    return (values << 1) ^ (values >> 63)
 
 
 def _clip(rings: Rings) -> Rings:

@@ -263,15 +263,13 @@ def _overview_tile(box, rated, zone_ids, version) -> bytes:
     rows = shapes.select(lonlat=box.lonlat, min_size=box.min_size, zone_ids=zone_ids)
     if not len(rows):
         return b""
-    rings, rows = shapes.rings(rows, z=box.z, x=box.x, y=box.y)
-    commands, offsets, kept = polygon_commands(rings.coords, rings.point_ring, rings.ring_polygon,
-                                               rings.polygon_feature, rings.features)
-    if not kept.any():
+    rows, commands, offsets = shapes.features(rows, z=box.z, x=box.x, y=box.y)
+    if not len(rows):
         return b""
-    ids = shapes.ids[rows[kept]]
+    ids = shapes.ids[rows]
     properties = parcel_table(version).properties(ids, [*OVERVIEW_PROPERTIES, *rated])
-    return encode_layer(name="parcels", ids=ids, commands=commands, offsets=np.r_[0, offsets[1:][kept]],
-                        properties=properties, extent=overview.EXTENT)
+    return encode_layer(name="parcels", ids=ids, commands=commands, offsets=offsets, properties=properties,
+                        extent=overview.EXTENT)
 
 
 def _geometry_commands(geoms, box: TileBox):
