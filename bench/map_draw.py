@@ -8,8 +8,8 @@ navigation start: MapLibre's `load` (style ready), the map's first `idle` at the
 parcels' minimum zoom, so three further views are timed from the jump to their `idle`: the extent's centre at the
 parcels' minimum zoom (every parcel of the main zone in view) and z12 over the densest z12 tile (both drawn from
 generalised tiles), then z16 over the densest z16 tile (detailed tiles). One warm-up load (the server's caches
-fill: each gunicorn worker builds its parcel table and low-zoom outlines) is reported on its own; the figures are
-medians of the following loads. Tile sizes are what went over the wire (gzipped: Chromium accepts it). The
+fill: each gunicorn worker builds its parcel table and low-zoom outlines, and keeps the generalised tiles it cuts)
+is reported on its own; the figures are medians of the following loads. Tile sizes are what went over the wire (gzipped: Chromium accepts it). The
 baseline is DOMContentLoaded of the same page in the same loads. `--screenshots DIR` saves the last load's views.
 Usage: python bench/map_draw.py [--enterprises 100000] [--loads 5] [--screenshots DIR]
 The build and the measurement each run in a fresh interpreter on a fresh database (removed at the end).
@@ -216,7 +216,8 @@ def main():
     parcels = f"{int(build['parcels']):,}" if build["parcels"] != "?" else "?"
     print(f"sqlite: {parcels} parcels, built with both evaluation runs in {build['seconds']} s | load average "
           f"{result['loadavg']} | tile errors {errors} | warm-up load (fills server caches): "
-          f"ready {warm['ready']:.0f} ms")
+          f"ready {warm['ready']:.0f} ms, jumps to z{warm['min_zoom']} {warm['overview_ms']:.0f} ms, "
+          f"z12 {warm['z12_ms']:.0f} ms, z16 {warm['dense_ms']:.0f} ms")
     ready, dcl = med("ready"), med("dcl")
     print(f"  zone extent (z{med('zoom'):.1f}, {med('tiles'):.0f} tiles {med('kb'):.0f} KB, "
           f"{med('parcels'):.0f} parcels drawn): DOMContentLoaded {dcl:.0f} | map load {med('load'):.0f} | "

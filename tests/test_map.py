@@ -282,6 +282,35 @@ def test_gzipped_tile_decodes_to_the_same_tile(admin_client, monkeypatch):
         assert admin_client.get(url, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
 
 
+def test_generalised_tiles_are_kept_until_the_data_changes(admin_client, actor, monkeypatch):
+    cut, render = [], views.render_tile
+    monkeypatch.setattr(views, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    url = "/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW))
+    first = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    again = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert again.content == first.content and again["ETag"] == first["ETag"] and cut == [LOW]
+    admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()))
+    admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()))
+    assert cut == [LOW, Z, Z]  # detailed tiles are many and cheap: cut every time
+    result = EvaluationResult.objects.get(run__year=2025, run__zone=None, enterprise__credit_code=uscc(1))
+    adjust_class(result=result, new_class="A", reason="技改项目已投产，经管委会研究调档", actor=actor)
+    changed = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert changed["ETag"] != first["ETag"] and cut == [LOW, Z, Z, LOW]
+    assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["class"] == "A"
+
+
+def test_kept_tiles_drop_the_least_recently_used():
+    kept = tile_data.KeptTiles(max_bytes=3 * (100 + tile_data.KeptTiles.ENTRY_BYTES))
+    for key in "abc":
+        kept.put(key, b"x" * 100, False)
+    assert kept.get("a") == (b"x" * 100, False)  # now the most recently used
+    kept.put("d", b"y" * 100, True)
+    assert kept.get("b") is None and kept.get("a") and kept.get("c") and kept.get("d") == (b"y" * 100, True)
+    for n in range(10_000):
+        kept.put(n, b"", False)  # empty tiles count too
+    assert kept.size <= kept.max_bytes
+
+
 def test_small_tiles_are_not_gzipped(admin_client):
     response = admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()), HTTP_ACCEPT_ENCODING="gzip")
     assert len(response.content) < views.GZIP_MIN_BYTES and "Content-Encoding" not in response

@@ -8,6 +8,7 @@ about 20 MB.
 """
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 
@@ -225,6 +226,41 @@ def _holder_ratings(cursor, parcel_ids, class_run, tier_run) -> dict:
         by_holder = _lookup(firms, np.asarray([r[1] for r in rows], dtype=object), holders)
         ratings[name] = _lookup(parcels, by_holder, parcel_ids)
     return ratings
+
+
+class KeptTiles:
+    """Finished tile responses of one worker by key (the tile's entity tag names the data version, so a change
+    makes new keys), the least recently used dropped beyond `max_bytes` (ENTRY_BYTES counted for each entry
+    besides its body, so empty tiles cannot pile up)."""
+
+    ENTRY_BYTES = 256
+
+    def __init__(self, *, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+    def put(self, key, body: bytes, *extra) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (body, *extra)
+            self.size += len(body) + self.ENTRY_BYTES
+            while self.size > self.max_bytes and self._items:
+                _key, (dropped, *_rest) = self._items.popitem(last=False)
+                self.size -= len(dropped) + self.ENTRY_BYTES
 
 
 def _lookup(sorted_keys, values, keys) -> np.ndarray:
