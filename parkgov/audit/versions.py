@@ -11,6 +11,7 @@ One query and one cache read, whatever the size of the tables.
 """
 
 import uuid
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -33,12 +34,18 @@ def _history_written(sender, **kwargs):
 
 def data_version(*models) -> tuple:
     """(change token, newest evaluation run id, today, newest history row `id@date` of each model)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_probes(models))
+        newest_run, *newest_rows = cursor.fetchone()
+    return (cache.get(CHANGE_TOKEN_KEY), newest_run, timezone.localdate(), *newest_rows)
+
+
+@lru_cache(maxsize=16)
+def _probes(models: tuple) -> str:
+    """The query (built once per set of models: history managers are slow to reach)."""
     from parkgov.evaluation.models import EvaluationRun
 
     probes = [f"(SELECT MAX(id) FROM {EvaluationRun._meta.db_table})"]
     probes += [f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
                f"ORDER BY history_id DESC LIMIT 1)" for m in models]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(probes)}")
-        newest_run, *newest_rows = cursor.fetchone()
-    return (cache.get(CHANGE_TOKEN_KEY), newest_run, timezone.localdate(), *newest_rows)
+    return f"SELECT {', '.join(probes)}"

@@ -16,6 +16,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from parkgov.audit import versions
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.ledger.choices import LinkRole
 from parkgov.ledger.models import LandLink, Parcel, Zone
@@ -138,27 +139,14 @@ class ParcelTable:
 _PARCEL_TABLE: dict = {}
 _PARCEL_SHAPES: dict = {}
 _BUILDING = threading.Lock()  # one thread of a worker builds a cache; the others wait for it
-PARCEL_STAMP = 3  # position of the parcels' newest history row in `data_version`
+SOURCES = (Parcel, Zone, LandLink, EvaluationResult)
+PARCEL_STAMP = 5  # position of the parcels' newest history row in `data_version`: (2 runs, token, run, date, …)
 
 
 def data_version() -> tuple:
-    """What every tile depends on: the runs shown, the date and the newest history row of each source table.
-
-    A change shows as a newer history row (every ledger write and every class adjustment records history) or
-    another run; the date matters because land links end.
-    """
-    runs = _runs()
-    with connection.cursor() as cursor:
-        cursor.execute(_history_probes())
-        return (*runs, timezone.localdate(), *cursor.fetchone())
-
-
-@cache
-def _history_probes() -> str:
-    """The query for the newest history row of each source table (built once: history managers are slow to make)."""
-    probes = ", ".join(f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
-                       f"ORDER BY history_id DESC LIMIT 1)" for m in (Parcel, Zone, LandLink, EvaluationResult))
-    return f"SELECT {probes}"
+    """What every tile depends on: the runs shown and the data version of the source tables
+    (`audit.versions.data_version`: change token, newest run, date — land links end — and newest history rows)."""
+    return (*_runs(), *versions.data_version(*SOURCES))
 
 
 def parcel_table(version: tuple | None = None) -> ParcelTable:
