@@ -9,12 +9,14 @@ column's empty default, `render_FOO` methods and `render()` of custom columns, `
 cell that the result is what django-tables2 itself renders.
 """
 
+import html
 import inspect
 import re
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import date as date_filter
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -29,7 +31,7 @@ class ListTable(tables.Table):
         """The `<tr>` rows of the current page (or the empty-text row) as one safe string."""
         cells = [self._cell_function(bound_column) for bound_column in self.columns]
         records = [row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)]
-        rows = ["<tr>" + "".join(cell(record) for cell in cells) + "</tr>" for record in records]
+        rows = ["<tr>" + "".join([cell(record) for cell in cells]) + "</tr>" for record in records]
         if not rows and self.empty_text:
             rows = [format_html('<tr><td colspan="{}">{}</td></tr>', len(cells), self.empty_text)]
         return mark_safe("\n".join(rows))
@@ -41,28 +43,37 @@ class ListTable(tables.Table):
         templated = isinstance(column, tables.TemplateColumn) and not isinstance(column, tables.DateColumn)
         if templated or any(callable(v) for v in column.attrs.get("td", {}).values()):
             return lambda record: self._slow_cell(bound_column, record)
-        opening = mark_safe(f"<td {td_attrs.as_html()}>")
+        opening = f"<td {td_attrs.as_html()}>"
         value_of = self._value_function(bound_column)
         render = bound_column.render
         if isinstance(column, tables.DateColumn) and bound_column.render == column.render:
             def render(value, text_format=DATE_FORMAT.search(column.template_code).group(1), default=bound_column.default):
                 return date_filter(value, text_format) or default  # DateColumn's template, without the template
-        accepted = _accepted_arguments(render)
+        elif type(column).render is tables.Column.render and bound_column.render == column.render:
+            render = None  # Column.render returns the value as it is
+        accepted = _accepted_arguments(render) if render else ("value",)
         link = bound_column.link
-        default = bound_column.default
+        default = conditional_escape(bound_column.default)
         empty_values = column.empty_values
 
         def cell(record):
             value = value_of(record)
             if value in empty_values:
-                content = default
+                return opening + default + "</td>"
+            if link:
+                arguments = {"value": value, "record": record, "column": column, "bound_column": bound_column,
+                             "table": self}
+                content = render(**{name: arguments[name] for name in accepted}) if render else value
+                content = link(content, bound_row=None, **arguments)
+            elif render is None:
+                content = value
+            elif accepted == ("value",):
+                content = render(value)
             else:
                 arguments = {"value": value, "record": record, "column": column, "bound_column": bound_column,
                              "table": self}
                 content = render(**{name: arguments[name] for name in accepted})
-                if link:
-                    content = link(content, bound_row=None, **arguments)
-            return opening + conditional_escape(content) + "</td>"
+            return opening + _escaped(content) + "</td>"
 
         return cell
 
@@ -96,6 +107,13 @@ class ListTable(tables.Table):
     def _slow_cell(self, bound_column, record):
         row = tables.rows.BoundRow(record, table=self)
         return format_html("<td {}>{}</td>", bound_column.attrs["td"].as_html(), row.get_cell(bound_column.name))
+
+
+def _escaped(content) -> str:
+    """`conditional_escape` without its lazy-argument wrapper (a page escapes hundreds of cells)."""
+    if isinstance(content, Promise):
+        content = str(content)
+    return content.__html__() if hasattr(content, "__html__") else html.escape(str(content))
 
 
 def _walk(record, parts):
