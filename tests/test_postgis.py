@@ -45,3 +45,33 @@ def test_name_search_has_statistics_on_the_expression_django_filters_by(db):
                        ["ledger_enterprise_upper_name"])
         (definition,) = cursor.fetchone()
     assert "ON upper(name::text) FROM ledger_enterprise" in definition
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_locks_the_rows_it_read_until_it_writes(tmp_path):
+    """Review of issue 4: an import reads the stored rows, merges `coalesce(incoming, stored)` and writes them
+    back; an edit committed in between would be overwritten with the stale value. On PostgreSQL the rows read
+    are locked (FOR UPDATE) until the import's transaction ends, so the other writer waits instead."""
+    import psycopg
+    from django.db import transaction
+
+    from parkgov.audit.context import system_user
+    from parkgov.ingest.services import import_workbook
+    from parkgov.ledger.bulk import fetch_frame
+    from parkgov.ledger.models import YearlyFigure
+
+    import_workbook(path=write_workbook(tmp_path / "l.xlsx", small_ledger_sheets()), actor=system_user("test"))
+    figure = YearlyFigure.objects.order_by("id").first()
+    settings = connection.settings_dict
+    other = psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+                            dbname=settings["NAME"], password=settings["PASSWORD"] or None, autocommit=True)
+    try:
+        other.execute("SET lock_timeout = '300ms'")
+        with transaction.atomic():
+            fetch_frame(YearlyFigure, columns=["tax"], where_column="enterprise_id", values=[figure.enterprise_id],
+                        lock=True)
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("UPDATE ledger_yearlyfigure SET tax = 1 WHERE id = %s", [figure.id])
+        other.execute("UPDATE ledger_yearlyfigure SET tax = 1 WHERE id = %s", [figure.id])  # free once committed
+    finally:
+        other.close()

@@ -70,16 +70,22 @@ def _to_db(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def fetch_frame(model, *, columns, where_column=None, values=None) -> pl.DataFrame:
-    """Rows of `model` (id plus `columns`, by attname) as a frame, optionally where a column is in values."""
+def fetch_frame(model, *, columns, where_column=None, values=None, lock=False) -> pl.DataFrame:
+    """Rows of `model` (id plus `columns`, by attname) as a frame, optionally where a column is in values.
+
+    `lock=True` takes the rows' write locks on PostgreSQL (`FOR UPDATE`, inside the caller's transaction), so a
+    change committed by someone else between this read and the caller's write cannot be overwritten with the
+    values read here; SQLite's IMMEDIATE transactions already serialise writers.
+    """
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     names = ["id"] + [c for c in columns if c != "id"]
     sql_cols = ", ".join(connection.ops.quote_name(by_attname[c].column) for c in names)
     table = connection.ops.quote_name(model._meta.db_table)
     rows = []
+    for_update = " FOR UPDATE" if lock and connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         if where_column is None:
-            cursor.execute(f"SELECT {sql_cols} FROM {table}")
+            cursor.execute(f"SELECT {sql_cols} FROM {table}{for_update}")
             rows = cursor.fetchall()
         else:
             column = connection.ops.quote_name(by_attname[where_column].column)
@@ -89,7 +95,7 @@ def fetch_frame(model, *, columns, where_column=None, values=None) -> pl.DataFra
             for start in range(0, len(values), size):
                 chunk = values[start:start + size]
                 if postgres:  # one array parameter: no client-side parsing of thousands of placeholders
-                    cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} = ANY(%s)", [chunk])
+                    cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} = ANY(%s){for_update}", [chunk])
                 else:
                     marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} IN ({marks})", chunk)
@@ -124,9 +130,9 @@ def upsert(*, model, frame: pl.DataFrame, key: list, actor_id, reason: str, now,
     stored_cols = [a for a, _c, _f in all_columns]
     existing = None if nulls_equal else fetch_frame(
         model, columns=stored_cols, where_column=key[0],
-        values=frame.get_column(key[0]).unique().drop_nulls().to_list())
+        values=frame.get_column(key[0]).unique().drop_nulls().to_list(), lock=True)
     if nulls_equal:
-        existing = fetch_frame(model, columns=stored_cols)
+        existing = fetch_frame(model, columns=stored_cols, lock=True)
     joined = frame.join(existing, on=key, how="left", suffix="__old", nulls_equal=nulls_equal)
     is_new = joined.get_column("id").is_null()
     new_rows = joined.filter(is_new).select(frame.columns)
