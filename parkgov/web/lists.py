@@ -13,7 +13,7 @@ import django_filters
 import django_tables2 as tables
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Abs
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
+from django_tables2.rows import BoundRows
 
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
@@ -50,10 +51,11 @@ def department_text(code) -> str:
     return gettext(label) if label else code or ""
 
 
-def grouped(value, decimals: int) -> str:
+def grouped(value, decimals: int, language=None) -> str:
     """`number_format(value, decimals, force_grouping=True)` without its three format look-ups per call: a list
-    page formats hundreds of figures, and the look-ups were most of the page body's time."""
-    decimal_sep, grouping, thousand_sep = _number_formats(get_language())
+    page formats hundreds of figures, and the look-ups were most of the page body's time (a table passes the
+    page's language, looked up once)."""
+    decimal_sep, grouping, thousand_sep = _number_formats(language or get_language())
     return numberformat.format(value, decimal_sep, decimals, grouping, thousand_sep, force_grouping=True)
 
 
@@ -209,8 +211,8 @@ class NumberColumn(tables.Column):
                          attrs={"td": {"class": "num"}, "th": {"class": "num"}})
         self.decimals = decimals
 
-    def render(self, value):
-        return grouped(value, self.decimals)
+    def render(self, value, table):
+        return grouped(value, self.decimals, table.language)
 
 
 class ListMeta:
@@ -256,11 +258,11 @@ class ParcelTable(ListTable):
     supply_date = tables.DateColumn(verbose_name=_("供地日期"), format="Y-m-d", order_by=("supply_date", "code"))
 
     def render_registered_area_m2(self, value):
-        return grouped(square_metres_to_mu(value), 2)
+        return grouped(square_metres_to_mu(value), 2, self.language)
 
     def render_computed_area_m2(self, record, value):
         gap = abs(value - record.registered_area_m2) / record.registered_area_m2 if record.registered_area_m2 else 0
-        text = grouped(square_metres_to_mu(value), 2)
+        text = grouped(square_metres_to_mu(value), 2, self.language)
         if gap > threshold("area_mismatch_ratio"):
             return format_html('{} <span class="flag" title="{}">⚠</span>', text,
                                gettext("与登记面积相差 %(gap)s") % {"gap": f"{gap:.1%}"})
@@ -384,13 +386,36 @@ def build_table(listing: Listing, params):
     return table
 
 
+class KeysFirstPaginator(LazyPaginator):
+    """LazyPaginator that fetches a page below the first in two steps: the keys of the page's rows (the database
+    skips the rows before it in an index, without the joins), then those rows with their joins. One query that
+    joins every skipped row took 10–12 ms for page 50 of 100,000 firms on SQLite; the two take 2.5–5 ms."""
+
+    def __init__(self, rows, per_page, **kwargs):
+        super().__init__(_KeysFirstRows(rows), per_page, **kwargs)
+
+
+class _KeysFirstRows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __getitem__(self, key):
+        rows = self.rows
+        queryset = getattr(rows.data, "data", None)
+        if not isinstance(queryset, QuerySet) or not isinstance(key, slice) or not key.start:
+            return rows[key]
+        keys = list(queryset.values_list("pk", flat=True)[key])
+        found = {record.pk: record for record in queryset.filter(pk__in=keys)}
+        return BoundRows([found[k] for k in keys if k in found], table=rows.table)  # a row deleted in between: gone
+
+
 def paginate(table, params):
     """One page of rows without counting them; a page that does not exist shows the first page."""
     page = min(max(_int(params.get("page"), 1), 1), MAX_PAGE)
     try:
-        table.paginate(paginator_class=LazyPaginator, per_page=PER_PAGE, page=page)
+        table.paginate(paginator_class=KeysFirstPaginator, per_page=PER_PAGE, page=page)
     except (EmptyPage, PageNotAnInteger):
-        table.paginate(paginator_class=LazyPaginator, per_page=PER_PAGE, page=1)
+        table.paginate(paginator_class=KeysFirstPaginator, per_page=PER_PAGE, page=1)
     return table
 
 

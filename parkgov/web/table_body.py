@@ -9,23 +9,34 @@ column's empty default, `render_FOO` methods and `render()` of custom columns, `
 cell that the result is what django-tables2 itself renders.
 """
 
+import datetime
 import html
 import inspect
 import re
+from urllib.parse import quote
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import date as date_filter
-from django.utils.functional import Promise
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise, cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 DATE_FORMAT = re.compile(r'date:"([^"]*)"')  # the format inside DateColumn's template
 RENDER_ARGUMENTS = ("value", "record", "column", "bound_column", "table")
+URL_SAFE = "!$&'()*+,;=" + "/~:@"  # what django.urls.reverse leaves unquoted (RFC 3986 pchar)
+PLACEHOLDER = "parkgov0placeholder0"
 
 
 class ListTable(tables.Table):
     """A django-tables2 table whose page body is rendered by `body_html()` (see the module docstring)."""
+
+    @cached_property
+    def language(self):
+        """The page's language, looked up once (a cell asking for it costs more than formatting its figure)."""
+        return get_language()
 
     def body_html(self):
         """The `<tr>` rows of the current page (or the empty-text row) as one safe string."""
@@ -47,12 +58,17 @@ class ListTable(tables.Table):
         value_of = self._value_function(bound_column)
         render = bound_column.render
         if isinstance(column, tables.DateColumn) and bound_column.render == column.render:
-            def render(value, text_format=DATE_FORMAT.search(column.template_code).group(1), default=bound_column.default):
+            text_format = DATE_FORMAT.search(column.template_code).group(1)
+
+            def render(value, default=bound_column.default):
+                if text_format == "Y-m-d" and type(value) is datetime.date and value.year >= 1000:
+                    return value.isoformat()  # what the date filter gives for this format
                 return date_filter(value, text_format) or default  # DateColumn's template, without the template
         elif type(column).render is tables.Column.render and bound_column.render == column.render:
             render = None  # Column.render returns the value as it is
         accepted = _accepted_arguments(render) if render else ("value",)
         link = bound_column.link
+        href_of = _href_function(link)
         default = conditional_escape(bound_column.default)
         empty_values = column.empty_values
 
@@ -60,12 +76,7 @@ class ListTable(tables.Table):
             value = value_of(record)
             if value in empty_values:
                 return opening + default + "</td>"
-            if link:
-                arguments = {"value": value, "record": record, "column": column, "bound_column": bound_column,
-                             "table": self}
-                content = render(**{name: arguments[name] for name in accepted}) if render else value
-                content = link(content, bound_row=None, **arguments)
-            elif render is None:
+            if render is None:
                 content = value
             elif accepted == ("value",):
                 content = render(value)
@@ -73,6 +84,12 @@ class ListTable(tables.Table):
                 arguments = {"value": value, "record": record, "column": column, "bound_column": bound_column,
                              "table": self}
                 content = render(**{name: arguments[name] for name in accepted})
+            if link:
+                href = href_of(record) if href_of is not None else None
+                if href is not None:
+                    return f'{opening}<a href="{href}">{_escaped(content)}</a></td>'
+                content = link(content, value=value, record=record, column=column, bound_column=bound_column,
+                               table=self, bound_row=None)
             return opening + _escaped(content) + "</td>"
 
         return cell
@@ -107,6 +124,33 @@ class ListTable(tables.Table):
     def _slow_cell(self, bound_column, record):
         row = tables.rows.BoundRow(record, table=self)
         return format_html("<td {}>{}</td>", bound_column.attrs["td"].as_html(), row.get_cell(bound_column.name))
+
+
+def _href_function(link):
+    """For a link given as `linkify=(view name, [A("field")])`: record → the escaped href that django-tables2's
+    reverse() would give, by quoting the value into a URL reversed once (None: the caller takes the slow way)."""
+    if not isinstance(link, tables.columns.base.LinkTransform) or link.url or link.attrs:
+        return None
+    arguments = link.reverse_args
+    if set(arguments) != {"viewname", "args"} or not isinstance(arguments["viewname"], str) \
+            or len(arguments["args"]) != 1 or not isinstance(arguments["args"][0], tables.A):
+        return None
+    try:
+        before, after = reverse(arguments["viewname"], args=[PLACEHOLDER]).split(PLACEHOLDER)
+    except (NoReverseMatch, ValueError):
+        return None
+    parts = arguments["args"][0].bits
+
+    def href(record):
+        try:
+            text = str(_walk(record, parts))
+        except AttributeError:
+            return None
+        if not text or "/" in text or text.startswith(("%", ".")):
+            return None  # what a path converter might refuse or reverse() would treat specially
+        return html.escape(before + quote(text, safe=URL_SAFE) + after)
+
+    return href
 
 
 def _escaped(content) -> str:
