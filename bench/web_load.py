@@ -1,13 +1,15 @@
 """Benchmark: the enterprise list (filtered, deep page) and the parcel dossier under 20 concurrent clients.
 
 Target (issue 4 §6): p95 ≤ 300 ms per page with 20 concurrent clients, on PostgreSQL with 1,000,000 firms and on
-SQLite with 100,000. The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (4 workers ×
-4 threads, production settings: PARKGOV_DEBUG=0) and each client logs in once as `committee` (sees every park and
+SQLite with 100,000. The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (sync workers,
+as many as `parkgov serve` starts for the database, or `--workers N --threads N`; production settings:
+PARKGOV_DEBUG=0) and each client logs in once as `committee` (sees every park and
 every figure) and then requests, in turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具),
 `/enterprises/?page=50` and `/parcels/<code>/` for random parcels. The baseline is the same requests issued one
 after another by a single client in the same run, against the same warm server.
 Usage: python bench/web_load.py [--databases sqlite,postgres] [--firms-sqlite 100000] [--firms-postgres 1000000]
-                                [--clients 20] [--requests 25]
+                                [--clients 20] [--requests 25] [--workers N] [--threads 1]
+                                [--database-url URL  (serve a database built before, e.g. by --stage prepare)]
 The build and the measurement each run in a fresh interpreter on a fresh database (dropped at the end).
 """
 
@@ -31,6 +33,7 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+from parkgov.web.serve import default_workers  # noqa: E402
 
 TARGET_P95_MS = 300
 USERNAME = "committee"
@@ -83,12 +86,12 @@ def free_port() -> int:
 class Server:
     """gunicorn serving parkgov on 127.0.0.1 with production settings; static files collected to a temporary root."""
 
-    def __init__(self, database_url, *, workers=4, threads=4):
+    def __init__(self, database_url, *, workers=None, threads=1):
         self.static_root = tempfile.mkdtemp(prefix="parkgov-bench-static-")
         self.env = dict(os.environ, **SERVER_ENV, PARKGOV_DATABASE_URL=database_url,
                         PARKGOV_STATIC_ROOT=self.static_root, DJANGO_SETTINGS_MODULE="parkgov.settings")
         self.port = free_port()
-        self.workers, self.threads = workers, threads
+        self.workers, self.threads = workers or default_workers(database_url), threads
         self.process = None
         self.log = tempfile.TemporaryFile()
 
@@ -267,10 +270,11 @@ def stage_load(args):
     """Serve the database, log every client in, warm up, then the sequential baseline and the concurrent run."""
     codes = _parcel_codes(args.clients * args.requests, seed=4)
     plan = _plan(args.clients, args.requests, codes)
-    with Server(os.environ["PARKGOV_DATABASE_URL"], workers=args.workers, threads=4) as server:
+    with Server(os.environ["PARKGOV_DATABASE_URL"], workers=args.workers, threads=args.threads) as server:
         sessions = [login(server.port) for _ in range(args.clients)]
         # warm-up: every kind a few times at once, so each worker has imported, connected and filled its caches
-        warm = _plan(args.workers * 4, 3, _parcel_codes(args.workers * 12, seed=5))
+        slots = server.workers * args.threads
+        warm = _plan(slots, 3, _parcel_codes(slots * 3, seed=5))
         rows, _wall, _errors = _run(server.port, sessions, warm)
         failed = [row for row in rows if row[2] != 200]
         if failed:
@@ -300,7 +304,10 @@ def main():
     parser.add_argument("--firms-postgres", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=25, help="requests per client")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="gunicorn workers (default: as `parkgov serve` chooses for the database)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers, "
+                        "as `parkgov serve` runs them)")
     parser.add_argument("--database-url", help="serve this already built database instead of building one")
     parser.add_argument("--stage")
     parser.add_argument("--firms", type=int)
@@ -310,22 +317,25 @@ def main():
         return {"prepare": stage_prepare, "load": stage_load}[args.stage](args)
     script = Path(__file__)
     print(f"# web pages under load: {args.clients} clients × {args.requests} requests against gunicorn "
-          f"({args.workers} workers × 4 threads) on 127.0.0.1; {os.cpu_count()} CPUs, load average "
+          f"(workers as `parkgov serve` chooses unless --workers, × {args.threads} threads) on 127.0.0.1; {os.cpu_count()} CPUs, load average "
           f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}; times in ms (p50 / p95 / max), "
           f"target p95 ≤ {TARGET_P95_MS}")
     for kind in args.databases.split(","):
         firms = args.firms_sqlite if kind == "sqlite" else args.firms_postgres
         url = args.database_url or fresh_database(kind)
+        workers = args.workers or default_workers(url)
         try:
             if args.database_url:
                 build = {"seconds": "—", "firms": "?", "parcels": "?", "peak_mib": "—"}
             else:
                 build = run_stage(script, "--stage", "prepare", "--firms", str(firms), database_url=url)
             result = run_stage(script, "--stage", "load", "--clients", str(args.clients), "--requests",
-                               str(args.requests), "--workers", str(args.workers), database_url=url)
+                               str(args.requests), "--workers", str(workers), "--threads", str(args.threads),
+                               database_url=url)
         finally:
             if not args.database_url:
                 drop_database(kind, url)
+        print(f"{kind}: gunicorn {workers} workers × {args.threads} threads")
         print(f"{kind}: {int(build['firms']):,} firms, {int(build['parcels']):,} parcels, built in "
               f"{build['seconds']} s ({build['peak_mib']} MiB peak) | largest page (KB) {result['page_kb']} | "
               f"load average {result['loadavg']} | errors {result['errors']}"

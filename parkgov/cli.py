@@ -198,13 +198,15 @@ def history(enterprise: str = typer.Argument(..., help="统一社会信用代码
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          workers: int = typer.Option(2, "--workers", help="gunicorn 进程数"),
+          workers: int = typer.Option(0, "--workers", help="gunicorn 进程数（默认：SQLite 为 CPU 核数，PostgreSQL 为核数×2）"),
+          threads: int = typer.Option(1, "--threads", help="每个进程的线程数（默认 1：同步进程，由代理缓冲慢速连接）"),
           demo_accounts: bool = typer.Option(False, "--demo-accounts", help="创建并显示各角色演示账号")):
     """启动网页服务（gunicorn）和后台任务进程（导入、评价等长任务）。"""
     _setup()
-    from parkgov.web.serve import run_server
+    from parkgov.web.serve import default_workers, run_server
 
-    run_server(host=host, port=port, workers=workers, demo_accounts=demo_accounts, console=out)
+    run_server(host=host, port=port, workers=workers or default_workers(), threads=max(threads, 1),
+               demo_accounts=demo_accounts, console=out)
 
 
 @app.command()

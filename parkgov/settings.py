@@ -111,6 +111,8 @@ TEMPLATES = [
     },
 ]
 WSGI_APPLICATION = "parkgov.wsgi.application"
+# Django's form renderer, with its plain input and select widgets written in Python (same HTML, tested)
+FORM_RENDERER = "parkgov.web.form_renderer.FastWidgetRenderer"
 
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

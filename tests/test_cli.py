@@ -76,3 +76,55 @@ def test_bad_database_url_is_a_settings_error(tmp_path):
                             env=env, cwd=tmp_path)
     assert result.returncode == 2 and "只支持 sqlite 与 postgres" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_starts_sync_workers_as_many_as_the_database_wants(tmp_path):
+    """`parkgov serve` answers pages and starts gunicorn sync workers: one per core on SQLite, two per core on
+    PostgreSQL (bench/web_load.py measured both), unless --workers/--threads say otherwise."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    from parkgov.web.serve import default_workers
+
+    assert default_workers("sqlite:///x.db") == os.cpu_count()
+    assert default_workers("postgres://u@h/db") == 2 * os.cpu_count()
+    run(tmp_path, "init")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, PARKGOV_DATABASE_URL=_db_url(tmp_path), PARKGOV_STATIC_ROOT=str(tmp_path / "static"))
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        db = settings.DATABASES["default"]
+        env["PARKGOV_DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    server = subprocess.Popen([sys.executable, "-m", "parkgov.cli", "serve", "--port", str(port)], env=env,
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, status = time.monotonic() + 60, None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5).status
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200
+        commands = _commands_in_group(os.getpgid(server.pid))
+        master = next(c for c in commands if "gunicorn" in c and "--bind" in c)
+        expected = default_workers(env["PARKGOV_DATABASE_URL"])
+        assert f"--workers {expected}" in master and "--threads 1" in master, master
+    finally:
+        os.killpg(os.getpgid(server.pid), signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _commands_in_group(group) -> list:
+    """Command lines of the processes in a process group (read from /proc, as `ps` may not be installed)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+            if int(stat.rsplit(")", 1)[1].split()[2]) == group:
+                found.append(open(f"/proc/{entry}/cmdline").read().replace("\0", " "))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found

@@ -181,7 +181,9 @@ class Enterprise(models.Model):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         ordering = ["credit_code"]
-        indexes = [models.Index(fields=["name"], name="enterprise_name")]
+        # the list in its default order, filtered by scale (规上/规下): the scan skips the other scale
+        indexes = [models.Index(fields=["name"], name="enterprise_name"),
+                   models.Index(fields=["scale", "credit_code"], name="enterprise_scale_code")]
 
     def __str__(self):
         return f"{self.name}（{self.credit_code}）"
