@@ -10,7 +10,7 @@ PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
 PARKGOV_LOGIN_FAILURE_LIMIT  failed logins before lock-out (default 5)
 PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
 PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseBackend)
-PARKGOV_CONN_MAX_AGE   seconds a PostgreSQL connection is reused between requests (default 60)
+PARKGOV_CONN_MAX_AGE   seconds a database connection is reused between requests (default 60)
 """
 
 from pathlib import Path
@@ -35,6 +35,9 @@ def _database_from_env() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             "transaction_mode": "IMMEDIATE",
         }
+        # a worker keeps its connection between requests: opening one (PRAGMAs, SQLite reading the schema) was
+        # 7 % of a web worker's CPU under load (py-spy, bench/web_load.py)
+        config["CONN_MAX_AGE"] = int(os.environ.get("PARKGOV_CONN_MAX_AGE", "60"))
         config["TEST"] = {"NAME": os.environ.get("PARKGOV_TEST_SQLITE", "")} if os.environ.get(
             "PARKGOV_TEST_SQLITE") else {}
     elif engine.endswith("postgresql") or engine.endswith("postgis"):
