@@ -1,6 +1,7 @@
 """一企一档, 一地一档 and the ledger lists: facts shown, scope rules on pages and exports, robustness (both DBs)."""
 
 import dataclasses
+import re
 import datetime as dt
 from types import SimpleNamespace
 
@@ -148,6 +149,8 @@ def test_park_restricted_user_sees_only_its_parks(client, ledger):
     assert "未批先建彩钢棚" not in page(client, "/findings/")
     other = Zone.objects.get(code="SZ").pk
     assert ledger.a not in page(client, f"/enterprises/?zone={other}")  # a park outside the scope is no filter
+    offered = re.findall(r'<option value="(\d*)"', re.search(r'<select name="zone".*?</select>', html, re.S).group(0))
+    assert offered == ["", str(Zone.objects.get(code="SZ-XW1").pk)]  # 全部 and the user's own park
 
 
 def _order(html, keys):
