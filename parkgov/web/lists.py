@@ -443,6 +443,7 @@ def paginate(table, params):
 
 def show_list(request, listing: Listing):
     table = paginate(build_table(listing, request.GET), request.GET)
+    table.request = request  # for the header's sort links (ListTable.head_html)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/list.html", {"listing": listing, "table": table, "query": query.urlencode()})

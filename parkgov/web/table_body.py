@@ -20,7 +20,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import date as date_filter
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise, cached_property
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -37,6 +38,21 @@ class ListTable(tables.Table):
     def language(self):
         """The page's language, looked up once (a cell asking for it costs more than formatting its figure)."""
         return get_language()
+
+    def head_html(self):
+        """The `<thead>` of django-tables2's table.html (headers, sort links keeping the query's other parameters)
+        without the template engine: 1.2 of the 1.7 ms the table's template took besides the body. Needs
+        `self.request` (set by the view, as django-tables2's RequestConfig does)."""
+        query = dict(self.request.GET)
+        cells = []
+        for column in self.columns:
+            header = conditional_escape(column.header)
+            if column.orderable:
+                link = escape("?" + urlencode({**query, self.prefixed_order_by_field: column.order_by_alias.next},
+                                              doseq=True))
+                header = f'<a href="{link}">{header}</a>'
+            cells.append(f"<th {column.attrs['th'].as_html()}>{header}</th>")
+        return mark_safe(f"<thead ><tr>{''.join(cells)}</tr></thead>")
 
     def body_html(self):
         """The `<tr>` rows of the current page (or the empty-text row) as one safe string."""
