@@ -67,9 +67,9 @@ def stage_prepare(args):
 
         for ruleset in ("shengzhou-tiers", "zj-huangyan-2022"):
             run_evaluation(year=2025, ruleset_id=ruleset, actor=actor)
-    if connection.vendor == "postgresql":  # planner statistics, as autovacuum gathers after a bulk load
+    if connection.vendor == "postgresql":  # statistics and visibility map, as autovacuum leaves after a bulk load
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     ensure_demo_accounts()
     print(f"seconds={time.perf_counter() - started:.1f}")
     print(f"firms={Enterprise.objects.count()}")
