@@ -299,6 +299,42 @@ def test_generalised_tiles_are_kept_until_the_data_changes(admin_client, actor, 
     assert _decode(admin_client, "parcels", z=LOW)["SZ-0001"]["properties"]["class"] == "A"
 
 
+def test_generalised_tiles_are_shared_between_workers(admin_client, monkeypatch):
+    """A generalised tile cut by one worker is served by another from the shared cache table without cutting it
+    (a changed entry shows that the view reads the table); detailed tiles are not put there."""
+    from django.core.cache import cache
+
+    cut, render = [], views.render_tile
+    monkeypatch.setattr(views, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    url = "/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW))
+    first = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    views.KEPT.clear()  # another worker: nothing in its memory
+    again = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert again.content == first.content and again["ETag"] == first["ETag"] and cut == [LOW]
+    cache.set(views._shared_key(first["ETag"], True), (b"from the table", False))
+    views.KEPT.clear()
+    assert admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip").content == b"from the table"
+    detailed = admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()), HTTP_ACCEPT_ENCODING="gzip")
+    assert cache.get(views._shared_key(detailed["ETag"], True)) is None
+
+
+def test_warming_cuts_the_low_zoom_tiles_of_the_users_map(admin_client, monkeypatch):
+    """What a job does after changing the data: the generalised tiles over the user's map extent are cut into
+    the shared cache, so a worker serves the map's opening zooms without cutting."""
+    from parkgov.accounts.scopes import scope_for
+
+    views.KEPT.clear()
+    looked = views.warm_map(scope=scope_for(get_user_model().objects.get(username="map-admin")))
+    assert 3 <= looked <= 400  # zooms 10–12 over the zone's extent
+    cut, render = [], views.render_tile
+    monkeypatch.setattr(views, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    views.KEPT.clear()
+    for z in (10, 11, 12):
+        assert admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(z, *_tile_xy(z)),
+                                HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert cut == []
+
+
 def test_kept_tiles_drop_the_least_recently_used():
     kept = tile_data.KeptTiles(max_bytes=3 * (100 + tile_data.KeptTiles.ENTRY_BYTES))
     for key in "abc":

@@ -395,6 +395,7 @@ def test_an_evaluation_job_leaves_the_cockpit_computed(transactional_db, tmp_pat
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     import_workbook(path=write_workbook(tmp_path / "l.xlsx", small_ledger_sheets()), actor=system_user("test"))
+    attach_geometry(model=Parcel, frame=pl.DataFrame({"code": ["SZ-0001"], "wkb": [_square(120.83, 29.58, 160)]}))
     ensure_demo_accounts()
     committee = get_user_model().objects.get(username="committee")
     start_job(kind="evaluation", title="评价", params={"year": 2025, "ruleset": "zj-huangyan-2022"}, user=committee)
@@ -403,6 +404,16 @@ def test_an_evaluation_job_leaves_the_cockpit_computed(transactional_db, tmp_pat
     with CaptureQueriesContext(connection) as queries:
         figures = cockpit(scope=scope, year=2025)
     assert figures["kpis"] and figures["classes"]["counts"] and len(queries) == 3
+    # and the map's opening tiles are cut into the shared cache, for every web worker
+    from django.core.cache import cache
+
+    from parkgov.spatial import views
+    from parkgov.spatial.tiles import data_version, lonlat_to_tile, tile_etag
+
+    x, y = lonlat_to_tile(120.8305, 29.5805, 12)
+    etag = f'W/"{tile_etag(layer="parcels", z=12, x=x, y=y, scope=scope, version=data_version())}"'
+    body, packed = cache.get(views._shared_key(etag, True))
+    assert body
 
 
 def test_data_version_changes_when_a_write_commits(ledger, tmp_path, actor, django_capture_on_commit_callbacks):

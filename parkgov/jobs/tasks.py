@@ -41,7 +41,7 @@ def import_task(job_id: str):
                 result = {"written": outcome.written, "rows": outcome.rows,
                           "warnings": len(outcome.issues.warnings)}
         report(job_id, status=JobStatus.DONE, progress=100, message="已写入", result=result)
-        warm_cockpit(job.created_by)
+        warm_views(job.created_by)
     except ImportRejected as exc:
         output = ""
         if hasattr(exc.report, "raw_sheets"):
@@ -73,7 +73,7 @@ def evaluation_task(job_id: str):
                                  zone_code=job.params.get("zone") or None, actor=job.created_by)
         report(job_id, status=JobStatus.DONE, progress=100, message="评价完成",
                result={"run": run.pk, "firms": run.firms, "summary": run.summary})
-        warm_cockpit(job.created_by)
+        warm_views(job.created_by)
     except ParkgovError as exc:
         report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
     except Exception:
@@ -105,13 +105,18 @@ def export_task(job_id: str):
         report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")
 
 
-def warm_cockpit(user):
-    """After a job changed the data: compute the cockpit as its user sees it, so the next view reads it from the
-    cache instead of computing it (seconds on a large ledger). A failure here only costs that speed."""
+def warm_views(user):
+    """After a job changed the data: compute the cockpit and cut the map's generalised parcel tiles as its user
+    sees them, so the next views read them from the shared cache instead of computing them (seconds on a large
+    ledger, in every web worker). A failure here only costs that speed."""
     from parkgov.accounts.scopes import scope_for
+    from parkgov.spatial.views import warm_map
     from parkgov.web.services import cockpit
 
     try:
-        cockpit(scope=scope_for(user))
+        scope = scope_for(user)
+        cockpit(scope=scope)
+        if scope.can_read("parcel"):
+            warm_map(scope=scope)
     except Exception:
-        log.exception("warming the cockpit after a job failed")
+        log.exception("warming the cockpit and map after a job failed")
