@@ -121,9 +121,10 @@ DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A cache shared by the web workers and the job worker without another server: a table in the same database
 # (created by the migration parkgov/web/migrations/0001_cache_table.py). The cockpit keeps its figures there.
-# The map's generalised tiles are kept there too (a few hundred per user scope), hence more entries than Django's 300.
+# The map's generalised tiles are kept there too (up to 2,500 per user scope, most of them empty), hence more
+# entries than Django's 300.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parkgov_cache",
-                      "OPTIONS": {"MAX_ENTRIES": 5000}}}
+                      "OPTIONS": {"MAX_ENTRIES": 20000}}}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
