@@ -9,7 +9,7 @@ WKB of the rows whose bbox meets the tile, through the index the detailed tiles 
 with the min_x window; PostgreSQL: the GiST index on `geom`). The first request, which fills the per-process
 caches (parcel table and low-zoom outlines), is reported on its own; the finished tiles the view keeps are
 dropped after it, so every figure is a tile cut for the first time. Then, as after an import or evaluation
-job (views.warm_map), the generalised tiles over the map extent are cut into the shared cache table, and zooms
+job (tile_cache.warm_map), the generalised tiles over the map extent are cut into the shared cache table, and zooms
 10–12 are requested again with the worker's own kept tiles dropped before each: what another worker serves.
 Usage: python bench/map_tiles.py [--enterprises 100000] [--databases sqlite,postgres] [--tiles 300]
 The build and the measurement each run in a fresh interpreter on a fresh database (PostgreSQL: a database named
@@ -92,7 +92,7 @@ def stage_tiles(args):
     from django.test import Client
 
     from parkgov.spatial.tiles import tile_box
-    from parkgov.spatial.views import KEPT
+    from parkgov.spatial.tile_cache import KEPT
 
     user, _created = get_user_model().objects.get_or_create(username="bench-map", defaults={"is_superuser": True})
     client = Client(SERVER_NAME="localhost")
@@ -132,11 +132,11 @@ def stage_tiles(args):
         print(f"z{zoom}=tiles:{len(view)} view_p50:{v50:.1f} view_p95:{v95:.1f} bare_p50:{b50:.1f} "
               f"bare_p95:{b95:.1f} max_kb:{max(sizes) / 1024:.0f} max_raw_kb:{max(raw) / 1024:.0f} "
               f"total_kb:{sum(sizes) / 1024:.0f} max_rows:{features}")
-    # What another worker does once a job has cut the generalised tiles (views.warm_map): read them from the
+    # What another worker does once a job has cut the generalised tiles (tile_cache.warm_map): read them from the
     # shared cache table, with nothing kept in its own memory.
     from parkgov.accounts.scopes import scope_for
     from parkgov.spatial import overview
-    from parkgov.spatial.views import warm_map
+    from parkgov.spatial.tile_cache import warm_map
 
     KEPT.clear()
     cache.clear()  # the tiles cut above went there too: the figures below are what warm_map cut

@@ -22,7 +22,7 @@ from parkgov.ingest.gis import import_geometry
 from parkgov.ingest.services import import_workbook
 from parkgov.ledger.models import Enterprise, Parcel, Zone
 from parkgov.ledger.services import attach_geometry
-from parkgov.spatial import mvt, overview, tile_data, views
+from parkgov.spatial import mvt, overview, tile_cache, tile_data
 from parkgov.spatial.tiles import lonlat_to_tile
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
@@ -271,7 +271,7 @@ def test_park_restricted_user_gets_only_their_parks_at_low_zoom(client, ledger):
 
 
 def test_gzipped_tile_decodes_to_the_same_tile(admin_client, monkeypatch):
-    monkeypatch.setattr(views, "GZIP_MIN_BYTES", 0)  # the test tiles are small
+    monkeypatch.setattr(tile_cache, "GZIP_MIN_BYTES", 0)  # the test tiles are small
     for z in (Z, LOW):
         url = "/tiles/parcels/{}/{}/{}.pbf".format(z, *_tile_xy(z))
         plain = admin_client.get(url)
@@ -283,8 +283,8 @@ def test_gzipped_tile_decodes_to_the_same_tile(admin_client, monkeypatch):
 
 
 def test_generalised_tiles_are_kept_until_the_data_changes(admin_client, actor, monkeypatch):
-    cut, render = [], views.render_tile
-    monkeypatch.setattr(views, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    cut, render = [], tile_cache.render_tile
+    monkeypatch.setattr(tile_cache, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
     url = "/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW))
     first = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
     again = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
@@ -304,18 +304,18 @@ def test_generalised_tiles_are_shared_between_workers(admin_client, monkeypatch)
     (a changed entry shows that the view reads the table); detailed tiles are not put there."""
     from django.core.cache import cache
 
-    cut, render = [], views.render_tile
-    monkeypatch.setattr(views, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    cut, render = [], tile_cache.render_tile
+    monkeypatch.setattr(tile_cache, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
     url = "/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW))
     first = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
-    views.KEPT.clear()  # another worker: nothing in its memory
+    tile_cache.KEPT.clear()  # another worker: nothing in its memory
     again = admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
     assert again.content == first.content and again["ETag"] == first["ETag"] and cut == [LOW]
-    cache.set(views._shared_key(first["ETag"], True), (b"from the table", False))
-    views.KEPT.clear()
+    cache.set(tile_cache._shared_key(first["ETag"], True), (b"from the table", False))
+    tile_cache.KEPT.clear()
     assert admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip").content == b"from the table"
     detailed = admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()), HTTP_ACCEPT_ENCODING="gzip")
-    assert cache.get(views._shared_key(detailed["ETag"], True)) is None
+    assert cache.get(tile_cache._shared_key(detailed["ETag"], True)) is None
 
 
 def test_warming_cuts_the_low_zoom_tiles_of_the_users_map(admin_client, monkeypatch):
@@ -323,12 +323,12 @@ def test_warming_cuts_the_low_zoom_tiles_of_the_users_map(admin_client, monkeypa
     the shared cache, so a worker serves the map's opening zooms without cutting."""
     from parkgov.accounts.scopes import scope_for
 
-    views.KEPT.clear()
-    looked = views.warm_map(scope=scope_for(get_user_model().objects.get(username="map-admin")))
+    tile_cache.KEPT.clear()
+    looked = tile_cache.warm_map(scope=scope_for(get_user_model().objects.get(username="map-admin")))
     assert looked == 3  # one tile a zoom (10–12) holds the three parcels; empty tiles around them are not cut
-    cut, render = [], views.render_tile
-    monkeypatch.setattr(views, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
-    views.KEPT.clear()
+    cut, render = [], tile_cache.render_tile
+    monkeypatch.setattr(tile_cache, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    tile_cache.KEPT.clear()
     for z in (10, 11, 12):
         assert admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(z, *_tile_xy(z)),
                                 HTTP_ACCEPT_ENCODING="gzip").status_code == 200
@@ -349,7 +349,7 @@ def test_kept_tiles_drop_the_least_recently_used():
 
 def test_small_tiles_are_not_gzipped(admin_client):
     response = admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()), HTTP_ACCEPT_ENCODING="gzip")
-    assert len(response.content) < views.GZIP_MIN_BYTES and "Content-Encoding" not in response
+    assert len(response.content) < tile_cache.GZIP_MIN_BYTES and "Content-Encoding" not in response
 
 
 def test_card_properties_match_the_detailed_tile(admin_client):

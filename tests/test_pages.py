@@ -407,12 +407,12 @@ def test_an_evaluation_job_leaves_the_cockpit_computed(transactional_db, tmp_pat
     # and the map's opening tiles are cut into the shared cache, for every web worker
     from django.core.cache import cache
 
-    from parkgov.spatial import views
+    from parkgov.spatial import tile_cache
     from parkgov.spatial.tiles import data_version, lonlat_to_tile, tile_etag
 
     x, y = lonlat_to_tile(120.8305, 29.5805, 12)
     etag = f'W/"{tile_etag(layer="parcels", z=12, x=x, y=y, scope=scope, version=data_version())}"'
-    body, packed = cache.get(views._shared_key(etag, True))
+    body, packed = cache.get(tile_cache._shared_key(etag, True))
     assert body
 
 

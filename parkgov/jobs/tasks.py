@@ -110,7 +110,7 @@ def warm_views(user):
     sees them, so the next views read them from the shared cache instead of computing them (seconds on a large
     ledger, in every web worker). A failure here only costs that speed."""
     from parkgov.accounts.scopes import scope_for
-    from parkgov.spatial.views import warm_map
+    from parkgov.spatial.tile_cache import warm_map
     from parkgov.web.services import cockpit
 
     try:
