@@ -103,3 +103,23 @@ def test_oversized_upload_is_refused_before_reading(client, accounts, settings):
     body = b"x" * (3 * 1024 * 1024)
     response = client.generic("POST", reverse("web:import"), body, content_type="multipart/form-data; boundary=x")
     assert response.status_code == 413 and "超过上限" in response.content.decode()
+
+
+def test_a_request_reads_user_profile_and_park_restriction_in_one_query(accounts, django_assert_num_queries):
+    """The session's backend reads the profile with the user; the scope then needs no query of its own unless the
+    profile names parks (a user restricted later, on another request, is restricted at once)."""
+    from parkgov.accounts.backends import ProfileBackend
+    from parkgov.accounts.models import Profile
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.ledger.models import Zone
+
+    profile = Profile.objects.get(user__username="economy")
+    with django_assert_num_queries(1):
+        user = ProfileBackend().get_user(profile.user_id)
+        scope = scope_for(user)
+    assert user.username == "economy" and scope.role == "economy" and scope.zone_ids is None
+    park = Zone.objects.filter(parent__isnull=False).order_by("code").first()
+    profile.zones.add(park)
+    user = ProfileBackend().get_user(profile.user_id)
+    assert park.pk in scope_for(user).zone_ids
+    assert ProfileBackend().get_user(10**9) is None

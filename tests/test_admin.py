@@ -56,7 +56,7 @@ def ledger(tmp_path, actor, settings):
 
 def login(client, username):
     user = get_user_model().objects.get(username=username)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="parkgov.accounts.backends.ProfileBackend")
     return user
 
 

@@ -98,7 +98,7 @@ def _pages(client):
 
 def test_pages_render_the_same_with_either_renderer(client, ledger, settings):
     client.force_login(get_user_model().objects.get(username="admin"),
-                       backend="django.contrib.auth.backends.ModelBackend")
+                       backend="parkgov.accounts.backends.ProfileBackend")
     pages, compared = _pages(client), 0
     for url in pages:
         settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"

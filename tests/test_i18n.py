@@ -154,7 +154,7 @@ def ledger(tmp_path, actor, settings):
 @pytest.fixture
 def admin(client, ledger):
     client.force_login(get_user_model().objects.get(username="admin"),
-                       backend="django.contrib.auth.backends.ModelBackend")
+                       backend="parkgov.accounts.backends.ProfileBackend")
     return client
 
 

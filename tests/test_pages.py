@@ -1,8 +1,10 @@
 """一企一档, 一地一档 and the ledger lists: facts shown, scope rules on pages and exports, robustness (both DBs)."""
 
 import dataclasses
-import re
 import datetime as dt
+import random
+import re
+from decimal import Decimal
 from types import SimpleNamespace
 
 import fastexcel
@@ -12,6 +14,7 @@ import shapely
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django.utils.html import conditional_escape, escape
 
 from parkgov.accounts.models import Profile
@@ -52,7 +55,7 @@ def ledger(tmp_path, actor, settings):
 
 def login(client, role):
     client.force_login(get_user_model().objects.get(username=role),
-                       backend="django.contrib.auth.backends.ModelBackend")
+                       backend="parkgov.accounts.backends.ProfileBackend")
 
 
 def page(client, url, status=200):
@@ -440,3 +443,21 @@ def test_park_without_figures_for_the_year_shows_no_per_mu_figures(ledger):
     by_code = {p["zone_code"]: p for p in parks}
     assert by_code["SZ-XW1"]["tax_per_mu"] is None and by_code["SZ-XW1"]["va_per_mu"] is None
     assert by_code["SZ"]["tax_per_mu"] > 0
+
+
+@pytest.mark.parametrize("language, grouping", [("zh-hans", 4), ("en", 3), ("de", 3)])
+def test_grouped_figures_are_what_number_format_gives(language, grouping):
+    from django.utils.formats import get_format, number_format
+
+    from parkgov.web.lists import grouped
+
+    rng = random.Random(7)
+    values = [0, -0.0, 5, -5, 999, 1000, -1234567, 10**20, 0.001, -0.004, 1.239, 2.5e-7, 1e16, 123456789.987654,
+              -1e22, float("inf"), float("nan"), Decimal("1234.5678"), Decimal("-0.001"), True, None, ""]
+    values += [rng.uniform(-1e9, 1e9) for _ in range(300)] + [rng.randint(-10**12, 10**12) for _ in range(100)]
+    values += [round(rng.uniform(0, 1e6), rng.randint(0, 6)) for _ in range(300)]
+    with translation.override(language):
+        assert get_format("NUMBER_GROUPING") == grouping  # zh-hans: fours without a separator; de: "." and ","
+        for value in values:
+            for decimals in (0, 1, 2, 4):
+                assert grouped(value, decimals) == number_format(value, decimals, force_grouping=True), (value, decimals)

@@ -13,6 +13,8 @@ import yaml
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext, gettext_lazy
 
+from parkgov.accounts.backends import PARK_LIMITED
+
 ROLES_FILE = Path(__file__).resolve().parent / "data" / "roles.yaml"
 ALL_FIELDS_ROLE = "admin"
 
@@ -70,7 +72,7 @@ def scope_for(user) -> Scope:
     visible = {f for g in spec.get("field_groups", []) for f in table["field_groups"][g]["fields"]}
     every = {f for g in table["field_groups"].values() for f in g["fields"]}
     zone_ids = None
-    if profile is not None and not user.is_superuser:
+    if profile is not None and not user.is_superuser and getattr(user, PARK_LIMITED, True):
         chosen = list(profile.zones.values_list("id", flat=True))
         zone_ids = tuple(_with_children(chosen)) if chosen else None
     return Scope(role=role, role_name=spec["name"], read=frozenset(spec["read"]), write=frozenset(spec["write"]),

@@ -13,6 +13,7 @@ import datetime
 import html
 import inspect
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 import django_tables2 as tables
@@ -35,6 +36,11 @@ class ListTable(tables.Table):
     """A django-tables2 table whose page body is rendered by `body_html()` (see the module docstring)."""
 
     @cached_property
+    def column_attrs(self) -> dict:
+        """Each column's `BoundColumn.attrs`, worked out once per page (the header and the body both need them)."""
+        return {column.name: column.attrs for column in self.columns}
+
+    @cached_property
     def language(self):
         """The page's language, looked up once (a cell asking for it costs more than formatting its figure)."""
         return get_language()
@@ -51,7 +57,7 @@ class ListTable(tables.Table):
                 link = escape("?" + urlencode({**query, self.prefixed_order_by_field: column.order_by_alias.next},
                                               doseq=True))
                 header = f'<a href="{link}">{header}</a>'
-            cells.append(f"<th {column.attrs['th'].as_html()}>{header}</th>")
+            cells.append(f"<th {self.column_attrs[column.name]['th'].as_html()}>{header}</th>")
         return mark_safe(f"<thead ><tr>{''.join(cells)}</tr></thead>")
 
     def body_html(self):
@@ -66,7 +72,7 @@ class ListTable(tables.Table):
     def _cell_function(self, bound_column):
         """A function record → `<td …>…</td>` equivalent to django-tables2's rendering of this column."""
         column = bound_column.column
-        td_attrs = bound_column.attrs["td"]
+        td_attrs = self.column_attrs[bound_column.name]["td"]
         templated = isinstance(column, tables.TemplateColumn) and not isinstance(column, tables.DateColumn)
         if templated or any(callable(v) for v in column.attrs.get("td", {}).values()):
             return lambda record: self._slow_cell(bound_column, record)
@@ -187,6 +193,13 @@ def _walk(record, parts):
 
 def _accepted_arguments(function) -> tuple:
     """Which of the cell arguments `function` takes (all of them if it takes **kwargs)."""
+    if inspect.ismethod(function):  # a column's or a table's render method: the same function on every page
+        return _accepted_arguments_of(function.__func__)
+    return _accepted_arguments_of.__wrapped__(function)
+
+
+@lru_cache(maxsize=256)
+def _accepted_arguments_of(function) -> tuple:
     parameters = inspect.signature(function).parameters.values()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         return RENDER_ARGUMENTS
