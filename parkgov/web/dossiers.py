@@ -9,6 +9,7 @@ from itertools import chain
 
 import shapely
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext, gettext_lazy
@@ -26,6 +27,7 @@ from parkgov.web.access import scoped
 from parkgov.web.lists import department_text, figure_fields, figure_label, industry_text
 
 HISTORY_LIMIT = 60
+LINEAGE_FIELDS = ["operation_id", "operation", "effective_date", "note", "parent", "parent__code", "child", "child__code"]
 HISTORY_TYPES = {"+": gettext_lazy("新增"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
 HISTORY_SKIPPED = ["geometry", "min_x", "min_y", "max_x", "max_y", "provenance", "indicators", "policies"]
 
@@ -82,7 +84,6 @@ def parcel_dossier(*, parcel, scope) -> dict:
     occupants = list(parcel.land_links.select_related("enterprise").order_by("role", "enterprise__name"))
     for link in occupants:
         link.land_area_mu = square_metres_to_mu(link.land_area_m2)
-    lineage = ParcelLineage.objects.filter(parent=parcel) | ParcelLineage.objects.filter(child=parcel)
     findings = visible_findings(Finding.objects.filter(parcel=parcel), scope=scope)
     history = [parcel.history.all(), LandLink.history.filter(parcel_id=parcel.pk)]
     if findings:
@@ -98,7 +99,8 @@ def parcel_dossier(*, parcel, scope) -> dict:
         "ratios": {name: _percent(getattr(parcel, name)) for name in ("building_coefficient", "admin_share",
                                                                        "green_ratio")},
         "occupants": occupants, "findings": findings,
-        "lineage": lineage.select_related("parent", "child").order_by("-effective_date", "operation_id"),
+        "lineage": ParcelLineage.objects.filter(Q(parent=parcel) | Q(child=parcel)).select_related("parent", "child")
+        .only(*LINEAGE_FIELDS).order_by("-effective_date", "operation_id"),
         "history": history_rows(history, scope=scope),
     }
 
