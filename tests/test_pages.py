@@ -187,6 +187,11 @@ def test_list_filters_and_sorting(client, ledger):
     assert "SZ-0003" in html and "SZ-0001" not in html
     html = page(client, "/parcels/?mismatch=true")
     assert "SZ-0001" in html and "SZ-0002" not in html and "SZ-0003" not in html
+    assert '<option value="true" selected>是</option>' in html
+    html = page(client, "/parcels/?mismatch=false")  # SZ-0003 has no drawn area to compare
+    assert "SZ-0001" not in html and "SZ-0002" in html and "SZ-0003" not in html
+    assert '<option value="" selected>全部</option><option value="true">是</option>' in page(client, "/parcels/") \
+        .replace("\n", "").replace("  ", "")
     assert _order(page(client, "/parcels/?sort=-registered_area_m2"), ["SZ-0001", "SZ-0002", "SZ-0003"]) == \
         ["SZ-0001", "SZ-0002", "SZ-0003"]
     assert _order(page(client, "/parcels/?sort=registered_area_m2"), ["SZ-0001", "SZ-0002", "SZ-0003"]) == \

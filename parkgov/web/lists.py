@@ -197,7 +197,8 @@ class ParcelFilter(ScopedFilterSet):
     ownership = django_filters.ChoiceFilter(label=_("土地权属"), choices=choices.Ownership.choices, empty_label=ALL)
     supply_status = django_filters.ChoiceFilter(label=_("供地状态"), choices=choices.SupplyStatus.choices, empty_label=ALL)
     supply_method = django_filters.ChoiceFilter(label=_("供地方式"), choices=choices.SupplyMethod.choices, empty_label=ALL)
-    mismatch = django_filters.BooleanFilter(label=_("登记与图形面积差异超阈值"), method="area_mismatch")
+    mismatch = django_filters.BooleanFilter(label=_("登记与图形面积差异超阈值"), method="area_mismatch", widget=forms.Select(
+        choices=[("", ALL), ("true", _("是")), ("false", _("否"))]))  # not NullBooleanSelect's "未知" for no filter
 
     def search(self, queryset, name, value):
         value = value.upper()
