@@ -514,3 +514,18 @@ def test_map_draws_and_a_click_opens_the_parcel_card(live_server, ledger):
         expect(page.locator(".map-legend[data-mode=class]")).to_be_visible()
         screenshot(page, "map-admin")
         browser.close()
+
+
+def test_a_job_leaves_the_tiles_cut_and_frees_the_outlines(admin_client, monkeypatch):
+    """The job's warm-up leaves the generalised tiles in the shared cache and no outlines in the job's process."""
+    from parkgov.jobs.tasks import warm_views
+
+    tile_cache.KEPT.clear()
+    warm_views(get_user_model().objects.get(username="map-admin"))
+    assert tile_data._PARCEL_SHAPES == {} and tile_data._PARCEL_TABLE == {}
+    cut, render = [], tile_cache.render_tile
+    monkeypatch.setattr(tile_cache, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    tile_cache.KEPT.clear()
+    assert admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW)),
+                            HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert cut == []

@@ -110,6 +110,7 @@ def warm_views(user):
     sees them, so the next views read them from the shared cache instead of computing them (seconds on a large
     ledger, in every web worker). A failure here only costs that speed."""
     from parkgov.accounts.scopes import scope_for
+    from parkgov.spatial import tile_data
     from parkgov.spatial.tile_cache import warm_map
     from parkgov.web.services import cockpit
 
@@ -120,3 +121,5 @@ def warm_views(user):
             warm_map(scope=scope)
     except Exception:
         log.exception("warming the cockpit and map after a job failed")
+    finally:
+        tile_data.release()  # the tiles are in the shared cache; the outlines would sit idle in this process

@@ -177,6 +177,14 @@ def parcel_shapes(version: tuple | None = None) -> overview.ParcelShapes:
     return cached[1]
 
 
+def release() -> None:
+    """Forget this process's outlines and parcel table (the job worker after warming the map: the outlines of
+    1,666,667 parcels hold 2 GB, and the next job would find them stale or rebuild them in under a minute)."""
+    with _BUILDING:
+        _PARCEL_SHAPES.clear()
+        _PARCEL_TABLE.clear()
+
+
 def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     """Read every parcel with geometry once; PostGIS cuts detailed tiles with their properties itself."""
     spec = layers()["parcels"]
