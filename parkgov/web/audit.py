@@ -5,6 +5,7 @@ from itertools import chain
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext, gettext_lazy
 
+from parkgov.audit.history import history_records
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 
@@ -21,7 +22,7 @@ def audit_rows(params, limit=2000):
     models = [MODELS[what]] if what else MODELS.values()
     querysets = []
     for model in models:
-        records = model.history.select_related("history_user").order_by("-history_date")
+        records = history_records(model).select_related("history_user").order_by("-history_date")
         if who:
             user = get_user_model().objects.filter(username=who).first()
             records = records.filter(history_user=user) if user else records.none()

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext, gettext_lazy
 
+from parkgov.audit.history import history_records
 from parkgov.codes.parcel_code import parse_land_code
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
@@ -56,14 +57,15 @@ def enterprise_dossier(*, enterprise, scope) -> dict:
         link.land_area_mu = square_metres_to_mu(link.land_area_m2)
     fields, figures, sources = figure_table(enterprise=enterprise, scope=scope)
     evaluations = evaluation_history(enterprise=enterprise, scope=scope)
-    findings = visible_findings(Finding.objects.filter(enterprise=enterprise), scope=scope)
-    history_sources = [enterprise.history.all(), LandLink.history.filter(enterprise_id=enterprise.pk)]
+    findings = visible_findings(Finding.objects.filter(enterprise=enterprise), scope=scope, shown="parcel")
+    history_sources = [history_records(Enterprise, id=enterprise.pk),
+                       history_records(LandLink, enterprise_id=enterprise.pk)]
     if fields:
-        history_sources.append(YearlyFigure.history.filter(enterprise_id=enterprise.pk))
+        history_sources.append(history_records(YearlyFigure, enterprise_id=enterprise.pk))
     if evaluations is not None:
-        history_sources.append(EvaluationResult.history.filter(enterprise_id=enterprise.pk))
+        history_sources.append(history_records(EvaluationResult, enterprise_id=enterprise.pk))
     if findings is not None:
-        history_sources.append(Finding.history.filter(id__in=[f.pk for f in findings]))
+        history_sources.append(history_records(Finding, id__in=[f.pk for f in findings]))
     return {
         "firm": enterprise, "industry": industry_text(enterprise.industry_code), "links": links,
         "held_mu": square_metres_to_mu(sum(link.land_area_m2 or 0 for link in links if link.role == "holder")),
@@ -84,10 +86,10 @@ def parcel_dossier(*, parcel, scope) -> dict:
     occupants = list(parcel.land_links.select_related("enterprise").order_by("role", "enterprise__name"))
     for link in occupants:
         link.land_area_mu = square_metres_to_mu(link.land_area_m2)
-    findings = visible_findings(Finding.objects.filter(parcel=parcel), scope=scope)
-    history = [parcel.history.all(), LandLink.history.filter(parcel_id=parcel.pk)]
+    findings = visible_findings(Finding.objects.filter(parcel=parcel), scope=scope, shown="enterprise")
+    history = [history_records(Parcel, id=parcel.pk), history_records(LandLink, parcel_id=parcel.pk)]
     if findings:
-        history.append(Finding.history.filter(id__in=[f.pk for f in findings]))
+        history.append(history_records(Finding, id__in=[f.pk for f in findings]))
     return {
         "plot": parcel, "code_parts": code_parts(parcel.land_code), "map": map_features([parcel]),
         "land_use": code_table("land_use_2023").label(parcel.land_use_code),
@@ -174,13 +176,14 @@ def indicator_rows(result, *, scope) -> list:
     return rows
 
 
-def visible_findings(findings, *, scope):
-    """The findings the user may read (a department's own where the role says so), or None."""
+def visible_findings(findings, *, scope, shown):
+    """The findings the user may read (a department's own where the role says so), or None; `shown` is the
+    related record the dossier lists with each finding (its enterprise or its parcel), read in the same query."""
     if not scope.can_read("finding"):
         return None
     if scope.own_findings_only:
         findings = findings.filter(department=scope.department)
-    rows = list(findings.select_related("enterprise", "parcel").order_by("-found_on", "-pk"))
+    rows = list(findings.select_related(shown).order_by("-found_on", "-pk"))
     for row in rows:
         row.department_name = department_text(row.department)
     return rows
