@@ -212,6 +212,16 @@ def test_lists_do_not_count_rows(client, ledger):
         assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()], url
 
 
+
+def test_the_enterprise_page_reads_only_the_figures_it_shows(client, ledger):
+    """The page shows LIST_FIGURES; the export (same listing) has every figure the user may see."""
+    login(client, "admin")
+    with CaptureQueriesContext(connection) as queries:
+        page(client, "/enterprises/")
+    sql = " ".join(q["sql"] for q in queries)
+    assert '"tax"' in sql and '"employees"' in sql and "electricity_10k_kwh" not in sql
+    assert any("用电量（万千瓦时）" in column for column in workbook(client, "/enterprises/export.xlsx").columns)
+
 @pytest.mark.parametrize("url", [
     "/enterprises/?page=-1", "/enterprises/?page=abc", "/enterprises/?page=99999999999999999999999",
     "/enterprises/?sort=unknown", "/enterprises/?sort=-&sort=", "/enterprises/?zone=abc&year=abc&scale=zz",

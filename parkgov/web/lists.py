@@ -348,11 +348,12 @@ class Listing:
     note: str = ""
 
 
-def enterprise_listing(*, scope, params) -> Listing:
-    """Enterprises of the user's parks with the figures of one year that the user may see."""
+def enterprise_listing(*, scope, params, figures=FIGURE_FIELDS) -> Listing:
+    """Enterprises of the user's parks with the figures of one year that the user may see (of `figures`: the page
+    shows LIST_FIGURES, the export every figure)."""
     found = EnterpriseFilter(params or None, queryset=enterprise_rows(scope=scope), scope=scope)
     year = found.figure_year()
-    fields = figure_fields(scope, FIGURE_FIELDS)
+    fields = figure_fields(scope, figures)
     rows = found.qs
     if fields and year:
         rows = rows.annotate(figures=FilteredRelation("yearly_figures", condition=Q(yearly_figures__year=year))) \
@@ -467,7 +468,7 @@ LISTINGS = {"enterprises": lambda **kw: enterprise_listing(**kw), "parcels": lam
 
 @scoped("enterprise")
 def enterprises(request, scope):
-    return show_list(request, enterprise_listing(scope=scope, params=request.GET))
+    return show_list(request, enterprise_listing(scope=scope, params=request.GET, figures=LIST_FIGURES))
 
 
 @scoped("parcel")
