@@ -476,3 +476,18 @@ def test_grouped_figures_are_what_number_format_gives(language, grouping):
         for value in values:
             for decimals in (0, 1, 2, 4):
                 assert grouped(value, decimals) == number_format(value, decimals, force_grouping=True), (value, decimals)
+
+
+def test_tables_get_their_own_columns(ledger):
+    """Each table copies its class's columns one level deep: hiding a column or changing its attributes in one
+    table leaves the class and other tables alone, while what columns only refer to is shared."""
+    from parkgov.web.lists import EnterpriseTable
+
+    first, second = EnterpriseTable(Enterprise.objects.none()), EnterpriseTable(Enterprise.objects.none())
+    first.columns.hide("name")
+    first.columns["tax"].column.attrs["td"]["class"] = "changed"
+    assert not first.columns["name"].visible and second.columns["name"].visible
+    assert second.columns["tax"].column.attrs["td"]["class"] == "num"
+    assert EnterpriseTable.base_columns["tax"].attrs["td"]["class"] == "num"
+    assert first.columns["name"].column is not second.columns["name"].column
+    assert first.columns["credit_code"].column.link is second.columns["credit_code"].column.link
