@@ -225,6 +225,16 @@ def token(username: str = typer.Argument(..., help="用户名")):
 
 
 @app.command()
+def warm():
+    """预先计算园区大脑并切好一张图的低层级瓦片（用命令行导入或评价之后运行；网页任务完成后会自动进行）。"""
+    _setup()
+    from parkgov.jobs.tasks import warm_everyone
+
+    counts = warm_everyone(progress=lambda done, total: console.print(f"已完成 {done}/{total} 种数据范围"))
+    out.print(f"已为 {counts['users']} 种数据范围计算园区大脑，切好 {counts['tiles']} 个瓦片")
+
+
+@app.command()
 def summary():
     """显示数据库中台账的概况。"""
     _setup()

@@ -43,6 +43,8 @@ def test_init_template_import_export_cycle(tmp_path):
     assert result.returncode == 0 and "企业 3 行" in result.stdout
     summary = run(tmp_path, "summary")
     assert "企业 3 家" in summary.stdout and "地块 3 宗" in summary.stdout
+    warmed = run(tmp_path, "warm")  # no users yet: nothing to warm, said plainly
+    assert warmed.returncode == 0 and "已为 0 种数据范围计算园区大脑，切好 0 个瓦片" in warmed.stdout
 
 
 def test_bad_workbook_exit_code_and_error_workbook(tmp_path):

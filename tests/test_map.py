@@ -530,3 +530,26 @@ def test_a_job_leaves_the_tiles_cut_and_frees_the_outlines(admin_client, monkeyp
     assert admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW)),
                             HTTP_ACCEPT_ENCODING="gzip").status_code == 200
     assert cut == []
+
+
+def test_warming_for_everyone_covers_each_scope_once(admin_client, monkeypatch):
+    """`parkgov warm` after a bulk load: the cockpit and low-zoom tiles of every active user's scope are left in
+    the shared cache (users with the same scope count once), users without a role are skipped, the outlines freed."""
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.jobs.tasks import warm_everyone
+
+    park_user = _user("nr", role="natural_resources", zones=["SZ-XW1"])
+    _user("nr-2", role="natural_resources", zones=["SZ-XW1"])
+    _user("no-role")
+    tile_cache.KEPT.clear()
+    assert warm_everyone() == {"users": 2, "tiles": 6}  # the administrator's and the park user's: 3 zooms each
+    assert tile_data._PARCEL_SHAPES == {}
+    cut, render = [], tile_cache.render_tile
+    monkeypatch.setattr(tile_cache, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))
+    tile_cache.KEPT.clear()
+    x, y = _tile_xy(LOW)
+    assert admin_client.get(f"/tiles/parcels/{LOW}/{x}/{y}.pbf", HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    admin_client.force_login(park_user)
+    assert scope_for(park_user).zone_ids is not None
+    assert admin_client.get(f"/tiles/parcels/{LOW}/{x}/{y}.pbf", HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert cut == []

@@ -111,15 +111,44 @@ def warm_views(user):
     ledger, in every web worker). A failure here only costs that speed."""
     from parkgov.accounts.scopes import scope_for
     from parkgov.spatial import tile_data
-    from parkgov.spatial.tile_cache import warm_map
-    from parkgov.web.services import cockpit
 
     try:
-        scope = scope_for(user)
-        cockpit(scope=scope)
-        if scope.can_read("parcel"):
-            warm_map(scope=scope)
+        _warm_scope(scope_for(user))
     except Exception:
         log.exception("warming the cockpit and map after a job failed")
     finally:
         tile_data.release()  # the tiles are in the shared cache; the outlines would sit idle in this process
+
+
+def warm_everyone(progress=None) -> dict:
+    """What `warm_views` does, for every active user's scope (users with the same scope share their cockpit and
+    tiles): after data changed without a web job, e.g. a bulk load with `parkgov import`. Returns counts."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import PermissionDenied
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.spatial import tile_data
+
+    scopes = {}
+    for user in get_user_model().objects.filter(is_active=True).select_related("profile").order_by("pk"):
+        try:
+            scopes.setdefault(scope_for(user), user.username)
+        except PermissionDenied:
+            continue  # no role: sees nothing
+    tiles = 0
+    try:
+        for done, scope in enumerate(scopes, start=1):
+            tiles += _warm_scope(scope)
+            if progress:
+                progress(done, len(scopes))
+    finally:
+        tile_data.release()
+    return {"users": len(scopes), "tiles": tiles}
+
+
+def _warm_scope(scope) -> int:
+    from parkgov.spatial.tile_cache import warm_map
+    from parkgov.web.services import cockpit
+
+    cockpit(scope=scope)
+    return warm_map(scope=scope) if scope.can_read("parcel") else 0
