@@ -231,7 +231,7 @@ def warm():
     from parkgov.jobs.tasks import warm_everyone
 
     counts = warm_everyone(progress=lambda done, total: console.print(f"已完成 {done}/{total} 种数据范围"))
-    out.print(f"已为 {counts['users']} 种数据范围计算园区大脑，切好 {counts['tiles']} 个瓦片")
+    out.print(f"已为 {counts['scopes']} 种数据范围计算园区大脑，切好 {counts['tiles']} 个瓦片")
 
 
 @app.command()

@@ -542,7 +542,7 @@ def test_warming_for_everyone_covers_each_scope_once(admin_client, monkeypatch):
     _user("nr-2", role="natural_resources", zones=["SZ-XW1"])
     _user("no-role")
     tile_cache.KEPT.clear()
-    assert warm_everyone() == {"users": 2, "tiles": 6}  # the administrator's and the park user's: 3 zooms each
+    assert warm_everyone() == {"scopes": 2, "tiles": 6}  # the administrator's and the park user's: 3 zooms each
     assert tile_data._PARCEL_SHAPES == {}
     cut, render = [], tile_cache.render_tile
     monkeypatch.setattr(tile_cache, "render_tile", lambda **tile: cut.append(tile["z"]) or render(**tile))

@@ -143,7 +143,7 @@ def warm_everyone(progress=None) -> dict:
                 progress(done, len(scopes))
     finally:
         tile_data.release()
-    return {"users": len(scopes), "tiles": tiles}
+    return {"scopes": len(scopes), "tiles": tiles}
 
 
 def _warm_scope(scope) -> int:
