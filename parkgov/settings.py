@@ -152,6 +152,7 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:cockpit"
 LOGOUT_REDIRECT_URL = "web:login"
 
+SESSION_ENGINE = "parkgov.accounts.sessions"  # the db engine, its read written out once
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_SECURE = not DEBUG

@@ -123,3 +123,24 @@ def test_a_request_reads_user_profile_and_park_restriction_in_one_query(accounts
     user = ProfileBackend().get_user(profile.user_id)
     assert park.pk in scope_for(user).zone_ids
     assert ProfileBackend().get_user(10**9) is None
+
+
+def test_sessions_load_with_one_statement_and_expire(db, django_assert_num_queries):
+    """The session engine reads a live session in one statement and treats an expired or unknown one as new."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from parkgov.accounts.sessions import SessionStore
+
+    store = SessionStore()
+    store["role"] = "committee"
+    store.create()
+    with django_assert_num_queries(1):
+        assert SessionStore(store.session_key).load() == {"role": "committee"}
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {} and expired.session_key is None
+    unknown = SessionStore("x" * 32)
+    assert unknown.load() == {} and unknown.session_key is None
