@@ -105,14 +105,19 @@ def test_oversized_upload_is_refused_before_reading(client, accounts, settings):
     assert response.status_code == 413 and "超过上限" in response.content.decode()
 
 
-def test_a_request_reads_user_profile_and_park_restriction_in_one_query(accounts, django_assert_num_queries):
+def test_a_request_reads_user_profile_and_park_restriction_in_one_query(accounts, client, django_assert_num_queries):
     """The session's backend reads the profile with the user; the scope then needs no query of its own unless the
     profile names parks (a user restricted later, on another request, is restricted at once)."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
     from parkgov.accounts.backends import ProfileBackend
     from parkgov.accounts.models import Profile
     from parkgov.accounts.scopes import scope_for
     from parkgov.ledger.models import Zone
 
+    login(client, "economy")  # sets last_login
     profile = Profile.objects.get(user__username="economy")
     with django_assert_num_queries(1):
         user = ProfileBackend().get_user(profile.user_id)
@@ -122,7 +127,16 @@ def test_a_request_reads_user_profile_and_park_restriction_in_one_query(accounts
     profile.zones.add(park)
     user = ProfileBackend().get_user(profile.user_id)
     assert park.pk in scope_for(user).zone_ids
-    assert ProfileBackend().get_user(10**9) is None
+    assert ProfileBackend().get_user(10**9) is None and ProfileBackend().get_user("not-an-id") is None
+    assert user.profile.user is user and user.profile.role == "economy"
+    assert isinstance(user.last_login, dt.datetime) and user.is_active is True  # columns converted as the ORM does
+    plain = get_user_model().objects.create_user("no-profile", password="a-long-password-123")
+    with django_assert_num_queries(1):
+        loaded = ProfileBackend().get_user(str(plain.pk))  # the session keeps the id as text
+        assert loaded == plain and getattr(loaded, "profile", None) is None
+    plain.is_active = False
+    plain.save()
+    assert ProfileBackend().get_user(plain.pk) is None
 
 
 def test_sessions_load_with_one_statement_and_expire(db, django_assert_num_queries):
