@@ -24,7 +24,13 @@ def site(live_server, tmp_path, actor, settings):
     import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor)
     run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
     ensure_demo_accounts()
-    return live_server.url
+    yield live_server.url
+    # The connection these fixtures open (first in `actor`) was still open when pytest-django dropped the test
+    # database, which then warned "being accessed by other users" (seen in pg_stat_activity: idle, opened by
+    # conftest.py's actor in the main thread, while Playwright's event loop runs in that thread). Closed here.
+    from django.db import connections
+
+    connections.close_all()
 
 
 @pytest.fixture
