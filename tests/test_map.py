@@ -1,11 +1,12 @@
 """一张图: vector tiles of parcels and zones (features, properties, scope, low-zoom rules, bad tile numbers, gzip),
-the parcel card's properties and the map page, on whichever database PARKGOV_DATABASE_URL names; a Chromium pass
+the parcel card's properties (by id and by point) and the map page, on whichever database PARKGOV_DATABASE_URL names; a Chromium pass
 draws the map and clicks a parcel at a detailed and at a generalised zoom."""
 
 import gzip
 import os
 
 import mapbox_vector_tile
+from mapbox_vector_tile.Mapbox import vector_tile_pb2
 import numpy as np
 import polars as pl
 import pyogrio
@@ -94,7 +95,37 @@ def _decode(client, layer, z=Z, xy=None):
     assert "max-age" in response["Cache-Control"] and "private" in response["Cache-Control"]
     layers = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})
     codes = dict(Parcel.objects.values_list("id", "code")) if layer == "parcels" else {}
-    return {f["properties"].get("code") or codes[f["id"]]: f for f in layers[layer]["features"]}
+    features = {}
+    for feature, has_id in zip(layers[layer]["features"], _has_ids(response.content)):
+        if has_id:
+            features[feature["properties"].get("code") or codes[feature["id"]]] = feature
+        else:  # tiny parcels drawn as boxes, one feature per colour: which parcel each box is, the map asks
+            features |= _boxes_found(client, feature, z, x, y, layers[layer]["extent"])
+    return features
+
+
+def _has_ids(tile: bytes) -> list:
+    """Whether each feature of the tile's only layer has an id (the decoder gives 0 for an absent one)."""
+    message = vector_tile_pb2.tile()
+    message.ParseFromString(tile)
+    return [feature.HasField("id") for feature in message.layers[0].features]
+
+
+def _boxes_found(client, feature, z, x, y, extent) -> dict:
+    """Code → the box of a feature without id, found as the map finds it: the parcel at the box's centre."""
+    geometry = feature["geometry"]
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    found = {}
+    for rings in polygons:
+        centre_x, centre_y = np.mean(rings[0][:-1], axis=0) / extent
+        n = 2 ** z
+        lon = (x + centre_x) / n * 360 - 180
+        lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * (y + centre_y) / n))))
+        answer = client.get("/tiles/parcels/at.json", {"lon": lon, "lat": lat, "z": z})
+        assert answer.status_code == 200, answer.content
+        found[answer.json()["code"]] = {"id": None, "properties": feature["properties"],
+                                        "geometry": {"type": "Polygon", "coordinates": rings}}
+    return found
 
 
 def test_parcel_tile_has_each_parcel_with_its_properties(admin_client):
@@ -215,8 +246,10 @@ def test_parcels_under_three_pixels_are_drawn_as_their_bounding_box(admin_client
     import_geometry(path=diamond, actor=actor)
     detailed = Polygon(_decode(admin_client, "parcels", z=LOW)["SZ-0003"]["geometry"]["coordinates"][0])
     assert detailed.area == pytest.approx(detailed.envelope.area / 2, rel=0.2)  # 5 px at zoom 12: the diamond
-    small = Polygon(_decode(admin_client, "parcels", z=11)["SZ-0003"]["geometry"]["coordinates"][0])
-    assert small.area == small.envelope.area > 0 and len(small.exterior.coords) == 5
+    small = _decode(admin_client, "parcels", z=11)["SZ-0003"]
+    outline = Polygon(small["geometry"]["coordinates"][0])
+    assert outline.area == outline.envelope.area > 0 and len(outline.exterior.coords) == 5
+    assert small["id"] is None  # a box is drawn in a feature of all boxes of its colours
 
 
 def test_a_parcel_spanning_several_tiles_is_clipped_at_low_zoom(admin_client, actor, tmp_path):
@@ -443,7 +476,7 @@ def test_encoder_orients_rings_and_keeps_holes():
 
 
 def test_varints_match_the_protobuf_encoding():
-    values = [0, 1, 127, 128, 300, 16383, 16384, 2**21, 2**35 + 7, 2**53 - 1]
+    values = [0, 1, 127, 128, 300, 16383, 16384, 2**21, 2**35 + 7, 2**53 - 1, 2**63 - 1]
 
     def reference(v):
         out = bytearray()
@@ -459,14 +492,78 @@ def test_varints_match_the_protobuf_encoding():
     assert mvt.varints([5, 7])[0].tobytes() == bytes([5, 7]) and len(mvt.varints([])[0]) == 0
 
 
-def test_box_commands_are_what_the_polygon_encoder_gives_a_box():
-    box = np.array([[3.2, 0.0, -40.0], [7.6, 0.4, 1000.0], [9.9, 0.2, -38.7], [8.1, 0.4, 1003.0]])  # one per column
+def test_boxes_of_the_same_colours_are_one_feature_drawn_as_the_polygon_encoder_draws_boxes():
+    box = np.array([[3.2, 0.0, -40.0, 500.0], [7.6, 0.4, 1000.0, -5.0], [9.9, 0.2, -38.7, 502.0],
+                    [8.1, 0.4, 1003.0, -3.0]])  # one box per column: x0, y0, x1, y1 in tile units
+    keys = np.array([[0, 0], [1, -1], [0, 0], [1, -1]])  # colour property codes: boxes 0, 2 and 1, 3 alike
+    sides = overview._box_sides(box)
+    groups, commands, offsets = overview.box_groups(sides, keys)
+    assert sorted(groups.tolist()) == [[0, 0], [1, -1]] and offsets.tolist() == [0, 22, 44]
+    tables = {name: mvt.value_table(values) for name, values in (("kind", ["甲", "乙"]), ("class", ["A"]))}
+    tile = mvt.encode_layer(name="t", ids=[-1, -1], commands=commands, offsets=offsets, extent=1024,
+                            properties={name: (groups[:, k], tables[name]) for k, name in enumerate(tables)})
+    features = mapbox_vector_tile.decode(tile, default_options={"y_coord_down": True})["t"]["features"]
+    assert _has_ids(tile) == [False, False]
+    assert sorted(f["properties"]["kind"] for f in features) == ["乙", "甲"]
+    assert all(f["properties"] == ({"kind": "甲", "class": "A"} if f["properties"]["kind"] == "甲" else {"kind": "乙"})
+               for f in features)
     x0, y0 = np.rint(box[0]), np.rint(box[1])
-    x1, y1 = np.maximum(np.rint(box[2]), x0 + 1), np.maximum(np.rint(box[3]), y0 + 1)
-    corners = np.stack([x0, y0, x1, y0, x1, y1, x0, y1, x0, y0], axis=1).reshape(-1, 2)
-    n = box.shape[1]
-    expected, _offsets, kept = mvt.polygon_commands(corners, np.repeat(np.arange(n), 5), np.arange(n), np.arange(n), n)
-    assert kept.all() and overview._box_commands(box).tolist() == expected.tolist()
+    x1, y1 = np.maximum(np.rint(box[2]), x0 + 1), np.maximum(np.rint(box[3]), y0 + 1)  # at least a unit
+    corners = np.stack([x0, y0, x1, y0, x1, y1, x0, y1, x0, y0], axis=1).reshape(-1, 5, 2)
+    for feature in features:  # within a feature: top edge first
+        members = [0, 2] if feature["properties"]["kind"] == "甲" else [3, 1]
+        assert feature["geometry"]["type"] == "MultiPolygon"
+        assert feature["geometry"]["coordinates"] == [[corners[m].astype(int).tolist()] for m in members]
+    n = box.shape[1]  # each box alone is what the general encoder gives (orientation and all)
+    expected, expected_offsets, kept = mvt.polygon_commands(corners.reshape(-1, 2), np.repeat(np.arange(n), 5),
+                                                            np.arange(n), np.arange(n), n)
+    alone, _offsets = overview.box_groups(sides, np.arange(n)[:, None])[1:]
+    assert kept.all() and alone.tolist() == expected.tolist()
+
+
+def test_a_click_on_a_box_finds_the_parcel(admin_client, actor, tmp_path):
+    def at(lon, lat, z=11, client=admin_client):
+        return client.get("/tiles/parcels/at.json", {"lon": lon, "lat": lat, "z": z})
+
+    lon, lat, side = SQUARES["SZ-0003"]  # 55 m: a box at zoom 11 (1.7 px)
+    inside = at(lon + side / 2 / 96_900, lat + side / 2 / 110_574)
+    assert inside.status_code == 200 and inside["Content-Type"] == "application/json"
+    assert inside.json() == {"id": Parcel.objects.get(code="SZ-0003").pk,
+                             **admin_client.get(f"/tiles/parcels/{Parcel.objects.get(code='SZ-0003').pk}.json").json()}
+    assert at(lon - 40 / 96_900, lat).json()["code"] == "SZ-0003"  # 40 m west: 1.2 px, within PICK_PX
+    assert at(lon - 40 / 96_900, lat, z=14).status_code == 404  # 9 px at zoom 14
+    assert at(lon - 200 / 96_900, lat).status_code == 404
+    assert at(lon, lat, z=8).status_code == 404  # under a pixel at zoom 8: the tile does not draw it
+    wide = tmp_path / "wide.geojson"  # SZ-0003 redrawn as a 30 km square over the others: the smaller box wins
+    pyogrio.raw.write(str(wide), geometry=np.array([_square(120.60, 29.45, 30_000)], dtype=object),
+                      field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
+                      geometry_type="Polygon")
+    import_geometry(path=wide, actor=actor)
+    lon, lat, side = SQUARES["SZ-0002"]
+    assert at(lon + side / 2 / 96_900, lat + side / 2 / 110_574, z=10).json()["code"] == "SZ-0002"
+    assert at(120.61, 29.46, z=10).json()["code"] == "SZ-0003"
+
+
+def test_a_click_finds_only_parcels_in_the_users_parks(client, ledger):
+    client.force_login(_user("nr", role="natural_resources", zones=["SZ-XW1"]))
+    for code, status in (("SZ-0002", 200), ("SZ-0003", 404)):
+        lon, lat, side = SQUARES[code]
+        answer = client.get("/tiles/parcels/at.json", {"lon": lon + side / 2 / 96_900,
+                                                       "lat": lat + side / 2 / 110_574, "z": 11})
+        assert answer.status_code == status, code
+        if status == 200:  # this role does not see tax figures
+            assert answer.json()["class"] == "C" and "tier" not in answer.json()
+    client.logout()
+    assert client.get("/tiles/parcels/at.json", {"lon": 120.8, "lat": 29.6, "z": 11}).status_code == 302
+
+
+@pytest.mark.parametrize("query", [{}, {"lon": "东经120度", "lat": "29.6", "z": "11"},
+                                   {"lon": "120.8", "lat": "nan", "z": "11"}, {"lon": "190", "lat": "29.6", "z": "11"},
+                                   {"lon": "120.8", "lat": "29.6", "z": "23"}, {"lon": "120.8", "lat": "29.6"}])
+def test_a_click_with_bad_coordinates_is_a_client_error(admin_client, query):
+    response = admin_client.get("/tiles/parcels/at.json", query)
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")
+    assert "参数" in response.content.decode()
 
 
 @pytest.mark.skipif(not os.path.exists(os.environ.get("PARKGOV_CHROMIUM", "/usr/bin/chromium")),
@@ -489,10 +586,14 @@ def test_map_draws_and_a_click_opens_the_parcel_card(live_server, ledger):
         page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}/map/")
         expect(page.locator("#map[data-ready='1']")).to_have_count(1, timeout=30000)
-        lon, lat, side = SQUARES["SZ-0001"]
-        centre = [lon + side / 2 / 96_800, lat + side / 2 / 110_574]
         card = page.locator("#parcel-card")
-        for zoom in (None, LOW):  # the fitted view (detailed tiles), then a generalised zoom (card asks the server)
+        # the fitted view (detailed tiles), a generalised zoom (the card asks by id), a parcel drawn as a box in a
+        # feature of many at zoom 11 (the card asks by the clicked point)
+        for zoom, code, area, klass in ((None, "SZ-0001", "20,000.00 m² / 30.00 亩", "B 类"),
+                                        (LOW, "SZ-0001", "20,000.00 m² / 30.00 亩", "B 类"),
+                                        (11, "SZ-0002", "6,666.67 m² / 10.00 亩", "C 类")):
+            lon, lat, side = SQUARES[code]
+            centre = [lon + side / 2 / 96_800, lat + side / 2 / 110_574]
             if zoom:
                 page.click("#parcel-card .close")
                 expect(card).to_be_hidden()
@@ -505,12 +606,16 @@ def test_map_draws_and_a_click_opens_the_parcel_card(live_server, ledger):
                 const p = window.parkgovMap.project(centre);
                 return {x: box.left + p.x, y: box.top + p.y};
             }""", centre)
-            page.mouse.click(point["x"], point["y"])
+            if zoom == 11:
+                with page.expect_response(lambda r: "/tiles/parcels/at.json?" in r.url and r.status == 200):
+                    page.mouse.click(point["x"], point["y"])
+            else:
+                page.mouse.click(point["x"], point["y"])
             expect(card).to_be_visible()
-            expect(card).to_contain_text("SZ-0001")
-            expect(card).to_contain_text("20,000.00 m² / 30.00 亩")
-            expect(card).to_contain_text("B 类")
-            assert card.locator("a").get_attribute("href") == "/parcels/SZ-0001/"
+            expect(card.locator("[data-field=code]")).to_have_text(code)
+            expect(card).to_contain_text(area)
+            expect(card).to_contain_text(klass)
+            assert card.locator("a").get_attribute("href") == f"/parcels/{code}/"
         page.check("input[name=colour][value=class]")
         expect(page.locator(".map-legend[data-mode=class]")).to_be_visible()
         screenshot(page, "map-admin")

@@ -29,6 +29,7 @@ def map_context(*, scope) -> dict:
         "tiles": {layer: _tile_template(layer) for layer in tile_data.layers()},
         "parcel_url": reverse("web:parcel", kwargs={"code": "__CODE__"}),
         "feature_url": reverse("web:parcel_feature", kwargs={"parcel_id": 0}).replace("/0.json", "/__ID__.json"),
+        "point_url": reverse("web:parcel_at_point"),
         "base_tile_url": settings.PARKGOV_TILE_URL,
         "parcel_min_zoom": PARCEL_MIN_ZOOM,
         "data_max_zoom": DATA_MAX_ZOOM,

@@ -43,6 +43,8 @@ MAX_ZOOM = 22
 TILE_PX = 512  # MapLibre draws vector tiles at 512 CSS pixels
 BUFFER = 64  # tile units kept beyond the edge so outlines do not show seams
 MIN_FEATURE_PX = 1.0  # polygons whose bounding box is smaller on screen in both directions are left out
+PICK_PX = 2.0  # a click this near (screen pixels) to a parcel drawn as a box finds it
+PICK_CANDIDATES = 50  # nearest boxes checked against the user's parks
 SIMPLIFY_BELOW_ZOOM = 15
 SIMPLIFY_PX = 0.5
 SIMPLIFY_MIN_POINTS = 9  # plain parcels (four corners) are not worth simplifying
@@ -192,6 +194,53 @@ def parcel_properties(*, parcel_id: int, scope) -> dict:
     return properties | parcel_table().ratings_of(parcel_id, rated)
 
 
+def parcel_at(*, lon, lat, z, scope) -> dict:
+    """What `parcel_properties` gives, with the parcel's id, for the parcel a generalised tile draws at lon/lat.
+
+    Those tiles draw a parcel under overview.TINY_PX as its bounding box inside one feature, without id, with the
+    other boxes of its colours; a click there asks this. The box holding the point wins (the smallest when several
+    do), else the nearest within PICK_PX pixels at zoom `z`; parcels the tile leaves out (under MIN_FEATURE_PX)
+    or outside the user's parks are passed over. InputError for coordinates or a zoom that are not numbers in
+    range, NotFound when no parcel is there.
+    """
+    lon, lat, z = _number(lon, "lon", -180, 180), _number(lat, "lat", -85.06, 85.06), _number(z, "z", 0, MAX_ZOOM)
+    per_px = 360 / TILE_PX / 2 ** math.floor(z)
+    reach = np.array([PICK_PX * per_px, PICK_PX * per_px * math.cos(math.radians(lat))])
+    table = parcel_table()
+    min_x, min_y, max_x, max_y = table.bbox
+    dx = np.maximum(np.maximum(min_x - lon, lon - max_x), 0)
+    dy = np.maximum(np.maximum(min_y - lat, lat - max_y), 0)
+    rows = np.flatnonzero((dx <= reach[0]) & (dy <= reach[1])
+                          & ((max_x - min_x >= reach[0] * MIN_FEATURE_PX / PICK_PX)
+                             | (max_y - min_y >= reach[1] * MIN_FEATURE_PX / PICK_PX)))
+    distance = np.hypot(dx[rows] / reach[0], dy[rows] / reach[1])
+    area = (max_x - min_x)[rows] * (max_y - min_y)[rows]
+    candidates = table.ids[rows[np.lexsort((area, distance))][:PICK_CANDIDATES]].tolist()
+    allowed = set(candidates)
+    if candidates and scope.zone_ids is not None:
+        where = " AND ".join([f"t.id IN ({', '.join(map(str, candidates))})",
+                              *_in_scope(layers()["parcels"], scope.zone_ids)])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT t.id FROM {Parcel._meta.db_table} t WHERE {where}")
+            allowed = {row[0] for row in cursor.fetchall()}
+    chosen = next((parcel_id for parcel_id in candidates if parcel_id in allowed), None)
+    if chosen is None:
+        raise NotFound(gettext("经度 %(lon)s、纬度 %(lat)s 处没有您可查看的地块") % {"lon": lon, "lat": lat})
+    return {"id": chosen, **parcel_properties(parcel_id=chosen, scope=scope)}
+
+
+def _number(value, name: str, low: float, high: float) -> float:
+    """A query parameter as a finite number in [low, high], else InputError naming it."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not low <= number <= high:  # also false for NaN
+        raise InputError(gettext("参数 %(name)s 应为 %(low)s 到 %(high)s 之间的数，收到 %(value)r")
+                         % {"name": name, "low": low, "high": high, "value": value})
+    return number
+
+
 def _postgis_tile(spec, box, rated, where, params, version) -> bytes:
     """ST_AsMVT over the GiST-indexed `geom`; class and tier join from the cached table as arrays."""
     geom = "t.geom"
@@ -258,17 +307,27 @@ def _shapely_tile(spec, box, rated, where, params, version) -> bytes:
 
 
 def _overview_tile(box, rated, zone_ids, version) -> bytes:
-    """A generalised parcel tile from the outlines in memory, with the colour properties only."""
+    """A generalised parcel tile from the outlines in memory, with the colour properties only.
+
+    Parcels drawn as boxes (under overview.TINY_PX) go into one feature without id for each combination of
+    colour properties; the map finds the parcel under a click on such a feature with `parcel_at`.
+    """
     shapes = parcel_shapes(version)
     rows = shapes.select(lonlat=box.lonlat, min_size=box.min_size, zone_ids=zone_ids)
     if not len(rows):
         return b""
-    rows, commands, offsets = shapes.features(rows, z=box.z, x=box.x, y=box.y)
-    if not len(rows):
+    drawn = shapes.features(rows, z=box.z, x=box.x, y=box.y)
+    names = [*OVERVIEW_PROPERTIES, *rated]
+    table = parcel_table(version)
+    outlined = table.properties(shapes.ids[drawn.outlined], names)
+    boxed = table.properties(shapes.ids[drawn.boxed], names)
+    groups, commands, offsets = overview.box_groups(drawn.boxes, np.column_stack([boxed[name][0] for name in names]))
+    if not len(drawn.outlined) and not len(groups):
         return b""
-    ids = shapes.ids[rows]
-    properties = parcel_table(version).properties(ids, [*OVERVIEW_PROPERTIES, *rated])
-    return encode_layer(name="parcels", ids=ids, commands=commands, offsets=offsets, properties=properties,
+    properties = {name: (np.r_[outlined[name][0], groups[:, i]], outlined[name][1]) for i, name in enumerate(names)}
+    return encode_layer(name="parcels", ids=np.r_[shapes.ids[drawn.outlined], np.full(len(groups), -1)],
+                        commands=np.r_[drawn.commands, commands],
+                        offsets=np.r_[drawn.offsets, drawn.offsets[-1] + offsets[1:]], properties=properties,
                         extent=overview.EXTENT)
 
 

@@ -9,7 +9,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from parkgov.errors import InputError, NotFound
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tile_cache import finished_tile
-from parkgov.spatial.tiles import data_version, parcel_properties, tile_etag
+from parkgov.spatial.tiles import data_version, parcel_at, parcel_properties, tile_etag
 from parkgov.web.access import scoped
 
 TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -59,6 +59,22 @@ def parcel_feature(request, scope, parcel_id):
         properties = parcel_properties(parcel_id=parcel_id, scope=scope)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    response = JsonResponse(properties, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = f"private, max-age={TILE_MAX_AGE}"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+@scoped("parcel")
+def parcel_at_point(request, scope):
+    """The card's properties (with the id) of the parcel drawn at ?lon=&lat= on a generalised tile of zoom ?z=."""
+    try:
+        properties = parcel_at(lon=request.GET.get("lon"), lat=request.GET.get("lat"), z=request.GET.get("z"),
+                               scope=scope)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except InputError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     response = JsonResponse(properties, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = f"private, max-age={TILE_MAX_AGE}"
     patch_vary_headers(response, ["Cookie"])

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from parkgov.spatial.views import map_page, parcel_feature, tile
+from parkgov.spatial.views import map_page, parcel_at_point, parcel_feature, tile
 from parkgov.web import dossiers, exports, lists, views
 
 app_name = "web"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("map/", map_page, name="map"),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path("tiles/parcels/<int:parcel_id>.json", parcel_feature, name="parcel_feature"),
+    path("tiles/parcels/at.json", parcel_at_point, name="parcel_at_point"),
     path("enterprises/", lists.enterprises, name="enterprises"),
     path("enterprises/export.xlsx", exports.enterprises_export, name="enterprises_export"),
     path("enterprises/<str:credit_code>/", dossiers.enterprise, name="enterprise"),

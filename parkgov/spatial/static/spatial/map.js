@@ -121,19 +121,29 @@
     card.hidden = false;
   }
 
-  var wanted = null;  // the parcel last clicked: a late answer for an earlier click is dropped
-  function openCard(feature) {
-    wanted = feature.id;
-    map.setFilter("parcel-selected", ["==", ["id"], feature.id]);
+  var wanted = 0;  // the last click: a late answer for an earlier click is dropped
+  function select(id) { map.setFilter("parcel-selected", ["==", ["id"], id === undefined ? -1 : id]); }
+
+  function openCard(feature, lngLat) {
+    var click = ++wanted;
+    select(feature.id);
     if (feature.properties.code) { showCard(feature.properties); return; }
-    // low-zoom tiles carry only what the colours and filters need; the card's other fields come from the server
-    fetch(config.feature_url.replace("__ID__", feature.id), {credentials: "same-origin"})
+    // low-zoom tiles carry only what the colours and filters need, and draw the smallest parcels as boxes in
+    // features of many (no id): the card's fields, and which parcel it is, come from the server
+    var url = feature.id === undefined
+      ? config.point_url + "?" + new URLSearchParams({lon: lngLat.lng, lat: lngLat.lat, z: Math.floor(map.getZoom())})
+      : config.feature_url.replace("__ID__", feature.id);
+    fetch(url, {credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
-      .then(function (properties) { if (wanted === feature.id) { showCard(properties); } })
-      .catch(function (error) { console.warn("parcel " + feature.id + ": " + error.message); });
+      .then(function (properties) {
+        if (click !== wanted) { return; }
+        if (properties.id !== undefined) { select(properties.id); }
+        showCard(properties);
+      })
+      .catch(function (error) { console.warn(url + ": " + error.message); });
   }
 
   var zoomHint = document.getElementById("map-zoom-hint");
@@ -142,7 +152,7 @@
 
   map.on("load", function () {
     showZoomHint();
-    map.on("click", "parcel-fill", function (event) { openCard(event.features[0]); });
+    map.on("click", "parcel-fill", function (event) { openCard(event.features[0], event.lngLat); });
     map.on("mouseenter", "parcel-fill", function () { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", "parcel-fill", function () { map.getCanvas().style.cursor = ""; });
     document.querySelectorAll("input[name=colour]").forEach(function (radio) {
@@ -159,8 +169,8 @@
     });
     card.querySelector(".close").addEventListener("click", function () {
       card.hidden = true;
-      wanted = null;
-      map.setFilter("parcel-selected", ["==", ["id"], -1]);
+      wanted += 1;
+      select(undefined);
     });
     map.once("idle", function () { container.dataset.ready = "1"; });
   });
