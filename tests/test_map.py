@@ -24,7 +24,7 @@ from parkgov.ingest.services import import_workbook
 from parkgov.ledger.models import Enterprise, Parcel, Zone
 from parkgov.ledger.services import attach_geometry
 from parkgov.spatial import mvt, overview, tile_cache, tile_data
-from parkgov.spatial.tiles import lonlat_to_tile
+from parkgov.spatial.tiles import lonlat_to_tile, tile_box
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
@@ -293,7 +293,37 @@ def test_outlines_read_in_chunks_equal_outlines_read_at_once(ledger, monkeypatch
     assert len(whole.ids) == 3
     for name in whole.__dataclass_fields__:
         assert np.array_equal(getattr(whole, name), getattr(chunked, name)), name
-        assert getattr(chunked, name).flags.c_contiguous, name  # a tile scans rows of the bboxes (speed)
+        if name != "reach":
+            assert getattr(chunked, name).flags.c_contiguous, name  # a tile scans rows of the bboxes (speed)
+
+
+def test_tiles_choose_through_the_index_what_checking_every_parcel_chooses(ledger, actor, tmp_path):
+    wide = tmp_path / "wide.geojson"  # SZ-0003 redrawn as a 30 km square: wider and taller than zoom-12 tiles
+    pyogrio.raw.write(str(wide), geometry=np.array([_square(120.60, 29.45, 30_000)], dtype=object),
+                      field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
+                      geometry_type="Polygon")
+    import_geometry(path=wide, actor=actor)
+    with connection.cursor() as cursor:
+        shapes = overview.build_shapes(cursor, Parcel._meta.db_table)
+    assert shapes.reach[0] > overview.EXTENT and shapes.reach[1] > 1
+    seen = set()
+    for z in (8, 10, 11, 12):
+        x0, y0 = lonlat_to_tile(120.59, 29.75, z)
+        x1, y1 = lonlat_to_tile(120.91, 29.44, z)
+        for x in range(x0 - 1, x1 + 2):
+            for y in range(y0 - 1, y1 + 2):
+                box = tile_box(z, x, y)
+                for zones in (None, [Zone.objects.get(code="SZ-XW1").pk]):
+                    chosen = shapes.select(lonlat=box.lonlat, min_size=box.min_size, zone_ids=zones)
+                    west, south, east, north = box.lonlat
+                    min_x, min_y, max_x, max_y = shapes.bbox
+                    every = ((min_x <= east) & (max_x >= west) & (min_y <= north) & (max_y >= south)
+                             & ((max_x - min_x >= box.min_size[0]) | (max_y - min_y >= box.min_size[1])))
+                    if zones:
+                        every &= np.isin(shapes.zone_ids, zones)
+                    assert sorted(chosen.tolist()) == np.flatnonzero(every).tolist(), (z, x, y, zones)
+                    seen.add(len(chosen))
+    assert {0, 1, 3} <= seen  # tiles without parcels, with the wide one only, with all three
 
 
 def test_park_restricted_user_gets_only_their_parks_at_low_zoom(client, ledger):
@@ -350,6 +380,21 @@ def test_generalised_tiles_are_shared_between_workers(admin_client, monkeypatch)
     assert admin_client.get(url, HTTP_ACCEPT_ENCODING="gzip").content == b"from the table"
     detailed = admin_client.get("/tiles/parcels/{}/{}/{}.pbf".format(Z, *_tile_xy()), HTTP_ACCEPT_ENCODING="gzip")
     assert cache.get(tile_cache._shared_key(detailed["ETag"], True)) is None
+
+
+def test_the_shared_cache_is_written_after_the_tile_is_sent(ledger, rf):
+    """The WSGI server closes a response once its body is out; the table is written then, not before."""
+    from django.core.cache import cache
+
+    from parkgov.spatial.views import tile
+
+    request = rf.get("/tiles/parcels/{}/{}/{}.pbf".format(LOW, *_tile_xy(LOW)), HTTP_ACCEPT_ENCODING="gzip")
+    request.user = _user("map-admin", superuser=True)
+    tile_cache.KEPT.clear()
+    response = tile(request, layer="parcels", z=LOW, x=_tile_xy(LOW)[0], y=_tile_xy(LOW)[1])
+    assert response.status_code == 200 and cache.get(tile_cache._shared_key(response["ETag"], True)) is None
+    response.close()
+    assert cache.get(tile_cache._shared_key(response["ETag"], True))[0] == response.content
 
 
 def test_warming_cuts_the_low_zoom_tiles_of_the_users_map(admin_client, monkeypatch):

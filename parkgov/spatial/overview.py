@@ -18,7 +18,7 @@ Parcels are chosen exactly as for the detailed tiles (`parkgov.spatial.tiles`): 
 pixel on screen in one direction, in the user's parks.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -40,6 +40,7 @@ GRID = 1 << (MAX_ZOOM + 10)  # grid units across the world: EXTENT units per til
 WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
 BOX_COMMANDS = 11  # integers encoding a box: MoveTo, x, y, LineTo(3), 6 deltas, ClosePath
 FAR = EXTENT // 2  # outlines reaching further beyond the tile are clipped (MapLibre keeps about a tile beyond)
+INDEX_MARGIN = 2  # grid units added around a tile when looking up the index (grid bboxes are rounded)
 
 
 @cache
@@ -80,16 +81,31 @@ class ParcelShapes:
     ring_points: np.ndarray  # offsets: ring → points
     polygon_rings: np.ndarray  # offsets: polygon → rings
     feature_polygons: np.ndarray  # offsets: parcel → polygons
+    # an index of the grid bboxes, so a tile looks at the parcels near it only (`_indexed`): the rows ordered by
+    # the band of EXTENT grid units (a zoom-12 tile row) holding their top edge, then by their west edge
+    order: np.ndarray | None = None
+    keys: np.ndarray | None = None  # band * GRID + west edge, ascending
+    reach: tuple = (0, 0)  # the widest bbox in grid units, the tallest in bands crossed
 
     def select(self, *, lonlat, min_size, zone_ids) -> np.ndarray:
-        """Rows whose bbox meets `lonlat`, at least `min_size` (degrees) in one direction, in `zone_ids`."""
+        """Rows whose bbox meets `lonlat`, at least `min_size` (degrees) in one direction, in `zone_ids`.
+
+        Candidates come from the index (a margin of INDEX_MARGIN grid units covers rounding), then the stored
+        lon/lat bboxes decide, as in the database: checking all 1,666,667 parcels took 12 ms a tile (measured).
+        """
         west, south, east, north = lonlat
-        min_x, min_y, max_x, max_y = self.bbox
+        (x0, y0), (x1, y1) = _to_grid(np.array([[west, north], [east, south]])) + [[-INDEX_MARGIN], [INDEX_MARGIN]]
+        widest, tallest = self.reach
+        bands = np.arange(int(y0) // EXTENT - tallest, int(y1) // EXTENT + 1)
+        starts = np.searchsorted(self.keys, bands * GRID + int(x0) - widest)
+        ends = np.searchsorted(self.keys, bands * GRID + int(x1), side="right")
+        rows = np.sort(self.order[_spans(starts, np.maximum(ends - starts, 0))])  # in memory order: faster gathers
+        min_x, min_y, max_x, max_y = self.bbox[:, rows]
         chosen = (min_x <= east) & (max_x >= west) & (min_y <= north) & (max_y >= south)
         chosen &= (max_x - min_x >= min_size[0]) | (max_y - min_y >= min_size[1])
         if zone_ids is not None:
-            chosen &= np.isin(self.zone_ids, np.asarray(zone_ids, dtype=np.int64))
-        return np.flatnonzero(chosen)
+            chosen &= np.isin(self.zone_ids[rows], np.asarray(zone_ids, dtype=np.int64))
+        return rows[chosen]
 
     def features(self, rows, *, z: int, x: int, y: int) -> TileFeatures:
         """The MVT geometry of `rows` in tile z/x/y: tiny parcels as boxes, the others as outlines (those reaching
@@ -145,7 +161,12 @@ def _ranges(offsets, chosen):
     """Indices offsets[i] … offsets[i + 1] - 1 for each chosen i, one after another, and how many each has."""
     starts = offsets[chosen]
     counts = offsets[chosen + 1] - starts
-    return np.arange(int(counts.sum())) + np.repeat(starts - (np.cumsum(counts) - counts), counts), counts
+    return _spans(starts, counts), counts
+
+
+def _spans(starts, counts):
+    """Indices start … start + count - 1 of each span, one after another."""
+    return np.arange(int(counts.sum())) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
 
 
 def _owners(counts):
@@ -236,7 +257,16 @@ def build_shapes(cursor, table: str) -> ParcelShapes:
     parts = []
     while rows := cursor.fetchmany(BUILD_ROWS):
         parts.append(_shapes_of(rows))
-    return _joined(parts) if parts else _shapes_of([])
+    return _indexed(_joined(parts) if parts else _shapes_of([]))
+
+
+def _indexed(shapes: ParcelShapes) -> ParcelShapes:
+    """The shapes with their index (see ParcelShapes.order)."""
+    min_x, min_y, max_x, max_y = shapes.grid_bbox.astype(np.int64)
+    keys = min_y // EXTENT * GRID + min_x
+    order = np.argsort(keys, kind="stable")
+    reach = (int((max_x - min_x).max(initial=0)), int((max_y // EXTENT - min_y // EXTENT).max(initial=0)))
+    return replace(shapes, order=order, keys=keys[order], reach=reach)
 
 
 def _shapes_of(rows) -> ParcelShapes:

@@ -18,8 +18,9 @@ WARM_LIMIT = 2500  # generalised tiles a job cuts after changing the data (the 1
 SHARED_SECONDS = 14 * 24 * 3600  # in the shared cache (entity tags change with the data: old ones only expire)
 
 
-def finished_tile(*, etag, accepts, **tile) -> tuple:
-    """(body, gzipped) of a tile as sent.
+def finished_tile(*, etag, accepts, later=None, **tile) -> tuple:
+    """(body, gzipped) of a tile as sent; `later`, when given, is handed the shared cache's write to run once the
+    tile has been sent (14 ms of a 100 ms first cut of a dense zoom-10 tile on PostgreSQL, measured).
 
     Generalised parcel tiles (z ≤ overview.MAX_ZOOM) are few, the costliest to cut (a z10 tile of a
     1,000,000-parcel ledger holds 120,000 parcels: 140–270 ms) and everyone's map opens on them: they are kept
@@ -40,8 +41,12 @@ def finished_tile(*, etag, accepts, **tile) -> tuple:
         found = (gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if packed else body, packed)
         if keep:
             KEPT.put(key, *found)
-            cache.set(_shared_key(etag, accepts), found, SHARED_SECONDS)
+            (later or _now)(lambda: cache.set(_shared_key(etag, accepts), found, SHARED_SECONDS))
     return found
+
+
+def _now(work) -> None:
+    work()
 
 
 def _shared_key(etag, accepts) -> str:

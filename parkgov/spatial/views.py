@@ -40,13 +40,30 @@ def tile(request, scope, layer, z, x, y):
     return response
 
 
+class TileResponse(HttpResponse):
+    """A response that runs some work after it has been sent: the WSGI server closes a response once the body is
+    out (Django's test client too)."""
+
+    def __init__(self, *args, after=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after = list(after)
+
+    def close(self):
+        try:
+            for work in self.after:
+                work()
+        finally:
+            super().close()
+
+
 def _tile_response(request, etag, **tile) -> HttpResponse:
     """The tile, gzipped when the client accepts it (browsers do) and it is worth it."""
     accepts = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
-    body, packed = finished_tile(etag=etag, accepts=accepts, **tile)
+    after = []
+    body, packed = finished_tile(etag=etag, accepts=accepts, later=after.append, **tile)
     if not body:
-        return HttpResponse(status=204)
-    response = HttpResponse(body, content_type=TILE_CONTENT_TYPE)
+        return TileResponse(status=204, after=after)
+    response = TileResponse(body, content_type=TILE_CONTENT_TYPE, after=after)
     if packed:
         response["Content-Encoding"] = "gzip"
     return response
