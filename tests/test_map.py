@@ -608,7 +608,9 @@ def test_a_click_finds_only_parcels_in_the_users_parks(client, ledger):
 def test_a_click_with_bad_coordinates_is_a_client_error(admin_client, query):
     response = admin_client.get("/tiles/parcels/at.json", query)
     assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")
-    assert "参数" in response.content.decode()
+    message = response.content.decode()
+    missing = next(name for name in ("lon", "lat", "z") if name not in query) if len(query) < 3 else None
+    assert message.startswith(f"缺少参数 {missing}（") if missing else message.startswith("参数 ")
 
 
 @pytest.mark.skipif(not os.path.exists(os.environ.get("PARKGOV_CHROMIUM", "/usr/bin/chromium")),

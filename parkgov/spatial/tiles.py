@@ -231,6 +231,9 @@ def parcel_at(*, lon, lat, z, scope) -> dict:
 
 def _number(value, name: str, low: float, high: float) -> float:
     """A query parameter as a finite number in [low, high], else InputError naming it."""
+    if value is None or value == "":
+        raise InputError(gettext("缺少参数 %(name)s（%(low)s 到 %(high)s 之间的数）")
+                         % {"name": name, "low": low, "high": high})
     try:
         number = float(value)
     except (TypeError, ValueError):
