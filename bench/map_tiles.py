@@ -105,7 +105,7 @@ def stage_tiles(args):
 
     user, _created = get_user_model().objects.get_or_create(username="bench-map", defaults={"is_superuser": True})
     client = Client(SERVER_NAME="localhost")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user)
     chosen = {z: _tiles(z, args.tiles) for z in ZOOMS}
     with connection.cursor() as cursor:
         cursor.execute("SELECT MAX(max_x - min_x), COUNT(*) FROM ledger_parcel WHERE geometry IS NOT NULL")

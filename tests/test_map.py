@@ -573,8 +573,9 @@ def test_a_click_on_a_box_finds_the_parcel(admin_client, actor, tmp_path):
     lon, lat, side = SQUARES["SZ-0003"]  # 55 m: a box at zoom 11 (1.7 px)
     inside = at(lon + side / 2 / 96_900, lat + side / 2 / 110_574)
     assert inside.status_code == 200 and inside["Content-Type"] == "application/json"
-    assert inside.json() == {"id": Parcel.objects.get(code="SZ-0003").pk,
-                             **admin_client.get(f"/tiles/parcels/{Parcel.objects.get(code='SZ-0003').pk}.json").json()}
+    parcel = Parcel.objects.get(code="SZ-0003")
+    assert inside.json() == {"id": parcel.pk, "bbox": [parcel.min_x, parcel.min_y, parcel.max_x, parcel.max_y],
+                             **admin_client.get(f"/tiles/parcels/{parcel.pk}.json").json()}
     assert at(lon - 40 / 96_900, lat).json()["code"] == "SZ-0003"  # 40 m west: 1.2 px, within PICK_PX
     assert at(lon - 40 / 96_900, lat, z=14).status_code == 404  # 9 px at zoom 14
     assert at(lon - 200 / 96_900, lat).status_code == 404
@@ -663,6 +664,8 @@ def test_map_draws_and_a_click_opens_the_parcel_card(live_server, ledger):
             expect(card).to_contain_text(area)
             expect(card).to_contain_text(klass)
             assert card.locator("a").get_attribute("href") == f"/parcels/{code}/"
+            boxes = page.evaluate("() => window.parkgovMap.getSource('selected-box').serialize().data.features.length")
+            assert boxes == (1 if zoom == 11 else 0)  # a box clicked: outlined by its bbox; else by id
         page.check("input[name=colour][value=class]")
         expect(page.locator(".map-legend[data-mode=class]")).to_be_visible()
         screenshot(page, "map-admin")

@@ -195,7 +195,8 @@ def parcel_properties(*, parcel_id: int, scope) -> dict:
 
 
 def parcel_at(*, lon, lat, z, scope) -> dict:
-    """What `parcel_properties` gives, with the parcel's id, for the parcel a generalised tile draws at lon/lat.
+    """What `parcel_properties` gives, with the parcel's id and lon/lat bbox (the box drawn), for the parcel a
+    generalised tile draws at lon/lat.
 
     Those tiles draw a parcel under overview.TINY_PX as its bounding box inside one feature, without id, with the
     other boxes of its colours; a click there asks this. The box holding the point wins (the smallest when several
@@ -226,7 +227,8 @@ def parcel_at(*, lon, lat, z, scope) -> dict:
     chosen = next((parcel_id for parcel_id in candidates if parcel_id in allowed), None)
     if chosen is None:
         raise NotFound(gettext("经度 %(lon)s、纬度 %(lat)s 处没有您可查看的地块") % {"lon": lon, "lat": lat})
-    return {"id": chosen, **parcel_properties(parcel_id=chosen, scope=scope)}
+    bbox = table.bbox[:, np.searchsorted(table.ids, chosen)].tolist()
+    return {"id": chosen, "bbox": bbox, **parcel_properties(parcel_id=chosen, scope=scope)}
 
 
 def _number(value, name: str, low: float, high: float) -> float:

@@ -28,7 +28,8 @@
       sources: {
         zones: {type: "vector", tiles: [origin + config.tiles.zones], minzoom: 0, maxzoom: config.data_max_zoom},
         parcels: {type: "vector", tiles: [origin + config.tiles.parcels], minzoom: config.parcel_min_zoom,
-                  maxzoom: config.data_max_zoom}
+                  maxzoom: config.data_max_zoom},
+        "selected-box": {type: "geojson", data: {type: "FeatureCollection", features: []}}
       },
       layers: [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}]
     };
@@ -47,6 +48,8 @@
        paint: {"line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.4, 18, 1.5]}},
       {id: "parcel-selected", type: "line", source: "parcels", "source-layer": "parcels",
        filter: ["==", ["id"], -1], paint: {"line-color": "#1f2933", "line-width": 2.5}},
+      // a parcel drawn as a box in a feature of many (zooms 10–12) has no id to filter by: its box is drawn here
+      {id: "selected-box", type: "line", source: "selected-box", paint: {"line-color": "#1f2933", "line-width": 2.5}},
       {id: "zone-line", type: "line", source: "zones", "source-layer": "zones",
        paint: {"line-color": "#1d4e89", "line-opacity": 0.85,
                "line-width": ["match", ["get", "kind"], "development_zone", 2.2, 1.4],
@@ -122,7 +125,12 @@
   }
 
   var wanted = 0;  // the last click: a late answer for an earlier click is dropped
-  function select(id) { map.setFilter("parcel-selected", ["==", ["id"], id === undefined ? -1 : id]); }
+  function select(id, bbox) {
+    map.setFilter("parcel-selected", ["==", ["id"], id === undefined ? -1 : id]);
+    var features = bbox ? [{type: "Feature", properties: {}, geometry: {type: "Polygon", coordinates: [[
+      [bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]], [bbox[0], bbox[1]]]]}}] : [];
+    map.getSource("selected-box").setData({type: "FeatureCollection", features: features});
+  }
 
   function openCard(feature, lngLat) {
     var click = ++wanted;
@@ -140,7 +148,7 @@
       })
       .then(function (properties) {
         if (click !== wanted) { return; }
-        if (properties.id !== undefined) { select(properties.id); }
+        if (properties.id !== undefined) { select(properties.id, feature.id === undefined && properties.bbox); }
         showCard(properties);
       })
       .catch(function (error) { console.warn(url + ": " + error.message); });
