@@ -297,7 +297,7 @@ def test_outlines_read_in_chunks_equal_outlines_read_at_once(ledger, monkeypatch
             assert getattr(chunked, name).flags.c_contiguous, name  # a tile scans rows of the bboxes (speed)
 
 
-def test_tiles_choose_through_the_index_what_checking_every_parcel_chooses(ledger, actor, tmp_path):
+def test_tiles_choose_through_the_indexes_what_checking_every_parcel_chooses(ledger, actor, tmp_path):
     wide = tmp_path / "wide.geojson"  # SZ-0003 redrawn as a 30 km square: wider and taller than zoom-12 tiles
     pyogrio.raw.write(str(wide), geometry=np.array([_square(120.60, 29.45, 30_000)], dtype=object),
                       field_data=[np.array(["SZ-0003"], dtype=object)], fields=["地块编码"], crs="EPSG:4490",
@@ -306,6 +306,7 @@ def test_tiles_choose_through_the_index_what_checking_every_parcel_chooses(ledge
     with connection.cursor() as cursor:
         shapes = overview.build_shapes(cursor, Parcel._meta.db_table)
     assert shapes.reach[0] > overview.EXTENT and shapes.reach[1] > 1
+    table = tile_data.parcel_table()  # its own index (by west edge), for detailed tiles and clicks
     seen = set()
     for z in (8, 10, 11, 12):
         x0, y0 = lonlat_to_tile(120.59, 29.75, z)
@@ -323,6 +324,9 @@ def test_tiles_choose_through_the_index_what_checking_every_parcel_chooses(ledge
                         every &= np.isin(shapes.zone_ids, zones)
                     assert sorted(chosen.tolist()) == np.flatnonzero(every).tolist(), (z, x, y, zones)
                     seen.add(len(chosen))
+                min_x, min_y, max_x, max_y = table.bbox
+                meets = (min_x <= east) & (max_x >= west) & (min_y <= north) & (max_y >= south)
+                assert table.within(box.lonlat).tolist() == np.flatnonzero(meets).tolist(), (z, x, y)
     assert {0, 1, 3} <= seen  # tiles without parcels, with the wide one only, with all three
 
 

@@ -101,10 +101,21 @@ class ParcelTable:
     columns: dict  # property name → (code of each parcel's value, -1 = absent; mvt.ValueTable); SQLite: all
     ratings: dict  # "class" / "tier" → object array of values (None = none)
     rated: np.ndarray  # parcels with a class or a tier
+    by_west: np.ndarray  # rows ordered by the bbox's west edge
+    wests: np.ndarray  # those west edges, ascending
+    widest: float  # the widest bbox, degrees
 
-    @property
-    def widest(self) -> float:
-        return float((self.bbox[2] - self.bbox[0]).max(initial=0.0))
+    def within(self, lonlat) -> np.ndarray:
+        """Rows whose bbox meets `lonlat`, in row order: a window of the rows by west edge, then the other edges.
+
+        Checking every row took 5 ms a tile at 1,666,667 parcels (measured), longer than a detailed tile's query.
+        """
+        west, south, east, north = lonlat
+        window = self.by_west[np.searchsorted(self.wests, west - self.widest):
+                              np.searchsorted(self.wests, east, side="right")]
+        rows = np.sort(window)
+        min_x, min_y, max_x, max_y = self.bbox[:, rows]
+        return rows[(max_x >= west) & (min_y <= north) & (max_y >= south)]
 
     def properties(self, ids, names) -> dict:
         at = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
@@ -128,9 +139,8 @@ class ParcelTable:
         Each list goes as one delimited string: binding thousands of list items one by one took longer than
         cutting the tile.
         """
-        west, south, east, north = lonlat
-        min_x, min_y, max_x, max_y = self.bbox
-        chosen = (min_x <= east) & (max_x >= west) & (min_y <= north) & (max_y >= south) & self.rated
+        rows = self.within(lonlat)
+        chosen = rows[self.rated[rows]]
         return {"rated_ids": ",".join(map(str, self.ids[chosen].tolist())),
                 **{name: SEPARATOR.join(v or "" for v in values[chosen].tolist())
                    for name, values in self.ratings.items()}}
@@ -199,9 +209,11 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     values = {**dict(zip(names, (list(column) for column in data[5:]))),
               **{name: rating.tolist() for name, rating in ratings.items()}}
     encoded = columns_of(values)
-    return ParcelTable(ids=ids, bbox=np.asarray(data[1:5], dtype=np.float64).reshape(4, len(ids)),
-                       columns=encoded, ratings=ratings,
-                       rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]))
+    bbox = np.asarray(data[1:5], dtype=np.float64).reshape(4, len(ids))
+    by_west = np.argsort(bbox[0], kind="stable")
+    return ParcelTable(ids=ids, bbox=bbox, columns=encoded, ratings=ratings,
+                       rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]),
+                       by_west=by_west, wests=bbox[0][by_west], widest=float((bbox[2] - bbox[0]).max(initial=0.0)))
 
 
 def _holder_ratings(cursor, parcel_ids, class_run, tier_run) -> dict:

@@ -208,14 +208,15 @@ def parcel_at(*, lon, lat, z, scope) -> dict:
     per_px = 360 / TILE_PX / 2 ** math.floor(z)
     reach = np.array([PICK_PX * per_px, PICK_PX * per_px * math.cos(math.radians(lat))])
     table = parcel_table()
-    min_x, min_y, max_x, max_y = table.bbox
+    rows = table.within((lon - reach[0], lat - reach[1], lon + reach[0], lat + reach[1]))
+    min_x, min_y, max_x, max_y = table.bbox[:, rows]
+    rows = rows[(max_x - min_x >= reach[0] * MIN_FEATURE_PX / PICK_PX)
+                | (max_y - min_y >= reach[1] * MIN_FEATURE_PX / PICK_PX)]
+    min_x, min_y, max_x, max_y = table.bbox[:, rows]
     dx = np.maximum(np.maximum(min_x - lon, lon - max_x), 0)
     dy = np.maximum(np.maximum(min_y - lat, lat - max_y), 0)
-    rows = np.flatnonzero((dx <= reach[0]) & (dy <= reach[1])
-                          & ((max_x - min_x >= reach[0] * MIN_FEATURE_PX / PICK_PX)
-                             | (max_y - min_y >= reach[1] * MIN_FEATURE_PX / PICK_PX)))
-    distance = np.hypot(dx[rows] / reach[0], dy[rows] / reach[1])
-    area = (max_x - min_x)[rows] * (max_y - min_y)[rows]
+    distance = np.hypot(dx / reach[0], dy / reach[1])
+    area = (max_x - min_x) * (max_y - min_y)
     candidates = table.ids[rows[np.lexsort((area, distance))][:PICK_CANDIDATES]].tolist()
     allowed = set(candidates)
     if candidates and scope.zone_ids is not None:
