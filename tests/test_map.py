@@ -546,10 +546,10 @@ def test_boxes_of_the_same_colours_are_one_feature_drawn_as_the_polygon_encoder_
                     [8.1, 0.4, 1003.0, -3.0]])  # one box per column: x0, y0, x1, y1 in tile units
     keys = np.array([[0, 0], [1, -1], [0, 0], [1, -1]])  # colour property codes: boxes 0, 2 and 1, 3 alike
     sides = overview._box_sides(box)
-    groups, commands, offsets = overview.box_groups(sides, keys)
-    assert sorted(groups.tolist()) == [[0, 0], [1, -1]] and offsets.tolist() == [0, 22, 44]
+    groups, encoded = overview.box_groups(sides, keys)
+    assert sorted(groups.tolist()) == [[0, 0], [1, -1]]
     tables = {name: mvt.value_table(values) for name, values in (("kind", ["甲", "乙"]), ("class", ["A"]))}
-    tile = mvt.encode_layer(name="t", ids=[-1, -1], commands=commands, offsets=offsets, extent=1024,
+    tile = mvt.encode_layer(name="t", ids=[-1, -1], encoded=encoded, extent=1024,
                             properties={name: (groups[:, k], tables[name]) for k, name in enumerate(tables)})
     features = mapbox_vector_tile.decode(tile, default_options={"y_coord_down": True})["t"]["features"]
     assert _has_ids(tile) == [False, False]
@@ -566,8 +566,14 @@ def test_boxes_of_the_same_colours_are_one_feature_drawn_as_the_polygon_encoder_
     n = box.shape[1]  # each box alone is what the general encoder gives (orientation and all)
     expected, expected_offsets, kept = mvt.polygon_commands(corners.reshape(-1, 2), np.repeat(np.arange(n), 5),
                                                             np.arange(n), np.arange(n), n)
-    alone, _offsets = overview.box_groups(sides, np.arange(n)[:, None])[1:]
-    assert kept.all() and alone.tolist() == expected.tolist()
+    alone = overview.box_groups(sides, np.arange(n)[:, None])[1]
+    assert kept.all() and alone.data.tobytes() == mvt.varints(expected)[0].tobytes()
+    assert alone.lengths.tolist() == mvt.geometry(expected, expected_offsets).lengths.tolist()
+    big = sides * [[1], [1], [100], [100]]  # sides of 100 units and more: not a tiny box, written the general way
+    assert overview.box_groups(big, np.arange(n)[:, None])[1].data.tobytes() == mvt.varints(
+        mvt.polygon_commands(np.stack([big[0], big[1], big[0] + big[2], big[1], big[0] + big[2], big[1] + big[3],
+                                       big[0], big[1] + big[3], big[0], big[1]], axis=1).reshape(-1, 2),
+                             np.repeat(np.arange(n), 5), np.arange(n), np.arange(n), n)[0])[0].tobytes()
 
 
 def test_a_click_on_a_box_finds_the_parcel(admin_client, actor, tmp_path):

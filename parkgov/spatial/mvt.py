@@ -214,9 +214,30 @@ def columns(properties: dict) -> dict:
     return out
 
 
-def encode_layer(*, name: str, ids, commands, offsets, properties: dict, extent: int = EXTENT) -> bytes:
+@dataclass(frozen=True)
+class Geometry:
+    """Features' geometry as written: the varint bytes of their command integers and each feature's length."""
+
+    data: np.ndarray  # uint8
+    lengths: np.ndarray
+
+    @staticmethod
+    def concat(parts) -> "Geometry":
+        return Geometry(np.concatenate([part.data for part in parts]),
+                        np.concatenate([part.lengths for part in parts]))
+
+
+def geometry(commands, offsets) -> Geometry:
+    """`Geometry` of command integers, each feature's slice starting at its offset (then the end)."""
+    data, sizes = varints(commands)
+    return Geometry(data, _segment_sums(sizes, np.asarray(offsets, dtype=np.int64)))
+
+
+def encode_layer(*, name: str, ids, properties: dict, extent: int = EXTENT, commands=None, offsets=None,
+                 encoded: Geometry | None = None) -> bytes:
     """One tile holding one polygon layer (coordinates in `extent` units across the tile).
 
+    The features' geometry comes as command integers with each feature's offset (then the end), or `encoded`.
     `properties` maps a key to (code of each feature's value in the table, -1 = absent; ValueTable), as made by
     `columns`; only the values the features use are written. A negative id writes the feature without one.
     """
@@ -239,7 +260,7 @@ def encode_layer(*, name: str, ids, commands, offsets, properties: dict, extent:
     tag_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(2 * present.sum(axis=1), out=tag_offsets[1:])
     features = _feature_messages(ids, pairs[present].reshape(-1), tag_offsets,
-                                 np.asarray(commands, dtype=np.int64), np.asarray(offsets, dtype=np.int64))
+                                 encoded or geometry(np.asarray(commands, dtype=np.int64), offsets))
     layer = b"".join([b"\x78\x02", _field(1, name.encode("utf-8")), features,
                       b"".join(_field(3, key.encode("utf-8")) for key in keys), *value_blocks,
                       b"\x28" + varints([extent])[0].tobytes()])
@@ -251,13 +272,12 @@ def _field(number: int, payload: bytes) -> bytes:
     return bytes([(number << 3) | 2]) + varints([len(payload)])[0].tobytes() + payload
 
 
-def _feature_messages(ids, tags, tag_offsets, commands, offsets) -> bytes:
+def _feature_messages(ids, tags, tag_offsets, encoded: Geometry) -> bytes:
     """Every feature as a `features` entry of the layer: id, packed tags, type polygon, packed geometry."""
     n = len(ids)
     tag_bytes, tag_sizes = varints(tags)
-    geom_bytes, geom_sizes = varints(commands)
     tag_len = _segment_sums(tag_sizes, tag_offsets)
-    geom_len = _segment_sums(geom_sizes, offsets)
+    geom_bytes, geom_len = encoded.data, encoded.lengths
     head = np.column_stack([np.full(n, 0x08), ids, np.full(n, 0x12), tag_len])
     written = np.ones(head.shape, dtype=bool)
     written[:, :2] = (ids >= 0)[:, None]  # a feature without id (a group of parcels) has no field 1

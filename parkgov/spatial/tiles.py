@@ -34,7 +34,7 @@ from parkgov.errors import InputError, NotFound
 from parkgov.ledger.geometry import STORAGE_CRS
 from parkgov.ledger.models import Parcel
 from parkgov.spatial import overview
-from parkgov.spatial.mvt import EXTENT, encode_layer, polygon_commands
+from parkgov.spatial.mvt import EXTENT, Geometry, encode_layer, geometry, polygon_commands
 from parkgov.spatial.mvt import columns as columns_of
 from parkgov.spatial.tile_data import (OVERVIEW_PROPERTIES, RATED, LayerSpec, data_version, layers, parcel_shapes,
                                        parcel_table)
@@ -327,14 +327,13 @@ def _overview_tile(box, rated, zone_ids, version) -> bytes:
     table = parcel_table(version)
     outlined = table.properties(shapes.ids[drawn.outlined], names)
     boxed = table.properties(shapes.ids[drawn.boxed], names)
-    groups, commands, offsets = overview.box_groups(drawn.boxes, np.column_stack([boxed[name][0] for name in names]))
+    groups, boxes = overview.box_groups(drawn.boxes, np.column_stack([boxed[name][0] for name in names]))
     if not len(drawn.outlined) and not len(groups):
         return b""
     properties = {name: (np.r_[outlined[name][0], groups[:, i]], outlined[name][1]) for i, name in enumerate(names)}
     return encode_layer(name="parcels", ids=np.r_[shapes.ids[drawn.outlined], np.full(len(groups), -1)],
-                        commands=np.r_[drawn.commands, commands],
-                        offsets=np.r_[drawn.offsets, drawn.offsets[-1] + offsets[1:]], properties=properties,
-                        extent=overview.EXTENT)
+                        encoded=Geometry.concat([geometry(drawn.commands, drawn.offsets), boxes]),
+                        properties=properties, extent=overview.EXTENT)
 
 
 def _geometry_commands(geoms, box: TileBox):
