@@ -389,6 +389,8 @@ def test_generalised_tiles_are_shared_between_workers(admin_client, monkeypatch)
 def test_the_shared_cache_is_written_after_the_tile_is_sent(ledger, rf):
     """The WSGI server closes a response once its body is out; the table is written then, not before."""
     from django.core.cache import cache
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
 
     from parkgov.spatial.views import tile
 
@@ -397,7 +399,11 @@ def test_the_shared_cache_is_written_after_the_tile_is_sent(ledger, rf):
     tile_cache.KEPT.clear()
     response = tile(request, layer="parcels", z=LOW, x=_tile_xy(LOW)[0], y=_tile_xy(LOW)[1])
     assert response.status_code == 200 and cache.get(tile_cache._shared_key(response["ETag"], True)) is None
-    response.close()
+    request_finished.disconnect(close_old_connections)  # as the test client does: keep the test's connection
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     assert cache.get(tile_cache._shared_key(response["ETag"], True))[0] == response.content
 
 
