@@ -180,6 +180,8 @@ def test_list_filters_and_sorting(client, ledger):
     assert _order(page(client, "/enterprises/?sort=-industry_code"), [a, b, c]) == [a, c, b]
     html = page(client, "/enterprises/?year=2024")
     assert "620.50" in html and "680.00" not in html
+    html = page(client, "/enterprises/")  # no year asked: the latest with figures, named in the year box
+    assert "680.00" in html and "620.50" not in html and 'placeholder="2025"' in html
     frame = workbook(client, "/enterprises/export.xlsx?sort=-credit_code&scale=below")
     assert frame["统一社会信用代码"].to_list() == [c, b]
 
