@@ -11,6 +11,9 @@ Usage: python bench/web_load.py [--databases sqlite,postgres] [--firms-sqlite 10
                                 [--clients 20] [--requests 25] [--workers N] [--threads 1]
                                 [--database-url URL  (serve a database built before, e.g. by --stage prepare)]
 The build and the measurement each run in a fresh interpreter on a fresh database (dropped at the end).
+Besides latency, the concurrent run reports the CPU each request cost the server (gunicorn master and workers) and
+the database (PostgreSQL's processes; SQLite runs inside the workers), read from /proc before and after: on a
+shared VM whose speed swings ±20 % within minutes, the figure to compare between runs and versions.
 """
 
 import argparse
@@ -266,6 +269,23 @@ def _report(prefix, rows, wall):
     print(f"{prefix}_seconds={wall:.2f}")
 
 
+def _cpu_seconds(port) -> dict:
+    """CPU seconds (user + system) so far of this run's gunicorn processes and of PostgreSQL's, from /proc."""
+    tick, found = os.sysconf("SC_CLK_TCK"), {"server": 0.0, "database": 0.0}
+    bind = f"127.0.0.1:{port}"
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        group = "server" if "gunicorn" in command and bind in command else \
+            "database" if command.startswith("postgres") else None
+        if group:
+            found[group] += (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
 def stage_load(args):
     """Serve the database, log every client in, warm up, then the sequential baseline and the concurrent run."""
     codes = _parcel_codes(args.clients * args.requests, seed=4)
@@ -287,8 +307,12 @@ def stage_load(args):
         rows, wall, errors = _run(server.port, sessions[:1], sequential)
         _report("single", rows, wall)
         load_single = os.getloadavg()[0]
+        cpu_before = _cpu_seconds(server.port)
         rows, wall, errors2 = _run(server.port, sessions, plan)
+        cpu_after = _cpu_seconds(server.port)
         _report("concurrent", rows, wall)
+        print("concurrent_cpu_ms=" + " ".join(f"{group}:{(cpu_after[group] - cpu_before[group]) / len(rows) * 1000:.1f}"
+                                              for group in cpu_after))
         load_after = os.getloadavg()
         print(f"loadavg=before:{load_before:.2f} after_single:{load_single:.2f} after_concurrent:{load_after[0]:.2f}")
         print(f"errors={len(errors) + len(errors2)}")
@@ -353,6 +377,9 @@ def main():
         print(f"  throughput: 1 client {result['single_rps']} req/s ({result['single_seconds']} s) | "
               f"{args.clients} clients {result['concurrent_rps']} req/s ({result['concurrent_seconds']} s) | "
               f"{float(result['concurrent_rps']) / float(result['single_rps']):.1f}× 1 client")
+        cpu = dict(part.split(":") for part in result["concurrent_cpu_ms"].split())
+        print(f"  CPU per request under load: gunicorn {cpu['server']} ms, PostgreSQL {cpu['database']} ms"
+              if kind == "postgres" else f"  CPU per request under load: gunicorn (SQLite inside) {cpu['server']} ms")
 
 
 if __name__ == "__main__":
