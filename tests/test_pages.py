@@ -97,8 +97,34 @@ def test_parcel_dossier_shows_code_parts_areas_ratios_occupants_lineage(client, 
     parcels = {p.code: p for p in Parcel.objects.all()}
     ParcelLineage.objects.create(operation_id="HB-2024-007", operation="merge", parent=parcels["SZ-0003"],
                                  child=parcels["SZ-0001"], effective_date=dt.date(2024, 6, 1))
+    ParcelLineage.objects.create(operation_id="FG-2019-002", operation="split", parent=parcels["SZ-0001"],
+                                 child=parcels["SZ-0002"], effective_date=dt.date(2019, 3, 1), note="分割转让")
+    ParcelLineage.objects.create(operation_id="FG-2020-001", operation="split", parent=parcels["SZ-0003"],
+                                 child=parcels["SZ-0002"], effective_date=dt.date(2020, 1, 1))  # not SZ-0001's
+    editor = get_user_model().objects.create_user("zhang", first_name="张", last_name="规划")
+    plot = parcels["SZ-0001"]
+    green = plot.green_area_m2
+    plot.green_area_m2, plot._change_reason, plot._history_user = 1600, "竣工核实", editor
+    plot.save()
+    plot.green_area_m2, plot._change_reason, plot._history_user = green, "复核", \
+        get_user_model().objects.create_user("li")
+    plot.save()
     login(client, "admin")
     html = page(client, "/parcels/SZ-0001/")
+    lineage = re.search(r'<section class="card" id="lineage">.*?</section>', html, re.S).group(0)
+    edges = re.findall(r"<tr><td>([\d-]+)</td><td>(.*?)</td><td class=\"mono\">(.*?)</td>\s*<td>(.*?)</td>\s*"
+                       r"<td>(.*?)</td>\s*<td>(.*?)</td></tr>", lineage)
+    assert edges == [("2024-06-01", "合并", "HB-2024-007", '<a href="/parcels/SZ-0003/">SZ-0003</a>',
+                      "<b>SZ-0001</b>", "—"),
+                     ("2019-03-01", "分割", "FG-2019-002", "<b>SZ-0001</b>", '<a href="/parcels/SZ-0002/">SZ-0002</a>',
+                      "分割转让")]
+    history = re.search(r'<section class="card" id="history">.*?</section>', html, re.S).group(0)
+    who = re.findall(r'<tr>\s*<td>[\d: -]+</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>', history)
+    assert who[:2] == [("li", "修改", "地块", "复核"),  # newest first; a user without a name by the username
+                       ("张 规划", "修改", "地块", "竣工核实")]  # and one with a name by it
+    assert ("命令行", "新增", "地块", f"导入 {FILE_NAME}") in who  # the import's system user
+    assert re.findall(r"<li>(.*?)</li>", history) == [f"绿地面积（平方米）：1600.0 → {green}",
+                                                           f"绿地面积（平方米）：{green} → 1600.0"]
     for label, value in [("县级行政区划代码", "330683"), ("地籍区", "001"), ("地籍子区", "002"),
                          ("宗地特征码（所有权）", "G"), ("宗地顺序号", "00012")]:
         assert f"<td>{label}</td><td class=\"mono\">{value}</td>" in html
