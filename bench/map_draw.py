@@ -144,6 +144,9 @@ def stage_draw(args):
     setup_django()
     from playwright.sync_api import sync_playwright
 
+    from parkgov.ledger.models import Enterprise, Parcel
+
+    print(f"held=firms:{Enterprise.objects.count()} parcels:{Parcel.objects.exclude(geometry=None).count()}")
     dense_lon, dense_lat, dense_count = _densest(16)
     print(f"dense=lon:{dense_lon:.5f} lat:{dense_lat:.5f} parcels:{dense_count}")
     z12_lon, z12_lat, z12_count = _densest(12)
@@ -189,16 +192,18 @@ def main():
     if not os.path.exists(CHROMIUM):
         print(f"# map draw: skipped, no Chromium at {CHROMIUM}")
         return
-    print(f"# map draw in Chromium (headless, SwiftShader), demo with {args.enterprises:,} firms on SQLite, "
+    demo = "a database built before" if args.database_url else f"demo with {args.enterprises:,} firms"
+    print(f"# map draw in Chromium (headless, SwiftShader), {demo} on SQLite, "
           f"{VIEWPORT['width']}×{VIEWPORT['height']}; {os.cpu_count()} CPUs, load average "
           f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}; target ≤ {TARGET_MS} ms to a drawn map")
     url = args.database_url or fresh_database("sqlite")
     try:
         if args.database_url:
-            build = {"seconds": "—", "parcels": "?", "peak_mib": "—"}
+            built = "built before"
         else:
             build = run_stage(Path(__file__).with_name("web_load.py"), "--stage", "prepare", "--firms",
                               str(args.enterprises), "--evaluate", database_url=url)
+            built = f"built with both evaluation runs in {build['seconds']} s"
         shots = ["--screenshots", str(Path(args.screenshots).resolve())] if args.screenshots else []
         result = run_stage(Path(__file__), "--stage", "draw", "--loads", str(args.loads), *shots, database_url=url)
     finally:
@@ -214,8 +219,8 @@ def main():
     dense12 = dict(part.split(":") for part in result["dense12"].split())
     errors = sum(row[key] for row in loads
                  for key in ("tile_errors", "overview_tile_errors", "z12_tile_errors", "dense_tile_errors"))
-    parcels = f"{int(build['parcels']):,}" if build["parcels"] != "?" else "?"
-    print(f"sqlite: {parcels} parcels, built with both evaluation runs in {build['seconds']} s | load average "
+    held = dict(part.split(":") for part in result["held"].split())
+    print(f"sqlite: {int(held['firms']):,} firms, {int(held['parcels']):,} parcels with geometry, {built} | load average "
           f"{result['loadavg']} | tile errors {errors} | warm-up load (fills server caches): "
           f"ready {warm['ready']:.0f} ms, jumps to z{warm['min_zoom']} {warm['overview_ms']:.0f} ms, "
           f"z12 {warm['z12_ms']:.0f} ms, z16 {warm['dense_ms']:.0f} ms")
