@@ -474,18 +474,38 @@ def test_an_evaluation_job_leaves_the_cockpit_computed(transactional_db, tmp_pat
 
 
 def test_data_version_changes_when_a_write_commits(ledger, tmp_path, actor, django_capture_on_commit_callbacks):
-    """A committed write changes the data version even where history ids would not show it (on PostgreSQL a
-    long import commits after a quicker edit with smaller ids): bulk writes and history rows leave a token."""
+    """A committed write changes the data version of the tables it wrote even where history ids would not show it
+    (on PostgreSQL a long import commits after a quicker edit with smaller ids): bulk writes and history rows
+    leave a token per table. Other tables' versions stay, so the map is not made stale by a yearly figure."""
     from parkgov.audit.versions import data_version
-    from parkgov.ledger.models import Parcel
+    from parkgov.ledger.models import Finding, Parcel, YearlyFigure
+    from parkgov.spatial import tile_data
 
-    before = data_version(Parcel)
+    def written(sheets):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            import_workbook(path=write_workbook(tmp_path / "again.xlsx", sheets), actor=actor)
+        assert callbacks
+
+    before = {model: data_version(model) for model in (Parcel, YearlyFigure)}
+    map_before = tile_data.data_version()
     sheets = small_ledger_sheets()
     sheets["年度数据"][2][2] = 700  # firm a's 2025 tax: a yearly figure changes, no parcel does
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        import_workbook(path=write_workbook(tmp_path / "again.xlsx", sheets), actor=actor)
-    assert callbacks and data_version(Parcel)[0] != before[0] and data_version(Parcel)[1:] == before[1:]
-    assert data_version(Parcel) == data_version(Parcel)  # stable while nothing is written
+    written(sheets)
+    figures = data_version(YearlyFigure)
+    assert figures[0] != before[YearlyFigure][0]
+    assert data_version(Parcel) == before[Parcel] and tile_data.data_version() == map_before
+    assert data_version(YearlyFigure) == figures  # stable while nothing is written
+
+    finding = Finding.objects.first()
+    finding.description, finding._history_user = "复查：已整改", actor
+    with django_capture_on_commit_callbacks(execute=True):
+        finding.save()
+    assert data_version(Parcel) == before[Parcel] and tile_data.data_version() == map_before
+
+    sheets["地块"][1][3] = 21000  # SZ-0001's registered area
+    written(sheets)
+    assert data_version(Parcel)[0] != before[Parcel][0] and data_version(YearlyFigure) == figures
+    assert tile_data.data_version() != map_before
 
 
 def test_park_without_figures_for_the_year_shows_no_per_mu_figures(ledger):

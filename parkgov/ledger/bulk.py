@@ -41,7 +41,7 @@ def _columns(model):
 
 def insert_rows(model_or_table, columns: list, rows) -> None:
     """Insert many rows: COPY on PostgreSQL (an order of magnitude faster), executemany elsewhere."""
-    note_change()
+    note_change(model_or_table)
     table = connection.ops.quote_name(model_or_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
