@@ -6,6 +6,7 @@ PARKGOV_DEBUG          1 for development (default 1 until the web platform's pro
 PARKGOV_ALLOWED_HOSTS  comma-separated host names served (default 127.0.0.1,localhost)
 PARKGOV_STATIC_ROOT    where collected static files go (default build/static)
 PARKGOV_MEDIA_ROOT     where uploads and generated files go (default build/media)
+PARKGOV_CACHE_DIR      where the map's parcel arrays are shared by the worker processes (default build/cache)
 PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
 PARKGOV_LOGIN_FAILURE_LIMIT  failed logins before lock-out (default 5)
 PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
@@ -167,6 +168,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PARKGOV_UPLOAD_MAX_BYTES = int(os.environ.get("PARKGOV_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 PARKGOV_MEDIA_ROOT = Path(os.environ.get("PARKGOV_MEDIA_ROOT", BASE_DIR.parent / "build" / "media"))
+PARKGOV_CACHE_DIR = Path(os.environ.get("PARKGOV_CACHE_DIR", BASE_DIR.parent / "build" / "cache"))
 PARKGOV_TILE_URL = os.environ.get("PARKGOV_TILE_URL", "")  # e.g. 天地图 with a key; empty = plain background
 
 TASKS = {"default": {"BACKEND": os.environ.get("PARKGOV_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -6,6 +6,13 @@ import pytest
 from django.db import connection
 
 
+@pytest.fixture(autouse=True)
+def shared_cache_dir(settings, tmp_path):
+    """Each test its own directory for the arrays worker processes share (`parkgov.spatial.shared`)."""
+    settings.PARKGOV_CACHE_DIR = tmp_path / "shared-cache"
+    return settings.PARKGOV_CACHE_DIR
+
+
 @pytest.fixture
 def actor(db):
     from parkgov.audit.context import system_user

@@ -18,7 +18,7 @@ Parcels are chosen exactly as for the detailed tiles (`parkgov.spatial.tiles`): 
 pixel on screen in one direction, in the user's parks.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import cache
 
 import numpy as np
@@ -108,6 +108,15 @@ class ParcelShapes:
         if zone_ids is not None:
             chosen &= np.isin(self.zone_ids[rows], np.asarray(zone_ids, dtype=np.int64))
         return rows[chosen]
+
+    def to_arrays(self) -> tuple[dict, dict]:
+        """(arrays, meta) for `shared.shared`; `from_arrays` reads them back."""
+        names = [f.name for f in fields(self) if f.name != "reach"]
+        return {name: getattr(self, name) for name in names}, {"reach": list(self.reach)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, meta: dict) -> "ParcelShapes":
+        return cls(**arrays, reach=tuple(meta["reach"]))
 
     def features(self, rows, *, z: int, x: int, y: int) -> TileFeatures:
         """The MVT geometry of `rows` in tile z/x/y: tiny parcels as boxes, the others as outlines (those reaching

@@ -2,8 +2,9 @@
 the map shows, the data version every tile depends on, the parcels' properties (`ParcelTable`) and their low-zoom
 outlines (`parkgov.spatial.overview.ParcelShapes`).
 
-Both caches are rebuilt when `data_version` changes (the outlines only when a parcel does): one thread of a worker
-builds while the others wait. With the 100,000-firm demo (166,667 parcels) each takes one to two seconds and
+Both are rebuilt when `data_version` changes (the outlines only when a parcel does), once for the machine: the
+first process builds them into files the others map (`parkgov.spatial.shared`), and within a process one thread
+asks while the others wait. With the 100,000-firm demo (166,667 parcels) each takes one to two seconds and
 about 20 MB; at 1,666,667 parcels on PostgreSQL the table 6–7 s, the outlines 11 s (measured).
 """
 
@@ -23,7 +24,9 @@ from parkgov.ledger.choices import LinkRole
 from parkgov.ledger.bulk import query_frame
 from parkgov.ledger.models import LandLink, Parcel, Zone
 from parkgov.spatial import overview
+from parkgov.spatial.mvt import ValueTable, factorise, value_table
 from parkgov.spatial.mvt import columns as columns_of
+from parkgov.spatial.shared import shared
 
 RUNS_SEARCHED = 20
 SEPARATOR = "\x1f"  # between the classes and tiers sent to PostgreSQL (chr(31) there)
@@ -103,7 +106,7 @@ class ParcelTable:
     ids: np.ndarray  # sorted parcel ids
     bbox: np.ndarray  # (4, n): min_x, min_y, max_x, max_y
     columns: dict  # property name → (code of each parcel's value, -1 = absent; mvt.ValueTable); SQLite: all
-    ratings: dict  # "class" / "tier" → object array of values (None = none)
+    ratings: dict  # "class" / "tier" → their distinct values (the parcels' codes are in `columns`)
     rated: np.ndarray  # parcels with a class or a tier
     by_west: np.ndarray  # rows ordered by the bbox's west edge
     wests: np.ndarray  # those west edges, ascending
@@ -135,7 +138,8 @@ class ParcelTable:
         at = int(np.searchsorted(self.ids, parcel_id))
         if at == len(self.ids) or self.ids[at] != parcel_id:
             return {}
-        return {name: self.ratings[name][at] for name in names if self.ratings[name][at] is not None}
+        codes = {name: int(self.columns[name][0][at]) for name in names}
+        return {name: self.ratings[name][code] for name, code in codes.items() if code >= 0}
 
     def ratings_within(self, lonlat) -> dict:
         """Ids, classes and tiers of the rated parcels whose bbox meets `lonlat`, as query parameters.
@@ -146,8 +150,22 @@ class ParcelTable:
         rows = self.within(lonlat)
         chosen = rows[self.rated[rows]]
         return {"rated_ids": ",".join(map(str, self.ids[chosen].tolist())),
-                **{name: SEPARATOR.join(v or "" for v in values[chosen].tolist())
-                   for name, values in self.ratings.items()}}
+                **{name: SEPARATOR.join(np.array([*values, ""], dtype=object)[self.columns[name][0][chosen]])
+                   for name, values in self.ratings.items()}}  # code -1 (none) is the "" at the end
+
+    def to_arrays(self) -> tuple[dict, dict]:
+        """(arrays, meta) for `shared.shared`; `from_arrays` reads them back."""
+        arrays = {name: getattr(self, name) for name in ("ids", "bbox", "rated", "by_west", "wests")}
+        for name, (codes, table) in self.columns.items():
+            arrays |= {f"{name}.codes": codes, f"{name}.data": table.data, f"{name}.offsets": table.offsets}
+        return arrays, {"columns": list(self.columns), "ratings": self.ratings, "widest": self.widest}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, meta: dict) -> "ParcelTable":
+        columns = {name: (arrays[f"{name}.codes"], ValueTable(arrays[f"{name}.data"], arrays[f"{name}.offsets"]))
+                   for name in meta["columns"]}
+        return cls(ids=arrays["ids"], bbox=arrays["bbox"], columns=columns, ratings=meta["ratings"],
+                   rated=arrays["rated"], by_west=arrays["by_west"], wests=arrays["wests"], widest=meta["widest"])
 
 
 _PARCEL_TABLE: dict = {}
@@ -174,8 +192,12 @@ def parcel_table(version: tuple | None = None) -> ParcelTable:
             cached = _PARCEL_TABLE.get("current")
             if cached is None or cached[0] != key:
                 class_run, tier_run = (run[0] if run else None for run in key[:2])
-                with connection.cursor() as cursor:
-                    cached = _PARCEL_TABLE["current"] = (key, _build_parcel_table(cursor, class_run, tier_run))
+
+                def build():
+                    with connection.cursor() as cursor:
+                        return _build_parcel_table(cursor, class_run, tier_run).to_arrays()
+                table = ParcelTable.from_arrays(*shared("parcel-table", key, build))
+                cached = _PARCEL_TABLE["current"] = (key, table)
     return cached[1]
 
 
@@ -188,8 +210,10 @@ def parcel_shapes(version: tuple | None = None) -> overview.ParcelShapes:
         with _BUILDING:
             cached = _PARCEL_SHAPES.get("current")
             if cached is None or cached[0] != key:
-                with connection.cursor() as cursor:
-                    shapes = overview.build_shapes(cursor, Parcel._meta.db_table)
+                def build():
+                    with connection.cursor() as cursor:
+                        return overview.build_shapes(cursor, Parcel._meta.db_table).to_arrays()
+                shapes = overview.ParcelShapes.from_arrays(*shared("parcel-shapes", key, build))
                 cached = _PARCEL_SHAPES["current"] = (key, shapes)
     return cached[1]
 
@@ -213,12 +237,14 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     frame = query_frame(cursor, f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} "
                                 f"FROM {Parcel._meta.db_table} t {spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id",
                         [], schema)
-    ratings = _holder_ratings(cursor, frame.select("id"), class_run, tier_run)
-    encoded = columns_of({**{name: frame[name] for name in names}, **ratings})
+    encoded = columns_of({name: frame[name] for name in names})
+    ratings = {}
+    for name, rating in _holder_ratings(cursor, frame.select("id"), class_run, tier_run).items():
+        codes, ratings[name] = factorise(rating)
+        encoded[name] = (codes, value_table(ratings[name]))
     bbox = np.ascontiguousarray(frame.select(BBOX).to_numpy().T)
     by_west = np.argsort(bbox[0], kind="stable")
-    return ParcelTable(ids=frame["id"].to_numpy(), bbox=bbox, columns=encoded,
-                       ratings={name: rating.to_numpy() for name, rating in ratings.items()},
+    return ParcelTable(ids=frame["id"].to_numpy(), bbox=bbox, columns=encoded, ratings=ratings,
                        rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]),
                        by_west=by_west, wests=bbox[0][by_west], widest=float((bbox[2] - bbox[0]).max(initial=0.0)))
 
