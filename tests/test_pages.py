@@ -162,6 +162,18 @@ def test_ecology_sees_no_tax_and_only_its_findings_while_tax_sees_tax(client, le
     assert client.get("/findings/").status_code == 403 and client.get("/findings/export.xlsx").status_code == 403
 
 
+def test_header_names_the_user_and_the_role_once(client, ledger):
+    who = r'<div class="who">(.*?)\s*<form'
+    login(client, "natural_resources")  # a demo account: its name is its role's
+    assert re.search(who, page(client, "/parcels/"), re.S).group(1) == "自然资源和规划"
+    user = get_user_model().objects.get(username="natural_resources")
+    user.first_name, user.last_name = "王", "芳"
+    user.save()
+    assert re.search(who, page(client, "/parcels/"), re.S).group(1) == "王 芳 · 自然资源和规划"
+    client.cookies["django_language"] = "en"  # the English page names the role in English
+    assert re.search(who, page(client, "/parcels/"), re.S).group(1) == "王 芳 · Natural resources and planning"
+
+
 def test_park_restricted_user_sees_only_its_parks(client, ledger):
     profile = Profile.objects.get(user__username="natural_resources")
     profile.zones.set([Zone.objects.get(code="SZ-XW1")])
