@@ -50,6 +50,7 @@ def shared(kind: str, key, build) -> tuple[dict, dict]:
 def _write(root: Path, target: Path, arrays: dict, meta: dict) -> None:
     building = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
     try:
+        building.chmod(0o755)  # mkdtemp's 0700 would shut out a job worker running as another user
         for number, array in enumerate(arrays.values()):
             if array.dtype == object:
                 raise TypeError(f"{list(arrays)[number]}: object arrays cannot be shared")
