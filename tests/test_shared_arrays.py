@@ -68,17 +68,57 @@ def test_processes_arriving_together_build_once(shared_cache_dir):
     assert results == [([0, 7, 14, 21, 28], {"reach": [3, 7], "names": ["甲", "乙"]})] * 3
 
 
-def test_old_versions_and_abandoned_builds_are_removed(shared_cache_dir):
+def _versions(root):
+    return [p for database in (root / "test").iterdir() for p in database.iterdir() if p.is_dir()]
+
+
+def test_old_versions_and_abandoned_builds_are_removed_and_a_version_coming_back_is_rebuilt(shared_cache_dir):
     for version in range(4):
         shared("test", ("version", version), _counting([]))
-        time.sleep(0.01)  # distinct modification times
-    (shared_cache_dir / "test" / ".building-dead").mkdir()
+    database = next((shared_cache_dir / "test").iterdir())
+    (database / ".building-dead").mkdir()
     shared("test", ("version", 9), _counting([]))
-    kept = [p for p in (shared_cache_dir / "test").iterdir() if p.is_dir()]
-    assert len(kept) == 2  # this version and the newest other (another database may share the directory)
+    assert [p.name for p in _versions(shared_cache_dir)] == [p.name for p in database.iterdir() if p.is_dir()]
+    assert len(_versions(shared_cache_dir)) == 1  # only the newest
     calls = []
-    shared("test", ("version", 3), _counting(calls))
-    assert calls == []  # the newest other version is still there
+    shared("test", ("version", 3), _counting(calls, 3))  # e.g. a change token lost from the cache
+    assert calls == [3]  # built again from the database, never an older file
+
+
+def test_files_of_an_earlier_release_are_not_read(shared_cache_dir, tmp_path):
+    import types
+
+    modules = []
+    for source in ("VALUE = 1", "VALUE = 2"):
+        path = tmp_path / f"module{len(modules)}.py"
+        path.write_text(source)
+        module = types.ModuleType("tile_code")
+        module.__file__ = str(path)
+        modules.append(module)
+    calls = []
+    shared("test", ("version", 1), _counting(calls), code=(modules[0],))
+    shared("test", ("version", 1), _counting(calls), code=(modules[0],))
+    assert calls == [1]
+    shared("test", ("version", 1), _counting(calls, 2), code=(modules[1],))  # the code changed: built again
+    assert calls == [1, 2]
+
+
+def test_damaged_files_are_built_again(shared_cache_dir, caplog):
+    shared("test", ("version", 1), _counting([]))
+    (only,) = _versions(shared_cache_dir)
+    (only / "0.npy").write_bytes(b"")  # e.g. a power cut before the data reached the disk
+    calls = []
+    with caplog.at_level(logging.WARNING, logger="parkgov.spatial"):
+        arrays, _meta = shared("test", ("version", 1), _counting(calls))
+    assert calls == [1] and np.array_equal(arrays["ids"], _arrays()[0]["ids"]) and "unreadable" in caplog.text
+    assert np.array_equal(shared("test", ("version", 1), _counting(calls))[0]["ids"], _arrays()[0]["ids"])
+    assert calls == [1]
+
+
+def test_files_are_the_service_users_own(shared_cache_dir):
+    shared("test", ("version", 1), _counting([]))
+    (only,) = _versions(shared_cache_dir)
+    assert only.stat().st_mode & 0o077 == 0 and only.parent.stat().st_mode & 0o077 == 0  # classes and tiers inside
 
 
 def test_an_unusable_directory_means_building_in_the_process(shared_cache_dir, settings, caplog):
@@ -95,4 +135,21 @@ def test_an_unusable_directory_means_building_in_the_process(shared_cache_dir, s
 def test_object_arrays_are_refused(shared_cache_dir):
     with pytest.raises(TypeError):
         shared("test", ("version", 1), lambda: ({"names": np.array(["a", None], dtype=object)}, {}))
-    assert not [p for p in (shared_cache_dir / "test").iterdir() if p.is_dir()]  # nothing half-written left
+    assert not _versions(shared_cache_dir)  # nothing half-written left
+
+
+@pytest.mark.django_db
+def test_change_tokens_outlive_a_full_cache_table():
+    """When the cache table is full Django culls the alphabetically first third of its keys; the change tokens
+    sort last, so a full table of tiles does not lose them (a lost token would bring an older version back)."""
+    from django.core.cache.backends.db import DatabaseCache
+
+    from parkgov.audit.versions import CHANGE_TOKEN_KEY
+
+    small = DatabaseCache("parkgov_cache", {"OPTIONS": {"MAX_ENTRIES": 20, "CULL_FREQUENCY": 3}})
+    small.set(CHANGE_TOKEN_KEY + "ledger_parcel", "token", timeout=None)
+    for number in range(100):
+        small.set(f"parkgov:tile:{number:03}", b"tile", timeout=None)
+        small.set(f"parkgov:cockpit:{number:03}", b"figures", timeout=None)
+    assert small.get(CHANGE_TOKEN_KEY + "ledger_parcel") == "token"
+    assert small.get("parkgov:tile:000") is None  # culling did happen

@@ -22,7 +22,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
-CHANGE_TOKEN_KEY = "parkgov:data-change-token:"  # + the table's name
+# + the table's name. "~" sorts after every other key: when the cache table is full, Django's database cache culls
+# the alphabetically first third of its keys, and a lost token would bring an older data version back.
+CHANGE_TOKEN_KEY = "parkgov:~data-change-token:"
 
 
 def note_change(table: str) -> None:

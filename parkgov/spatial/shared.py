@@ -13,50 +13,79 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import connection
 
+from parkgov import __version__
+
 log = logging.getLogger("parkgov.spatial")
 META = "meta.json"  # written last: a directory without it is not finished
+UNREADABLE = (OSError, ValueError, EOFError, KeyError, json.JSONDecodeError)  # what a damaged directory raises
 
 
-def shared(kind: str, key, build) -> tuple[dict, dict]:
+def shared(kind: str, key, build, *, code=()) -> tuple[dict, dict]:
     """`build()`'s (arrays, meta) for `key` — a dict of numeric numpy arrays and a dict of JSON values — from this
     machine's copy when there is one (the arrays memory-mapped read-only), else built here and written for the
-    other processes. Where the directory cannot be used, what `build()` gives is returned as it is."""
-    root = Path(settings.PARKGOV_CACHE_DIR) / kind
+    other processes. `code` names the modules whose source decides what is built: files an earlier release left
+    are not read. Where the directory cannot be used, what `build()` gives is returned as it is.
+
+    Files are the service user's own (0700): they hold every parcel's class and tier, which only some roles see;
+    the web and job workers run as one user (a process of another user builds for itself, with a warning).
+    Each database has its own folder, where only the newest version is kept: a version that comes back (a
+    change token lost from the cache) is built again, never read from an older file.
+    """
     database = connection.settings_dict
-    digest = hashlib.sha256(repr((database["NAME"], database.get("HOST"), database.get("PORT"), key)).encode())
-    target = root / digest.hexdigest()[:32]
+    folder = Path(settings.PARKGOV_CACHE_DIR) / kind / _digest((database["NAME"], database.get("HOST"),
+                                                                database.get("PORT")))
+    target = folder / _digest((key, _code_version(tuple(code))))
     built = None
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with open(root / ".lock", "a+") as lock:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = os.open(folder / ".lock", os.O_RDONLY | os.O_CREAT, 0o600)  # flock needs no write access
+        try:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            if not (target / META).exists():
-                built = build()
-                _write(root, target, *built)
-                _remove_old(root, keep=target)
-            return _read(target)  # mapped under the lock, so no other process removes it half-read
+            if (target / META).exists():
+                try:
+                    return _read(target)  # mapped under the lock, so no other process removes it half-read
+                except UNREADABLE as exc:  # damaged (e.g. a power cut before the data reached the disk)
+                    log.warning("shared arrays %s unreadable, building them again: %s", target, exc)
+            built = build()
+            _write(folder, target, *built)
+            _remove_old(folder, keep=target)
+            return _read(target)
+        finally:
+            os.close(lock)
     except OSError as exc:
-        log.warning("shared cache directory %s not usable, building in this process: %s", root, exc)
+        log.warning("shared cache directory %s not usable, building in this process: %s", folder, exc)
         return built or build()
 
 
-def _write(root: Path, target: Path, arrays: dict, meta: dict) -> None:
-    building = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+@cache
+def _code_version(modules: tuple) -> str:
+    """The release and the source of `modules` (and of this module: the file layout)."""
+    sources = [Path(module.__file__).read_bytes() for module in (*modules, sys.modules[__name__])]
+    return hashlib.sha256(__version__.encode() + b"".join(sources)).hexdigest()
+
+
+def _write(folder: Path, target: Path, arrays: dict, meta: dict) -> None:
+    building = Path(tempfile.mkdtemp(dir=folder, prefix=".building-"))
     try:
-        building.chmod(0o755)  # mkdtemp's 0700 would shut out a job worker running as another user
         for number, array in enumerate(arrays.values()):
             if array.dtype == object:
                 raise TypeError(f"{list(arrays)[number]}: object arrays cannot be shared")
             np.save(building / f"{number}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (building / META).write_text(json.dumps({"arrays": list(arrays), "meta": meta}), encoding="utf-8")
-        shutil.rmtree(target, ignore_errors=True)  # an unfinished directory of the same key
+        shutil.rmtree(target, ignore_errors=True)  # a damaged or unfinished directory of the same key
         os.rename(building, target)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -70,11 +99,9 @@ def _read(target: Path) -> tuple[dict, dict]:
     return arrays, content["meta"]
 
 
-def _remove_old(root: Path, *, keep: Path) -> None:
-    """Remove older versions, but for the newest other one (another database may share the directory), and what
-    a process that died while building left (builds happen under the lock: none is under way)."""
-    found = [p for p in root.iterdir() if p.is_dir() and p != keep]
-    abandoned = [p for p in found if p.name.startswith(".")]
-    others = sorted((p for p in found if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
-    for path in abandoned + others[:-1]:
-        shutil.rmtree(path, ignore_errors=True)
+def _remove_old(folder: Path, *, keep: Path) -> None:
+    """Remove the database's other versions and what a process that died while building left (builds happen
+    under the lock: none is under way)."""
+    for path in folder.iterdir():
+        if path.is_dir() and path != keep:
+            shutil.rmtree(path, ignore_errors=True)

@@ -8,6 +8,7 @@ asks while the others wait. With the 100,000-firm demo (166,667 parcels) each ta
 about 20 MB; at 1,666,667 parcels on PostgreSQL the table 6–7 s, the outlines 11 s (measured).
 """
 
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from django.utils import timezone
 from parkgov.audit import versions
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.ledger.choices import LinkRole
+from parkgov.ledger import bulk
 from parkgov.ledger.bulk import query_frame
 from parkgov.ledger.models import LandLink, Parcel, Zone
-from parkgov.spatial import overview
+from parkgov.spatial import mvt, overview
 from parkgov.spatial.mvt import ValueTable, factorise, value_table
 from parkgov.spatial.mvt import columns as columns_of
 from parkgov.spatial.shared import shared
@@ -175,6 +177,7 @@ SOURCES = (Parcel, Zone, LandLink, EvaluationResult)
 # in `data_version` (2 runs, change tokens, newest run, date, newest history rows): the parcels' change tokens
 # (of their table and history table: SOURCES starts with Parcel) and newest history row
 PARCEL_TOKENS, PARCEL_STAMP = 2, 5
+_BUILT_BY = (sys.modules[__name__], overview, mvt, bulk)  # their source decides what the shared arrays hold
 
 
 def data_version() -> tuple:
@@ -196,7 +199,7 @@ def parcel_table(version: tuple | None = None) -> ParcelTable:
                 def build():
                     with connection.cursor() as cursor:
                         return _build_parcel_table(cursor, class_run, tier_run).to_arrays()
-                table = ParcelTable.from_arrays(*shared("parcel-table", key, build))
+                table = ParcelTable.from_arrays(*shared("parcel-table", key, build, code=_BUILT_BY))
                 cached = _PARCEL_TABLE["current"] = (key, table)
     return cached[1]
 
@@ -213,7 +216,7 @@ def parcel_shapes(version: tuple | None = None) -> overview.ParcelShapes:
                 def build():
                     with connection.cursor() as cursor:
                         return overview.build_shapes(cursor, Parcel._meta.db_table).to_arrays()
-                shapes = overview.ParcelShapes.from_arrays(*shared("parcel-shapes", key, build))
+                shapes = overview.ParcelShapes.from_arrays(*shared("parcel-shapes", key, build, code=_BUILT_BY))
                 cached = _PARCEL_SHAPES["current"] = (key, shapes)
     return cached[1]
 
