@@ -55,6 +55,8 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     if year is None:
         return {"year": None}
     seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), get_language(), _method_hash(),
+            # the tables the figures come from (firm_inputs also counts findings, which no figure uses: a finding
+            # written does not recompute the cockpit; add Finding here if a figure ever shows them)
             data_version(Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult))
     key = "parkgov:cockpit:" + hashlib.sha256(repr(seen).encode()).hexdigest()
     figures = django_cache.get(key)
