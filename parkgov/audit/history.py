@@ -37,9 +37,10 @@ def newest_records(model, column: str, values, *, limit: int) -> list:
     connection = connections[router.db_for_read(history)]
     quote = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(values))
+    user = get_user_model()._meta
     sql = (f"SELECT h.*, u.{quote('first_name')} AS user_first_name, u.{quote('last_name')} AS user_last_name, "
            f"u.{quote('username')} AS user_username FROM {quote(history._meta.db_table)} h "
-           f"LEFT JOIN {quote(get_user_model()._meta.db_table)} u ON u.{quote('id')} = h.{quote('history_user_id')} "
+           f"LEFT JOIN {quote(user.db_table)} u ON u.{quote(user.pk.column)} = h.{quote('history_user_id')} "
            f"WHERE h.{quote(column)} IN ({marks}) "
            f"ORDER BY h.{quote('history_date')} DESC, h.{quote('history_id')} DESC LIMIT %s")
     records = list(history._default_manager.raw(sql, [*values, limit]))

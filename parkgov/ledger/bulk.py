@@ -39,10 +39,10 @@ def _columns(model):
     return [(f.attname, f.column, f) for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def insert_rows(model_or_table, columns: list, rows) -> None:
-    """Insert many rows: COPY on PostgreSQL (an order of magnitude faster), executemany elsewhere."""
-    note_change(model_or_table)
-    table = connection.ops.quote_name(model_or_table)
+def insert_rows(table_name: str, columns: list, rows) -> None:
+    """Insert many rows into a table: COPY on PostgreSQL (an order of magnitude faster), executemany elsewhere."""
+    note_change(table_name)
+    table = connection.ops.quote_name(table_name)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
