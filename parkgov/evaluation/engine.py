@@ -14,6 +14,7 @@ import polars as pl
 
 from parkgov.errors import InputError
 from parkgov.evaluation.conditions import to_expr
+from parkgov.evaluation.fields import INPUT_FIELDS
 from parkgov.evaluation.ruleset import RuleSet
 
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
@@ -137,7 +138,45 @@ def _score_population(frame, ruleset: RuleSet, population, year, prior, explain=
     indicator_total = pl.sum_horizontal([pl.col(c) for c in score_columns]) if score_columns else pl.lit(None)
     rows = rows.with_columns((indicator_total + pl.col("bonus") - pl.col("deduction")).alias("total")
                              if score_columns else pl.lit(None, dtype=pl.Float64).alias("total"))
+    rows = _plausibility(rows, ruleset, population)
     return _rank_and_class(rows, ruleset, population)
+
+
+def _plausibility(rows, ruleset: RuleSet, population):
+    """`review_reason`: why a rated firm's result needs review (待复核), null when nothing is implausible.
+
+    A value is implausible beyond `median_factor` × the population median in the indicator's better direction
+    (a firm with almost no land has an enormous 亩均税收); the total likewise. Flagged firms keep their class:
+    the flag asks a person to check the inputs, it does not change the result.
+    """
+    check = ruleset.plausibility
+    if check is None:
+        return rows.with_columns(pl.lit(None, dtype=pl.String).alias("review_reason"))
+    factor, rated = check.median_factor, rows.filter(pl.col("not_rated_reason").is_null())
+    keys = [item.indicator for item in population.indicators] or ([ruleset.tiers.indicator] if ruleset.tiers else [])
+    reasons = []
+    for key in keys:
+        indicator = ruleset.indicators[key]
+        median = rated.get_column(f"{key}__value").median() if rated.height else None
+        if not median or median <= 0:
+            continue
+        value = pl.col(f"{key}__value")
+        hit = (value > factor * median) if indicator.higher_is_better else ((value > 0) & (value < median / factor))
+        inputs = "、".join(INPUT_FIELDS[f][2] for f in (indicator.numerator, indicator.denominator) if f)
+        reasons.append(pl.when(hit & pl.col("not_rated_reason").is_null()).then(pl.concat_str([
+            pl.lit(f"{indicator.name} "), value.round(4).cast(pl.String),
+            pl.lit(f" {indicator.unit}，是本人群中位数 {median:.4g} 的 "), (value / median).round(1).cast(pl.String),
+            pl.lit(f" 倍（复核线 {factor:g} 倍），请核对{inputs}")])))
+    totals = rated.get_column("total").drop_nulls() if "total" in rated.columns else pl.Series([], dtype=pl.Float64)
+    median = totals.median() if totals.len() else None
+    if median and median > 0:
+        reasons.append(pl.when(pl.col("total") > factor * median).then(pl.concat_str([
+            pl.lit("总分 "), pl.col("total").round(2).cast(pl.String),
+            pl.lit(f" 超过本人群中位数 {median:.4g} 的 {factor:g} 倍")])))
+    if not reasons:
+        return rows.with_columns(pl.lit(None, dtype=pl.String).alias("review_reason"))
+    text = pl.concat_str(reasons, separator="；", ignore_nulls=True)
+    return rows.with_columns(pl.when(text != "").then(text).otherwise(None).alias("review_reason"))
 
 
 def _score_expr(scoring, item, indicator, value, benchmark, values):
@@ -175,8 +214,6 @@ def _missing(rows, item, indicator, key):
 
 def _explain(key, indicator, item, scoring, bench_text):
     """'亩均税收 = 评价税收 1000 ÷ 用地面积 50 = 20.0000 万元/亩；基准 24.097（公布值）；得分 = …'."""
-    from parkgov.evaluation.fields import INPUT_FIELDS
-
     def num(column):
         return pl.col(column).round(4).cast(pl.String).fill_null("—")
 
