@@ -36,6 +36,13 @@ def evaluation_summary(*, run: EvaluationRun, scope, top: int) -> dict:
     }
 
 
+def grade_counts(*, run: EvaluationRun, scope) -> dict:
+    """What the run assigns, counted for `scope`: classes per population, or (a tiers-only method) tiers."""
+    method, frame = run_method(run=run), _frame(run, scope.zone_ids)
+    return {"classes": _class_counts(frame) if scope.sees("evaluation_class") and method["classes"] else [],
+            "tiers": _tier_counts(frame, method["tiers"]) if scope.sees("evaluation_tier") and method["tiers"] else []}
+
+
 def run_method(*, run: EvaluationRun) -> dict:
     """What the run's rule set produces: classes, scores, the tier names worst first, and the tier indicator.
 
@@ -112,7 +119,8 @@ def _tier_counts(frame, tiers) -> list:
 
 
 def _ends(rated, top, sees) -> list:
-    """Per population: the `top` best and the `top` worst firms, by total (or by the tier indicator's value)."""
+    """Per population: the `top` best and the `top` worst firms, by total (or by the tier indicator's value),
+    the worst first in their list."""
     key = "total" if sees["score"] else "value"
     ends = []
     for name, part in _groups(rated.with_columns(pl.col("population_name").alias("group"))):
@@ -120,8 +128,8 @@ def _ends(rated, top, sees) -> list:
         if not part.height:
             continue
         ordered = part.sort([key, "credit_code"], descending=[True, False])
-        best = ordered.head(top)
-        worst = ordered.tail(min(top, max(part.height - best.height, 0))).reverse()
+        low = min(top, part.height // 2)  # a small population splits in two halves, no firm in both lists
+        best, worst = ordered.head(min(top, part.height - low)), ordered.tail(low).reverse()
         ends.append({"population": name, "key": key, "top": best.to_dicts(), "bottom": worst.to_dicts()})
     return ends
 
