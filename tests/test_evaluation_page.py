@@ -164,7 +164,8 @@ def test_the_notice_rounds_as_published_and_flags_review(zone, tmp_path):
     sheet = fastexcel.read_excel(str(out)).load_sheet("规上工业企业").to_polars()
     assert "复核提示" in sheet.columns and "档位" not in sheet.columns  # zj-huangyan-2022 assigns no tiers
     row = sheet.filter(sheet["统一社会信用代码"] == TINY).row(0, named=True)
-    assert row["总分"] == round(flagged.total, 2) and row["复核提示"].startswith("待复核：亩均税收")
+    assert row["总分"] == round(flagged.total, 2) and row["复核提示"].startswith("待复核：总分 ")
+    assert "亩均税收" in row["复核提示"]
     for column in [c for c in sheet.columns if c.endswith("得分") or c == "总分"]:
         assert all(v is None or round(v, 2) == v for v in sheet[column].to_list()), column
     assert sheet.filter(sheet["统一社会信用代码"] != TINY)["复核提示"].is_null().all()
@@ -232,12 +233,14 @@ def test_the_engine_flags_an_implausible_input_and_keeps_the_class():
 
     rows = [dict(HUANGYAN_FIRM, credit_code=f"C{i}", tax=1000 + 10 * i) for i in range(5)]
     rows.append(dict(HUANGYAN_FIRM, credit_code="TINY", land_mu=0.05))
+    rows.append(dict(HUANGYAN_FIRM, credit_code="RESEARCH", rd_expense=450 * 5))  # one high value, a plausible total
     results = run(rows, "zj-huangyan-2022")
     flagged = results.filter(results["review_reason"].is_not_null())
     assert flagged["credit_code"].to_list() == ["TINY"]
     reason = flagged.item(0, "review_reason")
-    assert reason.startswith("亩均税收 20000.0 万元/亩，是本人群中位数 20.5 的 975.6 倍（复核线 3 倍），请核对评价税收、用地面积")
-    assert "总分" in reason and flagged.item(0, "klass") == "A" and flagged.item(0, "total") > 30000
+    assert reason.startswith("总分 39635.94 超过本人群中位数 ")
+    assert "；亩均税收 20000.0 万元/亩，是本人群中位数 20.4 的 980.4 倍（复核线 3 倍），请核对评价税收、用地面积" in reason
+    assert "R&D" not in reason and flagged.item(0, "klass") == "A" and flagged.item(0, "total") > 30000
     plain = _without_plausibility()
     assert run(rows, plain)["review_reason"].is_null().all()
 

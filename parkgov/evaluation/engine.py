@@ -145,38 +145,47 @@ def _score_population(frame, ruleset: RuleSet, population, year, prior, explain=
 def _plausibility(rows, ruleset: RuleSet, population):
     """`review_reason`: why a rated firm's result needs review (待复核), null when nothing is implausible.
 
-    A value is implausible beyond `median_factor` × the population median in the indicator's better direction
-    (a firm with almost no land has an enormous 亩均税收); the total likewise. Flagged firms keep their class:
-    the flag asks a person to check the inputs, it does not change the result.
+    A total above `median_factor` × the population's median total is implausible (a firm with almost no land has
+    an enormous 亩均税收 score); the reason names the indicators whose values lie beyond the same factor of their
+    median in their better direction, and the inputs to check. A population that is only tiered checks the tier
+    indicator's value. Flagged firms keep their class: the flag asks a person to check the inputs.
     """
     check = ruleset.plausibility
+    nothing = rows.with_columns(pl.lit(None, dtype=pl.String).alias("review_reason"))
     if check is None:
-        return rows.with_columns(pl.lit(None, dtype=pl.String).alias("review_reason"))
+        return nothing
     factor, rated = check.median_factor, rows.filter(pl.col("not_rated_reason").is_null())
     keys = [item.indicator for item in population.indicators] or ([ruleset.tiers.indicator] if ruleset.tiers else [])
-    reasons = []
-    for key in keys:
-        indicator = ruleset.indicators[key]
-        median = rated.get_column(f"{key}__value").median() if rated.height else None
+    causes = [_beyond_median(rated, ruleset.indicators[key], key, factor) for key in keys]
+    causes = [cause for cause in causes if cause is not None]
+    if population.indicators:
+        median = rated.get_column("total").drop_nulls().median() if rated.height else None
         if not median or median <= 0:
-            continue
-        value = pl.col(f"{key}__value")
-        hit = (value > factor * median) if indicator.higher_is_better else ((value > 0) & (value < median / factor))
-        inputs = "、".join(INPUT_FIELDS[f][2] for f in (indicator.numerator, indicator.denominator) if f)
-        reasons.append(pl.when(hit & pl.col("not_rated_reason").is_null()).then(pl.concat_str([
-            pl.lit(f"{indicator.name} "), value.round(4).cast(pl.String),
-            pl.lit(f" {indicator.unit}，是本人群中位数 {median:.4g} 的 "), (value / median).round(1).cast(pl.String),
-            pl.lit(f" 倍（复核线 {factor:g} 倍），请核对{inputs}")])))
-    totals = rated.get_column("total").drop_nulls() if "total" in rated.columns else pl.Series([], dtype=pl.Float64)
-    median = totals.median() if totals.len() else None
-    if median and median > 0:
-        reasons.append(pl.when(pl.col("total") > factor * median).then(pl.concat_str([
-            pl.lit("总分 "), pl.col("total").round(2).cast(pl.String),
-            pl.lit(f" 超过本人群中位数 {median:.4g} 的 {factor:g} 倍")])))
-    if not reasons:
-        return rows.with_columns(pl.lit(None, dtype=pl.String).alias("review_reason"))
-    text = pl.concat_str(reasons, separator="；", ignore_nulls=True)
-    return rows.with_columns(pl.when(text != "").then(text).otherwise(None).alias("review_reason"))
+            return nothing
+        hit = pl.col("total") > factor * median
+        causes.insert(0, pl.concat_str([pl.lit("总分 "), pl.col("total").round(2).cast(pl.String),
+                                        pl.lit(f" 超过本人群中位数 {median:.4g} 的 {factor:g} 倍")]))
+    elif causes:
+        hit = pl.lit(True)
+    else:
+        return nothing
+    text = pl.concat_str(causes, separator="；", ignore_nulls=True)
+    return rows.with_columns(pl.when(hit & pl.col("not_rated_reason").is_null() & (text != "")).then(text)
+                             .otherwise(None).alias("review_reason"))
+
+
+def _beyond_median(rated, indicator, key, factor):
+    """The text for a value beyond `factor` × the median (below median ÷ factor when lower is better), else null."""
+    median = rated.get_column(f"{key}__value").median() if rated.height else None
+    if not median or median <= 0:
+        return None
+    value = pl.col(f"{key}__value")
+    hit = (value > factor * median) if indicator.higher_is_better else ((value > 0) & (value < median / factor))
+    inputs = "、".join(INPUT_FIELDS[f][2] for f in (indicator.numerator, indicator.denominator) if f)
+    return pl.when(hit).then(pl.concat_str([
+        pl.lit(f"{indicator.name} "), value.round(4).cast(pl.String),
+        pl.lit(f" {indicator.unit}，是本人群中位数 {median:.4g} 的 "), (value / median).round(1).cast(pl.String),
+        pl.lit(f" 倍（复核线 {factor:g} 倍），请核对{inputs}")]))
 
 
 def _score_expr(scoring, item, indicator, value, benchmark, values):

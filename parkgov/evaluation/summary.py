@@ -36,11 +36,13 @@ def evaluation_summary(*, run: EvaluationRun, scope, top: int) -> dict:
     }
 
 
-def grade_counts(*, run: EvaluationRun, scope) -> dict:
-    """What the run assigns, counted for `scope`: classes per population, or (a tiers-only method) tiers."""
-    method, frame = run_method(run=run), _frame(run, scope.zone_ids)
-    return {"classes": _class_counts(frame) if scope.sees("evaluation_class") and method["classes"] else [],
-            "tiers": _tier_counts(frame, method["tiers"]) if scope.sees("evaluation_tier") and method["tiers"] else []}
+def grade_counts(*, run: EvaluationRun, scope=None) -> dict:
+    """What the run assigns, counted for `scope` (None: everything, for the command line): classes per
+    population and tiers, each empty when the rule set assigns none."""
+    method, frame = run_method(run=run), _frame(run, scope.zone_ids if scope else None)
+    sees = scope.sees if scope else (lambda _name: True)
+    return {"classes": _class_counts(frame) if sees("evaluation_class") and method["classes"] else [],
+            "tiers": _tier_counts(frame, method["tiers"]) if sees("evaluation_tier") and method["tiers"] else []}
 
 
 def run_method(*, run: EvaluationRun) -> dict:
