@@ -20,7 +20,8 @@ from parkgov.web.access import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
 
 CHART_LABELS = {"tax_per_mu": gettext_lazy("亩均税收"), "va_per_mu": gettext_lazy("亩均增加值"),
-                "not_rated": gettext_lazy("不参评"), "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩")}
+                "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩")}
+EVALUATION_LABELS = {"firms": gettext_lazy("家"), "not_rated": gettext_lazy("不参评")}
 
 
 @scoped()
@@ -81,7 +82,7 @@ def evaluation(request, scope):
     page = Paginator(results, 50).get_page(request.GET.get("page"))
     return render(request, "web/evaluation.html", {"form": form, "run": run, "page": page, "summary": summary,
                                                    "runs": EvaluationRun.objects.order_by("-created_at")[:20],
-                                                   "chart_labels": CHART_LABELS})
+                                                   "chart_labels": EVALUATION_LABELS})
 
 
 @require_POST
