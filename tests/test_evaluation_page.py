@@ -249,3 +249,22 @@ def _without_plausibility():
     from parkgov.evaluation.ruleset import builtin_rulesets
 
     return builtin_rulesets()["zj-huangyan-2022"].model_copy(update={"plausibility": None})
+
+
+def test_a_cap_in_the_rule_set_bounds_the_stored_score_and_the_notice(zone, actor, tmp_path):
+    """issue 13: where a method has a ratio cap (`cap`), the stored score and the total keep to it (the 公示名单
+    prints the stored scores) — the firm on 40 m² scores at most cap × weight on 亩均税收."""
+    import yaml
+
+    from parkgov.evaluation.ruleset import BUILTIN_DIR
+
+    data = yaml.safe_load((BUILTIN_DIR / "zj-huangyan-2022.yaml").read_text(encoding="utf-8"))
+    data["id"] = "county-capped"
+    for item in data["populations"][0]["indicators"]:
+        item["cap"] = 2
+    path = tmp_path / "county-capped.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = run_evaluation(year=2025, ruleset_id=str(path), actor=actor)
+    result = EvaluationResult.objects.get(run=run, enterprise__credit_code=TINY)
+    assert result.indicators["tax_per_mu"]["score"] == 60 and result.total <= 200
+    assert "比值上限 2" in result.indicators["tax_per_mu"]["text"]
