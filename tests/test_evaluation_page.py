@@ -88,6 +88,9 @@ def test_summary_figures_are_the_database_counts(zone):
                and order.index(k) > order.index(before[e]))
     assert (changes["up"], changes["down"]) == (up, down) and up + down > 0
     assert changes["new"] == len(set(now) - set(before)) and changes["gone"] == len(set(before) - set(now))
+    same = sum(1 for e, k in now.items() if before.get(e) == k)  # T both years is unchanged, not "other"
+    assert changes["same"] == same and changes["up"] + changes["down"] + same + changes["other"] == len(
+        set(now) & set(before))
     above = next(end for end in summary["ends"] if end["population"] == "规上工业企业")
     totals = sorted(stored.filter(population="above", not_rated_reason="").values_list("total", flat=True),
                     reverse=True)

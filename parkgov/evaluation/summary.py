@@ -163,7 +163,8 @@ def _changes(run, frame, zone_ids, method, top) -> dict | None:
     labels = {"": NOT_IN_TIER}
     return {
         "previous": before, "grade": grade, "up": up.height, "down": down.height,
-        "same": comparable.height - up.height - down.height, "other": pairs.height - comparable.height,
+        "same": pairs.filter(pl.col("now") == pl.col("then")).height,
+        "other": pairs.height - up.height - down.height - pairs.filter(pl.col("now") == pl.col("then")).height,
         "new": frame.join(old, on="enterprise_id", how="anti").height,
         "gone": old.join(frame, on="enterprise_id", how="anti").height,
         "moved_up": _movers(up, top, labels), "moved_down": _movers(down, top, labels),
