@@ -1,9 +1,10 @@
 """What a run says at a glance: class and tier counts per population, the top and bottom firms, the firms to
 review, and the changes against the previous year's run of the same method.
 
-Every figure is computed from one scoped queryset (`scoped_results`): the run's results restricted to the user's parks,
-so the summary never counts a firm the detail table below it would not list. Classes, tiers and scores are left
-out (not merely hidden) for a user who may not see them (`scope.sees("evaluation_class")` and so on).
+Every figure is computed from one scoped queryset (`scoped_results`): the run's results restricted to the
+user's parks, so the summary never counts a firm the detail table below it would not list. Classes, tiers and
+scores are left out (not merely hidden) for a user who may not see them (`scope.sees("evaluation_class")` and
+so on), and the tier indicator's values for a user who may not see its inputs.
 """
 
 import polars as pl
@@ -23,7 +24,8 @@ def evaluation_summary(*, run: EvaluationRun, scope, top: int) -> dict:
     sees = {"class": scope.sees("evaluation_class") and method["classes"],
             "tier": scope.sees("evaluation_tier") and bool(method["tiers"]),
             "score": scope.sees("evaluation_score") and method["scores"],
-            "value": scope.sees("evaluation_score") and bool(method["tier_indicator"]) and scope.sees("tax")}
+            "value": scope.sees("evaluation_score") and bool(method["tier_indicator"])
+            and all(scope.sees(field) for field in method["tier_fields"])}
     frame = _frame(run, scope.zone_ids, method["tier_indicator"] if sees["value"] else None)
     rated = frame.filter(pl.col("not_rated_reason") == "")
     return {
@@ -58,6 +60,7 @@ def run_method(*, run: EvaluationRun) -> dict:
         return {"classes": any(p.classes for p in ruleset.populations),
                 "scores": any(p.indicators for p in ruleset.populations), "tiers": tiers,
                 "tier_indicator": ruleset.tiers.indicator if ruleset.tiers else None,
+                "tier_fields": [f for f in (indicator.numerator, indicator.denominator) if f] if indicator else [],
                 "tier_indicator_name": indicator.name if indicator else "",
                 "tier_indicator_unit": indicator.unit if indicator else "",
                 "score_decimals": publication.score_decimals if publication else 2,
@@ -66,17 +69,18 @@ def run_method(*, run: EvaluationRun) -> dict:
     return {"classes": results.filter(class_original__in=CLASSES).exists(),
             "scores": results.filter(total__isnull=False).exists(),
             "tiers": sorted(set(results.exclude(tier="").values_list("tier", flat=True))),
-            "tier_indicator": None, "tier_indicator_name": "", "tier_indicator_unit": "",
+            "tier_indicator": None, "tier_fields": [], "tier_indicator_name": "", "tier_indicator_unit": "",
             "score_decimals": 2, "value_decimals": 4}
 
 
 def scoped_results(*, run: EvaluationRun, zone_ids, klass: str = "", tier: str = "", review: bool = False):
-    """The run's results in the user's parks (`zone_ids` None = all), optionally one final class, one tier
-    (`NOT_IN_TIER` for none) or only those to review; the detail table and every summary figure read this."""
+    """The run's results in the user's parks (`zone_ids` None = all), optionally one final class (anything else
+    is no filter), one tier (`NOT_IN_TIER` for none) or only those to review; the detail table and every summary
+    figure read this."""
     results = EvaluationResult.objects.filter(run=run)
     if zone_ids is not None:
         results = results.filter(enterprise__zone_id__in=zone_ids)
-    if klass:
+    if klass in CLASSES + ("T",):
         results = results.filter(class_final=klass)
     if tier:
         results = results.filter(tier="" if tier == NOT_IN_TIER else tier)

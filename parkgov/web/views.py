@@ -75,8 +75,7 @@ def evaluation(request, scope):
     summary, results = None, EvaluationResult.objects.none()
     if run is not None:
         summary = evaluation_summary(run=run, scope=scope, top=services.cockpit_config()["evaluation_top_firms"])
-        klass = request.GET.get("class", "")
-        results = scoped_results(run=run, zone_ids=scope.zone_ids, klass=klass if klass in ("A", "B", "C", "D", "T") else "",
+        results = scoped_results(run=run, zone_ids=scope.zone_ids, klass=request.GET.get("class", ""),
                                  tier=request.GET.get("tier", ""), review=request.GET.get("review") == "1") \
             .select_related("enterprise").order_by("population", "rank", "enterprise__credit_code")
     page = Paginator(results, 50).get_page(request.GET.get("page"))
