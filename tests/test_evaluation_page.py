@@ -271,3 +271,11 @@ def test_a_cap_in_the_rule_set_bounds_the_stored_score_and_the_notice(zone, acto
     result = EvaluationResult.objects.get(run=run, enterprise__credit_code=TINY)
     assert result.indicators["tax_per_mu"]["score"] == 60 and result.total <= 200
     assert "比值上限 2" in result.indicators["tax_per_mu"]["text"]
+
+
+def test_the_tiers_page_in_english(client, zone, settings):
+    """issue 13: the summary's own words are translated; the rule set's tier names stay as the county wrote them."""
+    login(client, "economy")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/evaluation/?run={zone.tiers.pk}").content.decode()
+    assert "In no tier" in html and ">未入档<" not in html and "重点检查" in html and "Enterprises in this run" in html

@@ -30,7 +30,7 @@ def run_and_report(*, year, ruleset, zone, actor, console):
         tiers.add_column("档位")
         tiers.add_column("企业数", justify="right")
         for row in grades["tiers"]:
-            tiers.add_row(row["tier"], str(row["firms"]))
+            tiers.add_row(row["label"], str(row["firms"]))
         console.print(tiers)
     review = EvaluationResult.objects.filter(run=run).exclude(review_reason="").count()
     return (f"共 {run.firms} 家企业" + (f"，{review} 家待复核（输入可能有误）" if review else "") + f"；规则集指纹 {run.ruleset_hash[:12]}，输入数据指纹 {run.input_hash[:12]}"

@@ -8,6 +8,7 @@ so on), and the tier indicator's values for a user who may not see its inputs.
 """
 
 import polars as pl
+from django.utils.translation import gettext
 
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import builtin_rulesets, family_ids
@@ -120,8 +121,8 @@ def _groups(frame):
 def _tier_counts(frame, tiers) -> list:
     """Firms per tier (tiers are worked out for the not rated too), worst tier first, then those in no tier."""
     counts = dict(frame.group_by("tier").len().rows())
-    rows = [{"tier": name, "firms": counts.get(name, 0)} for name in tiers]
-    return rows + [{"tier": NOT_IN_TIER, "firms": counts.get("", 0)}]
+    rows = [{"tier": name, "label": name, "firms": counts.get(name, 0)} for name in tiers]
+    return rows + [{"tier": NOT_IN_TIER, "label": gettext(NOT_IN_TIER), "firms": counts.get("", 0)}]
 
 
 def _ends(rated, top, sees) -> list:
@@ -164,7 +165,7 @@ def _changes(run, frame, zone_ids, method, top) -> dict | None:
     comparable = ranked.filter(pl.col("now_order").is_not_null() & pl.col("then_order").is_not_null())
     up = comparable.filter(pl.col("now_order") < pl.col("then_order")).sort("credit_code")
     down = comparable.filter(pl.col("now_order") > pl.col("then_order")).sort("credit_code")
-    labels = {"": NOT_IN_TIER}
+    labels = {"": gettext(NOT_IN_TIER)}
     return {
         "previous": before, "grade": grade, "up": up.height, "down": down.height,
         "same": pairs.filter(pl.col("now") == pl.col("then")).height,

@@ -24,7 +24,7 @@ document.addEventListener("DOMContentLoaded", () => {
       data: classes.map(row => row.counts[k] || 0) })) });
   const tiers = read("eval-tiers") || [];
   draw("chart-eval-tiers", { legend: { show: false },
-    xAxis: { type: "category", data: tiers.map(t => t.tier), axisLabel: { interval: 0, width: narrow ? 60 : 110, overflow: "break" } },
+    xAxis: { type: "category", data: tiers.map(t => t.label), axisLabel: { interval: 0, width: narrow ? 60 : 110, overflow: "break" } },
     yAxis: { type: "value", name: labels.firms },
     series: [{ type: "bar", itemStyle: { color: "#b4436c" }, label: { show: true, position: "top" }, data: tiers.map(t => t.firms) }] });
 });
