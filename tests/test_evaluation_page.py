@@ -279,3 +279,27 @@ def test_the_tiers_page_in_english(client, zone, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(f"/evaluation/?run={zone.tiers.pk}").content.decode()
     assert "In no tier" in html and ">未入档<" not in html and "重点检查" in html and "Enterprises in this run" in html
+
+
+def test_ranks_follow_the_published_total():
+    """issue 13: two totals that the notice shows alike (87.55) are ordered by the first indicator, as the
+    published ranking rule says, not by the third decimal; without `publication` the raw total decides."""
+    from parkgov.evaluation.ruleset import RuleSet
+    from tests.test_methods import run
+
+    spec = {"id": "tie-test", "version": 1, "name": "并列测试", "source": {"citation": "单元测试用规则集"},
+            "indicators": {"tax_per_mu": {"name": "亩均税收", "numerator": "tax", "denominator": "land_mu",
+                                          "unit": "万元/亩"},
+                           "revenue_per_mu": {"name": "亩均营业收入", "numerator": "revenue", "denominator": "land_mu",
+                                              "unit": "万元/亩"}},
+            "populations": [{"id": "all", "name": "全部", "indicators": [
+                {"indicator": "tax_per_mu", "weight": 1, "benchmark": {"method": "fixed", "value": 1}},
+                {"indicator": "revenue_per_mu", "weight": 1, "benchmark": {"method": "fixed", "value": 1}}],
+                "classes": {"method": "rank_bands", "bands": [{"class": "A", "upper_percent": 50},
+                                                              {"class": "D", "upper_percent": 100}]}}]}
+    rows = [{"credit_code": "X", "land_mu": 1, "tax": 10.004, "revenue": 77.55},   # 87.554
+            {"credit_code": "Y", "land_mu": 1, "tax": 10.5, "revenue": 77.046}]    # 87.546, higher 亩均税收
+    published = RuleSet.model_validate(spec | {"publication": {"score_decimals": 2, "value_decimals": 4,
+                                                               "source": "公示名单两位小数", "verified": False}})
+    assert run(rows, published).sort("rank")["credit_code"].to_list() == ["Y", "X"]
+    assert run(rows, RuleSet.model_validate(spec)).sort("rank")["credit_code"].to_list() == ["X", "Y"]

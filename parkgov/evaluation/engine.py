@@ -4,8 +4,10 @@ No database and no I/O. Every firm gets: population (or the reason it is not rat
 value, benchmark, score and the text of how it was computed, bonuses/deductions, vetoes, total, rank,
 percentile, class (A–D, or T when not rated), tier and policy charges.
 
-Ties in rank are broken by total score (desc), then the first indicator's value (desc), then the credit
-code (asc), so results never depend on row order (docs/评价规则集.md).
+Ranks follow the total score as published (rounded to the rule set's `publication.score_decimals`, desc);
+ties are broken by the first indicator's value (desc), then the credit code (asc), so results never depend on
+row order (docs/评价规则集.md). A total far above its population's median marks the firm 待复核
+(`review_reason`, rule set `plausibility`).
 """
 
 from dataclasses import dataclass
@@ -281,15 +283,19 @@ def _rank_and_class(rows, ruleset: RuleSet, population):
     first = population.indicators[0].indicator if population.indicators else None
     group = _group_expr(ruleset, population)
     rows = rows.with_columns(group.alias("rank_group"))
-    keys = ["total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
-    rated_rows = rows.filter(rated)
+    # ranked (and banded) on the total as published, so two firms the notice shows with equal totals are
+    # ordered by the first indicator, as the ranking rule says, not by decimals nobody sees
+    published = ruleset.publication
+    ranked = pl.col("total").round(published.score_decimals) if published else pl.col("total")
+    keys = ["__ranked_total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
+    rated_rows = rows.filter(rated).with_columns(ranked.alias("__ranked_total"))
     order = rated_rows.select(keys + ["rank_group"]).with_row_index("__i") \
         .sort(keys, descending=[True] * (len(keys) - 1) + [False], nulls_last=True) \
         .with_columns(pl.int_range(1, pl.len() + 1).over("rank_group").alias("rank"),
                       pl.len().over("rank_group").alias("rank_of")).select("__i", "rank", "rank_of")
     ordered = rated_rows.with_row_index("__i").join(order, on="__i", how="left").drop("__i")
     ordered = ordered.with_columns((pl.col("rank") / pl.col("rank_of") * 100).alias("percentile"))
-    ordered = ordered.with_columns(_class_expr(population).alias("klass"))
+    ordered = ordered.with_columns(_class_expr(population).alias("klass")).drop("__ranked_total")
     return pl.concat([ordered, rows.filter(~rated)], how="diagonal_relaxed")
 
 
@@ -309,7 +315,7 @@ def _class_expr(population):
     result = pl.lit(classes.bands[-1].klass)
     for band in reversed(classes.bands[:-1]):
         test = (pl.col("percentile") <= band.upper_percent + 1e-9) if classes.method == "rank_bands" \
-            else (pl.col("total") >= band.min_score)
+            else (pl.col("__ranked_total") >= band.min_score)
         result = pl.when(test).then(pl.lit(band.klass)).otherwise(result)
     return result
 

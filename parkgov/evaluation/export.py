@@ -147,7 +147,7 @@ class _Book:
             ("依据", ruleset.source.citation + (f"  {ruleset.source.url}" if ruleset.source.url else "")),
             ("说明", ruleset.source.note or ruleset.description),
             ("规则集指纹 / 输入数据指纹", f"{run.ruleset_hash} / {run.input_hash}"),
-            ("排名规则", "按总分从高到低；总分相同按第一项指标值从高到低；再按统一社会信用代码升序。"
+            ("排名规则", "按总分（按公布精度取整后）从高到低；总分相同按第一项指标值从高到低；再按统一社会信用代码升序。"
                      "百分位 = 名次 ÷ 人群企业数 × 100，档位上限含本数（如“前20%（含）”）。"),
         ]
         for population in ruleset.populations:
