@@ -21,6 +21,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov init
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov demo --enterprises $(ENTERPRISES)
+	# the previous year (so the evaluation page has changes against last year) and a tiers-only method; the
+	# 2025 zj-huangyan-2022 run last, as the page opens on the latest run
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov evaluate --year 2024 --ruleset zj-huangyan-2021
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov evaluate --year 2024 --ruleset shengzhou-tiers
+	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov evaluate --year 2025 --ruleset shengzhou-tiers
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov evaluate --year 2025 --ruleset zj-huangyan-2022
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov serve --demo-accounts
 

@@ -121,7 +121,8 @@ DOC = (Path(__file__).resolve().parent.parent / "docs" / "评价规则集.md").r
 def test_the_guide_names_every_key_of_the_schema_and_every_builtin_ruleset():
     for model in (schema.RuleSet, schema.Source, schema.Land, schema.Indicator, schema.Condition, schema.Benchmark,
                   schema.ScoredIndicator, schema.Band, schema.Classes, schema.Population, schema.NotRated,
-                  schema.Adjustment, schema.Veto, schema.Tier, schema.Tiers, schema.Policy):
+                  schema.Adjustment, schema.Veto, schema.Tier, schema.Tiers, schema.Policy, schema.Publication,
+                  schema.Plausibility):
         for name, field in model.model_fields.items():
             assert f"`{field.alias or name}`" in DOC or f"{{{field.alias or name}:" in DOC, (model.__name__, name)
     for ruleset_id in RULESETS:

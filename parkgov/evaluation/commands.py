@@ -6,6 +6,7 @@ from parkgov.audit.context import acting_as
 from parkgov.errors import NotFound
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.services import adjust_class, latest_run, run_evaluation
+from parkgov.evaluation.summary import grade_counts
 
 CLASS_ORDER = ("A", "B", "C", "D", "T")
 
@@ -13,6 +14,7 @@ CLASS_ORDER = ("A", "B", "C", "D", "T")
 def run_and_report(*, year, ruleset, zone, actor, console):
     with console.status(f"正在评价 {year} 年（{ruleset}）"):
         run = run_evaluation(year=year, ruleset_id=ruleset, zone_code=zone, actor=actor)
+    grades = grade_counts(run=run)
     table = Table(title=f"{run.year} 年 {run.ruleset_name}（v{run.ruleset_version}）— 评价批次 {run.pk}")
     table.add_column("评价人群")
     for klass in CLASS_ORDER:
@@ -21,8 +23,17 @@ def run_and_report(*, year, ruleset, zone, actor, console):
     for population, counts in sorted(run.summary.items()):
         label = names.get(population) or ("不属于任何人群" if population == "—" else population)
         table.add_row(label, *[str(counts.get(k, 0)) for k in CLASS_ORDER])
-    console.print(table)
-    return (f"共 {run.firms} 家企业；规则集指纹 {run.ruleset_hash[:12]}，输入数据指纹 {run.input_hash[:12]}"
+    if grades["classes"]:
+        console.print(table)
+    if grades["tiers"]:
+        tiers = Table(title=f"{run.year} 年 {run.ruleset_name} — 档位")
+        tiers.add_column("档位")
+        tiers.add_column("企业数", justify="right")
+        for row in grades["tiers"]:
+            tiers.add_row(row["label"], str(row["firms"]))
+        console.print(tiers)
+    review = EvaluationResult.objects.filter(run=run).exclude(review_reason="").count()
+    return (f"共 {run.firms} 家企业" + (f"，{review} 家待复核（输入可能有误）" if review else "") + f"；规则集指纹 {run.ruleset_hash[:12]}，输入数据指纹 {run.input_hash[:12]}"
             f"（相同输入重算结果相同）")
 
 

@@ -4,8 +4,10 @@ No database and no I/O. Every firm gets: population (or the reason it is not rat
 value, benchmark, score and the text of how it was computed, bonuses/deductions, vetoes, total, rank,
 percentile, class (A–D, or T when not rated), tier and policy charges.
 
-Ties in rank are broken by total score (desc), then the first indicator's value (desc), then the credit
-code (asc), so results never depend on row order (docs/评价规则集.md).
+Ranks follow the total score as published (rounded to the rule set's `publication.score_decimals`, desc);
+ties are broken by the first indicator's value (desc), then the credit code (asc), so results never depend on
+row order (docs/评价规则集.md). A total far above its population's median marks the firm 待复核
+(`review_reason`, rule set `plausibility`).
 """
 
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ import polars as pl
 
 from parkgov.errors import InputError
 from parkgov.evaluation.conditions import to_expr
+from parkgov.evaluation.fields import INPUT_FIELDS
 from parkgov.evaluation.ruleset import RuleSet
 
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
@@ -137,7 +140,54 @@ def _score_population(frame, ruleset: RuleSet, population, year, prior, explain=
     indicator_total = pl.sum_horizontal([pl.col(c) for c in score_columns]) if score_columns else pl.lit(None)
     rows = rows.with_columns((indicator_total + pl.col("bonus") - pl.col("deduction")).alias("total")
                              if score_columns else pl.lit(None, dtype=pl.Float64).alias("total"))
+    rows = _plausibility(rows, ruleset, population)
     return _rank_and_class(rows, ruleset, population)
+
+
+def _plausibility(rows, ruleset: RuleSet, population):
+    """`review_reason`: why a rated firm's result needs review (待复核), null when nothing is implausible.
+
+    A total above `median_factor` × the population's median total is implausible (a firm with almost no land has
+    an enormous 亩均税收 score); the reason names the indicators whose values lie beyond the same factor of their
+    median in their better direction, and the inputs to check. A population that is only tiered checks the tier
+    indicator's value. Flagged firms keep their class: the flag asks a person to check the inputs.
+    """
+    check = ruleset.plausibility
+    nothing = rows.with_columns(pl.lit(None, dtype=pl.String).alias("review_reason"))
+    if check is None:
+        return nothing
+    factor, rated = check.median_factor, rows.filter(pl.col("not_rated_reason").is_null())
+    keys = [item.indicator for item in population.indicators] or ([ruleset.tiers.indicator] if ruleset.tiers else [])
+    causes = [_beyond_median(rated, ruleset.indicators[key], key, factor) for key in keys]
+    causes = [cause for cause in causes if cause is not None]
+    if population.indicators:
+        median = rated.get_column("total").drop_nulls().median() if rated.height else None
+        if not median or median <= 0:
+            return nothing
+        hit = pl.col("total") > factor * median
+        causes.insert(0, pl.concat_str([pl.lit("总分 "), pl.col("total").round(2).cast(pl.String),
+                                        pl.lit(f" 超过本人群中位数 {median:.4g} 的 {factor:g} 倍")]))
+    elif causes:
+        hit = pl.lit(True)
+    else:
+        return nothing
+    text = pl.concat_str(causes, separator="；", ignore_nulls=True)
+    return rows.with_columns(pl.when(hit & pl.col("not_rated_reason").is_null() & (text != "")).then(text)
+                             .otherwise(None).alias("review_reason"))
+
+
+def _beyond_median(rated, indicator, key, factor):
+    """The text for a value beyond `factor` × the median (below median ÷ factor when lower is better), else null."""
+    median = rated.get_column(f"{key}__value").median() if rated.height else None
+    if not median or median <= 0:
+        return None
+    value = pl.col(f"{key}__value")
+    hit = (value > factor * median) if indicator.higher_is_better else ((value > 0) & (value < median / factor))
+    inputs = "、".join(INPUT_FIELDS[f][2] for f in (indicator.numerator, indicator.denominator) if f)
+    return pl.when(hit).then(pl.concat_str([
+        pl.lit(f"{indicator.name} "), value.round(4).cast(pl.String),
+        pl.lit(f" {indicator.unit}，是本人群中位数 {median:.4g} 的 "), (value / median).round(1).cast(pl.String),
+        pl.lit(f" 倍（复核线 {factor:g} 倍），请核对{inputs}")]))
 
 
 def _score_expr(scoring, item, indicator, value, benchmark, values):
@@ -175,8 +225,6 @@ def _missing(rows, item, indicator, key):
 
 def _explain(key, indicator, item, scoring, bench_text):
     """'亩均税收 = 评价税收 1000 ÷ 用地面积 50 = 20.0000 万元/亩；基准 24.097（公布值）；得分 = …'."""
-    from parkgov.evaluation.fields import INPUT_FIELDS
-
     def num(column):
         return pl.col(column).round(4).cast(pl.String).fill_null("—")
 
@@ -235,15 +283,19 @@ def _rank_and_class(rows, ruleset: RuleSet, population):
     first = population.indicators[0].indicator if population.indicators else None
     group = _group_expr(ruleset, population)
     rows = rows.with_columns(group.alias("rank_group"))
-    keys = ["total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
-    rated_rows = rows.filter(rated)
+    # ranked (and banded) on the total as published, so two firms the notice shows with equal totals are
+    # ordered by the first indicator, as the ranking rule says, not by decimals nobody sees
+    published = ruleset.publication
+    ranked = pl.col("total").round(published.score_decimals) if published else pl.col("total")
+    keys = ["__ranked_total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
+    rated_rows = rows.filter(rated).with_columns(ranked.alias("__ranked_total"))
     order = rated_rows.select(keys + ["rank_group"]).with_row_index("__i") \
         .sort(keys, descending=[True] * (len(keys) - 1) + [False], nulls_last=True) \
         .with_columns(pl.int_range(1, pl.len() + 1).over("rank_group").alias("rank"),
                       pl.len().over("rank_group").alias("rank_of")).select("__i", "rank", "rank_of")
     ordered = rated_rows.with_row_index("__i").join(order, on="__i", how="left").drop("__i")
     ordered = ordered.with_columns((pl.col("rank") / pl.col("rank_of") * 100).alias("percentile"))
-    ordered = ordered.with_columns(_class_expr(population).alias("klass"))
+    ordered = ordered.with_columns(_class_expr(population).alias("klass")).drop("__ranked_total")
     return pl.concat([ordered, rows.filter(~rated)], how="diagonal_relaxed")
 
 
@@ -263,7 +315,7 @@ def _class_expr(population):
     result = pl.lit(classes.bands[-1].klass)
     for band in reversed(classes.bands[:-1]):
         test = (pl.col("percentile") <= band.upper_percent + 1e-9) if classes.method == "rank_bands" \
-            else (pl.col("total") >= band.min_score)
+            else (pl.col("__ranked_total") >= band.min_score)
         result = pl.when(test).then(pl.lit(band.klass)).otherwise(result)
     return result
 

@@ -39,7 +39,7 @@ class _Book:
                                                         "nan_inf_to_errors": False})
         self.head = self.workbook.add_format({"bold": True, "bg_color": "#dde3ea", "border": 1, "text_wrap": True,
                                               "valign": "vcenter"})
-        self.number = self.workbook.add_format({"num_format": "0.0000"})
+        self.numbers = {}
         self.wrap = self.workbook.add_format({"text_wrap": True, "valign": "top"})
 
     def _sheet(self, name, headers, widths=None):
@@ -51,32 +51,53 @@ class _Book:
         sheet.set_row(0, 32)
         return sheet
 
-    def _cell(self, sheet, row, col, value):
+    def _cell(self, sheet, row, col, value, decimals=2):
+        """One cell; a float is rounded to `decimals` (the value itself, not only its display) and shown so."""
         if value is None:
             return
-        if isinstance(value, (int, float)):
-            sheet.write_number(row, col, value, self.number if isinstance(value, float) else None)
+        if isinstance(value, float):
+            if decimals is not None:
+                value = round(value, decimals) + 0.0  # + 0.0 turns −0.0 into 0.0
+            sheet.write_number(row, col, value, self._number(4 if decimals is None else decimals))
+        elif isinstance(value, int):
+            sheet.write_number(row, col, value)
         else:
             sheet.write_string(row, col, safe_cell(value))
 
+    def _number(self, decimals):
+        if decimals not in self.numbers:
+            pattern = "0." + "0" * decimals if decimals else "0"
+            self.numbers[decimals] = self.workbook.add_format({"num_format": pattern})
+        return self.numbers[decimals]
+
     def notice(self, population, ruleset, rows):
-        indicators = [item.indicator for item in population.indicators]
-        headers = ["统一社会信用代码", "企业名称", "评价人群", "用地面积（亩）"]
-        for key in indicators:
+        """One population's list: what its rule set produces (scores, rank, class, tier), rounded as published."""
+        published = ruleset.publication
+        score, value = (published.score_decimals, published.value_decimals) if published else (None, None)
+        scored = [item.indicator for item in population.indicators]
+        shown = scored or ([ruleset.tiers.indicator] if ruleset.tiers else [])
+        columns = [("统一社会信用代码", lambda r: r.enterprise.credit_code, 0),
+                   ("企业名称", lambda r: r.enterprise.name, 0), ("评价人群", lambda r: r.population_name, 0),
+                   ("用地面积（亩）", lambda r: r.land_mu, 2)]
+        for key in shown:
             indicator = ruleset.indicators[key]
-            headers += [f"{indicator.name}（{indicator.unit}）", f"{indicator.name}得分"]
-        headers += ["加扣分", "总分", "排名", "类别", "档位"]
-        sheet = self._sheet(population.name, headers, {0: 22, 1: 30})
+            columns.append((f"{indicator.name}（{indicator.unit}）", lambda r, k=key: r.indicators.get(k, {}).get("value"),
+                            value))
+            if key in scored:
+                columns.append((f"{indicator.name}得分", lambda r, k=key: r.indicators.get(k, {}).get("score"), score))
+        if scored:
+            columns += [("加扣分", lambda r: ((r.bonus or 0) - (r.deduction or 0)) or None, score),
+                        ("总分", lambda r: r.total, score), ("排名", lambda r: r.rank, 0)]
+        if population.classes:
+            columns.append(("类别", lambda r: r.class_final, 0))
+        if ruleset.tiers:
+            columns.append(("档位", lambda r: r.tier, 0))
+        columns.append(("复核提示", lambda r: f"待复核：{r.review_reason}" if r.needs_review else None, 0))
+        sheet = self._sheet(population.name, [c[0] for c in columns], {0: 22, 1: 30, len(columns) - 1: 60})
         for r, result in enumerate(rows, start=1):
-            values = [result.enterprise.credit_code, result.enterprise.name, result.population_name, result.land_mu]
-            for key in indicators:
-                item = result.indicators.get(key, {})
-                values += [item.get("value"), item.get("score")]
-            adjust = (result.bonus or 0) - (result.deduction or 0)
-            values += [adjust if adjust else None, result.total, result.rank, result.class_final, result.tier]
-            for c, value in enumerate(values):
-                self._cell(sheet, r, c, value)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+            for c, (_header, cell, decimals) in enumerate(columns):
+                self._cell(sheet, r, c, cell(result), decimals)
+        sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
         return len(rows)
 
     def not_rated(self, rows):
@@ -126,7 +147,7 @@ class _Book:
             ("依据", ruleset.source.citation + (f"  {ruleset.source.url}" if ruleset.source.url else "")),
             ("说明", ruleset.source.note or ruleset.description),
             ("规则集指纹 / 输入数据指纹", f"{run.ruleset_hash} / {run.input_hash}"),
-            ("排名规则", "按总分从高到低；总分相同按第一项指标值从高到低；再按统一社会信用代码升序。"
+            ("排名规则", "按总分（按公布精度取整后）从高到低；总分相同按第一项指标值从高到低；再按统一社会信用代码升序。"
                      "百分位 = 名次 ÷ 人群企业数 × 100，档位上限含本数（如“前20%（含）”）。"),
         ]
         for population in ruleset.populations:

@@ -1,7 +1,8 @@
 """Stored evaluations: a run (rule set id/version/hash, year, zone, input hash) and one result per firm.
 
-Results are written in bulk when a run is stored; a manual class adjustment (定档调档) keeps the engine's
-class in `class_original`, sets `class_final` with a reason, and is recorded in the history.
+Results are written in bulk when a run is stored; an implausible input is kept as `review_reason` (待复核).
+A manual class adjustment (定档调档) keeps the engine's class in `class_original`, sets `class_final` with a
+reason, and is recorded in the history.
 """
 
 from django.conf import settings
@@ -68,6 +69,7 @@ class EvaluationResult(models.Model):
     class_final = models.CharField(_("最终类别"), max_length=1, choices=CLASS_CHOICES)
     adjustment_reason = models.TextField(_("调档理由"), blank=True)
     tier = models.CharField(_("档位"), max_length=64, blank=True)
+    review_reason = models.TextField(_("待复核原因"), blank=True, default="")
     consecutive_years = models.PositiveSmallIntegerField(_("连续同类年数"), default=1)
     policies = models.JSONField(_("差别化政策"), default=list)
     charge_total = models.FloatField(_("加价合计（万元）"), null=True)
@@ -83,3 +85,8 @@ class EvaluationResult(models.Model):
     @property
     def adjusted(self) -> bool:
         return self.class_final != self.class_original
+
+    @property
+    def needs_review(self) -> bool:
+        """The engine found an implausible input (rule set `plausibility`); a person should check it."""
+        return bool(self.review_reason)

@@ -242,6 +242,24 @@ class Policy(Strict):
         return value
 
 
+class Publication(Strict):
+    """How the public notice (公示名单) and the page round numbers: the precision the source publishes."""
+
+    score_decimals: int = Field(ge=0, le=6)
+    value_decimals: int = Field(ge=0, le=6)
+    source: str = Field(min_length=4)
+    verified: bool
+
+
+class Plausibility(Strict):
+    """Results flagged 待复核 in the run: an indicator value (or a total) beyond `median_factor` × its population's
+    median, in the indicator's better direction — the mark of an implausible input such as almost no land."""
+
+    median_factor: float = Field(gt=1)
+    source: str = Field(min_length=4)
+    verified: bool
+
+
 class Land(Strict):
     """How land is attributed to firms (一码管地)."""
 
@@ -270,6 +288,8 @@ class RuleSet(Strict):
     tiers: Tiers | None = None
     policies: list[Policy] = []
     policy_combine: Literal["max", "sum"] = "max"
+    publication: Publication | None = None
+    plausibility: Plausibility | None = None
 
     @model_validator(mode="after")
     def _references(self):

@@ -73,7 +73,7 @@ def _store_results(run, results: pl.DataFrame, ruleset):
     ids = fetch_frame(Enterprise, columns=["credit_code"]).rename({"id": "enterprise_id"})
     frame = results.join(ids, on="credit_code", how="left", suffix="_db")
     text = {c: pl.col(c).fill_null("") for c in ("population", "not_rated_reason", "adjustments", "vetoes", "tier",
-                                                   "rank_group") if c in frame.columns}
+                                                   "rank_group", "review_reason") if c in frame.columns}
     frame = frame.with_columns(**text).with_columns(
         pl.col("population").replace_strict(names, default="").alias("population_name"),
         pl.col("klass").fill_null("T").alias("class_original"),
@@ -85,7 +85,7 @@ def _store_results(run, results: pl.DataFrame, ruleset):
     columns = ["run_id", "enterprise_id", "population", "population_name", "not_rated_reason", "land_mu",
                "indicators", "bonus", "deduction", "adjustments", "vetoes", "total", "rank", "rank_of", "rank_group",
                "percentile", "class_original", "class_final", "adjustment_reason", "tier", "consecutive_years",
-               "policies", "charge_total", "version"]
+               "policies", "charge_total", "version", "review_reason"]
     frame = frame.with_columns(pl.lit(run.pk).alias("run_id"), pl.lit("").alias("adjustment_reason"),
                                pl.lit(1).alias("version"))
     for column in columns:

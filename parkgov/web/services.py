@@ -14,6 +14,7 @@ from parkgov.audit.versions import data_version
 from parkgov.evaluation.inputs import firm_inputs
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import get_ruleset
+from parkgov.evaluation.summary import grade_counts
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.ledger.services import parcel_frame
@@ -159,17 +160,14 @@ def trend(*, firms: pl.DataFrame, sees: dict) -> list:
 
 
 def class_distribution(*, year, ruleset_id, scope) -> dict:
+    """The latest run's classes per population; for a tiers-only rule set its tiers instead (issue 13)."""
     run = EvaluationRun.objects.filter(year=year, ruleset_id=ruleset_id, zone__isnull=True).order_by("-created_at").first()
     if run is None:
         return {}
-    results = EvaluationResult.objects.filter(run=run)
-    if scope.zone_ids is not None:
-        results = results.filter(enterprise__zone_id__in=scope.zone_ids)
-    counts, not_rated = {}, gettext("不参评")
-    for population, klass in results.values_list("population_name", "class_final"):
-        counts.setdefault(population or not_rated, {}).setdefault(klass, 0)
-        counts[population or not_rated][klass] += 1
-    return {"run": run.pk, "ruleset": run.ruleset_name, "counts": counts}
+    grades, not_rated = grade_counts(run=run, scope=scope), gettext("不参评")
+    counts = {row["population"] or not_rated: row["counts"] for row in grades["classes"]}
+    return {"run": run.pk, "ruleset": run.ruleset_name, "counts": counts,
+            "tiers": [] if counts else grades["tiers"]}
 
 
 def tier_land(firms: pl.DataFrame, ruleset) -> list:

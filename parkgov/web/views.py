@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.evaluation.summary import evaluation_summary, scoped_results
 from parkgov.jobs.models import Job
 from parkgov.jobs.services import start_job, store_upload
 from parkgov.web import services
@@ -20,6 +21,7 @@ from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
 
 CHART_LABELS = {"tax_per_mu": gettext_lazy("亩均税收"), "va_per_mu": gettext_lazy("亩均增加值"),
                 "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩")}
+EVALUATION_LABELS = {"firms": gettext_lazy("家"), "not_rated": gettext_lazy("不参评")}
 
 
 @scoped()
@@ -70,15 +72,16 @@ def evaluation(request, scope):
             return redirect("web:job", job_id=job.pk)
     run = EvaluationRun.objects.filter(pk=request.GET.get("run")).first() if request.GET.get("run", "").isdigit() \
         else EvaluationRun.objects.order_by("-created_at").first()
-    results = EvaluationResult.objects.none()
+    summary, results = None, EvaluationResult.objects.none()
     if run is not None:
-        results = scope.filter_zones(EvaluationResult.objects.filter(run=run), "enterprise__zone_id") \
+        summary = evaluation_summary(run=run, scope=scope, top=services.cockpit_config()["evaluation_top_firms"])
+        results = scoped_results(run=run, zone_ids=scope.zone_ids, klass=request.GET.get("class", ""),
+                                 tier=request.GET.get("tier", ""), review=request.GET.get("review") == "1") \
             .select_related("enterprise").order_by("population", "rank", "enterprise__credit_code")
-        if request.GET.get("class") in ("A", "B", "C", "D", "T"):
-            results = results.filter(class_final=request.GET["class"])
     page = Paginator(results, 50).get_page(request.GET.get("page"))
-    return render(request, "web/evaluation.html", {"form": form, "run": run, "page": page,
-                                                   "runs": EvaluationRun.objects.order_by("-created_at")[:20]})
+    return render(request, "web/evaluation.html", {"form": form, "run": run, "page": page, "summary": summary,
+                                                   "runs": EvaluationRun.objects.order_by("-created_at")[:20],
+                                                   "chart_labels": EVALUATION_LABELS})
 
 
 @require_POST

@@ -19,7 +19,10 @@ document.addEventListener("DOMContentLoaded", () => {
   draw("chart-trend", { xAxis: { type: "category", data: years }, yAxis: { type: "value", name: labels.yuan_per_mu }, series });
   const populations = Object.keys((data.classes || {}).counts || {});
   const colours = { A: "#2f7d32", B: "#1d4e89", C: "#d69e2e", D: "#b4436c", T: "#9aa5b1" };
-  draw("chart-classes", { xAxis: { type: "category", data: populations, axisLabel: { interval: 0, width: 120, overflow: "break" } }, yAxis: { type: "value", name: labels.firms },
+  const runTiers = (data.classes || {}).tiers || [];  // a tiers-only rule set: its tiers, not a chart of T
+  if (runTiers.length) draw("chart-classes", { xAxis: { type: "category", data: runTiers.map(t => t.label), axisLabel: { interval: 0, width: 110, overflow: "break" } },
+    yAxis: { type: "value", name: labels.firms }, series: [{ type: "bar", itemStyle: { color: "#b4436c" }, data: runTiers.map(t => t.firms) }] });
+  else draw("chart-classes", { xAxis: { type: "category", data: populations, axisLabel: { interval: 0, width: 120, overflow: "break" } }, yAxis: { type: "value", name: labels.firms },
     series: ["A", "B", "C", "D", "T"].map(k => ({ name: k, type: "bar", stack: "c", itemStyle: { color: colours[k] },
       data: populations.map(p => data.classes.counts[p][k] || 0) })) });
   if (data.sees_tax) draw("chart-tiers", { xAxis: { type: "category", data: data.tiers.map(t => t.tier), axisLabel: { interval: 0 } }, yAxis: { type: "value", name: labels.mu },
