@@ -115,19 +115,21 @@ def test_compiled_catalogue_matches_the_po_file(po_entries):
 
 
 def _data_labels() -> set:
-    """Chinese labels shown from data files: cockpit.yaml figures, roles.yaml roles, departments.csv."""
+    """Chinese labels shown from data files: cockpit.yaml figures, roles.yaml roles, departments.csv, the GB/T 37346
+    feature codes."""
     cockpit = yaml.safe_load((PACKAGE / "web" / "data" / "cockpit.yaml").read_text(encoding="utf-8"))
     labels = {spec.get(key) for spec in cockpit["figures"].values()
               for key in ("name", "unit", "alert_text", "quality_text")}
     roles = yaml.safe_load((PACKAGE / "accounts" / "data" / "roles.yaml").read_text(encoding="utf-8"))
     labels |= {spec["name"] for spec in roles["roles"].values()}
-    with (PACKAGE / "codes" / "data" / "departments.csv").open(encoding="utf-8") as handle:
-        labels |= {row["name"] for row in csv.DictReader(handle)}
+    for table in ("departments", "parcel_feature_codes", "attachment_feature_codes"):
+        with (PACKAGE / "codes" / "data" / f"{table}.csv").open(encoding="utf-8") as handle:
+            labels |= {row["name"] for row in csv.DictReader(handle)}
     return {label for label in labels if label and CHINESE.search(label)}
 
 
 def test_every_data_file_label_is_listed_for_the_catalogue(po_entries):
-    listed = set(data_labels.COCKPIT + data_labels.ROLES + data_labels.DEPARTMENTS)
+    listed = set(data_labels.COCKPIT + data_labels.ROLES + data_labels.DEPARTMENTS + data_labels.FEATURE_CODES)
     assert _data_labels() - listed == set()
     assert listed - {e["msgid"] for e in po_entries if e["msgctxt"] is None} == set()
 
@@ -361,3 +363,102 @@ def test_lists_in_english_and_their_exports_in_chinese(admin):
     assert response.status_code == 200
     frame = pl.read_excel(b"".join(response.streaming_content), engine="calamine")
     assert frame.columns[:3] == ["发现日期", "部门", "类别"] and "生态环境" in frame["部门"].to_list()
+
+
+# --- every page, every text (issue 13: "translate every string or fall back consistently") ----------------
+
+def _data_strings() -> list[str]:
+    """Text that is data and stays as entered or as published (docs/user-guide/网页使用.md, 界面语言): every text
+    value stored in the database, the labels of the large national code tables (GB/T 4754 industries, 用地用海分类,
+    GB/T 2260 divisions: shown with their code), the published methods' own terms (title, populations,
+    indicators, units, tiers, policies) and the explanations the engine computed with them."""
+    from django.apps import apps
+    from django.db import models as django_models
+
+    from parkgov.codes.tables import code_table
+    from parkgov.evaluation.models import EvaluationResult
+    from parkgov.evaluation.ruleset import builtin_rulesets
+
+    strings = set()
+    for model in apps.get_models():
+        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts"}:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, (django_models.CharField, django_models.TextField)) and not field.choices:
+                strings |= set(model._default_manager.values_list(field.attname, flat=True).distinct())
+    for table in ("gbt4754_2017", "land_use_2023", "admin_divisions"):
+        strings |= {entry.name for entry in code_table(table).entries.values()}
+    for ruleset in builtin_rulesets().values():  # the method's own terms, as published
+        strings |= set(_json_strings(ruleset.model_dump(mode="json")))
+    for indicators in EvaluationResult.objects.values_list("indicators", flat=True):  # explanations as computed
+        strings |= set(_json_strings(indicators or {}))
+    return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
+
+
+def _page_texts(html: str) -> list[str]:
+    """Text nodes, the attributes a user reads, and the JSON the pages' scripts show (labels, legends)."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.in_script = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag in ("script", "style"):
+                self.in_script = tag if attrs.get("type") == "application/json" else "skip"
+            found.extend(v for k, v in attrs.items() if k in ("title", "placeholder", "aria-label", "alt") and v)
+            if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+                found.append(attrs["value"])
+            found.extend(v for k, v in attrs.items() if k.startswith("data-") and v and CHINESE.search(v))
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style"):
+                self.in_script = None
+
+        def handle_data(self, data):
+            if self.in_script == "skip":
+                return
+            if self.in_script == "script":
+                found.extend(_json_strings(json.loads(data)))
+            elif data.strip():
+                found.append(data.strip())
+
+    Reader().feed(html)
+    return found
+
+
+def _json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def test_every_page_in_english_shows_chinese_only_for_data(admin):
+    from parkgov.ledger.models import Enterprise, Finding
+
+    firm, finding = Enterprise.objects.order_by("credit_code").first(), Finding.objects.first()
+    pages = ["/", "/enterprises/", "/parcels/", "/findings/", f"/enterprises/{firm.credit_code}/", "/parcels/SZ-0001/",
+             "/map/", "/evaluation/", "/import/", "/audit/", "/login/", "/admin/", "/admin/ledger/parcel/",
+             "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/"]
+    data = _data_strings()
+    english(admin)
+    left = {}
+    for url in pages:
+        response = admin.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        for text in _page_texts(response.content.decode()):
+            for value in data:
+                text = text.replace(value, "")
+            text = text.replace("简体中文", "").replace("\u3000", "")  # the switch names each language in itself
+            if CHINESE.search(text):
+                left.setdefault(url, []).append(text[:80])
+    assert not left, "\n".join(f"{url}: {sorted(set(texts))}" for url, texts in left.items())

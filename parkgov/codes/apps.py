@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CodesConfig(AppConfig):
     name = "parkgov.codes"
-    verbose_name = "代码标准"
+    verbose_name = _("代码标准")

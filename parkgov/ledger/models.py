@@ -7,7 +7,7 @@ column derived from it. Areas are m²; money is 万元. Every model keeps its hi
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from parkgov.audit.context import history_user
@@ -186,7 +186,7 @@ class Enterprise(models.Model):
                    models.Index(fields=["scale", "credit_code"], name="enterprise_scale_code")]
 
     def __str__(self):
-        return f"{self.name}（{self.credit_code}）"
+        return gettext("%(name)s（%(code)s）") % {"name": self.name, "code": self.credit_code}
 
     def clean(self):
         from parkgov.codes.uscc import check_uscc

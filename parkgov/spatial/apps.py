@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SpatialConfig(AppConfig):
     name = "parkgov.spatial"
-    verbose_name = "一张图"
+    verbose_name = _("一张图")

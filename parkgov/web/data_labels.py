@@ -27,3 +27,13 @@ DEPARTMENTS = (
     gettext_noop("应急管理"), gettext_noop("综合执法"), gettext_noop("消防"), gettext_noop("市场监管"), gettext_noop("税务"),
     gettext_noop("统计"), gettext_noop("其他"),
 )
+
+# parkgov/codes/data/parcel_feature_codes.csv, attachment_feature_codes.csv: GB/T 37346 feature-code meanings
+FEATURE_CODES = (
+    gettext_noop("国家土地所有权"), gettext_noop("集体土地所有权"), gettext_noop("土地所有权未确定或有争议"), gettext_noop("集体土地所有权宗地"),
+    gettext_noop("建设用地使用权宗地（地表）"), gettext_noop("建设用地使用权宗地（地上）"), gettext_noop("建设用地使用权宗地（地下）"),
+    gettext_noop("宅基地使用权宗地"), gettext_noop("土地承包经营权宗地（耕地）"), gettext_noop("土地承包经营权宗地（林地）"),
+    gettext_noop("土地承包经营权宗地（草地）"), gettext_noop("海域使用权宗海"), gettext_noop("无居民海岛使用权"),
+    gettext_noop("使用权未确定或有争议"), gettext_noop("其他使用权"), gettext_noop("房屋等建筑物、构筑物"), gettext_noop("森林、林木"),
+    gettext_noop("其他"), gettext_noop("无定着物"),
+)

@@ -131,7 +131,9 @@ def code_parts(land_code) -> dict:
         return {"parts": [], "error": ""}
     try:
         parts = parse_land_code(land_code).parts_zh()
-        return {"parts": [(gettext(label), value, meaning) for label, value, meaning in parts], "error": ""}
+        # feature-code meanings are translated (web/data_labels.py); division names stay as GB/T 2260 gives them
+        return {"parts": [(gettext(label), value, gettext(meaning) if meaning else "") for label, value, meaning in parts],
+                "error": ""}
     except ValueError as exc:
         return {"parts": [], "error": str(exc)}
 

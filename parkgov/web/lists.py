@@ -84,8 +84,9 @@ def figure_fields(scope, candidates) -> list:
     return [f for f in candidates if scope.sees(f)]
 
 
-def figure_label(field) -> str:
-    return str(YearlyFigure._meta.get_field(field).verbose_name)
+def figure_label(field):
+    """The figure's name with its unit, lazily translated (list columns are defined once, shown in either language)."""
+    return YearlyFigure._meta.get_field(field).verbose_name
 
 
 def zone_tree_ids(zone) -> list:
