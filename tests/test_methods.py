@@ -447,6 +447,28 @@ def test_land_attribution_options(land, tenant_mu, host_mu):
     assert (host["tenants"], host["tenants_below_scale"], tenant["host_credit_code"]) == (1.0, 1.0, "H")
 
 
+def test_the_host_is_chosen_by_rule_not_by_row_order():
+    """issue 13 (found while checking the 公示名单): with two holders on a parcel and a tenant leasing on two hosts'
+    parcels, the host depended on row order, so the same ledger gave a new input fingerprint on every run. The
+    parcel's host is its largest holder and a tenant's host the one it leases most from; ties go to the lower code."""
+    parcel = 10 / MU
+    firms = pl.DataFrame({"credit_code": ["H1", "H2", "H3", "T"], "scale": ["above", "above", "above", "below"],
+                          "tax": [100.0, 50.0, 30.0, 20.0]})
+    links = pl.DataFrame({
+        "credit_code": ["H1", "H2", "H3", "T", "T"], "parcel_code": ["P", "P", "Q", "P", "Q"],
+        "role": ["holder", "holder", "holder", "tenant", "tenant"],
+        "land_area_m2": [parcel / 4, parcel * 3 / 4, parcel, 500.0, 900.0], "floor_area_m2": [None] * 5,
+        "parcel_area_m2": [parcel] * 5, "parcel_floor_area_m2": [parcel] * 5},
+        schema_overrides={"floor_area_m2": pl.Float64})
+    rule = schema.Land(leased="land_area")
+    hosts = set()
+    for seed in range(8):
+        out = attribute_land(firms.sample(fraction=1.0, shuffle=True, seed=seed),
+                             links.sample(fraction=1.0, shuffle=True, seed=seed), rule)
+        hosts.add((one(out, "T")["host_credit_code"], one(out, "H2")["tenants"], one(out, "H1")["tenants"]))
+    assert hosts == {("H3", 1.0, 0.0)}  # T leases 900 m² from H3 (parcel Q), 500 m² from H2 (P's largest holder)
+
+
 # ---------------------------------------------------------------------------------------------- known engine bugs
 
 

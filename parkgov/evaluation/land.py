@@ -30,7 +30,12 @@ def attribute_land(firms: pl.DataFrame, links: pl.DataFrame, rule) -> pl.DataFra
     }[rule.leased]
     tenants = tenants.with_columns(equivalent.fill_null(0.0).alias("__equiv_m2"))
     leased = tenants.group_by("credit_code").agg(pl.col("__equiv_m2").sum().alias("__leased_m2"))
-    host_of = holders.select("parcel_code", pl.col("credit_code").alias("host_credit_code")).unique("parcel_code")
+    # one host per parcel and per tenant, chosen by rule, not by row order (which differed from run to run, and so
+    # did the input fingerprint): the parcel's largest holder, and the host the tenant leases most from; ties by code
+    host_of = holders.with_columns(pl.coalesce("land_area_m2", "parcel_area_m2").alias("__held_m2")) \
+        .sort(["parcel_code", "__held_m2", "credit_code"], descending=[False, True, False], nulls_last=True) \
+        .unique("parcel_code", keep="first", maintain_order=True) \
+        .select("parcel_code", pl.col("credit_code").alias("host_credit_code"))
     tenancy = tenants.join(host_of, on="parcel_code", how="inner") \
         .join(firms.select("credit_code", pl.col("scale").alias("__tenant_scale")), on="credit_code", how="left")
     let = tenancy.group_by("host_credit_code").agg(
@@ -38,7 +43,9 @@ def attribute_land(firms: pl.DataFrame, links: pl.DataFrame, rule) -> pl.DataFra
         pl.col("credit_code").n_unique().alias("tenants"),
         pl.col("credit_code").filter(pl.col("__tenant_scale") == "below").n_unique().alias("tenants_below_scale"),
     ).rename({"host_credit_code": "credit_code"})
-    hosts = tenancy.group_by("credit_code").agg(pl.col("host_credit_code").first())
+    hosts = tenancy.group_by("credit_code", "host_credit_code").agg(pl.col("__equiv_m2").sum()) \
+        .sort(["credit_code", "__equiv_m2", "host_credit_code"], descending=[False, True, False], nulls_last=True) \
+        .unique("credit_code", keep="first", maintain_order=True).select("credit_code", "host_credit_code")
     out = firms.join(own, on="credit_code", how="left").join(leased, on="credit_code", how="left") \
         .join(let, on="credit_code", how="left").join(hosts, on="credit_code", how="left")
     # merged tenants' figures are added to the host, so the host keeps the land it lets to them
