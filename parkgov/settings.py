@@ -58,7 +58,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("PARKGOV_ALLOWED_HOSTS", "127.0.0.1,l
 
 INSTALLED_APPS = [
     "parkgov.web",  # first, so its templates (login, errors) take precedence
-    "django.contrib.admin",
+    "parkgov.accounts.admin_site.ParkgovAdminConfig",  # django.contrib.admin, open to data stewards only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
