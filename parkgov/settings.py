@@ -8,13 +8,16 @@ PARKGOV_STATIC_ROOT    where collected static files go (default build/static)
 PARKGOV_MEDIA_ROOT     where uploads and generated files go (default build/media)
 PARKGOV_CACHE_DIR      where the map's parcel arrays are shared by the worker processes (default build/cache)
 PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
-PARKGOV_LOGIN_FAILURE_LIMIT  failed logins before lock-out (default 5)
+PARKGOV_LOGIN_FAILURE_LIMIT  failed logins of one username from one address before lock-out (default 5)
+PARKGOV_TRUSTED_PROXIES  comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is
+                       believed for the client address (default none: the connecting peer is the client)
 PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
 PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseBackend)
 PARKGOV_CONN_MAX_AGE   seconds a database connection is reused between requests (default 60)
 """
 
 from pathlib import Path
+import ipaddress
 import os
 
 import dj_database_url
@@ -48,6 +51,16 @@ def _database_from_env() -> dict:
     else:
         raise ConfigError(f"PARKGOV_DATABASE_URL 只支持 sqlite 与 postgres，收到：{url!r}")
     return config
+
+
+def _trusted_proxies_from_env() -> list:
+    proxies = [p.strip() for p in os.environ.get("PARKGOV_TRUSTED_PROXIES", "").split(",") if p.strip()]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"PARKGOV_TRUSTED_PROXIES 中的 {proxy!r} 不是 IP 地址或网段") from exc
+    return proxies
 
 
 DEBUG = os.environ.get("PARKGOV_DEBUG", "1") == "1"
@@ -148,7 +161,11 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                            "parkgov.accounts.backends.ProfileBackend"]  # ModelBackend, profile in the same query
 AXES_FAILURE_LIMIT = int(os.environ.get("PARKGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# one lock per username *and* address: behind the zone's proxy a lock by address alone shut out every member of
+# staff (issue 13); the address is the peer's, or X-Forwarded-For's only from PARKGOV_TRUSTED_PROXIES
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "parkgov.accounts.client_address.client_ip"
+PARKGOV_TRUSTED_PROXIES = _trusted_proxies_from_env()
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:cockpit"
 LOGOUT_REDIRECT_URL = "web:login"
