@@ -20,6 +20,7 @@ PARKGOV_CONN_MAX_AGE   seconds a database connection is reused between requests 
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 import ipaddress
 import os
 import time
@@ -118,6 +119,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "csp",
+    "ninja",  # its Swagger UI from our own static files, not from a CDN (the zone's network may be offline)
     "django_htmx",
     "django_tables2",
     "django_filters",
@@ -136,6 +139,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parkgov.web.middleware.ChosenLanguageMiddleware",  # cookie only, not Accept-Language (zh-hans default)
     "parkgov.web.middleware.RejectControlCharactersMiddleware",
@@ -231,6 +235,29 @@ PARKGOV_UPLOAD_MAX_BYTES = int(os.environ.get("PARKGOV_UPLOAD_MAX_BYTES", str(50
 PARKGOV_MEDIA_ROOT = Path(os.environ.get("PARKGOV_MEDIA_ROOT", BASE_DIR.parent / "build" / "media"))
 PARKGOV_CACHE_DIR = Path(os.environ.get("PARKGOV_CACHE_DIR", BASE_DIR.parent / "build" / "cache"))
 PARKGOV_TILE_URL = os.environ.get("PARKGOV_TILE_URL", "")  # e.g. 天地图 with a key; empty = plain background
+
+
+def _tile_origin() -> list:
+    parts = urlsplit(PARKGOV_TILE_URL)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp): scripts, styles and fonts only from our own static files, no inline
+# script or style="" (issue 13). Images and map data also from the configured base-map host; MapLibre starts its
+# workers from blob: URLs and draws icons from data: URLs.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *_tile_origin()],
+    "connect-src": ["'self'", *_tile_origin()],
+    "font-src": ["'self'", "data:"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
 
 TASKS = {"default": {"BACKEND": os.environ.get("PARKGOV_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -15,7 +15,8 @@ PRINT = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY, s.S
 
 def django(code_or_args, tmp_path, **env):
     """Run Python with parkgov's settings in `tmp_path`, the environment reduced to `env`."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PARKGOV_") and k != "DJANGO_SETTINGS_MODULE"}
+    base = {k: v for k, v in os.environ.items()  # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for themselves
+            if not k.startswith("PARKGOV_") and k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     args = ["-c", f"import django; django.setup(); {code_or_args}"] if isinstance(code_or_args, str) else code_or_args
     return subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**base, "DJANGO_SETTINGS_MODULE": "parkgov.settings", **env})
@@ -65,3 +66,13 @@ def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_pa
                     **production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout, result.stdout
+
+
+def test_the_content_security_policy_allows_the_configured_base_map_host(tmp_path):
+    """issue 13: with a base map configured its tiles pass the CSP; nothing else from another host."""
+    code = "from django.conf import settings as s; d = s.CONTENT_SECURITY_POLICY['DIRECTIVES']; " \
+           "print(d['img-src'], d['connect-src'], d['script-src'])"
+    result = django(code, tmp_path, PARKGOV_TILE_URL="https://t0.tianditu.gov.cn/img_w/wmts?tk=KEY&z={z}&x={x}&y={y}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("'https://t0.tianditu.gov.cn'") == 2 and "tianditu" not in result.stdout.split("]")[2]
+    assert "tianditu" not in django(code, tmp_path).stdout
