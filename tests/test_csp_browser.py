@@ -101,6 +101,12 @@ def test_every_page_works_under_the_content_security_policy(browser, site):  # n
     found = {path: watched.visit(path, ready) for path, ready in pages}
     failing = {path: problems for path, problems in found.items() if problems}
     assert failing == {}, "\n".join(f"{path}: {p[:160]}" for path, problems in failing.items() for p in problems)
+    for width in (1920, 360):  # pages whose styles moved out of style="" and <style>, for a person to look at
+        watched.page.set_viewport_size({"width": width, "height": 900})
+        for name, path in [("findings", "/findings/"), ("parcel", f"/parcels/{parcel.code}/"), ("api-docs", "/api/docs")]:
+            watched.page.goto(f"{site}{path}")
+            watched.page.wait_for_load_state("networkidle")
+            screenshot(watched.page, f"csp-{name}-{width}")
     anonymous = Watched(browser, site, None)
     assert anonymous.visit("/login/") == []
 
