@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml package.json
 
 venv: $(STAMP)
 
+# The demo runs in development mode: DEBUG on, cookies over plain http (production: see the README).
+demo: export PARKGOV_DEBUG = 1
 demo: $(STAMP)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov init
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov demo --enterprises $(ENTERPRISES)

@@ -1,21 +1,29 @@
 """Django settings, read from the environment and validated at start-up.
 
 PARKGOV_DATABASE_URL   sqlite:///parkgov.db (default) or postgres://user:pass@host:port/name
-PARKGOV_SECRET_KEY     required unless PARKGOV_DEBUG=1
-PARKGOV_DEBUG          1 for development (default 1 until the web platform's production settings land)
+PARKGOV_SECRET_KEY     the secret key (default: generated once into PARKGOV_SECRET_KEY_FILE)
+PARKGOV_SECRET_KEY_FILE  where the generated key is kept, mode 0600 (default beside the SQLite file,
+                       `parkgov.db.secret-key`; build/secret-key for PostgreSQL)
+PARKGOV_DEBUG          1 for development only (default 0); `make demo` sets it
+PARKGOV_SSL_REDIRECT   1 to redirect plain http to https (set it in production behind the HTTPS proxy; default 0)
 PARKGOV_ALLOWED_HOSTS  comma-separated host names served (default 127.0.0.1,localhost)
 PARKGOV_STATIC_ROOT    where collected static files go (default build/static)
 PARKGOV_MEDIA_ROOT     where uploads and generated files go (default build/media)
 PARKGOV_CACHE_DIR      where the map's parcel arrays are shared by the worker processes (default build/cache)
 PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
-PARKGOV_LOGIN_FAILURE_LIMIT  failed logins before lock-out (default 5)
+PARKGOV_LOGIN_FAILURE_LIMIT  failed logins of one username from one address before lock-out (default 5)
+PARKGOV_TRUSTED_PROXIES  comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is
+                       believed for the client address (default none: the connecting peer is the client)
 PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
 PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseBackend)
 PARKGOV_CONN_MAX_AGE   seconds a database connection is reused between requests (default 60)
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
+import ipaddress
 import os
+import time
 
 import dj_database_url
 
@@ -50,15 +58,60 @@ def _database_from_env() -> dict:
     return config
 
 
-DEBUG = os.environ.get("PARKGOV_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("PARKGOV_SECRET_KEY") or ("dev-only-insecure-key" if DEBUG else "")
-if not SECRET_KEY:
-    raise ConfigError("生产环境必须设置 PARKGOV_SECRET_KEY（或设置 PARKGOV_DEBUG=1 用于开发）")
+def _trusted_proxies_from_env() -> list:
+    proxies = [p.strip() for p in os.environ.get("PARKGOV_TRUSTED_PROXIES", "").split(",") if p.strip()]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"PARKGOV_TRUSTED_PROXIES 中的 {proxy!r} 不是 IP 地址或网段") from exc
+    return proxies
+
+
+def _secret_key_file(database: dict) -> Path:
+    """Where the generated secret key is kept: PARKGOV_SECRET_KEY_FILE, else beside the SQLite file
+    (`parkgov.db` → `parkgov.db.secret-key`), else (PostgreSQL, in-memory SQLite) under build/."""
+    if os.environ.get("PARKGOV_SECRET_KEY_FILE"):
+        return Path(os.environ["PARKGOV_SECRET_KEY_FILE"])
+    name = str(database.get("NAME") or "")
+    if database["ENGINE"].endswith("sqlite3") and name and name != ":memory:" and not name.startswith("file:"):
+        return Path(name).resolve().parent / (Path(name).name + ".secret-key")
+    return BASE_DIR.parent / "build" / "secret-key"
+
+
+def _secret_key(path: Path) -> str:
+    """The key in `path`, generated on first use and readable by its owner only (mode 0600). Several processes
+    may start at once: the first creates the file (O_EXCL), the others read what it wrote."""
+    from django.core.management.utils import get_random_secret_key
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"无法创建密钥文件 {path}（{exc.strerror}）；请设置 PARKGOV_SECRET_KEY_FILE") from exc
+    else:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(get_random_secret_key())
+    if path.stat().st_mode & 0o077:
+        raise ConfigError(f"密钥文件 {path} 其他用户可读，请执行 chmod 600 {path}")
+    for _attempt in range(50):  # a process that lost the O_EXCL race may read before the winner has written
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise ConfigError(f"密钥文件 {path} 为空")
+
+
+DATABASES = {"default": _database_from_env()}
+DEBUG = os.environ.get("PARKGOV_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("PARKGOV_SECRET_KEY") or _secret_key(_secret_key_file(DATABASES["default"]))
 ALLOWED_HOSTS = [h for h in os.environ.get("PARKGOV_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
     "parkgov.web",  # first, so its templates (login, errors) take precedence
-    "django.contrib.admin",
+    "parkgov.accounts.admin_site.ParkgovAdminConfig",  # django.contrib.admin, open to data stewards only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +119,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "csp",
+    "ninja",  # its Swagger UI from our own static files, not from a CDN (the zone's network may be offline)
     "django_htmx",
     "django_tables2",
     "django_filters",
@@ -84,6 +139,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parkgov.web.middleware.ChosenLanguageMiddleware",  # cookie only, not Accept-Language (zh-hans default)
     "parkgov.web.middleware.RejectControlCharactersMiddleware",
@@ -118,7 +174,6 @@ WSGI_APPLICATION = "parkgov.wsgi.application"
 # Django's form renderer, with its plain input and select widgets written in Python (same HTML, tested)
 FORM_RENDERER = "parkgov.web.form_renderer.FastWidgetRenderer"
 
-DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A cache shared by the web workers and the job worker without another server: a table in the same database
 # (created by the migration parkgov/web/migrations/0001_cache_table.py). The cockpit keeps its figures there.
@@ -148,7 +203,11 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                            "parkgov.accounts.backends.ProfileBackend"]  # ModelBackend, profile in the same query
 AXES_FAILURE_LIMIT = int(os.environ.get("PARKGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# one lock per username *and* address: behind the zone's proxy a lock by address alone shut out every member of
+# staff (issue 13); the address is the peer's, or X-Forwarded-For's only from PARKGOV_TRUSTED_PROXIES
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "parkgov.accounts.client_address.client_ip"
+PARKGOV_TRUSTED_PROXIES = _trusted_proxies_from_env()
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:cockpit"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -162,7 +221,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_SECONDS = 31536000  # sent on https responses only
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# plain http on the host itself (health checks, a proxy on the same machine) stays possible unless asked
+SECURE_SSL_REDIRECT = os.environ.get("PARKGOV_SSL_REDIRECT", "0") == "1"
+# the HSTS preload list is the domain owner's decision (it binds every subdomain for months), not ours
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]  # the proxy's and the monitor's health checks over plain http
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -170,6 +235,29 @@ PARKGOV_UPLOAD_MAX_BYTES = int(os.environ.get("PARKGOV_UPLOAD_MAX_BYTES", str(50
 PARKGOV_MEDIA_ROOT = Path(os.environ.get("PARKGOV_MEDIA_ROOT", BASE_DIR.parent / "build" / "media"))
 PARKGOV_CACHE_DIR = Path(os.environ.get("PARKGOV_CACHE_DIR", BASE_DIR.parent / "build" / "cache"))
 PARKGOV_TILE_URL = os.environ.get("PARKGOV_TILE_URL", "")  # e.g. 天地图 with a key; empty = plain background
+
+
+def _tile_origin() -> list:
+    parts = urlsplit(PARKGOV_TILE_URL)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp): scripts, styles and fonts only from our own static files, no inline
+# script or style="" (issue 13). Images and map data also from the configured base-map host; MapLibre starts its
+# workers from blob: URLs and draws icons from data: URLs.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *_tile_origin()],
+    "connect-src": ["'self'", *_tile_origin()],
+    "font-src": ["'self'", "data:"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
 
 TASKS = {"default": {"BACKEND": os.environ.get("PARKGOV_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

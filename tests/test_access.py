@@ -158,3 +158,52 @@ def test_sessions_load_with_one_statement_and_expire(db, django_assert_num_queri
     assert expired.load() == {} and expired.session_key is None
     unknown = SessionStore("x" * 32)
     assert unknown.load() == {} and unknown.session_key is None
+
+
+# --- login throttling by username and address (issue 13) -----------------------------------------------------
+
+def fail_five_times(client, username, **meta):
+    for _ in range(5):
+        client.post(reverse("web:login"), {"username": username, "password": "wrong-password"}, **meta)
+
+
+def can_log_in(client, username, **meta):
+    response = client.post(reverse("web:login"), {"username": username, "password": username + DEMO_PASSWORD_SUFFIX},
+                           **meta)
+    return response.status_code == 302
+
+
+def test_failures_for_one_user_do_not_lock_another_from_the_same_address(client, accounts):
+    """issue 13: behind the zone's proxy a lock by address shut out every member of staff."""
+    fail_five_times(client, "tax", REMOTE_ADDR="198.51.100.7")
+    assert not can_log_in(client, "tax", REMOTE_ADDR="198.51.100.7")
+    assert can_log_in(type(client)(), "economy", REMOTE_ADDR="198.51.100.7")
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(client, accounts, settings):
+    """issue 13: an attacker cannot escape the lock (nor lock others) by inventing X-Forwarded-For."""
+    settings.PARKGOV_TRUSTED_PROXIES = ["10.1.2.3"]
+    for n in range(5):
+        client.post(reverse("web:login"), {"username": "tax", "password": "wrong-password"},
+                    REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert not can_log_in(client, "tax", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="192.0.2.99")
+
+
+def test_forwarded_for_from_the_trusted_proxy_names_the_client(client, accounts, settings):
+    """issue 13: behind the configured proxy each client is counted by its own address."""
+    settings.PARKGOV_TRUSTED_PROXIES = ["10.1.2.0/24"]
+    proxy = {"REMOTE_ADDR": "10.1.2.3"}
+    fail_five_times(client, "tax", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5", **proxy)
+    assert not can_log_in(client, "tax", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    assert can_log_in(type(client)(), "tax", HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy)
+    assert can_log_in(type(client)(), "tax", REMOTE_ADDR="10.1.2.3")  # the proxy's own address is not locked
+
+
+def test_trusted_proxies_setting_is_validated(monkeypatch):
+    """issue 13: a mistyped proxy address fails at start-up, naming the value."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "import parkgov.settings"], capture_output=True, text=True,
+                            env={**__import__("os").environ, "PARKGOV_TRUSTED_PROXIES": "10.0.0.300"})
+    assert result.returncode != 0 and "10.0.0.300" in result.stderr

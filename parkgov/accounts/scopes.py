@@ -37,6 +37,7 @@ class Scope:
     zone_ids: tuple | None  # None = all zones
     department: str = ""
     own_findings_only: bool = False
+    admin_site: bool = False
 
     def can_read(self, domain: str) -> bool:
         return domain in self.read
@@ -78,7 +79,21 @@ def scope_for(user) -> Scope:
     return Scope(role=role, role_name=spec["name"], read=frozenset(spec["read"]), write=frozenset(spec["write"]),
                  hidden_fields=frozenset(every - visible), zone_ids=zone_ids,
                  department=profile.department if profile else "",
-                 own_findings_only=bool(spec.get("own_findings_only")))
+                 own_findings_only=bool(spec.get("own_findings_only")),
+                 admin_site=user.is_superuser or bool(spec.get("admin_site")))
+
+
+def may_enter_admin(user) -> bool:
+    """Whether `user` may open the admin (/admin/): active staff whose role is a data steward
+    (`admin_site: true` in data/roles.yaml), or a superuser."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    try:
+        return scope_for(user).admin_site
+    except PermissionDenied:
+        return False
 
 
 def _with_children(zone_ids):

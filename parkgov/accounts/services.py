@@ -15,8 +15,8 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026"
 def ensure_demo_accounts() -> list:
     """One account per role (username = role code, password = role code + '-demo-2026'); returns rows to print.
 
-    Every account is staff, so it can open the admin (/admin/) and see there what its role allows
-    (`parkgov.accounts.admin_scope`); only 管理员 (admin) is a superuser.
+    Every account is staff; the admin (/admin/) lets in only the data stewards among them (`admin_site: true` in
+    roles.yaml, `parkgov.accounts.admin_site`), who see there what their role allows; only 管理员 is a superuser.
     """
     User = get_user_model()
     rows = []

@@ -10,6 +10,10 @@
   var CHINA = [[73.5, 18.0], [135.1, 53.6]];
   var zonesByCode = {};
   config.zones.forEach(function (zone) { zonesByCode[zone.code] = zone; });
+  // legend colours come as data attributes: the Content-Security-Policy refuses style="" in the page
+  document.querySelectorAll(".swatch[data-colour]").forEach(function (swatch) {
+    swatch.style.background = swatch.dataset.colour;
+  });
 
   function colourExpression(mode) {
     var legend = config.legends[mode];

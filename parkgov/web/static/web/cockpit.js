@@ -8,7 +8,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const el = document.getElementById(id);
     if (!el) return;
     const chart = echarts.init(el);
-    chart.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 20, top: 50, bottom: 50 } }, option));
+    const merged = Object.assign({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 60, right: 20, top: 50, bottom: 50 } }, option);
+    // tooltips drawn on the canvas: ECharts' HTML tooltips carry style="", which the Content-Security-Policy refuses
+    merged.tooltip = Object.assign({ renderMode: "richText" }, merged.tooltip);
+    chart.setOption(merged);
     el.dataset.rendered = "1";
     window.addEventListener("resize", () => chart.resize());
   };
