@@ -185,6 +185,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["parkgov.formats"]  # zh-hans figures grouped by three with commas (issue 13)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

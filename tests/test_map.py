@@ -135,7 +135,7 @@ def test_parcel_tile_has_each_parcel_with_its_properties(admin_client):
     assert first["id"] == Parcel.objects.get(code="SZ-0001").pk
     assert first["properties"] == {"code": "SZ-0001", "land_code": "330683001002GB00012", "zone": "SZ",
                                    "supply_status": "in_use", "ownership": "state", "area_mu": 20000 * 15 / 10000,
-                                   "class": "B"}
+                                   "class": "B", "finding": "minor"}
     second = features["SZ-0002"]["properties"]
     assert second["zone"] == "SZ-XW1" and "land_code" not in second
     assert second["area_mu"] == 6666.67 * 15 / 10000
@@ -212,10 +212,11 @@ def test_low_zoom_tile_carries_the_colour_properties_and_valid_outlines(admin_cl
     features = _decode(admin_client, "parcels", z=LOW)
     assert set(features) == set(SQUARES)
     assert features["SZ-0001"]["id"] == Parcel.objects.get(code="SZ-0001").pk
-    assert features["SZ-0001"]["properties"] == {"supply_status": "in_use", "zone": "SZ", "class": "B"}
+    assert features["SZ-0001"]["properties"] == {"supply_status": "in_use", "zone": "SZ", "class": "B",
+                                                 "finding": "minor"}
     assert features["SZ-0002"]["properties"] == {"supply_status": "in_use", "zone": "SZ-XW1", "class": "C",
                                                  "tier": "重点检查"}
-    assert features["SZ-0003"]["properties"] == {"supply_status": "idle", "zone": "SZ"}
+    assert features["SZ-0003"]["properties"] == {"supply_status": "idle", "zone": "SZ", "finding": "serious"}
     n = 2 ** LOW
     for code, (lon, lat, side) in SQUARES.items():
         outline = Polygon(features[code]["geometry"]["coordinates"][0])
@@ -231,7 +232,8 @@ def test_colour_properties_agree_across_the_generalised_and_detailed_zooms(admin
     generalised, detailed = _decode(admin_client, "parcels", z=LOW), _decode(admin_client, "parcels", z=LOW + 1)
     assert set(generalised) == set(detailed) == set(SQUARES)
     for code, feature in detailed.items():
-        colours = {k: v for k, v in feature["properties"].items() if k in ("supply_status", "zone", "class", "tier")}
+        colours = {k: v for k, v in feature["properties"].items() if k in ("supply_status", "zone", "class", "tier",
+                                                                                 "finding")}
         assert generalised[code]["properties"] == colours and generalised[code]["id"] == feature["id"], code
 
 
@@ -508,11 +510,14 @@ def test_anonymous_users_are_sent_to_login(client, ledger):
 
 def test_map_page_for_the_whole_ledger(admin_client, settings):
     settings.PARKGOV_TILE_URL = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
-    html = admin_client.get("/map/").content.decode()
+    response = admin_client.get("/map/")
+    html = response.content.decode()
     assert "https://tiles.example.gov.cn/{z}/{x}/{y}.png" in html
     assert 'id="map"' in html and 'data-ready="0"' in html and "vendor/maplibre-gl/maplibre-gl.js" in html
-    for text in ("供地状态", "评价类别", "亩均税收档位", "批而未供", "重点检查", "2025 年 · 测试规则 2025", "三江小微企业园"):
+    for text in ("供地状态", "评价类别", "亩均税收档位", "2025 年 · 测试规则 2025", "三江小微企业园"):
         assert text in html, text
+    labels = {item["label"] for legend in response.context["map"]["legends"].values() for item in legend["items"]}
+    assert {"批而未供", "重点检查"} <= labels  # the legends' entries are drawn from the page's map-config
     assert "/tiles/parcels/{z}/{x}/{y}.pbf" in html and "/parcels/__CODE__/" in html
 
 

@@ -1,4 +1,7 @@
-"""What the map page (一张图) needs besides the tiles: the user's zones and their extent, legends, run names."""
+"""What the map page (一张图) needs besides the tiles: the user's zones and their extent, legends, run names and
+the legend counts (parcels with geometry in the user's parks for each combination of park, supply status and the
+colouring properties the user's tiles carry, taken from the table the tiles are cut from, so the counts are what
+the map draws; the page sums them for the park and statuses chosen)."""
 
 from django.conf import settings
 from django.db.models import Max, Min
@@ -8,9 +11,10 @@ from django.utils.translation import gettext
 from parkgov.errors import InputError
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import get_ruleset
-from parkgov.ledger.choices import SUPPLY_STATUS_COLOURS, SupplyStatus
+from parkgov.ledger.choices import SEVERITY_COLOURS, SUPPLY_STATUS_COLOURS, Severity, SupplyStatus
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import tile_data
+from parkgov.spatial.tiles import rated_names
 
 CLASS_COLOURS = {"A": "#2f7d32", "B": "#1d4e89", "C": "#e0a526", "D": "#b4436c", "T": "#7b8794"}
 TIER_COLOURS = ["#b4436c", "#f78154", "#f2c14e", "#c7b8ea", "#8fb8de"]  # most severe band first
@@ -22,10 +26,12 @@ DATA_MAX_ZOOM = 17  # tiles are cut up to here; MapLibre over-zooms beyond
 def map_context(*, scope) -> dict:
     """Zones in scope (with their members and extents), the extent to fit, legends and tile URL templates."""
     zones = _zones(scope)
+    rated = rated_names(scope)
     return {
         "zones": zones,
         "extent": _extent(scope, zones),
-        "legends": _legends(scope),
+        "legends": _legends(rated),
+        "counts": legend_counts(scope=scope, zones=zones, rated=rated),
         "tiles": {layer: _tile_template(layer) for layer in tile_data.layers()},
         "parcel_url": reverse("web:parcel", kwargs={"code": "__CODE__"}),
         "feature_url": reverse("web:parcel_feature", kwargs={"parcel_id": 0}).replace("/0.json", "/__ID__.json"),
@@ -92,7 +98,14 @@ def _extent(scope, zones):
     return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
 
 
-def _legends(scope) -> dict:
+def legend_counts(*, scope, zones, rated) -> dict:
+    """{"columns": ["zone", "supply_status", *rated], "rows": [[values…, parcels], …]} for the user's parks."""
+    codes = None if scope.zone_ids is None else [zone["code"] for zone in zones]
+    return {"columns": ["zone", "supply_status", *rated],
+            "rows": tile_data.parcel_table().counts(zones=codes, names=rated)}
+
+
+def _legends(rated) -> dict:
     class_run, tier_run = tile_data.evaluation_runs()
     legends = {
         "supply": {"title": gettext("供地状态"), "property": "supply_status", "note": "",
@@ -103,9 +116,16 @@ def _legends(scope) -> dict:
                             for value, label in CLASS_CHOICES]
                   + [{"value": None, "label": gettext("无评价结果（无使用权人或未评价）"), "colour": NONE_COLOUR}]},
     }
-    if scope.sees("tax"):
-        legends["tier"] = {"title": gettext("亩均税收档位"), "property": "tier", "note": _run_note(tier_run),
-                           "items": _tier_items(tier_run)}
+    if "tier" in rated:
+        legends["tier"] = {"title": gettext("亩均税收档位"), "property": "tier",
+                           "note": _tier_note(class_run, tier_run), "items": _tier_items(tier_run)}
+    if "finding" in rated:
+        legends["finding"] = {
+            "title": gettext("检查发现"), "property": "finding",
+            "note": gettext("地块及其土地使用权人未销号检查发现的最高严重程度"),
+            "items": [{"value": value, "label": str(label), "colour": SEVERITY_COLOURS[value]}
+                      for value, label in reversed(Severity.choices)]
+            + [{"value": None, "label": gettext("无未销号检查发现"), "colour": NONE_COLOUR}]}
     return legends
 
 
@@ -118,6 +138,13 @@ def _run_note(run_id) -> str:
     if run is None:
         return gettext("尚无全域评价结果")
     return gettext("%(year)s 年 · %(ruleset)s") % {"year": run.year, "ruleset": run.ruleset_name}
+
+
+def _tier_note(class_run, tier_run) -> str:
+    """Which run the tiers come from; when no whole-ledger run assigned tiers, that the latest one has none."""
+    if tier_run is None and class_run is not None:
+        return gettext("最新全域评价（%(run)s）的规则集未设亩均税收档位") % {"run": _run_note(class_run)}
+    return _run_note(tier_run)
 
 
 def _tier_items(run_id) -> list:

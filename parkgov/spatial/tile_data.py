@@ -21,13 +21,12 @@ from django.utils import timezone
 
 from parkgov.audit import versions
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
-from parkgov.ledger.choices import LinkRole
 from parkgov.ledger import bulk
 from parkgov.ledger.bulk import query_frame
-from parkgov.ledger.models import LandLink, Parcel, Zone
+from parkgov.ledger.choices import FindingStatus, LinkRole, Severity
+from parkgov.ledger.models import Finding, LandLink, Parcel, Zone
 from parkgov.spatial import mvt, overview
 from parkgov.spatial.mvt import ValueTable, factorise, value_table
-from parkgov.spatial.mvt import columns as columns_of
 from parkgov.spatial.shared import shared
 
 RUNS_SEARCHED = 20
@@ -46,7 +45,7 @@ class LayerSpec:
     rated: bool  # parcels carry their holder's class and tier
 
 
-RATED = ("class", "tier")  # parcel properties taken from the holders' evaluation results
+RATED = ("class", "tier", "finding")  # parcel properties taken from the holders' results and the open findings
 OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
 NUMBERS = {"area_mu": pl.Float64}  # properties that are numbers (the others are text)
 BBOX = ["min_x", "min_y", "max_x", "max_y"]
@@ -108,11 +107,27 @@ class ParcelTable:
     ids: np.ndarray  # sorted parcel ids
     bbox: np.ndarray  # (4, n): min_x, min_y, max_x, max_y
     columns: dict  # property name → (code of each parcel's value, -1 = absent; mvt.ValueTable); SQLite: all
-    ratings: dict  # "class" / "tier" → their distinct values (the parcels' codes are in `columns`)
+    ratings: dict  # "class" / "tier" / "finding" → their distinct values (the parcels' codes are in `columns`)
     rated: np.ndarray  # parcels with a class or a tier
     by_west: np.ndarray  # rows ordered by the bbox's west edge
     wests: np.ndarray  # those west edges, ascending
     widest: float  # the widest bbox, degrees
+    values: dict  # OVERVIEW_PROPERTIES → their distinct values (what each code stands for)
+
+    def counts(self, *, zones, names) -> list:
+        """[zone, supply_status, *values of `names`, parcels] for each combination that parcels of `zones` (zone
+        codes; None = all) have, None for an absent value: the map's legend counts, as the tiles draw them."""
+        decoded = {**{name: self.values[name] for name in OVERVIEW_PROPERTIES},
+                   **{name: self.ratings[name] for name in names}}
+        codes = np.column_stack([self.columns[name][0] for name in ("zone", "supply_status", *names)]) \
+            if len(self.ids) else np.zeros((0, 2 + len(names)), dtype=np.int64)
+        if zones is not None:
+            wanted = [i for i, code in enumerate(self.values["zone"]) if code in set(zones)]
+            codes = codes[np.isin(codes[:, 0], wanted)]
+        combinations, parcels = np.unique(codes, axis=0, return_counts=True)
+        lookups = [decoded[name] for name in ("zone", "supply_status", *names)]
+        return [[lookups[i][code] if code >= 0 else None for i, code in enumerate(row)] + [int(n)]
+                for row, n in zip(combinations.tolist(), parcels.tolist())]
 
     def within(self, lonlat) -> np.ndarray:
         """Rows whose bbox meets `lonlat`, in row order: a window of the rows by west edge, then the other edges.
@@ -160,20 +175,22 @@ class ParcelTable:
         arrays = {name: getattr(self, name) for name in ("ids", "bbox", "rated", "by_west", "wests")}
         for name, (codes, table) in self.columns.items():
             arrays |= {f"{name}.codes": codes, f"{name}.data": table.data, f"{name}.offsets": table.offsets}
-        return arrays, {"columns": list(self.columns), "ratings": self.ratings, "widest": self.widest}
+        return arrays, {"columns": list(self.columns), "ratings": self.ratings, "widest": self.widest,
+                        "values": self.values}
 
     @classmethod
     def from_arrays(cls, arrays: dict, meta: dict) -> "ParcelTable":
         columns = {name: (arrays[f"{name}.codes"], ValueTable(arrays[f"{name}.data"], arrays[f"{name}.offsets"]))
                    for name in meta["columns"]}
         return cls(ids=arrays["ids"], bbox=arrays["bbox"], columns=columns, ratings=meta["ratings"],
-                   rated=arrays["rated"], by_west=arrays["by_west"], wests=arrays["wests"], widest=meta["widest"])
+                   rated=arrays["rated"], by_west=arrays["by_west"], wests=arrays["wests"], widest=meta["widest"],
+                   values=meta["values"])
 
 
 _PARCEL_TABLE: dict = {}
 _PARCEL_SHAPES: dict = {}
 _BUILDING = threading.Lock()  # one thread of a worker builds a cache; the others wait for it
-SOURCES = (Parcel, Zone, LandLink, EvaluationResult)
+SOURCES = (Parcel, Zone, LandLink, EvaluationResult, Finding)
 # in `data_version` (2 runs, change tokens, newest run, date, newest history rows): the parcels' change tokens
 # (of their table and history table: SOURCES starts with Parcel) and newest history row
 PARCEL_TOKENS, PARCEL_STAMP = 2, 5
@@ -240,7 +257,10 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     frame = query_frame(cursor, f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} "
                                 f"FROM {Parcel._meta.db_table} t {spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id",
                         [], schema)
-    encoded = columns_of({name: frame[name] for name in names})
+    encoded, values = {}, {}
+    for name in names:
+        codes, values[name] = factorise(frame[name])
+        encoded[name] = (codes, value_table(values[name]))
     ratings = {}
     for name, rating in _holder_ratings(cursor, frame.select("id"), class_run, tier_run).items():
         codes, ratings[name] = factorise(rating)
@@ -249,12 +269,14 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     by_west = np.argsort(bbox[0], kind="stable")
     return ParcelTable(ids=frame["id"].to_numpy(), bbox=bbox, columns=encoded, ratings=ratings,
                        rated=np.logical_or.reduce([encoded[name][0] >= 0 for name in ratings]),
-                       by_west=by_west, wests=bbox[0][by_west], widest=float((bbox[2] - bbox[0]).max(initial=0.0)))
+                       by_west=by_west, wests=bbox[0][by_west], widest=float((bbox[2] - bbox[0]).max(initial=0.0)),
+                       values={name: values[name] for name in OVERVIEW_PROPERTIES})
 
 
 def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
-    """Class and tier (String series, null = none) of each parcel of `parcels` (its "id" column): its current
-    holder's (the lowest enterprise id when it has several)."""
+    """Class, tier and finding (String series, null = none) of each parcel of `parcels` (its "id" column): its
+    current holder's class and tier (the lowest enterprise id when it has several) and the most severe finding
+    not yet closed (已销号) about the parcel or that holder."""
     links = query_frame(cursor, f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
                                 f"AND (end_date IS NULL OR end_date >= %s)",
                         [LinkRole.HOLDER.value, timezone.localdate().isoformat()],
@@ -267,7 +289,24 @@ def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
                               {"enterprise": pl.Int64, name: pl.String}).unique("enterprise", keep="any")
         rated = holders.join(results, on="enterprise").select("id", name)
         ratings[name] = parcels.join(rated, on="id", how="left", maintain_order="left")[name]
+    ratings["finding"] = _worst_findings(cursor, parcels, holders)
     return ratings
+
+
+def _worst_findings(cursor, parcels: pl.DataFrame, holders: pl.DataFrame) -> pl.Series:
+    """The severity of each parcel's most severe open finding (its own or its holder's); Severity's order of
+    choices is the order of severity."""
+    order = list(Severity.values)
+    findings = query_frame(cursor, f"SELECT parcel_id, enterprise_id, severity FROM {Finding._meta.db_table} "
+                                   f"WHERE status <> %s", [FindingStatus.CLOSED.value],
+                           {"id": pl.Int64, "enterprise": pl.Int64, "severity": pl.String})
+    findings = findings.with_columns(rank=pl.col("severity").replace_strict(order, list(range(len(order))),
+                                                                            default=None, return_dtype=pl.Int32))
+    own = findings.select("id", "rank").drop_nulls()
+    held = holders.join(findings.select("enterprise", "rank").drop_nulls(), on="enterprise").select("id", "rank")
+    worst = pl.concat([own, held]).group_by("id").agg(pl.col("rank").max())
+    ranks = parcels.join(worst, on="id", how="left", maintain_order="left")["rank"]
+    return ranks.replace_strict(list(range(len(order))), order, default=None, return_dtype=pl.String).alias("finding")
 
 
 class KeptTiles:

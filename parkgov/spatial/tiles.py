@@ -6,14 +6,15 @@ rows are chosen by the bounding-box columns, then simplified, clipped, projected
 (`parkgov.spatial.mvt`). Both paths choose features with the same rules and give them the same properties:
 
 - parcels: code, land_code, zone (园区编码), supply_status, ownership, area_mu (土地面积 × 15/10000),
-  class (final class of the parcel's current holder in the latest whole-ledger evaluation run) and, for users
-  who see tax figures, tier (亩均税收档位 from the latest whole-ledger run that assigned tiers);
+  class (final class of the parcel's current holder in the latest whole-ledger evaluation run), for users
+  who see tax figures tier (亩均税收档位 from the latest whole-ledger run that assigned tiers) and, for users
+  who read every department's findings, finding (severity of the worst finding not closed, `rated_names`);
 - zones: code, name, kind, parent (上级园区编码).
 
 Low zooms stay fast: polygons smaller than MIN_FEATURE_PX on screen are left out and outlines with many
 vertices are simplified to SIMPLIFY_PX. Parcel tiles at zoom 12 and below are generalised and cut from memory on
 either database (`parkgov.spatial.overview`): they carry only what colours and filters need (supply_status, zone,
-class, tier) and the map's card asks `parcel_properties` for the rest. Only the user's parks (and their child
+class, tier, finding) and the map's card asks `parcel_properties` for the rest. Only the user's parks (and their child
 zones) are ever selected. What tiles are cut from, and its per-worker caches, is in `parkgov.spatial.tile_data`.
 """
 
@@ -143,7 +144,7 @@ def _collector_paused():
 def _render(layer, z, x, y, scope, version) -> bytes:
     spec = layers()[layer]
     box = tile_box(z, x, y)
-    rated = [name for name in RATED if name != "tier" or scope.sees("tax")] if spec.rated else []
+    rated = rated_names(scope) if spec.rated else []
     params = {"west": box.lonlat[0], "south": box.lonlat[1], "east": box.lonlat[2], "north": box.lonlat[3],
               "min_dx": box.min_size[0], "min_dy": box.min_size[1]}
     if spec.model is Parcel and z <= overview.MAX_ZOOM:
@@ -152,6 +153,14 @@ def _render(layer, z, x, y, scope, version) -> bytes:
     if connection.vendor == "postgresql":
         return _postgis_tile(spec, box, rated, where, params, version)
     return _shapely_tile(spec, box, rated, where, params, version)
+
+
+def rated_names(scope) -> list:
+    """Which of RATED the user's tiles and card carry: the tier for those who see tax figures, the open findings
+    for those who read every department's findings (a department limited to its own would see the others')."""
+    shown = {"class": True, "tier": scope.sees("tax"),
+             "finding": scope.can_read("finding") and not scope.own_findings_only}
+    return [name for name in RATED if shown[name]]
 
 
 def _where(spec: LayerSpec, zone_ids) -> str:
@@ -190,8 +199,7 @@ def parcel_properties(*, parcel_id: int, scope) -> dict:
         raise NotFound(gettext("地块 %(id)s 不存在、没有图形或不在您可查看的园区内")
                        % {"id": parcel_id})
     properties = {name: value for (name, _sql), value in zip(spec.properties, row) if value is not None}
-    rated = [name for name in RATED if name != "tier" or scope.sees("tax")]
-    return properties | parcel_table().ratings_of(parcel_id, rated)
+    return properties | parcel_table().ratings_of(parcel_id, rated_names(scope))
 
 
 def parcel_at(*, lon, lat, z, scope) -> dict:
@@ -256,9 +264,9 @@ def _postgis_tile(spec, box, rated, where, params, version) -> bytes:
     joins, selected = spec.joins, list(spec.properties)
     if rated:
         params = {**params, **parcel_table(version).ratings_within(box.lonlat)}
-        joins += (" LEFT JOIN unnest(string_to_array(%(rated_ids)s, ',')::bigint[], "
-                  "string_to_array(%(class)s, chr(31)), string_to_array(%(tier)s, chr(31))) "
-                  "AS r(id, class, tier) ON r.id = t.id")
+        arrays = "".join(f", string_to_array(%({name})s, chr(31))" for name in RATED)
+        joins += (f" LEFT JOIN unnest(string_to_array(%(rated_ids)s, ',')::bigint[]{arrays}) "
+                  f"AS r(id, {', '.join(RATED)}) ON r.id = t.id")
         selected += [(name, f"NULLIF(r.{name}, '')") for name in rated]
     columns = ", ".join(f'{sql} AS "{name}"' for name, sql in selected)
     # No "WHERE geom IS NOT NULL" outside: PostgreSQL would push it into the subquery and cut every geometry
@@ -371,7 +379,7 @@ def _owner(offsets):
 def tile_etag(*, layer: str, z: int, x: int, y: int, scope, version: tuple | None = None) -> str:
     """An entity tag for a tile as `scope` sees it, so browsers can revalidate instead of refetching."""
     check_tile(layer=layer, z=z, x=x, y=y)
-    seen = (layer, z, x, y, scope.zone_ids, scope.sees("tax"), version or data_version())
+    seen = (layer, z, x, y, scope.zone_ids, rated_names(scope), version or data_version())
     return hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
 
 

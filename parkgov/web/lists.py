@@ -1,8 +1,9 @@
 """Ledger lists (企业、地块、检查发现): filter forms, sortable tables and the listings their exports share.
 
 A page and its export (web/exports.py) start from the same scoped queryset and the same columns, so a user
-never exports a row or a figure the page would not show. Pages never run COUNT(*) (LazyPaginator) and render
-their body with per-column cell functions (web/table_body.py), so they stay fast on a million rows.
+never exports a row or a figure the page would not show; the totals row is one aggregate over that queryset too.
+Pages do not paginate by COUNT(*) (LazyPaginator): the totals row's one COUNT and SUMs are the only aggregate. The
+body is rendered with per-column cell functions (web/table_body.py), so pages stay fast on a million rows.
 """
 
 import math
@@ -15,13 +16,15 @@ import django_tables2 as tables
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import connection
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Abs
+from django.utils import timezone
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import numberformat
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
@@ -29,8 +32,9 @@ from django_tables2.rows import BoundRows
 
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
+from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
 from parkgov.ledger import choices
-from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.units import square_metres_to_mu
 from parkgov.web.access import scoped
 from parkgov.web.table_body import ListTable
@@ -120,6 +124,22 @@ def parcel_rows(*, scope, listed=False):
     rows = Parcel.objects.defer("geometry").annotate(zone_name=F("zone__name")) if listed else \
         Parcel.objects.select_related("zone").defer("geometry", "zone__geometry")
     return scope.filter_zones(rows, "zone_id")
+
+
+def latest_class(enterprise_id):
+    """The enterprise's final class in the latest whole-ledger evaluation run (latest year, then latest run: the
+    run the map colours by), as a subquery for the enterprise id `enterprise_id` (an OuterRef)."""
+    run = EvaluationRun.objects.filter(zone__isnull=True).order_by("-year", "-created_at", "-id").values("id")[:1]
+    return Subquery(EvaluationResult.objects.filter(run_id=Subquery(run), enterprise_id=enterprise_id)
+                    .values("class_final")[:1])
+
+
+def holder_class():
+    """`latest_class` of each parcel's current land-use right holder (the lowest enterprise id when it has several,
+    as on the map)."""
+    holder = LandLink.objects.filter(parcel_id=OuterRef(OuterRef("pk")), role=choices.LinkRole.HOLDER) \
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())).order_by("enterprise_id")
+    return latest_class(Subquery(holder.values("enterprise_id")[:1]))
 
 
 def finding_rows(*, scope):
@@ -251,13 +271,51 @@ class FindingFilter(ScopedFilterSet):
 class NumberColumn(tables.Column):
     """A right-aligned figure with two decimals, sorted by its field and then a unique key."""
 
-    def __init__(self, verbose_name, *, order_by, decimals=2):
-        super().__init__(verbose_name=verbose_name, order_by=order_by,
+    def __init__(self, verbose_name, *, order_by, decimals=2, accessor=None):
+        super().__init__(verbose_name=verbose_name, order_by=order_by, accessor=accessor,
                          attrs={"td": {"class": "num"}, "th": {"class": "num"}})
         self.decimals = decimals
 
     def render(self, value, table):
         return grouped(value, self.decimals, table.language)
+
+
+class ClassColumn(tables.Column):
+    """The evaluation class (A–D, T), coloured as elsewhere, sorted by class and then a unique key."""
+
+    def __init__(self, *, order_by):
+        super().__init__(verbose_name=_("评价类别"), accessor="evaluation_class", order_by=order_by)
+
+    def render(self, value):
+        return format_html('<span class="class-{}">{}</span>', value, CLASS_LABELS.get(value, value))
+
+
+CLASS_LABELS = {value: str(label) for value, label in CLASS_CHOICES}
+
+
+class TotalledTable(ListTable):
+    """A list table with a totals row (`foot_html`) from `totals` (`list_totals`, set by the view): the count in
+    the first column (`totals_label`), the sums under the columns named in `summed` (column → converter or None)."""
+
+    totals_label = _("合计：%(rows)s")
+    summed: dict = {}
+
+    def foot_html(self):
+        totals = getattr(self, "totals", None)
+        if not totals:
+            return ""
+        cells = []
+        for position, column in enumerate(self.columns):
+            attrs = self.column_attrs[column.name]["td"].as_html()
+            value, convert = totals.get(column.name), self.summed.get(column.name)
+            if position == 0:
+                content = escape(str(self.totals_label) % {"rows": grouped(totals["rows"], 0, self.language)})
+            elif column.name in self.summed and value is not None:
+                content = grouped(convert(value) if convert else value, column.column.decimals, self.language)
+            else:
+                content = ""
+            cells.append(f"<td {attrs}>{content}</td>")
+        return mark_safe(f'<tfoot><tr class="totals">{"".join(cells)}</tr></tfoot>')
 
 
 class ListMeta:
@@ -269,7 +327,7 @@ class ListMeta:
 WRAP = {"td": {"class": "wrap"}}
 
 
-class EnterpriseTable(ListTable):
+class EnterpriseTable(TotalledTable):
     Meta = ListMeta
     credit_code = tables.Column(verbose_name=_("统一社会信用代码"), linkify=("web:enterprise", [tables.A("credit_code")]))
     name = tables.Column(verbose_name=_("企业名称"), order_by=("name", "credit_code"), attrs=WRAP)
@@ -285,22 +343,30 @@ class EnterpriseTable(ListTable):
     value_added = NumberColumn(figure_label("value_added"), order_by=("value_added", "credit_code"))
     energy_tce = NumberColumn(figure_label("energy_tce"), order_by=("energy_tce", "credit_code"))
     employees = NumberColumn(figure_label("employees"), order_by=("employees", "credit_code"), decimals=0)
+    evaluation_class = ClassColumn(order_by=("evaluation_class", "credit_code"))
+    totals_label = _("合计：%(rows)s 家企业")
+    summed = {name: None for name in LIST_FIGURES}
 
     def render_industry_code(self, value):
         return industry_text(value)
 
 
-class ParcelTable(ListTable):
+class ParcelTable(TotalledTable):
     Meta = ListMeta
     code = tables.Column(verbose_name=_("地块编码"), linkify=("web:parcel", [tables.A("code")]))
     land_code = tables.Column(verbose_name=_("宗地代码"), order_by=("land_code", "code"))
     zone = tables.Column(verbose_name=_("所属园区"), accessor="zone_name", order_by=("zone__code", "code"), attrs=WRAP)
     registered_area_m2 = NumberColumn(_("土地面积（亩）"), order_by=("registered_area_m2", "code"))
+    registered_m2 = NumberColumn(_("土地面积（平方米）"), order_by=("registered_area_m2", "code"),
+                                 accessor="registered_area_m2")
     computed_area_m2 = NumberColumn(_("图形面积（亩）"), order_by=("computed_area_m2", "code"))
     land_use_code = tables.Column(verbose_name=_("用地分类"), order_by=("land_use_code", "code"), attrs=WRAP)
     ownership = tables.Column(verbose_name=_("土地权属"), order_by=("ownership", "code"))
     supply_status = tables.Column(verbose_name=_("供地状态"), order_by=("supply_status", "code"))
     supply_date = tables.DateColumn(verbose_name=_("供地日期"), format="Y-m-d", order_by=("supply_date", "code"))
+    evaluation_class = ClassColumn(order_by=("evaluation_class", "code"))
+    totals_label = _("合计：%(rows)s 宗地块")
+    summed = {"registered_area_m2": square_metres_to_mu, "registered_m2": None, "computed_area_m2": square_metres_to_mu}
 
     def render_registered_area_m2(self, value):
         return grouped(square_metres_to_mu(value), 2, self.language)
@@ -317,7 +383,7 @@ class ParcelTable(ListTable):
         return f"{value} {code_table('land_use_2023').label(value)}"
 
 
-class FindingTable(ListTable):
+class FindingTable(TotalledTable):
     Meta = ListMeta
     found_on = tables.DateColumn(verbose_name=_("发现日期"), format="Y-m-d", order_by=("found_on", "id"))
     department = tables.Column(verbose_name=_("部门"), order_by=("department", "id"))
@@ -330,6 +396,7 @@ class FindingTable(ListTable):
     parcel = tables.Column(verbose_name=_("地块"), accessor="parcel__code", order_by=("parcel__code", "id"),
                            linkify=lambda record: reverse("web:parcel", args=[record.parcel.code]))
     description = tables.Column(verbose_name=_("描述"), orderable=False, attrs=WRAP)
+    totals_label = _("合计：%(rows)s 条")
 
     def render_department(self, value):
         return department_text(value)
@@ -373,14 +440,19 @@ def enterprise_listing(*, scope, params, figures=FIGURE_FIELDS) -> Listing:
             .annotate(**{f: F(f"figures__{f}") for f in fields})
     else:
         fields = []
+    classes = scope.sees("evaluation_class")
+    if classes:
+        rows = rows.annotate(evaluation_class=latest_class(OuterRef("pk")))
     scale, status = choices.by_value(choices.Scale), choices.by_value(choices.EnterpriseStatus)
     columns = [(_("统一社会信用代码"), "credit_code", None), (_("企业名称"), "name", None),
                (_("行业代码"), "industry_code", None), (_("行业名称"), "industry_code", industry_text),
                (_("规模"), "scale", scale.get), (_("登记状态"), "status", status.get), (_("所属园区编码"), "zone__code", None),
                (_("所属园区"), "zone__name", None), (_("投产日期"), "production_start", None)]
     columns += [(gettext("%(year)s年 %(field)s") % {"year": year, "field": figure_label(f)}, f, None) for f in fields]
+    columns += [(_("评价类别"), "evaluation_class", CLASS_LABELS.get)] if classes else []
     return Listing(title=_("企业"), filter=found, rows=rows, table_class=EnterpriseTable,
-                   hidden=[f for f in LIST_FIGURES if f not in fields], export_columns=columns,
+                   hidden=[f for f in LIST_FIGURES if f not in fields] + ([] if classes else ["evaluation_class"]),
+                   export_columns=columns,
                    export_name=_("企业名单.xlsx"), export_url=reverse("web:enterprises_export"),
                    note=gettext("年度数据为 %(year)s 年") % {"year": year} if fields else "")
 
@@ -388,6 +460,8 @@ def enterprise_listing(*, scope, params, figures=FIGURE_FIELDS) -> Listing:
 def parcel_listing(*, scope, params) -> Listing:
     """Parcels of the user's parks."""
     found = ParcelFilter(params or None, queryset=parcel_rows(scope=scope, listed=True), scope=scope)
+    classes = scope.sees("evaluation_class")
+    rows = found.qs.annotate(evaluation_class=holder_class()) if classes else found.qs
     land_use = code_table("land_use_2023")
     columns = [(_("地块编码"), "code", None), (_("宗地代码"), "land_code", None), (_("所属园区编码"), "zone__code", None),
                (_("所属园区"), "zone__name", None), (_("土地面积（平方米）"), "registered_area_m2", None),
@@ -400,7 +474,9 @@ def parcel_listing(*, scope, params) -> Listing:
                (_("出让年限（年）"), "term_years", None), (_("土地价款（万元）"), "land_price", None),
                (_("总建筑面积（平方米）"), "floor_area_m2", None), (_("建筑基底面积（平方米）"), "footprint_area_m2", None),
                (_("行政办公及生活设施用地面积（平方米）"), "admin_area_m2", None), (_("绿地面积（平方米）"), "green_area_m2", None)]
-    return Listing(title=_("地块"), filter=found, rows=found.qs, table_class=ParcelTable, hidden=[],
+    columns += [(_("土地使用权人评价类别"), "evaluation_class", CLASS_LABELS.get)] if classes else []
+    return Listing(title=_("地块"), filter=found, rows=rows, table_class=ParcelTable,
+                   hidden=[] if classes else ["evaluation_class"],
                    export_columns=columns, export_name=_("地块清单.xlsx"), export_url=reverse("web:parcels_export"),
                    note=_("⚠ 登记面积与图形面积相差超过阈值"))
 
@@ -467,8 +543,20 @@ def paginate(table, params):
     return table
 
 
+def list_totals(*, listing: Listing) -> dict:
+    """The count of the filtered rows and the sums of the table's summed columns the user sees, in one aggregate
+    query over the listing's queryset (the rows the page and the export show)."""
+    table = listing.table_class
+    summed = {name: table.base_columns[name].accessor or name for name in getattr(table, "summed", {})
+              if name not in listing.hidden}
+    found = listing.rows.order_by().aggregate(rows=Count("pk"),
+                                              **{f"sum_{name}": Sum(path) for name, path in summed.items()})
+    return {"rows": found["rows"], **{name: found[f"sum_{name}"] for name in summed}}
+
+
 def show_list(request, listing: Listing):
     table = paginate(build_table(listing, request.GET), request.GET)
+    table.totals = list_totals(listing=listing)
     table.request = request  # for the header's sort links (ListTable.head_html)
     query = request.GET.copy()
     query.pop("page", None)

@@ -22,8 +22,57 @@
     legend.items.forEach(function (item) {
       if (item.value === null) { fallback = item.colour; } else { expression.push(item.value, item.colour); }
     });
+    // "match" needs at least one value and its colour: a legend of "none" only (a rule set without tiers)
+    // colours every parcel alike
+    if (expression.length === 2) { return fallback; }
     expression.push(fallback);
     return expression;
+  }
+
+  // Legend counts: the server's parcels per (park, supply status, colour values), summed for what is drawn
+  function legendCounts(mode) {
+    var columns = config.counts.columns;
+    var zoneAt = columns.indexOf("zone"), statusAt = columns.indexOf("supply_status");
+    var valueAt = columns.indexOf(config.legends[mode].property);
+    var zone = zonesByCode[zoneSelect.value];
+    var members = zone ? zone.members : null;
+    var statuses = checkedStatuses();
+    var counts = {};
+    config.counts.rows.forEach(function (row) {
+      if (members && members.indexOf(row[zoneAt]) < 0) { return; }
+      if (statuses.indexOf(row[statusAt]) < 0) { return; }
+      var key = String(row[valueAt]);  // "null" for parcels without a value
+      counts[key] = (counts[key] || 0) + row[row.length - 1];
+    });
+    return counts;
+  }
+
+  function drawLegends() {
+    document.querySelectorAll(".map-legend").forEach(function (element) {
+      var mode = element.dataset.mode;
+      var counts = legendCounts(mode);
+      var list = element.querySelector("ul");
+      var total = 0;
+      list.textContent = "";
+      config.legends[mode].items.forEach(function (item) {
+        var count = counts[String(item.value)] || 0;
+        total += count;
+        var entry = document.createElement("li");
+        entry.dataset.value = item.value === null ? "" : item.value;
+        var swatch = document.createElement("span");
+        swatch.className = "swatch";
+        swatch.style.background = item.colour;
+        var label = document.createElement("span");
+        label.className = "label";
+        label.textContent = item.label;
+        var number = document.createElement("span");
+        number.className = "count";
+        number.textContent = formatted(count, 0);
+        entry.append(swatch, label, number);
+        list.appendChild(entry);
+      });
+      element.querySelector(".total").textContent = formatted(total, 0);
+    });
   }
 
   function baseStyle() {
@@ -62,7 +111,10 @@
     return style;
   }
 
-  var padding = {top: 40, bottom: 40, left: panel.offsetWidth + 50, right: 40};
+  drawLegends();
+  // on a phone the panel sits under the map (map.css), so it does not narrow the view
+  var beside = panel.getBoundingClientRect().top < container.getBoundingClientRect().bottom - 1;
+  var padding = {top: 40, bottom: 40, left: beside ? panel.offsetWidth + 50 : 20, right: beside ? 40 : 20};
   var map = new maplibregl.Map({
     container: container, style: baseStyle(), bounds: config.extent || CHINA,
     fitBoundsOptions: {padding: padding, maxZoom: 17}, maxZoom: 20, attributionControl: {compact: true}
@@ -71,19 +123,23 @@
   map.addControl(new maplibregl.NavigationControl({showCompass: false}), "bottom-right");
   map.addControl(new maplibregl.ScaleControl({unit: "metric"}), "bottom-left");
 
+  function checkedStatuses() {
+    return Array.prototype.map.call(
+      document.querySelectorAll("input[name=supply_status]:checked"), function (box) { return box.value; });
+  }
+
   function currentFilter() {
     var filter = ["all"];
     var zone = zonesByCode[zoneSelect.value];
     if (zone) { filter.push(["in", ["get", "zone"], ["literal", zone.members]]); }
-    var statuses = Array.prototype.map.call(
-      document.querySelectorAll("input[name=supply_status]:checked"), function (box) { return box.value; });
-    filter.push(["in", ["get", "supply_status"], ["literal", statuses]]);
+    filter.push(["in", ["get", "supply_status"], ["literal", checkedStatuses()]]);
     return filter;
   }
 
   function applyFilter() {
     var filter = currentFilter();
     ["parcel-fill", "parcel-line"].forEach(function (id) { map.setFilter(id, filter); });
+    drawLegends();
   }
 
   function setMode(mode) {
@@ -101,7 +157,7 @@
     return value || "—";
   }
 
-  function number(value, digits) {
+  function formatted(value, digits) {
     return value.toLocaleString(document.documentElement.lang || "zh-CN", {minimumFractionDigits: digits, maximumFractionDigits: digits});
   }
 
@@ -112,7 +168,7 @@
       code: properties.code,
       land_code: properties.land_code || "—",
       zone: zone ? card.dataset.zoneFormat.replace("{name}", zone.name).replace("{code}", zone.code) : properties.zone,
-      area: number(mu * 10000 / 15, 2) + " m² / " + number(mu, 2) + " " + card.dataset.mu,  // labels translated by the page
+      area: formatted(mu * 10000 / 15, 2) + " m² / " + formatted(mu, 2) + " " + card.dataset.mu,  // labels translated by the page
       supply_status: labelOf("supply", properties.supply_status),
       "class": labelOf("class", properties["class"]),
       tier: labelOf("tier", properties.tier)
