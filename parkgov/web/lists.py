@@ -287,10 +287,15 @@ class ClassColumn(tables.Column):
         super().__init__(verbose_name=_("评价类别"), accessor="evaluation_class", order_by=order_by)
 
     def render(self, value):
-        return format_html('<span class="class-{}">{}</span>', value, CLASS_LABELS.get(value, value))
+        return format_html('<span class="class-{}">{}</span>', value, class_label(value))
 
 
-CLASS_LABELS = {value: str(label) for value, label in CLASS_CHOICES}
+CLASS_LABELS = dict(CLASS_CHOICES)
+
+
+def class_label(value):
+    """The class's label in the active language (pages follow the page; exports run in Chinese)."""
+    return str(CLASS_LABELS.get(value, value)) if value else value
 
 
 class TotalledTable(ListTable):
@@ -449,7 +454,7 @@ def enterprise_listing(*, scope, params, figures=FIGURE_FIELDS) -> Listing:
                (_("规模"), "scale", scale.get), (_("登记状态"), "status", status.get), (_("所属园区编码"), "zone__code", None),
                (_("所属园区"), "zone__name", None), (_("投产日期"), "production_start", None)]
     columns += [(gettext("%(year)s年 %(field)s") % {"year": year, "field": figure_label(f)}, f, None) for f in fields]
-    columns += [(_("评价类别"), "evaluation_class", CLASS_LABELS.get)] if classes else []
+    columns += [(_("评价类别"), "evaluation_class", class_label)] if classes else []
     return Listing(title=_("企业"), filter=found, rows=rows, table_class=EnterpriseTable,
                    hidden=[f for f in LIST_FIGURES if f not in fields] + ([] if classes else ["evaluation_class"]),
                    export_columns=columns,
@@ -474,7 +479,7 @@ def parcel_listing(*, scope, params) -> Listing:
                (_("出让年限（年）"), "term_years", None), (_("土地价款（万元）"), "land_price", None),
                (_("总建筑面积（平方米）"), "floor_area_m2", None), (_("建筑基底面积（平方米）"), "footprint_area_m2", None),
                (_("行政办公及生活设施用地面积（平方米）"), "admin_area_m2", None), (_("绿地面积（平方米）"), "green_area_m2", None)]
-    columns += [(_("土地使用权人评价类别"), "evaluation_class", CLASS_LABELS.get)] if classes else []
+    columns += [(_("土地使用权人评价类别"), "evaluation_class", class_label)] if classes else []
     return Listing(title=_("地块"), filter=found, rows=rows, table_class=ParcelTable,
                    hidden=[] if classes else ["evaluation_class"],
                    export_columns=columns, export_name=_("地块清单.xlsx"), export_url=reverse("web:parcels_export"),
