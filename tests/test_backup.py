@@ -126,6 +126,14 @@ def _newer_manifest(name, data):
     return json.dumps(manifest).encode()
 
 
+def _other_vendor(name, data):
+    if name != "manifest.json":
+        return data
+    manifest = json.loads(data)
+    manifest["database"]["vendor"] = "postgresql" if manifest["database"]["vendor"] == "sqlite" else "sqlite"
+    return json.dumps(manifest).encode()
+
+
 def _altered_media(name, data):
     return data[:-1] + bytes([data[-1] ^ 1]) if name == "media/jobs/7/公示名单.xlsx" else data
 
@@ -140,10 +148,11 @@ def _without_manifest(name, data):
     ("no_manifest", "缺少清单"),
     ("newer", "数据库结构比本程序新"),
     ("not_a_backup", "不完整或已损坏"),
+    ("other_vendor", "不支持跨数据库类型恢复"),
 ])
 def test_a_damaged_or_newer_backup_is_refused_and_nothing_is_written(tmp_path, backup, damage, message):
     """Issue 13 §3: a truncated file, a member altered after the fact, a missing manifest, a manifest naming a
-    migration this code does not know, or some other file: exit 1, a Chinese reason, no table and no media file."""
+    migration this code does not know, a backup of the other database type, or some other file: exit 1, a Chinese reason, no table and no media file."""
     path, _, target = backup
     bad = tmp_path / "bad.tar.gz"
     if damage == "truncated":
@@ -152,7 +161,7 @@ def test_a_damaged_or_newer_backup_is_refused_and_nothing_is_written(tmp_path, b
         bad.write_text("这不是备份")
     else:
         _rewrite(path, bad, {"altered": _altered_media, "no_manifest": _without_manifest,
-                             "newer": _newer_manifest}[damage])
+                             "newer": _newer_manifest, "other_vendor": _other_vendor}[damage])
     result = cli(tmp_path, target, "restore", str(bad), media="restored-media")
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert not Path(target.removeprefix("sqlite:///")).exists() if ON_SQLITE else all_rows(target) == {}

@@ -117,8 +117,10 @@ def restore_backup(*, path: Path) -> RestoreReport:
     from parkgov.ledger.services import database_label
 
     started, path, vendor = time.monotonic(), Path(path), connection.vendor
-    _check_target_empty(vendor)
     target = Path(settings.DATABASES["default"]["NAME"]) if vendor == "sqlite" else None
+    if target and not target.parent.is_dir():
+        raise InputError(_("文件夹 %(folder)s 不存在") % {"folder": target.parent})
+    _check_target_empty(vendor)
     staging = Path(tempfile.mkdtemp(prefix=".parkgov-restore-", dir=target.parent if target else None))
     try:
         extracted = archive.extract(path=path, staging=staging)
