@@ -9,7 +9,8 @@ ENTERPRISES ?= 1500
 .PHONY: demo test test-sqlite test-postgres bench messages venv clean
 
 $(STAMP): pyproject.toml package.json
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）；Debian：apt-get install python3.11-venv，或 make PYTHON=…"; exit 1; }
+	@if [ -f package.json ]; then command -v npm >/dev/null 2>&1 || { echo "需要 npm（安装图表与地图的前端库）；Debian：apt-get install npm"; exit 1; }; fi
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"

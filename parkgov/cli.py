@@ -235,6 +235,24 @@ def warm():
 
 
 @app.command()
+def backup(output: Path = typer.Argument(..., help="备份文件（如 parkgov-2026-12-06.tar.gz；不覆盖已有文件）")):
+    """备份数据库、附件与任务输出文件到一个文件（服务运行时也可进行），含清单与校验和。"""
+    _setup()
+    from parkgov.operations.services import create_backup
+
+    out.print(create_backup(path=output).text())
+
+
+@app.command()
+def restore(source: Path = typer.Argument(..., help="parkgov backup 写出的备份文件")):
+    """把备份恢复到 PARKGOV_DATABASE_URL 指定的空数据库（先校验整个文件，不符则一行不写）。"""
+    _setup(migrated=False)
+    from parkgov.operations.services import restore_backup
+
+    out.print(restore_backup(path=source).text())
+
+
+@app.command()
 def summary():
     """显示数据库中台账的概况。"""
     _setup()

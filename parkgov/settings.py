@@ -16,6 +16,8 @@ PARKGOV_TRUSTED_PROXIES  comma-separated addresses or networks of reverse proxie
                        believed for the client address (default none: the connecting peer is the client)
 PARKGOV_TILE_URL       base-map raster tile URL template for deployments that have one (default none)
 PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseBackend)
+PARKGOV_PG_BIN         folder of pg_dump/pg_restore for `parkgov backup`/`restore` (default: newest
+                       /usr/lib/postgresql/*/bin, else the PATH)
 PARKGOV_CONN_MAX_AGE   seconds a database connection is reused between requests (default 60)
 """
 
@@ -235,6 +237,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PARKGOV_UPLOAD_MAX_BYTES = int(os.environ.get("PARKGOV_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 PARKGOV_MEDIA_ROOT = Path(os.environ.get("PARKGOV_MEDIA_ROOT", BASE_DIR.parent / "build" / "media"))
 PARKGOV_CACHE_DIR = Path(os.environ.get("PARKGOV_CACHE_DIR", BASE_DIR.parent / "build" / "cache"))
+PARKGOV_PG_BIN = os.environ.get("PARKGOV_PG_BIN", "")
 PARKGOV_TILE_URL = os.environ.get("PARKGOV_TILE_URL", "")  # e.g. 天地图 with a key; empty = plain background
 
 

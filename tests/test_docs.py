@@ -69,3 +69,21 @@ def test_english_catalogue_uses_the_glossary_terms():
         for entry in using:
             for text in entry["msgstr"]:
                 assert plain(english) in plain(text), (chinese, english, entry["msgid"], text)
+
+
+def test_readme_states_what_make_demo_and_make_test_need():
+    """Issue 13 §3: the README names the prerequisites of `make demo` and `make test`, and the Makefile checks
+    the two that `make venv` cannot do without."""
+    section = README.split("**Prerequisites")[1].split("\n## ")[0]
+    for needed in ("Python 3.11", "npm", "chromium", "fonts-noto-cjk", "PostgreSQL 15", "server mode", "pg_dump"):
+        assert needed in section, needed
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "command -v $(PYTHON)" in makefile and "command -v npm" in makefile
+
+
+def test_backup_is_documented_for_operators():
+    """Issue 13 §3: every refusal of `parkgov restore` is in docs/operations/backup.md."""
+    guide = (ROOT / "docs" / "operations" / "backup.md").read_text(encoding="utf-8")
+    for refusal in ("不完整或已损坏", "缺少清单", "校验和不符", "数据库结构比本程序新", "不支持跨数据库类型恢复", "不是空的"):
+        assert refusal in guide, refusal
+    assert "docs/operations/backup.md" in README

@@ -122,12 +122,11 @@ def ledger_summary() -> dict:
 
 
 def ledger_summary_text() -> str:
-    """A Chinese text summary of the ledger."""
+    """A Chinese text summary of the ledger: what it holds, not where (a restored copy reads the same)."""
     from parkgov.ledger.choices import SupplyStatus
 
     s = ledger_summary()
     lines = [
-        f"数据库：{database_label()}",
         f"园区 {s['zones']} 个，企业 {s['enterprises']} 家，地块 {s['parcels']} 宗（土地 {s['land_mu']:,.1f} 亩）",
     ]
     for status in SupplyStatus:
