@@ -99,3 +99,23 @@ def test_web_import_job_of_headers_only_ends_rejected_naming_file_and_sheet(tmp_
     job = Job.objects.get(pk=job.pk)
     assert job.status == JobStatus.REJECTED
     assert "空表.xlsx" in job.message and "「企业」" in job.message and "没有数据行" in job.message
+
+
+def test_geometry_export_round_trips_into_parcels_without_geometry(tmp_path, actor):
+    """Issue 13: `parkgov export geometry` of the demo, imported onto parcels without geometry, gives the shapes back."""
+    import shapely
+
+    from parkgov.ingest.gis import export_geometry, import_geometry
+
+    build_demo(enterprises=60, seed=7, actor=actor)
+    before = {code: bytes(wkb) for code, wkb in Parcel.objects.exclude(geometry=None).values_list("code", "geometry")}
+    out = tmp_path / "parcels.gpkg"
+    assert export_geometry(path=out) == len(before) > 0
+    Parcel.objects.update(geometry=None)
+    import_geometry(path=out, actor=actor)
+    after = {code: bytes(wkb) for code, wkb in Parcel.objects.exclude(geometry=None).values_list("code", "geometry")}
+    assert sorted(after) == sorted(before)
+    def parts(wkb):  # the export writes MultiPolygon (a layer has one type): compare the polygons, exactly
+        return [shapely.normalize(p).wkb for p in shapely.get_parts(shapely.from_wkb(wkb))]
+
+    assert [code for code in before if parts(before[code]) != parts(after[code])] == []
