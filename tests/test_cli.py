@@ -59,6 +59,15 @@ def test_bad_workbook_exit_code_and_error_workbook(tmp_path):
     assert "企业 0 家" in run(tmp_path, "summary").stdout
 
 
+def test_headers_only_workbook_exits_non_zero(tmp_path):
+    """Issue 13: a workbook with headers and no rows exited 0 saying nothing; now 没有数据行 and exit 1."""
+    run(tmp_path, "init")
+    write_workbook(tmp_path / "empty.xlsx", {"企业": small_ledger_sheets()["企业"][:1]})
+    result = run(tmp_path, "import", "empty.xlsx")
+    assert result.returncode == 1
+    assert "没有数据行" in result.stderr and "empty.xlsx" in result.stderr and "企业" in result.stderr
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["import", "missing.xlsx"], 1, "文件不存在"),
     (["import", "notes.txt"], 1, "不支持的文件类型"),

@@ -34,8 +34,10 @@ def test_template_has_every_sheet_header_validation_and_ignored_examples(tmp_pat
     with zipfile.ZipFile(path) as archive:
         sheet_xml = archive.read("xl/worksheets/sheet4.xml").decode()  # 说明, 代码表, 园区, 企业
     assert "<dataValidation" in sheet_xml and "规上,规下" in sheet_xml
-    report = import_workbook(path=path, actor=actor, dry_run=True)
-    assert report.ok and all(n == 0 for n in report.rows.values())
+    with pytest.raises(ImportRejected, match="没有数据行") as caught:  # examples ignored: nothing left (issue 13)
+        import_workbook(path=path, actor=actor, dry_run=True)
+    report = caught.value.report
+    assert all(n == 0 for n in report.rows.values()) and {e.message for e in report.issues.errors} == {"没有数据行"}
 
 
 def test_template_with_chosen_sheets_and_unknown_sheet(tmp_path):

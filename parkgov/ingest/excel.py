@@ -1,12 +1,18 @@
 """Small helpers for writing Excel safely."""
 
+import re
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A text that already looks guarded ('=…, ''=…) gets one more quote, so that the import, which removes
+# exactly one leading quote before = + - @, gives back what was stored.
+GUARDED = re.compile(r"^'+[=+\-@\t\r]")
+GUARD_PATTERN = r"^'('*[=+\-@\t\r])"  # the quote safe_cell added, removed on import
 
 
 def safe_cell(value) -> str:
     """Text for a cell that Excel will never run as a formula (prefix ' to text starting with = + - @)."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS) and not _is_number(text):
+    if (text.startswith(FORMULA_STARTS) and not _is_number(text)) or GUARDED.match(text):
         return "'" + text
     return text
 

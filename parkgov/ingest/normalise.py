@@ -30,6 +30,15 @@ def text(col: str) -> pl.Expr:
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
+def code_key(value) -> str:
+    """The Python twin of `code`: what a label or value becomes after the cell clean-up, for lookup tables.
+
+    Choice labels such as 作价出资（入股） carry full-width brackets that `code` turns half-width, so a table
+    keyed by the raw label would never match the cleaned cell.
+    """
+    return re.sub(_SPACES, "", unicodedata.normalize("NFKC", str(value))).upper()
+
+
 def code(col: str, *, upper=True) -> pl.Expr:
     """A code: NFKC (full-width letters and digits to half-width), no spaces, upper-case; blank → null."""
     out = pl.col(col).str.normalize("NFKC").str.replace_all(_SPACES, "")

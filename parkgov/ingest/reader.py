@@ -8,6 +8,7 @@ import polars as pl
 
 from parkgov.codes.units import allowed_units, conversion_factor
 from parkgov.errors import InputError
+from parkgov.ingest.excel import GUARD_PATTERN
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ingest.normalise import normalise_header
 from parkgov.ingest.schema import SHEETS, Column, Sheet, header_of
@@ -99,6 +100,7 @@ def _match_headers(spec: Sheet, title: str, frame: pl.DataFrame, issues: IssueLi
     if note is not None:
         frame = frame.filter(~pl.col(note).fill_null("").str.strip_chars().str.starts_with(EXAMPLE_MARK))
     frame = frame.select(["__row", *renames]).rename(renames)
+    frame = frame.with_columns(pl.col(f).cast(pl.String).str.replace(GUARD_PATTERN, "$1") for f in renames.values())
     data_cols = [c for c in frame.columns if c != "__row"]
     if data_cols:
         blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols])

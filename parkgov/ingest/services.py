@@ -19,6 +19,7 @@ from parkgov.ledger.models import Submission
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024  # an xlsx is a zip: refuse archives that unpack beyond this
 MAX_PACK_RATIO = 200  # text compresses ~10–30×; far beyond that is a zip bomb
+NO_ROWS = "没有数据行"
 
 
 @dataclass
@@ -94,9 +95,25 @@ def check_workbook_file(path: Path, *, progress=None) -> ImportReport:
         report.rows[raw.spec.name] = raw.frame.height
         if progress:
             progress("check", raw.spec.name, raw.frame.height)
+    _check_has_rows(report, raws)
     check_workbook(typed, report.issues)
     report.typed = {name: frame for name, (_raw, frame) in typed.items()}
     return report
+
+
+def _check_has_rows(report: ImportReport, raws: list) -> None:
+    """A workbook whose recognised sheets hold headers only is an error (one empty sheet beside others is not)."""
+    if raws and not report.issues.errors and not any(raw.frame.height for raw in raws):
+        for raw in raws:
+            report.issues.add(raw.title, 2, "", report.file_name, NO_ROWS)
+
+
+def _rejection(report: ImportReport) -> str:
+    errors = report.issues.errors
+    if errors and all(e.message == NO_ROWS for e in errors):
+        sheets = "、".join(f"「{e.sheet}」" for e in errors)
+        return f"{report.file_name} 的工作表{sheets}没有数据行（只有表头），未写入任何数据"
+    return f"{report.file_name} 有 {len(errors)} 处错误，未写入任何数据"
 
 
 def import_workbook(*, path, actor, department="", dry_run=False, progress=None) -> ImportReport:
@@ -107,7 +124,7 @@ def import_workbook(*, path, actor, department="", dry_run=False, progress=None)
     report = check_workbook_file(path, progress=progress)
     report.dry_run = dry_run
     if not report.ok:
-        raise ImportRejected(f"{report.file_name} 有 {len(report.issues.errors)} 处错误，未写入任何数据", report)
+        raise ImportRejected(_rejection(report), report)
     if dry_run:
         return report
     now = timezone.now()

@@ -101,8 +101,8 @@ def _date(frame, column, header, raw, issues):
 def _choice(frame, column, header, raw, issues):
     mapping = {}
     for value, label in column.choices.choices:
-        mapping[str(label)] = value
-        mapping[value.upper()] = value
+        mapping[normalise.code_key(label)] = value
+        mapping[normalise.code_key(value)] = value
     cleaned = frame.select(normalise.code(column.field)).to_series()
     typed = cleaned.replace_strict(mapping, default=None, return_dtype=pl.String)
     allowed = "、".join(str(label) for _v, label in column.choices.choices)
@@ -214,10 +214,11 @@ def _division(frame, column, header, raw, issues):
 
 def _department(frame, column, header, raw, issues):
     table = code_table("departments")
-    mapping = {e.name: c for c, e in table.entries.items()} | {c.upper(): c for c in table.entries}
+    mapping = {normalise.code_key(e.name): c for c, e in table.entries.items()} \
+        | {normalise.code_key(c): c for c in table.entries}
 
     def check(value):
-        found = mapping.get(value) or mapping.get(value.upper())
+        found = mapping.get(normalise.code_key(value))
         if found is None:
             return None, f"不是已登记的部门（允许：{'、'.join(e.name for e in table.entries.values())}）", ""
         return found, "", ""
