@@ -52,6 +52,12 @@ class Scope:
     def sees(self, field: str) -> bool:
         return field not in self.hidden_fields
 
+    def require_sees(self, field: str):
+        """PermissionDenied unless the role's field groups (roles.yaml) include `field`."""
+        if not self.sees(field):
+            raise PermissionDenied(gettext("角色“%(role)s”无权查看字段“%(field)s”")
+                                   % {"role": gettext(self.role_name), "field": field})
+
     def filter_zones(self, queryset, path="zone_id"):
         """Restrict a queryset to the user's parks."""
         if self.zone_ids is None:

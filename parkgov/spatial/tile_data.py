@@ -47,6 +47,13 @@ class LayerSpec:
 
 
 RATED = ("class", "tier")  # parcel properties taken from the holders' evaluation results
+# the field (parkgov.accounts roles.yaml, group evaluation_results) a role must see to get each rated property
+RATED_FIELDS = {"class": "evaluation_class", "tier": "evaluation_tier"}
+
+
+def rated_for(scope) -> list:
+    """The rated properties (class, tier) `scope` may see, in RATED order."""
+    return [name for name in RATED if scope.sees(RATED_FIELDS[name])]
 OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
 NUMBERS = {"area_mu": pl.Float64}  # properties that are numbers (the others are text)
 BBOX = ["min_x", "min_y", "max_x", "max_y"]

@@ -36,8 +36,8 @@ from parkgov.ledger.models import Parcel
 from parkgov.spatial import overview
 from parkgov.spatial.mvt import EXTENT, Geometry, encode_layer, geometry, polygon_commands
 from parkgov.spatial.mvt import columns as columns_of
-from parkgov.spatial.tile_data import (OVERVIEW_PROPERTIES, RATED, LayerSpec, data_version, layers, parcel_shapes,
-                                       parcel_table)
+from parkgov.spatial.tile_data import (OVERVIEW_PROPERTIES, LayerSpec, data_version, layers, parcel_shapes, parcel_table,
+                                       rated_for)
 
 MAX_ZOOM = 22
 TILE_PX = 512  # MapLibre draws vector tiles at 512 CSS pixels
@@ -143,7 +143,7 @@ def _collector_paused():
 def _render(layer, z, x, y, scope, version) -> bytes:
     spec = layers()[layer]
     box = tile_box(z, x, y)
-    rated = [name for name in RATED if name != "tier" or scope.sees("tax")] if spec.rated else []
+    rated = rated_for(scope) if spec.rated else []
     params = {"west": box.lonlat[0], "south": box.lonlat[1], "east": box.lonlat[2], "north": box.lonlat[3],
               "min_dx": box.min_size[0], "min_dy": box.min_size[1]}
     if spec.model is Parcel and z <= overview.MAX_ZOOM:
@@ -190,7 +190,7 @@ def parcel_properties(*, parcel_id: int, scope) -> dict:
         raise NotFound(gettext("地块 %(id)s 不存在、没有图形或不在您可查看的园区内")
                        % {"id": parcel_id})
     properties = {name: value for (name, _sql), value in zip(spec.properties, row) if value is not None}
-    rated = [name for name in RATED if name != "tier" or scope.sees("tax")]
+    rated = rated_for(scope)
     return properties | parcel_table().ratings_of(parcel_id, rated)
 
 
@@ -371,7 +371,7 @@ def _owner(offsets):
 def tile_etag(*, layer: str, z: int, x: int, y: int, scope, version: tuple | None = None) -> str:
     """An entity tag for a tile as `scope` sees it, so browsers can revalidate instead of refetching."""
     check_tile(layer=layer, z=z, x=x, y=y)
-    seen = (layer, z, x, y, scope.zone_ids, scope.sees("tax"), version or data_version())
+    seen = (layer, z, x, y, scope.zone_ids, tuple(rated_for(scope)), version or data_version())
     return hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
 
 
