@@ -236,3 +236,18 @@ def test_workbook_reader_reads_bytes():
         content = buffer.getvalue()
 
     assert workbook_codes(Response, "统一社会信用代码") == {"X"}
+
+
+def test_require_sees_names_the_field_group(db):
+    """issue 13: a role reading evaluations but not given the evaluation_results group (a change in roles.yaml)
+    is refused evaluation results with a message naming the group, not a field identifier."""
+    from django.core.exceptions import PermissionDenied
+
+    from parkgov.accounts.scopes import Scope
+
+    scope = Scope(role="x", role_name="经信", read=frozenset({"evaluation"}), write=frozenset(),
+                  hidden_fields=frozenset({"evaluation_class"}), zone_ids=None)
+    with pytest.raises(PermissionDenied) as caught:
+        scope.require_sees("evaluation_class")
+    assert "亩均评价结果" in str(caught.value) and "evaluation_class" not in str(caught.value)
+    scope.require_sees("tax")  # not hidden: no error

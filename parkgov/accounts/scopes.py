@@ -55,8 +55,9 @@ class Scope:
     def require_sees(self, field: str):
         """PermissionDenied unless the role's field groups (roles.yaml) include `field`."""
         if not self.sees(field):
-            raise PermissionDenied(gettext("角色“%(role)s”无权查看字段“%(field)s”")
-                                   % {"role": gettext(self.role_name), "field": field})
+            group = next(g["name"] for g in role_table()["field_groups"].values() if field in g["fields"])
+            raise PermissionDenied(gettext("角色“%(role)s”无权查看%(group)s")
+                                   % {"role": gettext(self.role_name), "group": gettext(group)})
 
     def filter_zones(self, queryset, path="zone_id"):
         """Restrict a queryset to the user's parks."""
