@@ -98,9 +98,11 @@ def import_(path: Path = typer.Argument(..., help="xlsx 工作簿，或 gpkg / s
             crs: Optional[str] = typer.Option(None, "--crs", help="图形文件坐标系，如 EPSG:4549（文件未声明时必填）")):
     """导入工作簿或图形文件：全部检查通过才写入，否则一行不写。"""
     _setup()
+    from parkgov.codes.tables import department_code
     from parkgov.ingest.commands import run_import
 
-    code = run_import(path=path, dry_run=dry_run, errors=errors, department=department, encoding=encoding,
+    code = run_import(path=path, dry_run=dry_run, errors=errors, department=department_code(department),
+                      encoding=encoding,
                       crs=crs, actor=_actor(), out=out, console=console)
     raise typer.Exit(code)
 

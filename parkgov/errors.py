@@ -13,6 +13,12 @@ class ConfigError(ParkgovError):
     exit_code = 2
 
 
+class UsageError(ParkgovError):
+    """A command-line option has a value the command does not accept."""
+
+    exit_code = 2
+
+
 class InputError(ParkgovError):
     """A file or value given by the user cannot be accepted."""
 

@@ -139,3 +139,13 @@ def _commands_in_group(group) -> list:
         except (OSError, ValueError, IndexError):
             continue
     return found
+
+
+def test_import_rejects_a_department_not_in_the_department_table(tmp_path):
+    """issue 13: `--department` accepted any value; now a usage error (exit 2) naming it and the allowed ones."""
+    run(tmp_path, "init")
+    write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
+    result = run(tmp_path, "import", "ledger.xlsx", "--department", "财政局")
+    assert result.returncode == 2
+    assert "财政局" in result.stdout + result.stderr and "税务（tax）" in result.stdout + result.stderr
+    assert "企业 0 家" in run(tmp_path, "summary").stdout

@@ -337,7 +337,8 @@ def test_park_restricted_user_gets_only_their_parks_at_low_zoom(client, ledger):
     for z in (LOW, 11):
         parcels = _decode(client, "parcels", z=z)
         assert set(parcels) == {"SZ-0002"}
-        assert parcels["SZ-0002"]["properties"] == {"supply_status": "in_use", "zone": "SZ-XW1", "class": "C"}
+        # issue 13: 自然资源和规划 is not given the evaluation_results field group, so no class (nor tier)
+        assert parcels["SZ-0002"]["properties"] == {"supply_status": "in_use", "zone": "SZ-XW1"}
 
 
 def test_gzipped_tile_decodes_to_the_same_tile(admin_client, monkeypatch):
@@ -479,7 +480,7 @@ def test_card_properties_obey_the_users_scope(client, ledger):
     client.force_login(_user("nr", role="natural_resources", zones=["SZ-XW1"]))
     ids = dict(Parcel.objects.values_list("code", "id"))
     inside = client.get(f"/tiles/parcels/{ids['SZ-0002']}.json")
-    assert inside.status_code == 200 and inside.json()["class"] == "C" and "tier" not in inside.json()
+    assert inside.status_code == 200 and "class" not in inside.json() and "tier" not in inside.json()  # issue 13
     assert client.get(f"/tiles/parcels/{ids['SZ-0001']}.json").status_code == 404  # another park
     assert client.get("/tiles/parcels/999999.json").status_code == 404
     client.logout()
@@ -642,8 +643,8 @@ def test_a_click_finds_only_parcels_in_the_users_parks(client, ledger):
         answer = client.get("/tiles/parcels/at.json", {"lon": lon + side / 2 / 96_900,
                                                        "lat": lat + side / 2 / 110_574, "z": 11})
         assert answer.status_code == status, code
-        if status == 200:  # this role does not see tax figures
-            assert answer.json()["class"] == "C" and "tier" not in answer.json()
+        if status == 200:  # this role does not see evaluation results (issue 13)
+            assert answer.json()["code"] == code and "class" not in answer.json() and "tier" not in answer.json()
     client.logout()
     assert client.get("/tiles/parcels/at.json", {"lon": 120.8, "lat": 29.6, "z": 11}).status_code == 302
 
@@ -753,3 +754,12 @@ def test_warming_for_everyone_covers_each_scope_once(admin_client, monkeypatch):
     assert scope_for(park_user).zone_ids is not None
     assert admin_client.get(f"/tiles/parcels/{LOW}/{x}/{y}.pbf", HTTP_ACCEPT_ENCODING="gzip").status_code == 200
     assert cut == []
+
+
+def test_a_park_restricted_economy_user_gets_class_and_tier_of_its_parks(client, ledger):
+    """issue 13: class and tier follow the evaluation_results field group, whatever the user's parks."""
+    client.force_login(_user("eco", role="economy", zones=["SZ-XW1"]))
+    ids = dict(Parcel.objects.values_list("code", "id"))
+    assert client.get(f"/tiles/parcels/{ids['SZ-0002']}.json").json()["class"] == "C"
+    parcels = _decode(client, "parcels", z=LOW)
+    assert set(parcels) == {"SZ-0002"} and parcels["SZ-0002"]["properties"]["class"] == "C"

@@ -53,6 +53,13 @@ class Scope:
     def sees(self, field: str) -> bool:
         return field not in self.hidden_fields
 
+    def require_sees(self, field: str):
+        """PermissionDenied unless the role's field groups (roles.yaml) include `field`."""
+        if not self.sees(field):
+            group = next(g["name"] for g in role_table()["field_groups"].values() if field in g["fields"])
+            raise PermissionDenied(gettext("角色“%(role)s”无权查看%(group)s")
+                                   % {"role": gettext(self.role_name), "group": gettext(group)})
+
     def filter_zones(self, queryset, path="zone_id"):
         """Restrict a queryset to the user's parks."""
         if self.zone_ids is None:

@@ -158,6 +158,7 @@ def _runs(scope):
 def evaluation_runs(*, scope, year=None, ruleset_id=None, limit: int, offset: int) -> dict:
     """A page of evaluation runs, newest first (runs of other parks are hidden from park-restricted users)."""
     scope.require("evaluation")
+    scope.require_sees("evaluation_class")
     runs = _runs(scope)
     if year:
         runs = runs.filter(year=year)
@@ -172,6 +173,7 @@ def evaluation_runs(*, scope, year=None, ruleset_id=None, limit: int, offset: in
 def evaluation_results(*, scope, run_id: int, result_class=None, population=None, limit: int, offset: int) -> dict:
     """A page of one run's results for the caller's parks, by population and rank."""
     scope.require("evaluation")
+    scope.require_sees("evaluation_class")
     if not _runs(scope).filter(pk=run_id).exists():
         raise NotFound(gettext("评价批次 %(run)s 不存在或不在您的数据范围内") % {"run": run_id})
     results = scope.filter_zones(EvaluationResult.objects.filter(run_id=run_id), "enterprise__zone_id")

@@ -64,3 +64,23 @@ def code_table(name: str) -> CodeTable:
             factor=(row.get("factor") or "").strip(),
         )
     return CodeTable(name=name, entries=entries)
+
+
+def department_code(value: str) -> str:
+    """The code of the department named `value` (its code or Chinese name in data/departments.csv); "" stays "".
+
+    UsageError naming the value and listing the allowed departments otherwise.
+    """
+    from django.utils.translation import gettext
+
+    from parkgov.errors import UsageError
+
+    value = value.strip()
+    if not value:
+        return ""
+    entries = code_table("departments").entries
+    for entry in entries.values():
+        if value in (entry.code, entry.name):
+            return entry.code
+    allowed = "、".join(f"{e.name}（{e.code}）" for e in entries.values())
+    raise UsageError(gettext("部门“%(value)s”不在部门表中，可用的部门：%(allowed)s") % {"value": value, "allowed": allowed})

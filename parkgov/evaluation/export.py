@@ -10,14 +10,24 @@ from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.evaluation.services import latest_run
 from parkgov.ingest.excel import safe_cell
+from parkgov.ledger.models import Zone
 
 
-def export_evaluation(*, path: Path, year: int, ruleset_id: str, zone_code: str | None = None) -> dict:
-    """Write the workbook for the latest run of (year, rule set, zone); returns rows per sheet."""
+def export_evaluation(*, path: Path, year: int, ruleset_id: str, zone_code: str | None = None,
+                      zone_ids: tuple | None = None) -> dict:
+    """Write the workbook for the latest run of (year, rule set, zone); returns rows per sheet.
+
+    `zone_ids` (a Scope's parks, None for all) keeps the firms, surcharges and park aggregates of those parks.
+    """
     run = latest_run(year=year, ruleset_id=ruleset_id, zone_code=zone_code)
     ruleset = get_ruleset(ruleset_id)
-    results = list(EvaluationResult.objects.filter(run=run).select_related("enterprise")
-                   .order_by("population", "rank", "enterprise__credit_code"))
+    results = EvaluationResult.objects.filter(run=run)
+    parks = run.parks
+    if zone_ids is not None:
+        results = results.filter(enterprise__zone_id__in=zone_ids)
+        codes = set(Zone.objects.filter(id__in=zone_ids).values_list("code", flat=True))
+        parks = [park for park in parks if park.get("zone_code") in codes]
+    results = list(results.select_related("enterprise").order_by("population", "rank", "enterprise__credit_code"))
     book = _Book(path)
     counts = {}
     for population in ruleset.populations:
@@ -25,7 +35,7 @@ def export_evaluation(*, path: Path, year: int, ruleset_id: str, zone_code: str 
         counts[population.name] = book.notice(population, ruleset, rows)
     counts["不参评名单"] = book.not_rated([r for r in results if r.not_rated_reason])
     counts["电价加价清单"] = book.surcharges(results)
-    counts["园区汇总"] = book.parks(run.parks)
+    counts["园区汇总"] = book.parks(parks)
     book.explanation(run, ruleset)
     book.close()
     return counts

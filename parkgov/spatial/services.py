@@ -40,6 +40,8 @@ def map_context(*, scope) -> dict:
         "parcel_min_zoom": PARCEL_MIN_ZOOM,
         "data_max_zoom": DATA_MAX_ZOOM,
         "sees_tax": scope.sees("tax"),
+        "sees_class": "class" in rated,
+        "sees_tier": "tier" in rated,
     }
 
 
@@ -111,11 +113,13 @@ def _legends(rated) -> dict:
         "supply": {"title": gettext("供地状态"), "property": "supply_status", "note": "",
                    "items": [{"value": s.value, "label": str(s.label), "colour": SUPPLY_STATUS_COLOURS[s]}
                              for s in SupplyStatus]},
-        "class": {"title": gettext("评价类别"), "property": "class", "note": _run_note(class_run),
-                  "items": [{"value": value, "label": _class_label(value, label), "colour": CLASS_COLOURS[value]}
-                            for value, label in CLASS_CHOICES]
-                  + [{"value": None, "label": gettext("无评价结果（无使用权人或未评价）"), "colour": NONE_COLOUR}]},
     }
+    if "class" in rated:
+        legends["class"] = {
+            "title": gettext("评价类别"), "property": "class", "note": _run_note(class_run),
+            "items": [{"value": value, "label": _class_label(value, label), "colour": CLASS_COLOURS[value]}
+                      for value, label in CLASS_CHOICES]
+            + [{"value": None, "label": gettext("无评价结果（无使用权人或未评价）"), "colour": NONE_COLOUR}]}
     if "tier" in rated:
         legends["tier"] = {"title": gettext("亩均税收档位"), "property": "tier",
                            "note": _tier_note(class_run, tier_run), "items": _tier_items(tier_run)}

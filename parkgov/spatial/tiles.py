@@ -156,9 +156,10 @@ def _render(layer, z, x, y, scope, version) -> bytes:
 
 
 def rated_names(scope) -> list:
-    """Which of RATED the user's tiles and card carry: the tier for those who see tax figures, the open findings
-    for those who read every department's findings (a department limited to its own would see the others')."""
-    shown = {"class": True, "tier": scope.sees("tax"),
+    """Which of RATED the user's tiles, card and legends carry: class and tier for roles that see evaluation results
+    (roles.yaml `evaluation_results`; the 亩均税收 tier also reveals tax, so it needs the tax figures too), the open
+    findings for those who read every department's findings (a department limited to its own would see the others')."""
+    shown = {"class": scope.sees("evaluation_class"), "tier": scope.sees("evaluation_tier") and scope.sees("tax"),
              "finding": scope.can_read("finding") and not scope.own_findings_only}
     return [name for name in RATED if shown[name]]
 

@@ -21,6 +21,9 @@ ROLES = (
     gettext_noop("市场监管"), gettext_noop("税务"), gettext_noop("统计"),
 )
 
+# parkgov/accounts/data/roles.yaml: field group names (named when a role may not see a group)
+FIELD_GROUPS = (gettext_noop("税收数据"), gettext_noop("经济数据"), gettext_noop("资源与排放数据"), gettext_noop("亩均评价结果"))
+
 # parkgov/codes/data/departments.csv: department names (findings, figure sources)
 DEPARTMENTS = (
     gettext_noop("管委会"), gettext_noop("经信"), gettext_noop("自然资源和规划"), gettext_noop("生态环境"),

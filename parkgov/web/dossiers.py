@@ -165,7 +165,7 @@ def _int(value):
 
 def evaluation_history(*, enterprise, scope):
     """The latest result per year and rule set, newest first, with explanations of the indicators the user may see."""
-    if not scope.can_read("evaluation"):
+    if not (scope.can_read("evaluation") and scope.sees("evaluation_class")):
         return None
     latest = {}
     for result in EvaluationResult.objects.filter(enterprise=enterprise).select_related("run") \

@@ -1,5 +1,6 @@
 """Pages: parse the request, call one service, render. Scope checks live in `access.scoped`."""
 
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -111,14 +112,17 @@ def adjust(request, scope, result_id):
 def evaluation_download(request, scope, run_id):
     from parkgov.evaluation.export import export_evaluation
 
+    scope.require_sees("evaluation_class")
     run = get_object_or_404(EvaluationRun, pk=run_id)
-    folder = Path(settings.PARKGOV_MEDIA_ROOT) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}.xlsx"
-    with translation.override(settings.LANGUAGE_CODE):  # the public notice list is a Chinese document
-        export_evaluation(path=path, year=run.year, ruleset_id=run.ruleset_id,
-                          zone_code=run.zone.code if run.zone else None)
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+    # a folder of this request's own, removed once the open file is handed to the response (issue 13: one
+    # shared file let two users receive each other's download)
+    with tempfile.TemporaryDirectory(prefix="evaluation-") as folder:
+        path = Path(folder) / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}.xlsx"
+        with translation.override(settings.LANGUAGE_CODE):  # the public notice list is a Chinese document
+            export_evaluation(path=path, year=run.year, ruleset_id=run.ruleset_id,
+                              zone_code=run.zone.code if run.zone else None, zone_ids=scope.zone_ids)
+        handle = open(path, "rb")
+    return FileResponse(handle, as_attachment=True, filename=path.name)
 
 
 @scoped("audit")
