@@ -25,7 +25,7 @@ from parkgov.ingest.services import import_workbook
 from parkgov.jobs.services import start_job
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial.services import map_context
-from parkgov.spatial.tile_data import rated_for
+from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
@@ -198,7 +198,7 @@ def test_evaluation_results_visible_only_to_their_field_group(world, role):
     assert ("class" in properties) == sees, properties
     context = map_context(scope=scope)
     assert ("class" in context["legends"]) == sees and context["sees_class"] == sees
-    assert rated_for(scope) == (["class", "tier"] if sees else [])  # what tiles and the card carry
+    assert [n for n in rated_names(scope) if n != "finding"] == (["class", "tier"] if sees else [])  # tiles, card
     assert ("tier" not in properties) or sees
 
 
