@@ -72,6 +72,7 @@ def test_stored_parcel_codes_and_names_survive_every_page(admin, code, name):
 @FUZZ
 @given(credit_code=STORED, name=STORED)
 @example(credit_code="91/33%06?83#", name="甲/乙")
+@example(credit_code="~", name="..")
 def test_stored_credit_codes_and_names_survive_every_page(admin, credit_code, name):
     firm = Enterprise.objects.get(credit_code=uscc(1))
     firm.credit_code, firm.name = credit_code, name
