@@ -4,6 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from parkgov.web import converters
+
+converters.register()  # before the web and API patterns that use <stored:…> are built
+
 admin.site.site_header = _("园区管家 parkgov")
 admin.site.site_title = _("园区管家")
 admin.site.index_title = _("台账管理")

@@ -149,3 +149,20 @@ def test_import_rejects_a_department_not_in_the_department_table(tmp_path):
     assert result.returncode == 2
     assert "财政局" in result.stdout + result.stderr and "税务（tax）" in result.stdout + result.stderr
     assert "企业 0 家" in run(tmp_path, "summary").stdout
+
+
+def test_unclosed_ring_geojson_exits_1_with_the_message(tmp_path):
+    """issue 13: a GeoJSON with an unclosed ring ended in a GEOSException (exit 3); now exit 1 and a Chinese line."""
+    import json
+
+    assert run(tmp_path, "init").returncode == 0
+    write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
+    assert run(tmp_path, "import", "ledger.xlsx").returncode == 0
+    ring = [[120.8, 29.6], [120.81, 29.6], [120.81, 29.61], [120.8, 29.61]]
+    (tmp_path / "open.geojson").write_text(json.dumps({
+        "type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+        "features": [{"type": "Feature", "properties": {"地块编码": "SZ-0001"},
+                      "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
+    result = run(tmp_path, "import", "open.geojson")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "open.geojson" in output and "SZ-0001" in output and "首尾不闭合" in output

@@ -69,3 +69,55 @@ def test_random_bytes_are_refused_cleanly(tmp_path_factory, actor, content, suff
             import_workbook(path=path, actor=actor)
         else:
             import_geometry(path=path, actor=actor)
+
+
+COORD = st.lists(st.one_of(st.floats(-200, 200, allow_nan=False), st.sampled_from([120.8, 29.6, 1e300, -0.0])),
+                 min_size=0, max_size=3)
+RING = st.lists(COORD, min_size=0, max_size=6)
+GEOMETRY = st.one_of(
+    st.builds(lambda rings: {"type": "Polygon", "coordinates": rings}, st.lists(RING, max_size=3)),
+    st.builds(lambda polys: {"type": "MultiPolygon", "coordinates": polys}, st.lists(st.lists(RING, max_size=2),
+                                                                                     max_size=2)),
+    st.builds(lambda line: {"type": "LineString", "coordinates": line}, RING),
+    st.builds(lambda point: {"type": "Point", "coordinates": point}, COORD),
+    st.none(),
+)
+
+
+@FUZZ
+@given(features=st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=12), st.just("SZ-0001")), GEOMETRY),
+                         min_size=1, max_size=5),
+       suffix=st.sampled_from([".geojson", ".gpkg", ".shp"]))
+def test_random_geometries_never_crash_the_gis_import(tmp_path_factory, actor, features, suffix):
+    """issue 13: malformed GeoJSON/GPKG/SHP geometries (unclosed rings, too few points, wrong types) are errors."""
+    import json
+
+    import pyogrio
+
+    from parkgov.ledger.models import Parcel
+
+    folder = tmp_path_factory.mktemp("gis")
+    source = folder / "f.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::4490"}}, "features": [
+        {"type": "Feature", "properties": {"地块编码": _clean(code)}, "geometry": geometry}
+        for code, geometry in features]}, ensure_ascii=False), encoding="utf-8")
+    path = source
+    if suffix != ".geojson":
+        try:  # GDAL itself refuses some of these; what it writes must then import cleanly
+            meta, _fids, wkb, values = pyogrio.raw.read(str(source))
+            path = folder / f"f{suffix}"
+            pyogrio.raw.write(str(path), geometry=wkb, field_data=values, fields=meta["fields"], crs="EPSG:4490",
+                              geometry_type="Unknown" if suffix == ".gpkg" else "Polygon", encoding="UTF-8")
+        except Exception:
+            path = source
+    try:
+        report = import_geometry(path=path, actor=actor)
+    except ImportRejected as exc:
+        assert exc.report.issues.errors and path.name in str(exc)
+        assert all(issue.row >= 1 and issue.message for issue in exc.report.issues.errors)
+        assert Parcel.objects.filter(geometry__isnull=False).count() == 0
+    except InputError as exc:
+        assert str(exc)
+    else:
+        assert report.written

@@ -92,3 +92,45 @@ def test_zone_boundaries_join_by_zone_code(tmp_path, actor, ledger):
     assert import_geometry(path=path, actor=actor).written == {"园区": 1}
     zone = Zone.objects.get(code="SZ")
     assert zone.geometry is not None and zone.max_x > zone.min_x
+
+
+def _geojson(path, features):
+    import json
+
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::4490"}}, "features": [
+        {"type": "Feature", "properties": {"地块编码": code}, "geometry": {"type": kind, "coordinates": coords}}
+        for code, kind, coords in features]}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+UNCLOSED = [[[120.8, 29.6], [120.81, 29.6], [120.81, 29.61], [120.8, 29.61]]]
+
+
+def test_unclosed_ring_is_a_clear_error_naming_feature_and_code(tmp_path, actor, ledger):
+    """issue 13: an unclosed ring raised GEOSException (CLI exit 3); now a Chinese issue per feature, nothing written."""
+    closed = [UNCLOSED[0] + [UNCLOSED[0][0]]]
+    path = _geojson(tmp_path / "open.geojson", [("SZ-0001", "Polygon", closed), ("SZ-0002", "Polygon", UNCLOSED),
+                                                 ("SZ-0003", "Polygon", [UNCLOSED[0][:2] + [UNCLOSED[0][0]]])])
+    with pytest.raises(ImportRejected, match="open.geojson") as caught:
+        import_geometry(path=path, actor=actor)
+    errors = [(i.row, i.value, i.message) for i in caught.value.report.issues.errors]
+    assert [e[:2] for e in errors] == [(2, "SZ-0002"), (3, "SZ-0003")]
+    assert "第2个要素" in errors[0][2] and "首尾不闭合" in errors[0][2]
+    assert "图形无效" in errors[1][2] and "Too few points" in errors[1][2]
+    assert Parcel.objects.filter(geometry__isnull=False).count() == 0
+
+
+def test_unclosed_ring_web_job_is_rejected_with_the_message(tmp_path, actor, ledger,
+                                                           django_capture_on_commit_callbacks):
+    """issue 13: the web import job ends REJECTED with the feature's message (not FAILED with a traceback)."""
+    from parkgov.jobs.models import JobStatus
+    from parkgov.jobs.services import start_job
+
+    path = _geojson(tmp_path / "open.geojson", [("SZ-0002", "Polygon", UNCLOSED)])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_job(kind="import", title="导入", user=actor, params={"path": str(path), "name": "我的地块.geojson"})
+    job.refresh_from_db()
+    assert job.status == JobStatus.REJECTED
+    assert "首尾不闭合" in job.result["issues"][0]["message"] and job.result["issues"][0]["value"] == "SZ-0002"
+    assert Parcel.objects.filter(geometry__isnull=False).count() == 0

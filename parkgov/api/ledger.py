@@ -25,7 +25,7 @@ def list_parcels(request, filters: Query[ParcelFilters], page: Query[PageParams]
                                    limit=page.limit, offset=page.offset)
 
 
-@router.get("/parcels/{code}", response=responses(200, ParcelDetailFeature), summary="单个地块（GeoJSON Feature）")
+@router.get("/parcels/{stored:code}", response=responses(200, ParcelDetailFeature), summary="单个地块（GeoJSON Feature）")
 def get_parcel(request, code: Path[Code]):
     """一个地块（按地块编码），含用地企业。"""
     return queries.parcel_feature(scope=scope_of(request), code=code)
@@ -38,13 +38,13 @@ def list_enterprises(request, filters: Query[EnterpriseFilters], page: Query[Pag
                                limit=page.limit, offset=page.offset)
 
 
-@router.get("/enterprises/{credit_code}", response=responses(200, EnterpriseDetail), summary="单个企业及其用地")
+@router.get("/enterprises/{stored:credit_code}", response=responses(200, EnterpriseDetail), summary="单个企业及其用地")
 def get_enterprise(request, credit_code: Path[Code]):
     """一家企业（按统一社会信用代码），含用地关系。"""
     return queries.enterprise(scope=scope_of(request), credit_code=credit_code)
 
 
-@router.get("/enterprises/{credit_code}/figures", response=responses(200, list[YearlyFigurePublic]),
+@router.get("/enterprises/{stored:credit_code}/figures", response=responses(200, list[YearlyFigurePublic]),
             exclude_unset=True, summary="企业年度数据及来源（按角色隐藏字段）")
 def get_figures(request, credit_code: Path[Code]):
     """企业各年度数据及每个字段的来源；您的角色无权查看的字段（如税收）不出现在结果中。"""

@@ -56,11 +56,12 @@ def import_geometry(*, path: Path, actor, encoding=None, crs=None, dry_run=False
     layer = str(meta.get("layer_name") or path.stem)
     model, key_field, label, codes = _join_column(path, fields, values, layer, report.issues)
     source = _source_crs(meta.get("crs"), crs, path, layer, report.issues)
-    geoms = shapely.from_wkb(wkb) if wkb is not None else np.array([None] * len(codes), dtype=object)
+    geoms, broken = geometry.decode_wkb(wkb) if wkb is not None else (np.array([None] * len(codes), dtype=object),
+                                                                      [""] * len(codes))
     frame = pl.DataFrame({"__row": np.arange(1, len(codes) + 1), "key": codes})
     frame = frame.with_columns(pl.col("key").cast(pl.String).str.strip_chars().str.to_uppercase()
                                if key_field == "land_code" else pl.col("key").cast(pl.String).str.strip_chars())
-    _check_geometries(geoms, frame, layer, label, report.issues)
+    _check_geometries(geoms, broken, frame, layer, label, report.issues)
     transformed = geometry.transform(geoms, source) if not report.issues.errors else geoms
     _check_bounds(transformed, frame, layer, label, report.issues)
     matched = _match(model, key_field, frame, layer, label, report.issues)
@@ -112,7 +113,7 @@ def _source_crs(declared, given, path, layer, issues):
     return declared
 
 
-def _check_geometries(geoms, frame, layer, label, issues):
+def _check_geometries(geoms, broken, frame, layer, label, issues):
     rows = frame.get_column("__row").to_list()
     keys = frame.get_column("key").to_list()
     types = shapely.get_type_id(geoms)
@@ -120,7 +121,10 @@ def _check_geometries(geoms, frame, layer, label, issues):
     for i, (row, key) in enumerate(zip(rows, keys)):
         if not key:
             issues.add(layer, row, label, "", f"第{row}个要素没有{label}")
-        if geoms[i] is None or shapely.is_empty(geoms[i]):
+        if broken[i]:
+            issues.add(layer, row, label, key, f"第{row}个要素的图形无法读取（{_broken_reason(broken[i])}），"
+                                               f"请在 GIS 软件中修复后再导入；系统不自动修复")
+        elif geoms[i] is None or shapely.is_empty(geoms[i]):
             issues.add(layer, row, label, key, "图形为空")
         elif types[i] not in (3, 6):
             issues.add(layer, row, label, key, f"图形类型为 {shapely.get_type_id(geoms[i])}，地块应为面（Polygon/MultiPolygon）")
@@ -129,6 +133,14 @@ def _check_geometries(geoms, frame, layer, label, issues):
     dupes = frame.filter(pl.col("key").is_not_null() & pl.col("key").is_duplicated())
     for row, key in dupes.select("__row", "key").iter_rows():
         issues.add(layer, row, label, key, f"同一{label}在文件中出现多次")
+
+
+def _broken_reason(message):
+    if "closed linestring" in message:
+        return "面的边界环首尾不闭合"
+    if "at least" in message or "number of points" in message:
+        return "面的边界环点数不足，至少需要 4 个点"
+    return message[:200]
 
 
 def _check_bounds(geoms, frame, layer, label, issues):

@@ -72,7 +72,7 @@ ENTERPRISES = Sheet(
     key=("credit_code",),
     help="企业以统一社会信用代码（GB 32100，18位，含校验码）唯一标识。",
     columns=(
-        Column("credit_code", "统一社会信用代码", "uscc", required=True, example="91330683MA2D8X2Y5K",
+        Column("credit_code", "统一社会信用代码", "uscc", required=True, example="91330683MA2D8X2Y5L",
                aliases=("社会信用代码", "信用代码", "统一代码", "企业统一社会信用代码")),
         Column("name", "企业名称", "text", required=True, max_length=200, example="嵊州市某某厨具有限公司",
                aliases=("企业", "单位名称", "名称")),
@@ -126,7 +126,7 @@ LINKS = Sheet(
     key=("enterprise", "parcel", "role"),
     help="企业与地块的关系：土地使用权人、承租或转租，附面积与期限。",
     columns=(
-        Column("enterprise", "统一社会信用代码", "uscc", required=True, example="91330683MA2D8X2Y5K",
+        Column("enterprise", "统一社会信用代码", "uscc", required=True, example="91330683MA2D8X2Y5L",
                aliases=("社会信用代码", "信用代码")),
         Column("parcel", "地块编码", "ref", required=True, max_length=40, example="SZ-0001", aliases=("地块号",)),
         Column("role", "关系", "choice", required=True, choices=choices.LinkRole, example="土地使用权人",
@@ -143,7 +143,7 @@ YEARLY = Sheet(
     key=("enterprise", "year"),
     help="每家企业每年一行；只填本部门负责的列即可，空白单元格表示不修改已有数值。",
     columns=(
-        Column("enterprise", "统一社会信用代码", "uscc", required=True, example="91330683MA2D8X2Y5K",
+        Column("enterprise", "统一社会信用代码", "uscc", required=True, example="91330683MA2D8X2Y5L",
                aliases=("社会信用代码", "信用代码")),
         Column("year", "年度", "int", required=True, minimum=2000, maximum=2100, example="2025",
                aliases=("年份", "统计年度")),
@@ -170,7 +170,7 @@ FINDINGS = Sheet(
     key=("enterprise", "parcel", "department", "category", "found_on", "description"),
     help="各部门检查发现的问题；企业与地块至少填一项。",
     columns=(
-        Column("enterprise", "统一社会信用代码", "uscc", example="91330683MA2D8X2Y5K",
+        Column("enterprise", "统一社会信用代码", "uscc", example="91330683MA2D8X2Y5L",
                aliases=("社会信用代码", "信用代码")),
         Column("parcel", "地块编码", "ref", max_length=40, example="", aliases=("地块号",)),
         Column("department", "部门", "department", required=True, example="生态环境", aliases=("检查部门",)),

@@ -10,16 +10,29 @@ from parkgov.jobs.models import Job, JobStatus
 
 
 def store_upload(upload) -> Path:
-    """Copy an uploaded file under the media root with a fresh name (the original name goes in the job's params)."""
+    """Copy an uploaded file under the media root, in a fresh folder but under the user's own file name.
+
+    The name is what the user sees in messages, error reports and the change history, so it stays theirs; the
+    folder keeps two uploads of the same name apart.
+    """
     import uuid
 
-    folder = Path(settings.PARKGOV_MEDIA_ROOT) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4()}{Path(upload.name).suffix.lower()}"
+    path = Path(settings.PARKGOV_MEDIA_ROOT) / "uploads" / str(uuid.uuid4()) / upload_name(upload.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
     return path
+
+
+def upload_name(name: str) -> str:
+    """The user's file name made safe to store: no folders, no control characters, at most 200 bytes."""
+    name = "".join(ch for ch in Path(str(name).replace("\\", "/")).name if ch.isprintable()).strip()
+    path = Path(f"upload{name}" if name.startswith(".") else name or "upload")
+    stem, suffix = path.stem, path.suffix.lower()
+    while len((stem + suffix).encode()) > 200:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def job_dir(job: Job) -> Path:

@@ -47,7 +47,7 @@ def import_task(job_id: str):
         if hasattr(exc.report, "raw_sheets"):
             from parkgov.ingest.report import write_error_workbook
 
-            output = str(job_dir(job) / "错误清单.xlsx")
+            output = str(job_dir(job) / f"{path.stem}-错误清单.xlsx")
             write_error_workbook(path=Path(output), report=exc.report)
         issues = [{"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "message": i.message}
                   for i in exc.report.issues.errors[:200]]

@@ -73,6 +73,28 @@ def from_wkb(blobs) -> np.ndarray:
     return shapely.from_wkb([bytes(b) if b is not None else None for b in blobs])
 
 
+def decode_wkb(blobs) -> tuple[np.ndarray, list]:
+    """Geometries from WKB, one at a time where GEOS refuses a blob; returns (geometries, GEOS message or '' each).
+
+    GEOS refuses some structures outright (an unclosed ring, a ring of fewer than four points) before any
+    validity check can run, so those become None with the reason instead of an exception for the whole file.
+    """
+    blobs = [None if b is None else bytes(b) for b in blobs]
+    try:
+        return shapely.from_wkb(blobs), [""] * len(blobs)
+    except shapely.errors.GEOSException:
+        pass
+    geometries, errors = np.empty(len(blobs), dtype=object), []
+    for index, blob in enumerate(blobs):
+        try:
+            geometries[index] = shapely.from_wkb(blob)
+            errors.append("")
+        except shapely.errors.GEOSException as exc:
+            geometries[index] = None
+            errors.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return geometries, errors
+
+
 def invalid_reasons(geometries) -> list:
     """Shapely's reason for each invalid geometry, '' when valid."""
     geometries = np.asarray(geometries, dtype=object)

@@ -34,19 +34,27 @@ HISTORY_SKIPPED = ["geometry", "min_x", "min_y", "max_x", "max_y", "provenance",
 
 @scoped("enterprise")
 def enterprise(request, scope, credit_code):
-    if not credit_code.isprintable():
+    if "\x00" in credit_code:
         raise Http404(gettext("统一社会信用代码无效"))
-    firm = get_object_or_404(scope.filter_zones(Enterprise.objects.select_related("zone__parent"), "zone_id"),
-                             credit_code=credit_code.strip().upper())
+    firm = get_object_or_404(_exact_first(scope.filter_zones(Enterprise.objects.select_related("zone__parent"),
+                                                             "zone_id"), "credit_code", credit_code,
+                                          credit_code.strip().upper()))
     return render(request, "web/enterprise.html", enterprise_dossier(enterprise=firm, scope=scope))
 
 
 @scoped("parcel")
 def parcel(request, scope, code):
-    if not code.isprintable():
+    if "\x00" in code:
         raise Http404(gettext("地块编码无效"))
-    plot = get_object_or_404(scope.filter_zones(Parcel.objects.select_related("zone"), "zone_id"), code=code.strip())
+    plot = get_object_or_404(_exact_first(scope.filter_zones(Parcel.objects.select_related("zone"), "zone_id"),
+                                          "code", code, code.strip()))
     return render(request, "web/parcel.html", parcel_dossier(parcel=plot, scope=scope))
+
+
+def _exact_first(queryset, field, given, normalised):
+    # Links carry the stored value exactly; a typed address may differ in case or spaces.
+    exact = queryset.filter(**{field: given})
+    return exact if given == normalised or exact.exists() else queryset.filter(**{field: normalised})
 
 
 def enterprise_dossier(*, enterprise, scope) -> dict:

@@ -28,6 +28,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from parkgov.web.converters import StoredCodeConverter
+
 DATE_FORMAT = re.compile(r'date:"([^"]*)"')  # the format inside DateColumn's template
 RENDER_ARGUMENTS = ("value", "record", "column", "bound_column", "table")
 URL_SAFE = "!$&'()*+,;=" + "/~:@"  # what django.urls.reverse leaves unquoted (RFC 3986 pchar)
@@ -190,9 +192,10 @@ def _href_function(link):
             text = str(_walk(record, parts))
         except AttributeError:
             return None
-        if not text or "/" in text or text.startswith(("%", ".")):
-            return None  # what a path converter might refuse or reverse() would treat specially
-        return html.escape(before + quote(text, safe=URL_SAFE) + after)
+        if not text or text.startswith("%"):
+            return None  # what reverse() would treat specially
+        # the <stored:…> converter's escape; it leaves the digits of <int:…> routes as they are
+        return html.escape(before + quote(StoredCodeConverter().to_url(text), safe=URL_SAFE) + after)
 
     return href
 

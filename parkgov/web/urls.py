@@ -23,10 +23,10 @@ urlpatterns = [
     path("tiles/parcels/at.json", parcel_at_point, name="parcel_at_point"),
     path("enterprises/", lists.enterprises, name="enterprises"),
     path("enterprises/export.xlsx", exports.enterprises_export, name="enterprises_export"),
-    path("enterprises/<str:credit_code>/", dossiers.enterprise, name="enterprise"),
+    path("enterprises/<stored:credit_code>/", dossiers.enterprise, name="enterprise"),
     path("parcels/", lists.parcels, name="parcels"),
     path("parcels/export.xlsx", exports.parcels_export, name="parcels_export"),
-    path("parcels/<str:code>/", dossiers.parcel, name="parcel"),
+    path("parcels/<stored:code>/", dossiers.parcel, name="parcel"),
     path("findings/", lists.findings, name="findings"),
     path("findings/export.xlsx", exports.findings_export, name="findings_export"),
 ]

@@ -176,7 +176,7 @@
     card.querySelectorAll("[data-field]").forEach(function (element) {
       var field = element.dataset.field;
       if (field === "link") {
-        element.href = config.parcel_url.replace("__CODE__", encodeURIComponent(properties.code));
+        element.href = config.parcel_url.replace("__CODE__", encodeURIComponent(storedSegment(properties.code)));
       } else {
         element.textContent = values[field];
       }
@@ -243,3 +243,9 @@
     map.once("idle", function () { container.dataset.ready = "1"; });
   });
 })();
+
+// The URL converter's escape (parkgov/web/converters.py): "/" and "~" as ~2F/~7E, a segment of dots as ~2E.
+function storedSegment(code) {
+  var text = String(code).replace(/~/g, "~7E").replace(/\//g, "~2F");
+  return /^\.+$/.test(text) ? text.replace(/\./g, "~2E") : text;
+}

@@ -1,6 +1,11 @@
 /* The small map on a dossier page: its parcels over the optional base map; a click opens the parcel.
    A static file, not an inline script, so that the Content-Security-Policy allows only our own scripts. */
 (function () {
+  // the URL converter's escape (parkgov/web/converters.py): "/" and "~" as ~2F/~7E, a segment of dots as ~2E
+  function storedSegment(code) {
+    const text = String(code).replace(/~/g, "~7E").replace(/\//g, "~2F");
+    return /^\.+$/.test(text) ? text.replace(/\./g, "~2E") : text;
+  }
   var box = document.getElementById("dossier-map");
   var data = JSON.parse(document.getElementById("dossier-map-data").textContent);
   var style = {version: 8, sources: {}, layers: [{id: "background", type: "background", paint: {"background-color": "#eef2f7"}}]};
@@ -19,7 +24,7 @@
   });
   map.on("click", "parcels-fill", function (event) {
     var code = event.features[0].properties.code;
-    if (code) { window.location.href = box.dataset.parcelUrl.replace("__code__", encodeURIComponent(code)); }
+    if (code) { window.location.href = box.dataset.parcelUrl.replace("__code__", encodeURIComponent(storedSegment(code))); }
   });
   map.on("mouseenter", "parcels-fill", function () { map.getCanvas().style.cursor = "pointer"; });
   map.on("mouseleave", "parcels-fill", function () { map.getCanvas().style.cursor = ""; });
