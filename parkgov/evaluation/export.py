@@ -13,14 +13,14 @@ from parkgov.ingest.excel import safe_cell
 from parkgov.ledger.models import Zone
 
 
-def export_evaluation(*, path: Path, year: int, ruleset_id: str, zone_code: str | None = None,
-                      zone_ids: tuple | None = None) -> dict:
-    """Write the workbook for the latest run of (year, rule set, zone); returns rows per sheet.
+def export_evaluation(*, path: Path, year: int | None = None, ruleset_id: str | None = None,
+                      zone_code: str | None = None, zone_ids: tuple | None = None, run=None) -> dict:
+    """Write the workbook of `run`, else of the latest run of (year, rule set, zone); returns rows per sheet.
 
     `zone_ids` (a Scope's parks, None for all) keeps the firms, surcharges and park aggregates of those parks.
     """
-    run = latest_run(year=year, ruleset_id=ruleset_id, zone_code=zone_code)
-    ruleset = get_ruleset(ruleset_id)
+    run = run or latest_run(year=year, ruleset_id=ruleset_id, zone_code=zone_code)
+    ruleset = get_ruleset(run.ruleset_id)
     results = EvaluationResult.objects.filter(run=run)
     parks = run.parks
     if zone_ids is not None:

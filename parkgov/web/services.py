@@ -55,7 +55,8 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     year = year or latest_year()
     if year is None:
         return {"year": None}
-    seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), get_language(), _method_hash(),
+    seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), scope.sees("evaluation_class"),
+            get_language(), _method_hash(),
             # the tables the figures come from (firm_inputs also counts findings, which no figure uses: a finding
             # written does not recompute the cockpit; add Finding here if a figure ever shows them)
             data_version(Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult))
@@ -92,7 +93,8 @@ def _cockpit(*, scope, year: int) -> dict:
         "kpis": _kpis(firms, parcels, sees),
         "parks": _parks(firms, parcels, zones, sees),
         "trend": trend(firms=firms, sees=sees),
-        "classes": class_distribution(year=year, ruleset_id=ruleset.id, scope=scope),
+        "classes": class_distribution(year=year, ruleset_id=ruleset.id, scope=scope)
+        if scope.sees("evaluation_class") else {},  # evaluation results are a field group (roles.yaml)
         "tiers": tier_land(firms, get_ruleset(config["tier_ruleset"])) if sees["tax"] else [],
         "supply": _supply(parcels),
         "sees_tax": sees["tax"],

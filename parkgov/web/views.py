@@ -119,8 +119,7 @@ def evaluation_download(request, scope, run_id):
     with tempfile.TemporaryDirectory(prefix="evaluation-") as folder:
         path = Path(folder) / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}.xlsx"
         with translation.override(settings.LANGUAGE_CODE):  # the public notice list is a Chinese document
-            export_evaluation(path=path, year=run.year, ruleset_id=run.ruleset_id,
-                              zone_code=run.zone.code if run.zone else None, zone_ids=scope.zone_ids)
+            export_evaluation(path=path, run=run, zone_ids=scope.zone_ids)  # the run asked for, not the latest
         handle = open(path, "rb")
     return FileResponse(handle, as_attachment=True, filename=path.name)
 
