@@ -82,12 +82,13 @@ def check_archive(path: Path, size: int) -> None:
 def check_workbook_file(path: Path, *, progress=None, chunk_rows=None) -> ImportReport:
     """Read and check every sheet of `path`; returns the report with typed frames ready to write.
 
-    `chunk_rows` overrides thresholds.csv `import_chunk_rows` (rows checked at a time).
+    `chunk_rows` overrides thresholds.csv `import_chunk_rows` and `import_read_chunk_rows` (rows read and
+    checked at a time).
     """
     path = Path(path)
     check_file(path)
     report = ImportReport(file_name=path.name, sha256=file_sha256(path))
-    raws = read_workbook(path, report.issues)
+    raws = read_workbook(path, report.issues, read_rows=chunk_rows)
     report.raw_sheets = raws
     typed = {}
     for raw in raws:
