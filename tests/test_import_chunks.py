@@ -42,6 +42,21 @@ def test_error_in_a_later_chunk_names_its_workbook_row_and_writes_nothing(tmp_pa
     assert Submission.objects.count() == 0 and Zone.objects.count() == 0 and YearlyFigure.objects.count() == 0
 
 
+def test_blank_rows_between_pieces_keep_row_numbers(tmp_path, actor):
+    """issue 13: a long sheet is parsed in pieces; blank rows before a piece's first row do not shift numbers."""
+    sheets = _many_years()
+    rows = sheets["年度数据"]
+    rows[8:8] = [[None] * len(YEARLY_HEADER)] * 3  # Excel rows 9–11 blank: data resumes at row 12
+    rows[20][3] = "-5"  # list index 20 = Excel row 21: a negative revenue
+    path = write_workbook(tmp_path / "gaps.xlsx", sheets)
+    found = []
+    for chunk_rows in (4, 10_000):
+        with pytest.raises(ImportRejected) as caught:
+            import_workbook(path=path, actor=actor, chunk_rows=chunk_rows)
+        found.append([(e.row, e.column, e.value) for e in caught.value.report.issues.errors])
+    assert found == [[(21, "营业收入（万元）", "-5")]] * 2
+
+
 def test_duplicate_keys_in_different_chunks_are_found(tmp_path, actor):
     """issue 13: duplicates are checked over the whole sheet, not within each chunk."""
     sheets = _many_years()
@@ -75,7 +90,7 @@ def test_chunked_import_writes_exactly_what_one_chunk_writes(tmp_path, actor, ch
 
 
 def test_bulk_insert_does_not_hold_every_row_as_python_tuples(actor):
-    """issue 13: 20,000 rows plus their history go in 5,000 at a time (Python memory does not grow with rows)."""
+    """issue 13: 20,000 rows plus their history go in 5,000 at a time (measured: 11.1 MiB before, 5.6 after)."""
     frame = pl.DataFrame({"code": [f"Z{n:05d}" for n in range(20_000)], "name": [f"园区{n}" for n in range(20_000)],
                           "kind": ["park_in_zone"] * 20_000})
     tracemalloc.start()
@@ -85,4 +100,4 @@ def test_bulk_insert_does_not_hold_every_row_as_python_tuples(actor):
     finally:
         tracemalloc.stop()
     assert Zone.objects.count() == 20_000 and Zone.history.count() == 20_000
-    assert peak < 12 * 1024 * 1024, f"peak Python allocations {peak / 1048576:.1f} MiB"
+    assert peak < 8 * 1024 * 1024, f"peak Python allocations {peak / 1048576:.1f} MiB"

@@ -1,7 +1,9 @@
 """Read an exchange workbook with fastexcel into text frames, matching sheets and headers to the schema."""
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
@@ -13,6 +15,7 @@ from parkgov.ingest.excel import GUARD_PATTERN
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ingest.normalise import normalise_header
 from parkgov.ingest.schema import SHEETS, Column, Sheet, header_of
+from parkgov.ingest.sheet_chunks import split_sheet
 
 IGNORED_SHEETS = {"说明", "填表说明", "错误清单", "导入说明", "代码表"}
 NOTE_HEADER = "备注"
@@ -34,8 +37,8 @@ class RawSheet:
 def read_workbook(path: Path, issues: IssueList, *, read_rows: int | None = None) -> list:
     """Return the recognised sheets of `path`; unreadable files raise InputError with a Chinese message.
 
-    Sheets longer than `read_rows` (thresholds.csv `import_read_chunk_rows`) are turned into text frames that
-    many rows at a time, so the cells of a million-row sheet are never all converted at once.
+    Sheets longer than `read_rows` (thresholds.csv `import_read_chunk_rows`) are parsed that many rows at a
+    time, so the cells of a million-row sheet are never all in memory at once.
     """
     read_rows = read_rows or int(threshold("import_read_chunk_rows"))
     try:
@@ -52,7 +55,7 @@ def read_workbook(path: Path, issues: IssueList, *, read_rows: int | None = None
                            WARNING)
             continue
         try:
-            frame = _load_text(reader, title, read_rows)
+            frame = _load_text(reader, path, title, read_rows)
         except Exception as exc:
             raise InputError(f"无法读取 {path.name} 的工作表「{title}」：{_short(exc)}") from exc
         raw = _match_headers(spec, title, frame, issues)
@@ -64,20 +67,25 @@ def read_workbook(path: Path, issues: IssueList, *, read_rows: int | None = None
     return found
 
 
-def _load_text(reader, title: str, read_rows: int) -> pl.DataFrame:
-    """Every cell of sheet `title` as text, converted `read_rows` rows at a time.
+def _load_text(reader, path: Path, title: str, read_rows: int) -> pl.DataFrame:
+    """Every cell of sheet `title` as text, with its Excel row number in `__row`.
 
-    fastexcel parses the whole sheet on each call (its cells take ~430 MB at 1,000,000 rows × 13 columns) but
-    converting them all to text at once took as much again; a short sheet is read in one call as before.
+    A sheet longer than `read_rows` is read piece by piece (see sheet_chunks); a short one in one call.
     """
-    sheet = reader.load_sheet(title, dtypes="string", header_row=0, skip_rows=0, n_rows=read_rows)
-    total, parts = sheet.total_height, [sheet.to_polars()]
-    del sheet  # frees the parsed cells before the next call parses them again
-    for start in range(read_rows, total, read_rows):
-        sheet = reader.load_sheet(title, dtypes="string", header_row=0, skip_rows=start, n_rows=read_rows)
-        parts.append(sheet.to_polars())
-        del sheet
-    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed", rechunk=False)
+    parts = []
+    try:
+        for first, data in split_sheet(path, title, read_rows):
+            piece = fastexcel.read_excel(data).load_sheet(title, dtypes="string", header_row=0).to_polars()
+            parts.append(_numbered(piece, first))
+    except (ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        parts = []  # an unusual sheet layout: read it whole, as fastexcel sees it
+    if not parts:
+        return _numbered(reader.load_sheet(title, dtypes="string", header_row=0).to_polars(), 2)
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def _numbered(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    return frame.with_row_index("__row", offset=first).with_columns(pl.col("__row").cast(pl.Int64))
 
 
 def _short(exc) -> str:
@@ -97,6 +105,8 @@ def _match_headers(spec: Sheet, title: str, frame: pl.DataFrame, issues: IssueLi
     lookup = _column_lookup(spec)
     headers, factors, renames = {}, {}, {}
     for header in frame.columns:
+        if header == "__row":
+            continue
         name, unit = normalise_header(header)
         column = lookup.get(name)
         if column is None:
@@ -117,7 +127,6 @@ def _match_headers(spec: Sheet, title: str, frame: pl.DataFrame, issues: IssueLi
     for header in missing:
         issues.add(title, 1, header, "", "缺少必填列")
     note = next((h for h in frame.columns if normalise_header(h)[0] == NOTE_HEADER), None)
-    frame = frame.with_row_index("__row", offset=2).with_columns(pl.col("__row").cast(pl.Int64))
     original = frame
     if note is not None:
         frame = frame.filter(~pl.col(note).fill_null("").str.strip_chars().str.starts_with(EXAMPLE_MARK))
