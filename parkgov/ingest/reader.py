@@ -74,9 +74,11 @@ def _load_text(reader, path: Path, title: str, read_rows: int) -> pl.DataFrame:
     """
     parts = []
     try:
-        for first, data in split_sheet(path, title, read_rows):
-            piece = fastexcel.read_excel(data).load_sheet(title, dtypes="string", header_row=0).to_polars()
-            parts.append(_numbered(piece, first))
+        for first, handle in split_sheet(path, title, read_rows):
+            with handle:
+                piece = fastexcel.read_excel(handle.name).load_sheet(title, dtypes="string", header_row=0)
+                parts.append(_numbered(piece.to_polars(), first))
+                del piece
     except (ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         parts = []  # an unusual sheet layout: read it whole, as fastexcel sees it
     if not parts:
@@ -131,7 +133,8 @@ def _match_headers(spec: Sheet, title: str, frame: pl.DataFrame, issues: IssueLi
     if note is not None:
         frame = frame.filter(~pl.col(note).fill_null("").str.strip_chars().str.starts_with(EXAMPLE_MARK))
     frame = frame.select(["__row", *renames]).rename(renames)
-    frame = frame.with_columns(pl.col(f).cast(pl.String).str.replace(GUARD_PATTERN, "$1") for f in renames.values())
+    guarded = [f for f in renames.values() if frame.get_column(f).cast(pl.String).str.starts_with("'").any()]
+    frame = frame.with_columns(pl.col(f).cast(pl.String).str.replace(GUARD_PATTERN, "$1") for f in guarded)
     data_cols = [c for c in frame.columns if c != "__row"]
     if data_cols:
         blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols])

@@ -6,8 +6,8 @@ are written, behind a copy of the header row, into a workbook holding the same s
 fastexcel then reads each piece as usual, so cell types and text come out as for the whole sheet.
 """
 
-import io
 import re
+import tempfile
 import zipfile
 from xml.etree import ElementTree
 
@@ -36,10 +36,10 @@ def sheet_part(archive: zipfile.ZipFile, title: str) -> str | None:
 
 
 def split_sheet(path, title: str, rows: int):
-    """Yield (first Excel row, xlsx bytes) per piece of at most `rows` data rows; nothing if the sheet is short.
+    """Yield (first Excel row, open temporary xlsx file) per piece of at most `rows` data rows.
 
-    Yields nothing when the sheet has `rows` data rows or fewer, or its XML is not as expected (no `r`
-    attributes): the caller then reads the sheet whole.
+    Yields nothing when the sheet has `rows` data rows or fewer (the caller then reads it whole); raises
+    ValueError when its rows carry no row numbers.
     """
     with zipfile.ZipFile(path) as archive:
         part = sheet_part(archive, title)
@@ -102,8 +102,9 @@ def _piece(archive, part, prefix, header, batch):
     number = int(first.group(1))
     shifted = CELL_REF.sub(lambda m: m.group(1) + m.group(2) + str(number - 1).encode() + m.group(4), header)
     sheet = b"".join([prefix, shifted, *batch, b"</sheetData></worksheet>"])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+    batch.clear()
+    handle = tempfile.NamedTemporaryFile(prefix="parkgov-piece-", suffix=".xlsx")  # a file: fastexcel need not copy it
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as out:
         for info in archive.infolist():
             if info.filename == part:
                 out.writestr(info.filename, sheet)
@@ -111,4 +112,5 @@ def _piece(archive, part, prefix, header, batch):
                 out.writestr(info.filename, EMPTY_SHEET)  # other sheets: read separately, not copied each time
             else:
                 out.writestr(info.filename, archive.read(info.filename))
-    return number, buffer.getvalue()
+    handle.flush()
+    return number, handle
