@@ -98,7 +98,7 @@ def _row_pieces(stream):
 def _piece(archive, part, prefix, header, batch):
     first = ROW_NUMBER.search(batch[0])
     if first is None:
-        raise ValueError("工作表的行缺少行号（r 属性）")
+        raise ValueError("sheet rows carry no row numbers (r attribute)")
     number = int(first.group(1))
     shifted = CELL_REF.sub(lambda m: m.group(1) + m.group(2) + str(number - 1).encode() + m.group(4), header)
     sheet = b"".join([prefix, shifted, *batch, b"</sheetData></worksheet>"])
