@@ -1,17 +1,21 @@
 """Read an exchange workbook with fastexcel into text frames, matching sheets and headers to the schema."""
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
 
+from parkgov.codes.thresholds import threshold
 from parkgov.codes.units import allowed_units, conversion_factor
 from parkgov.errors import InputError
 from parkgov.ingest.excel import GUARD_PATTERN
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ingest.normalise import normalise_header
 from parkgov.ingest.schema import SHEETS, Column, Sheet, header_of
+from parkgov.ingest.sheet_chunks import split_sheet
 
 IGNORED_SHEETS = {"说明", "填表说明", "错误清单", "导入说明", "代码表"}
 NOTE_HEADER = "备注"
@@ -30,8 +34,13 @@ class RawSheet:
     factors: dict = field(default_factory=dict)  # field -> Fraction converting the file's unit to ours
 
 
-def read_workbook(path: Path, issues: IssueList) -> list:
-    """Return the recognised sheets of `path`; unreadable files raise InputError with a Chinese message."""
+def read_workbook(path: Path, issues: IssueList, *, read_rows: int | None = None) -> list:
+    """Return the recognised sheets of `path`; unreadable files raise InputError with a Chinese message.
+
+    Sheets longer than `read_rows` (thresholds.csv `import_read_chunk_rows`) are parsed that many rows at a
+    time, so the cells of a million-row sheet are never all in memory at once.
+    """
+    read_rows = read_rows or int(threshold("import_read_chunk_rows"))
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own types for corrupt or non-xlsx files
@@ -46,7 +55,7 @@ def read_workbook(path: Path, issues: IssueList) -> list:
                            WARNING)
             continue
         try:
-            frame = reader.load_sheet(title, dtypes="string", header_row=0).to_polars()
+            frame = _load_text(reader, path, title, read_rows)
         except Exception as exc:
             raise InputError(f"无法读取 {path.name} 的工作表「{title}」：{_short(exc)}") from exc
         raw = _match_headers(spec, title, frame, issues)
@@ -56,6 +65,29 @@ def read_workbook(path: Path, issues: IssueList) -> list:
         issues.add("（工作簿）", 1, "", path.name,
                    f"没有可导入的工作表；工作表名称应为：{'、'.join(s.name for s in SHEETS)}")
     return found
+
+
+def _load_text(reader, path: Path, title: str, read_rows: int) -> pl.DataFrame:
+    """Every cell of sheet `title` as text, with its Excel row number in `__row`.
+
+    A sheet longer than `read_rows` is read piece by piece (see sheet_chunks); a short one in one call.
+    """
+    parts = []
+    try:
+        for first, handle in split_sheet(path, title, read_rows):
+            with handle:
+                piece = fastexcel.read_excel(handle.name).load_sheet(title, dtypes="string", header_row=0)
+                parts.append(_numbered(piece.to_polars(), first))
+                del piece
+    except (ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        parts = []  # an unusual sheet layout: read it whole, as fastexcel sees it
+    if not parts:
+        return _numbered(reader.load_sheet(title, dtypes="string", header_row=0).to_polars(), 2)
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def _numbered(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    return frame.with_row_index("__row", offset=first).with_columns(pl.col("__row").cast(pl.Int64))
 
 
 def _short(exc) -> str:
@@ -75,6 +107,8 @@ def _match_headers(spec: Sheet, title: str, frame: pl.DataFrame, issues: IssueLi
     lookup = _column_lookup(spec)
     headers, factors, renames = {}, {}, {}
     for header in frame.columns:
+        if header == "__row":
+            continue
         name, unit = normalise_header(header)
         column = lookup.get(name)
         if column is None:
@@ -95,12 +129,12 @@ def _match_headers(spec: Sheet, title: str, frame: pl.DataFrame, issues: IssueLi
     for header in missing:
         issues.add(title, 1, header, "", "缺少必填列")
     note = next((h for h in frame.columns if normalise_header(h)[0] == NOTE_HEADER), None)
-    frame = frame.with_row_index("__row", offset=2).with_columns(pl.col("__row").cast(pl.Int64))
     original = frame
     if note is not None:
         frame = frame.filter(~pl.col(note).fill_null("").str.strip_chars().str.starts_with(EXAMPLE_MARK))
     frame = frame.select(["__row", *renames]).rename(renames)
-    frame = frame.with_columns(pl.col(f).cast(pl.String).str.replace(GUARD_PATTERN, "$1") for f in renames.values())
+    guarded = [f for f in renames.values() if frame.get_column(f).cast(pl.String).str.starts_with("'").any()]
+    frame = frame.with_columns(pl.col(f).cast(pl.String).str.replace(GUARD_PATTERN, "$1") for f in guarded)
     data_cols = [c for c in frame.columns if c != "__row"]
     if data_cols:
         blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols])

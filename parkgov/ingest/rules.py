@@ -55,7 +55,7 @@ def _known(sheets, sheet, column, model, field) -> set:
     for name, (raw, typed) in sheets.items():
         for col in typed.columns:
             if col in ("zone", "parent", "enterprise", "parcel") or (name == sheet and col == column):
-                wanted.update(typed.get_column(col).drop_nulls().cast(pl.String).to_list())
+                wanted.update(typed.get_column(col).drop_nulls().cast(pl.String).unique().to_list())
     if sheet in sheets and column in sheets[sheet][1].columns:
         codes.update(sheets[sheet][1].get_column(column).drop_nulls().to_list())
     if wanted:

@@ -79,19 +79,23 @@ def check_archive(path: Path, size: int) -> None:
                          f"疑似压缩炸弹，已拒绝")
 
 
-def check_workbook_file(path: Path, *, progress=None) -> ImportReport:
-    """Read and check every sheet of `path`; returns the report with typed frames ready to write."""
+def check_workbook_file(path: Path, *, progress=None, chunk_rows=None) -> ImportReport:
+    """Read and check every sheet of `path`; returns the report with typed frames ready to write.
+
+    `chunk_rows` overrides thresholds.csv `import_chunk_rows` and `import_read_chunk_rows` (rows read and
+    checked at a time).
+    """
     path = Path(path)
     check_file(path)
     report = ImportReport(file_name=path.name, sha256=file_sha256(path))
-    raws = read_workbook(path, report.issues)
+    raws = read_workbook(path, report.issues, read_rows=chunk_rows)
     report.raw_sheets = raws
     typed = {}
     for raw in raws:
         if raw.spec.name in typed:
             report.issues.add(raw.title, 1, "", raw.title, f"工作簿中有两个「{raw.spec.name}」工作表")
             continue
-        typed[raw.spec.name] = (raw, check_sheet(raw, report.issues))
+        typed[raw.spec.name] = (raw, check_sheet(raw, report.issues, chunk_rows=chunk_rows))
         report.rows[raw.spec.name] = raw.frame.height
         if progress:
             progress("check", raw.spec.name, raw.frame.height)
@@ -116,17 +120,21 @@ def _rejection(report: ImportReport) -> str:
     return f"{report.file_name} 有 {len(errors)} 处错误，未写入任何数据"
 
 
-def import_workbook(*, path, actor, department="", dry_run=False, progress=None) -> ImportReport:
+def import_workbook(*, path, actor, department="", dry_run=False, progress=None, chunk_rows=None) -> ImportReport:
     """Check `path` and, if it has no errors and this is not a dry run, write it all in one transaction.
+
+    Rows are checked and written `chunk_rows` at a time (default: thresholds.csv `import_chunk_rows`) to bound
+    memory; the chunks share the one transaction, so an error anywhere still writes nothing.
 
     Raises ImportRejected (carrying the report) when any error is found; nothing is written then.
     """
-    report = check_workbook_file(path, progress=progress)
+    report = check_workbook_file(path, progress=progress, chunk_rows=chunk_rows)
     report.dry_run = dry_run
     if not report.ok:
         raise ImportRejected(_rejection(report), report)
     if dry_run:
         return report
+    report.raw_sheets = []  # the text cells are only needed for an error workbook; free them before writing
     now = timezone.now()
     with transaction.atomic():
         submission = Submission.objects.create(
@@ -135,7 +143,7 @@ def import_workbook(*, path, actor, department="", dry_run=False, progress=None)
         report.written = write_sheets(
             sheets={n: report.typed[n] for n in ORDER if n in report.typed}, submission_id=submission.pk,
             actor_id=getattr(actor, "pk", None), reason=f"导入 {report.file_name}", now=now,
-            progress=(lambda name, n: progress("write", name, n)) if progress else None)
+            progress=(lambda name, n: progress("write", name, n)) if progress else None, chunk_rows=chunk_rows)
         submission.summary = {"rows": report.rows, "written": report.written}
         submission.save(update_fields=["summary"])
     report.submission_id = submission.pk

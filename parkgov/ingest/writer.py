@@ -2,23 +2,36 @@
 
 import polars as pl
 
+from parkgov.codes.thresholds import threshold
 from parkgov.errors import InputError
-from parkgov.ledger.bulk import fetch_frame, upsert
+from parkgov.ledger.bulk import UpsertCounts, fetch_frame, upsert
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 
 ORDER = ("园区", "企业", "地块", "用地关系", "年度数据", "检查发现")
+# Sheets whose rows upsert independently of each other, so they can be written a chunk at a time: 园区 resolves
+# parents across its rows, and 检查发现 (nulls-equal key) reads the whole stored table on every call.
+CHUNKED = {"企业", "地块", "用地关系", "年度数据"}
 
 
-def write_sheets(*, sheets: dict, submission_id: int, actor_id, reason: str, now, progress=None) -> dict:
-    """Upsert every sheet in `sheets` (name → typed frame); returns counts per sheet. Caller owns the transaction."""
+def write_sheets(*, sheets: dict, submission_id: int, actor_id, reason: str, now, progress=None,
+                 chunk_rows=None) -> dict:
+    """Upsert every sheet in `sheets` (name → typed frame); returns counts per sheet. Caller owns the transaction.
+
+    Sheets in CHUNKED go in `chunk_rows` rows at a time (default: thresholds.csv `import_chunk_rows`).
+    """
     counts = {}
     writers = {"园区": _zones, "企业": _enterprises, "地块": _parcels, "用地关系": _links,
                "年度数据": _yearly, "检查发现": _findings}
     common = {"actor_id": actor_id, "reason": reason, "now": now}
+    size = chunk_rows or int(threshold("import_chunk_rows"))
     for name in ORDER:
         if name in sheets:
             frame = sheets[name].drop("__row")
-            counts[name] = writers[name](frame, submission_id=submission_id, **common).as_dict()
+            step = size if name in CHUNKED else max(frame.height, 1)
+            total = UpsertCounts()
+            for start in range(0, max(frame.height, 1), step):
+                total.add(writers[name](frame.slice(start, step), submission_id=submission_id, **common))
+            counts[name] = total.as_dict()
             if progress:
                 progress(name, frame.height)
     return counts
@@ -32,14 +45,12 @@ def _resolve(frame, column, model, field, target):
     """Replace the code column `column` with the id column `target` of `model` looked up by `field`."""
     if column not in frame.columns:
         return frame
-    ids = _id_map(model, field, frame.get_column(column).drop_nulls().to_list())
+    ids = _id_map(model, field, frame.get_column(column).drop_nulls().unique().to_list())
     ids = ids.rename({"id": target, field: column})
     return frame.join(ids, on=column, how="left").drop(column)
 
 
 def _zones(frame, *, submission_id, **common):
-    from parkgov.ledger.bulk import UpsertCounts
-
     total = UpsertCounts()
     if "parent" not in frame.columns:
         return upsert(model=Zone, frame=frame, key=["code"], **common)
@@ -51,10 +62,7 @@ def _zones(frame, *, submission_id, **common):
             codes = "、".join(remaining.get_column("code").to_list()[:10])
             raise InputError(f"园区的上级关系形成循环，无法写入：{codes}")
         batch = _resolve(ready, "parent", Zone, "code", "parent_id")
-        counts = upsert(model=Zone, frame=batch, key=["code"], **common)
-        total.created += counts.created
-        total.updated += counts.updated
-        total.unchanged += counts.unchanged
+        total.add(upsert(model=Zone, frame=batch, key=["code"], **common))
         remaining = remaining.filter(~pl.col("code").is_in(ready.get_column("code").to_list()))
     return total
 
