@@ -65,6 +65,11 @@ def test_stored_parcel_codes_and_names_survive_every_page(admin, code, name):
         _get(admin, "/parcels/?" + urlencode({"q": code}))
         assert _get(admin, "/api/parcels/" + _quoted(code)).json()["properties"]["code"] == code
         _get(admin, reverse("web:parcel_feature", args=[parcel.pk]), statuses=(200, 404))
+        # every other page, export and API list that shows or links the parcel (issue 13: no stored value → 500)
+        assert code in {f["id"] for f in _get(admin, "/api/parcels?limit=100").json()["features"]}
+        for url in ("/parcels/export.xlsx", f"/enterprises/{uscc(1)}/", "/findings/", "/findings/export.xlsx",
+                    "/map/", "/"):
+            _get(admin, url)
     finally:
         parcel.code = "SZ-0001"
         parcel.save()
@@ -86,6 +91,10 @@ def test_stored_credit_codes_and_names_survive_every_page(admin, credit_code, na
         _get(admin, "/enterprises/?" + urlencode({"q": name}))
         _get(admin, "/api/enterprises/" + _quoted(credit_code))
         _get(admin, "/api/enterprises/" + _quoted(credit_code) + "/figures")
+        assert credit_code in {e["credit_code"] for e in _get(admin, "/api/enterprises?limit=100").json()["items"]}
+        for url in ("/enterprises/export.xlsx", "/parcels/SZ-0001/", "/findings/", "/findings/export.xlsx",
+                    "/api/findings?limit=100", "/evaluation/", "/audit/", "/"):
+            _get(admin, url)
     finally:
         firm.credit_code = uscc(1)
         firm.save()
