@@ -76,3 +76,33 @@ def small_ledger_sheets() -> dict:
                      [a, "SZ-0001", "生态环境", "环保", "一般", dt.date(2025, 5, 20), "危废暂存间标识不全", "整改中"],
                      [None, "SZ-0003", "综合执法", "违法建设", "较重", dt.date(2025, 6, 2), "未批先建彩钢棚", "待整改"]],
     }
+
+
+def square_wkb(lon: float, lat: float, side_m: float) -> bytes:
+    """A square parcel of about `side_m` metres with its south-west corner near (lon, lat), as WKB in EPSG:4490."""
+    import shapely
+
+    d_lat = side_m / 111_320
+    return shapely.to_wkb(shapely.box(lon, lat, lon + side_m / (111_320 * 0.8695), lat + d_lat))  # cos(29.6°)
+
+
+def evaluated_ledger_with_geometry(*, folder: Path, actor) -> None:
+    """The small ledger, two parcels drawn (imported as a GeoJSON file), 2025 evaluated, one demo account per role."""
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from parkgov.accounts.services import ensure_demo_accounts
+    from parkgov.evaluation.services import run_evaluation
+    from parkgov.ingest.gis import import_geometry
+    from parkgov.ingest.services import import_workbook
+
+    import_workbook(path=write_workbook(folder / "ledger.xlsx", small_ledger_sheets()), actor=actor)
+    squares = [shapely.box(120.80, 29.60, 120.802, 29.602), shapely.box(120.90, 29.70, 120.901, 29.701)]
+    path = folder / "parcels.geojson"
+    pyogrio.raw.write(str(path), geometry=np.asarray(shapely.to_wkb(squares), dtype=object),
+                      field_data=[np.asarray(["SZ-0001", "SZ-0002"], dtype=object)], fields=["地块编码"],
+                      crs="EPSG:4490", geometry_type="Polygon")
+    import_geometry(path=path, actor=actor)
+    run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
+    ensure_demo_accounts()

@@ -2,19 +2,14 @@
 
 import json
 
-import numpy as np
-import pyogrio
 import pytest
 import shapely
 from django.contrib.auth import get_user_model
 
 from parkgov.accounts.models import Profile
-from parkgov.accounts.services import ensure_demo_accounts, issue_api_token
-from parkgov.evaluation.services import run_evaluation
-from parkgov.ingest.gis import import_geometry
-from parkgov.ingest.services import import_workbook
+from parkgov.accounts.services import issue_api_token
 from parkgov.ledger.models import Zone
-from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from parkgov.testing import evaluated_ledger_with_geometry, small_ledger_sheets, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +18,7 @@ pytestmark = pytest.mark.django_db
 def ledger(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
-    import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor)
-    squares = [shapely.box(120.80, 29.60, 120.802, 29.602), shapely.box(120.90, 29.70, 120.901, 29.701)]
-    path = tmp_path / "parcels.geojson"
-    pyogrio.raw.write(str(path), geometry=np.asarray(shapely.to_wkb(squares), dtype=object),
-                      field_data=[np.asarray(["SZ-0001", "SZ-0002"], dtype=object)], fields=["地块编码"],
-                      crs="EPSG:4490", geometry_type="Polygon")
-    import_geometry(path=path, actor=actor)
-    run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
-    ensure_demo_accounts()
+    evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
 
 
 @pytest.fixture

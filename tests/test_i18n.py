@@ -11,7 +11,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import shapely
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,7 +22,7 @@ from parkgov.ingest.services import import_workbook
 from parkgov.jobs.models import Job, JobStatus
 from parkgov.ledger.models import Parcel
 from parkgov.ledger.services import attach_geometry
-from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from parkgov.testing import small_ledger_sheets, square_wkb, uscc, write_workbook
 from parkgov.web import data_labels
 
 pytestmark = pytest.mark.django_db
@@ -136,11 +135,6 @@ def test_every_data_file_label_is_listed_for_the_catalogue(po_entries):
 
 # --- pages -------------------------------------------------------------------------------------------------
 
-def _square(lon, lat, side_m):
-    d_lat = side_m / 111_320
-    return shapely.to_wkb(shapely.box(lon, lat, lon + side_m / (111_320 * 0.8695), lat + d_lat))
-
-
 @pytest.fixture
 def ledger(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -148,7 +142,7 @@ def ledger(tmp_path, actor, settings):
     import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor,
                     department="economy")
     attach_geometry(model=Parcel, frame=pl.DataFrame({"code": ["SZ-0001", "SZ-0002"],
-                                                      "wkb": [_square(120.83, 29.58, 160), _square(120.84, 29.58, 80)]}))
+                                                      "wkb": [square_wkb(120.83, 29.58, 160), square_wkb(120.84, 29.58, 80)]}))
     run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
     ensure_demo_accounts()
 

@@ -5,29 +5,23 @@ visibility (evaluation_results) applied alike on the map, the dossier and the AP
 import io
 
 import fastexcel
-import numpy as np
-import pyogrio
 import pytest
-import shapely
 from django.contrib.auth import get_user_model
 from django.urls import get_resolver, reverse
 
 from parkgov.accounts.models import Profile
 from parkgov.accounts.scopes import role_table, scope_for
-from parkgov.accounts.services import ensure_demo_accounts, issue_api_token
+from parkgov.accounts.services import issue_api_token
 from parkgov.api.api import api
 from parkgov.codes.tables import department_code
 from parkgov.errors import UsageError
 from parkgov.evaluation.models import EvaluationRun
-from parkgov.evaluation.services import run_evaluation
-from parkgov.ingest.gis import import_geometry
-from parkgov.ingest.services import import_workbook
 from parkgov.jobs.services import start_job
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from parkgov.testing import evaluated_ledger_with_geometry, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +56,7 @@ API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise",
 def world(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
-    import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets()), actor=actor)
-    squares = [shapely.box(120.80, 29.60, 120.802, 29.602), shapely.box(120.90, 29.70, 120.901, 29.701)]
-    path = tmp_path / "parcels.geojson"
-    pyogrio.raw.write(str(path), geometry=np.asarray(shapely.to_wkb(squares), dtype=object),
-                      field_data=[np.asarray(["SZ-0001", "SZ-0002"], dtype=object)], fields=["地块编码"],
-                      crs="EPSG:4490", geometry_type="Polygon")
-    import_geometry(path=path, actor=actor)
-    run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
-    ensure_demo_accounts()
+    evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
     User = get_user_model()
     for role in ROLES:
         if role == "admin":

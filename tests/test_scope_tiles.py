@@ -12,7 +12,6 @@ import io
 import mapbox_vector_tile
 import polars as pl
 import pytest
-import shapely
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -27,7 +26,7 @@ from parkgov.jobs.services import start_job
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.ledger.services import attach_geometry
 from parkgov.spatial.tiles import lonlat_to_tile
-from parkgov.testing import small_ledger_sheets, uscc, write_workbook
+from parkgov.testing import small_ledger_sheets, square_wkb, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +53,6 @@ API_LISTS = ("/api/zones", "/api/parcels", "/api/enterprises", "/api/findings", 
              "/api/jobs/{job}/file")
 
 
-def _square(lon, lat, side_m):
-    d_lat = side_m / 111_320
-    return shapely.to_wkb(shapely.box(lon, lat, lon + side_m / (111_320 * 0.8695), lat + d_lat))
-
-
 @pytest.fixture
 def ledger(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -69,7 +63,7 @@ def ledger(tmp_path, actor, settings):
                            "整改中"])
     import_workbook(path=write_workbook(tmp_path / "ledger.xlsx", sheets), actor=actor)
     attach_geometry(model=Parcel, frame=pl.DataFrame({"code": list(SQUARES),
-                                                      "wkb": [_square(*spec) for spec in SQUARES.values()]}))
+                                                      "wkb": [square_wkb(*spec) for spec in SQUARES.values()]}))
     run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
     ensure_demo_accounts()
     park = Zone.objects.get(code="SZ-XW1")
