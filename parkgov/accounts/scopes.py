@@ -38,6 +38,7 @@ class Scope:
     department: str = ""
     own_findings_only: bool = False
     admin_site: bool = False
+    finding_categories: frozenset | None = None  # None = every category (roles.yaml finding_categories)
 
     def can_read(self, domain: str) -> bool:
         return domain in self.read
@@ -87,7 +88,8 @@ def scope_for(user) -> Scope:
                  hidden_fields=frozenset(every - visible), zone_ids=zone_ids,
                  department=profile.department if profile else "",
                  own_findings_only=bool(spec.get("own_findings_only")),
-                 admin_site=user.is_superuser or bool(spec.get("admin_site")))
+                 admin_site=user.is_superuser or bool(spec.get("admin_site")),
+                 finding_categories=frozenset(spec["finding_categories"]) if "finding_categories" in spec else None)
 
 
 def may_enter_admin(user) -> bool:

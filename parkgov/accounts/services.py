@@ -29,7 +29,7 @@ def ensure_demo_accounts() -> list:
             if created or not user.is_staff:
                 user.is_staff = True
                 user.save()
-            Profile.objects.update_or_create(user=user, defaults={"role": role, "department": role})
+            Profile.objects.update_or_create(user=user, defaults={"role": role, "department": spec.get("department", role)})
             rows.append((spec["name"], role, role + DEMO_PASSWORD_SUFFIX))
     return rows
 

@@ -86,6 +86,19 @@ class FindingStatus(models.TextChoices):
     CLOSED = "closed", _("已销号")
 
 
+class BuildingQuality(models.TextChoices):
+    GOOD = "good", _("良好")
+    FAIR = "fair", _("一般")
+    POOR = "poor", _("较差")
+    DANGEROUS = "dangerous", _("危房")
+
+
+class LandProcedures(models.TextChoices):
+    COMPLETE = "complete", _("手续完备")
+    INCOMPLETE = "incomplete", _("手续不全")
+    NONE = "none", _("无合法手续")
+
+
 class SubmissionMethod(models.TextChoices):
     IMPORT = "import", _("导入")
     FORM = "form", _("表单")

@@ -90,6 +90,11 @@ class Parcel(GeometryMixin):
     footprint_area_m2 = models.FloatField(_("建筑基底面积（平方米）"), null=True, blank=True)
     admin_area_m2 = models.FloatField(_("行政办公及生活设施用地面积（平方米）"), null=True, blank=True)
     green_area_m2 = models.FloatField(_("绿地面积（平方米）"), null=True, blank=True)
+    building_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
+    building_quality = models.CharField(_("房屋质量"), max_length=12, choices=choices.BuildingQuality.choices,
+                                        blank=True)
+    land_procedures = models.CharField(_("用地手续"), max_length=12, choices=choices.LandProcedures.choices,
+                                       blank=True)
     history = _history()
 
     class Meta:
@@ -288,6 +293,10 @@ class Finding(models.Model):
     description = models.TextField(_("描述"), blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=choices.FindingStatus.choices,
                               default=choices.FindingStatus.OPEN)
+    legal_basis = models.TextField(_("法律依据"), blank=True)
+    deadline = models.DateField(_("整改期限"), null=True, blank=True)
+    rectifiable = models.BooleanField(_("可整改达标"), null=True, blank=True)
+    closed_on = models.DateField(_("销号日期"), null=True, blank=True)
     history = _history()
 
     class Meta:
