@@ -33,6 +33,10 @@ def test_demo_export_imports_into_empty_database_field_by_field(tmp_path, actor)
     before = _comparable(ledger_frames())
     assert sorted(before) == sorted(s.name for s in SHEETS if s.name in before) and len(before) == 6
     assert "share" in before["地块"].get_column("supply_method").to_list()
+    parcels = before["地块"]  # issue 14: the demo's building year, quality and land procedures go round too
+    assert parcels.get_column("building_year").drop_nulls().len() > 0
+    assert {"good", "fair"} <= set(parcels.get_column("building_quality").to_list())
+    assert {"complete", "incomplete"} <= set(parcels.get_column("land_procedures").to_list())
     out = tmp_path / "ledger.xlsx"
     export_ledger(path=out)
     _empty_ledger()

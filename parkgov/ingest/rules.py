@@ -131,6 +131,11 @@ def _parcel_rules(raw, typed, issues):
           & pl.col("supply_date").is_not_null(), "批而未供地块不应有供地日期", WARNING)
     _flag(raw, typed, issues, "supply_status", pl.col("supply_status").is_in(["in_use", "idle", "supplied_not_used"])
           & pl.col("supply_method").is_null(), "已供地块未填写供地方式", WARNING)
+    this_year = dt.date.today().year
+    _flag(raw, typed, issues, "building_year", pl.col("building_year") > this_year,
+          f"建成年份晚于当前年度 {this_year}")
+    _flag(raw, typed, issues, "building_quality", pl.col("building_quality").is_not_null()
+          & (pl.col("floor_area_m2") == 0), "总建筑面积为0的地块不应有房屋质量", WARNING)
     if "land_code" in typed.columns:
         _stored_land_codes(raw, typed, issues)
 

@@ -118,6 +118,12 @@ PARCELS = Sheet(
         Column("admin_area_m2", "行政办公及生活设施用地面积", example="800",
                aliases=("行政办公及生活服务设施用地面积", "行政办公面积"), **AREA),
         Column("green_area_m2", "绿地面积", example="1500", **AREA),
+        Column("building_year", "建成年份", "int", minimum=1949, maximum=2100, example="2012",
+               aliases=("建成年代", "竣工年份", "房屋建成年份")),
+        Column("building_quality", "房屋质量", "choice", choices=choices.BuildingQuality, example="良好",
+               aliases=("房屋质量等级", "建筑质量")),
+        Column("land_procedures", "用地手续", "choice", choices=choices.LandProcedures, example="手续完备",
+               aliases=("用地手续情况", "土地手续")),
     ),
 )
 

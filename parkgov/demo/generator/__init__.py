@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from parkgov.demo.generator.buildings import buildings
 from parkgov.demo.generator.figures import findings, yearly
 from parkgov.demo.generator.firms import credit_codes, draw_firms, firm_dates, names
 from parkgov.demo.generator.frames import parcel_codes, parcel_geometry, sheet_frames, zone_codes, zone_geometry
@@ -44,7 +45,9 @@ from parkgov.demo.generator.layout import lay_out, reorder
 
 __all__ = ["DemoData", "generate"]
 
-_SECTIONS = ("firms", "parcels", "layout", "codes", "links", "yearly", "findings", "names")
+# Sections added later come last: SeedSequence children are fixed by their index, so the earlier ones draw
+# the same numbers as before.
+_SECTIONS = ("firms", "parcels", "layout", "codes", "links", "yearly", "findings", "names", "buildings")
 
 
 @dataclass
@@ -74,13 +77,14 @@ def generate(*, enterprises: int = 1500, seed: int = 2021) -> DemoData:
 
 def _draw(n: int, seed: int) -> tuple[dict, ...]:
     """All sections in their fixed order; the order and the generator of each section fix the output."""
-    rngs = dict(zip(_SECTIONS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8))))
+    rngs = dict(zip(_SECTIONS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_SECTIONS)))))
     firms = draw_firms(n, rngs["firms"])
     parcels = draw_holdings(n, firms, rngs["parcels"])
     geo = lay_out(parcels, rngs["layout"])
     reorder(parcels, geo["order"])
     parcel_attributes(parcels, firms, geo, rngs["parcels"])
     land_codes(parcels, rngs["codes"])
+    buildings(parcels, rngs["buildings"])
     firm_dates(firms, parcels, rngs["firms"])
     lease_links = links(firms, parcels, rngs["links"])
     credit_codes(firms, rngs["names"])

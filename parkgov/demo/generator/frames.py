@@ -10,6 +10,7 @@ import pyarrow as pa
 import shapely
 
 from parkgov.demo.generator.arrays import pick, series
+from parkgov.demo.generator.buildings import PROCEDURES, QUALITIES
 from parkgov.demo.generator.dates import REF_DAY
 from parkgov.demo.generator.figures import CATEGORIES, CATEGORY_DEPARTMENT, DESCRIPTIONS, PARCEL_FINDINGS
 from parkgov.demo.generator.firms import STATUSES
@@ -116,9 +117,12 @@ def _parcels_frame(p: dict, codes: pl.Series, zone_codes: pl.Series) -> pl.DataF
         footprint_area_m2=series(p["footprint"], valid=building),
         admin_area_m2=series(p["admin"], valid=building),
         green_area_m2=series(p["green"], valid=building),
+        building_year=series(p["building_year"], pl.Int64, p["building_year"] > 0),
+        building_quality=pick(QUALITIES, np.maximum(p["quality"], 0), p["quality"] >= 0),
+        land_procedures=pick(PROCEDURES, np.maximum(p["procedures"], 0), p["procedures"] >= 0),
     ).select(["code", "land_code", "zone", "registered_area_m2", "land_use_code", "ownership", "supply_status",
               "supply_method", "supply_date", "term_years", "land_price", "floor_area_m2", "footprint_area_m2",
-              "admin_area_m2", "green_area_m2"])
+              "admin_area_m2", "green_area_m2", "building_year", "building_quality", "land_procedures"])
 
 
 def _land_code_column(p: dict) -> pl.Series:
