@@ -131,13 +131,15 @@ def export_geometry(output: Path = typer.Argument(..., help="输出的 GeoPackag
 def demo(enterprises: int = typer.Option(1500, "--enterprises", min=2, max=1_000_000, help="企业数量（2 至 1,000,000）"),
          seed: int = typer.Option(2021, "--seed", help="随机种子（同一种子结果相同）"),
          workbook: Optional[Path] = typer.Option(None, "--workbook", help="同时把数据写成交换工作簿（不写数据库）"),
-         no_db: bool = typer.Option(False, "--no-db", help="只生成工作簿，不写数据库")):
-    """生成演示园区（嵊州式 1+N 结构）并写入数据库。"""
+         no_db: bool = typer.Option(False, "--no-db", help="只生成工作簿，不写数据库"),
+         ledger_only: bool = typer.Option(False, "--ledger-only",
+                                          help="只写台账，不生成评价、清单与案件等治理演示")):
+    """生成演示园区（嵊州式 1+N 结构）并写入数据库，再生成评价、治理清单、四个一批与案件。"""
     _setup()
     from parkgov.demo.services import build_demo
 
     summary = build_demo(enterprises=enterprises, seed=seed, workbook=workbook, write_db=not no_db,
-                         actor=_actor(), console=console)
+                         actor=_actor(), console=console, governance=not ledger_only)
     out.print(summary)
 
 

@@ -12,8 +12,12 @@ from parkgov.ledger.services import geometry_columns, ledger_summary_text
 
 
 def build_demo(*, enterprises: int, seed: int, workbook: Path | None = None, write_db=True, actor=None,
-               console=None) -> str:
-    """Generate the demo zone, optionally write it as an exchange workbook, and upsert it into the ledger."""
+               console=None, governance=False) -> str:
+    """Generate the demo zone, optionally write it as an exchange workbook, and upsert it into the ledger.
+
+    With `governance`, then build the demo's governance on it (parkgov.demo.governance: accounts, 盘活 targets,
+    evaluations, reference layers, lists, 四个一批 and cases).
+    """
     from parkgov.demo.generator import generate
 
     started = time.perf_counter()
@@ -31,6 +35,10 @@ def build_demo(*, enterprises: int, seed: int, workbook: Path | None = None, wri
     with _status(console, "写入数据库"), acting_as(actor, reason=f"演示园区 种子{seed}"):
         write_frames(frames=frames, actor=actor, file_name=f"demo-seed{seed}-n{enterprises}")
     say(f"已写入数据库（共 {time.perf_counter() - started:.1f} 秒）")
+    if governance:
+        from parkgov.demo.governance import build_governance
+
+        build_governance(data=data, seed=seed, actor=actor, say=say)
     return ledger_summary_text()
 
 

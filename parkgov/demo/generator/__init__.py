@@ -42,12 +42,16 @@ from parkgov.demo.generator.frames import parcel_codes, parcel_geometry, sheet_f
 from parkgov.demo.generator.holdings import draw_holdings
 from parkgov.demo.generator.land import land_codes, links, parcel_attributes
 from parkgov.demo.generator.layout import lay_out, reorder
+from parkgov.demo.generator.legal import follow_up
+from parkgov.demo.generator.suspects import plant_suspects
+from parkgov.demo.generator.targets import revitalisation_targets
 
 __all__ = ["DemoData", "generate"]
 
 # Sections added later come last: SeedSequence children are fixed by their index, so the earlier ones draw
 # the same numbers as before.
-_SECTIONS = ("firms", "parcels", "layout", "codes", "links", "yearly", "findings", "names", "buildings")
+_SECTIONS = ("firms", "parcels", "layout", "codes", "links", "yearly", "findings", "names", "buildings",
+             "follow_up", "suspects")
 
 
 @dataclass
@@ -57,6 +61,7 @@ class DemoData:
     frames: dict[str, pl.DataFrame]
     parcel_geometry: pl.DataFrame  # code (地块编码), wkb
     zone_geometry: pl.DataFrame  # code (园区编码), wkb
+    targets: pl.DataFrame  # 盘活 targets: zone (园区编码), year, target_mu, source, verified
 
 
 def generate(*, enterprises: int = 1500, seed: int = 2021) -> DemoData:
@@ -67,17 +72,20 @@ def generate(*, enterprises: int = 1500, seed: int = 2021) -> DemoData:
     firms, parcels, geo, lease_links, figures, found = _draw(n, seed)
     codes = parcel_codes(len(parcels["zone"]))
     zones = zone_codes()
+    frames = sheet_frames(firms=firms, parcels=parcels, links=lease_links, yearly=figures, findings=found,
+                          parcel_codes=codes, zone_codes=zones)
     return DemoData(
-        frames=sheet_frames(firms=firms, parcels=parcels, links=lease_links, yearly=figures, findings=found,
-                            parcel_codes=codes, zone_codes=zones),
+        frames=frames,
         parcel_geometry=parcel_geometry(codes, geo["lonlat"]),
         zone_geometry=zone_geometry(zones, geo["zones"]),
+        targets=revitalisation_targets(frames["地块"]),
     )
 
 
 def _draw(n: int, seed: int) -> tuple[dict, ...]:
     """All sections in their fixed order; the order and the generator of each section fix the output."""
-    rngs = dict(zip(_SECTIONS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_SECTIONS)))))
+    children = np.random.SeedSequence(seed).spawn(len(_SECTIONS))
+    rngs = dict(zip(_SECTIONS, (np.random.default_rng(s) for s in children)))
     firms = draw_firms(n, rngs["firms"])
     parcels = draw_holdings(n, firms, rngs["parcels"])
     geo = lay_out(parcels, rngs["layout"])
@@ -91,4 +99,7 @@ def _draw(n: int, seed: int) -> tuple[dict, ...]:
     names(firms, rngs["names"])
     figures = yearly(firms, rngs["yearly"])
     found = findings(firms, parcels, lease_links, rngs["findings"])
+    found["follow_up"] = follow_up(found["severity"], found["found"], rngs["follow_up"])
+    found["p_follow_up"] = follow_up(found["p_severity"], found["p_found"], rngs["follow_up"])
+    figures = plant_suspects(firms, figures, rngs["suspects"])
     return firms, parcels, geo, lease_links, figures, found

@@ -15,10 +15,13 @@ from parkgov.demo.generator.dates import REF_DAY
 from parkgov.demo.generator.figures import CATEGORIES, CATEGORY_DEPARTMENT, DESCRIPTIONS, PARCEL_FINDINGS
 from parkgov.demo.generator.firms import STATUSES
 from parkgov.demo.generator.land import SUPPLY_METHODS, SUPPLY_STATUSES
+from parkgov.demo.generator.legal import legal_basis
 from parkgov.demo.generator.zones import DIVISION, ZONES
 
 FINDING_STATUSES = ("open", "rectifying", "closed")
 SEVERITIES = ("minor", "serious", "major")
+FINDING_COLUMNS = ["enterprise", "parcel", "department", "category", "severity", "found_on", "description", "status",
+                   "legal_basis", "deadline", "rectifiable", "closed_on"]
 YEARLY_FIELDS = ("tax", "revenue", "output_value", "value_added", "energy_tce", "electricity_10k_kwh",
                  "water_10k_t", "emissions_t", "rd_expense", "employees", "fixed_investment")
 
@@ -172,8 +175,9 @@ def _findings_frame(fd: dict, credit: pl.Series, parcel_codes: pl.Series) -> pl.
     frame = pl.concat([_firm_finding_rows(fd, credit, parcel_codes), _parcel_finding_rows(fd, parcel_codes)])
     frame = frame.with_columns(pl.col("description").str.replace("{n}", pl.col("n"), literal=True)).drop("n")
     key = ["enterprise", "parcel", "department", "category", "found_on", "description"]
-    return frame.unique(subset=key, keep="first", maintain_order=True).select(
-        ["enterprise", "parcel", "department", "category", "severity", "found_on", "description", "status"])
+    frame = frame.unique(subset=key, keep="first", maintain_order=True)
+    return frame.with_columns(pl.when(pl.col("status") == "closed").then(pl.col("closed_on")).alias("closed_on")) \
+        .select(FINDING_COLUMNS)
 
 
 def _firm_finding_rows(fd: dict, credit: pl.Series, parcel_codes: pl.Series) -> pl.DataFrame:
@@ -193,6 +197,8 @@ def _firm_finding_rows(fd: dict, credit: pl.Series, parcel_codes: pl.Series) -> 
         "description": pick(templates, t_idx),
         "n": pl.Series(fd["area_n"]).cast(pl.String),
         "status": pick(FINDING_STATUSES, _finding_status(fd["found"], fd["status_u"], fd["status_v"])),
+        "legal_basis": pick(legal_basis(templates), t_idx),
+        **_follow_up_columns(fd["follow_up"]),
     })
 
 
@@ -209,4 +215,12 @@ def _parcel_finding_rows(fd: dict, parcel_codes: pl.Series) -> pl.DataFrame:
         "description": pick([t[2] for t in PARCEL_FINDINGS], tpl),
         "n": pl.Series(fd["p_area"]).cast(pl.String),
         "status": pick(FINDING_STATUSES, _finding_status(fd["p_found"], fd["p_status_u"], fd["p_status_v"])),
+        "legal_basis": pick(legal_basis([t[2] for t in PARCEL_FINDINGS]), tpl),
+        **_follow_up_columns(fd["p_follow_up"]),
     })
+
+
+def _follow_up_columns(fu: dict) -> dict:
+    """Deadline, rectifiable and closing day (kept only for closed findings by the caller)."""
+    return {"deadline": series(fu["deadline"], pl.Date), "rectifiable": pl.Series(fu["rectifiable"], dtype=pl.Boolean),
+            "closed_on": series(fu["closed"], pl.Date)}
