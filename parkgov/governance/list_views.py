@@ -144,6 +144,7 @@ def generate(request, scope):
         run, zone = data["evaluation_run"], data["zone"]
         try:
             lists.check_generation(year=data["year"], rule_ids=data["rules"], evaluation_run=run)
+            lists.check_zone_for(scope=scope, zone_code=zone.code if zone else None)
         except ParkgovError as exc:
             messages.error(request, str(exc))
         else:

@@ -71,6 +71,20 @@ def check_generation(*, year: int, rule_ids=None, evaluation_run=None) -> tuple[
     return rules, run
 
 
+def check_zone_for(*, scope, zone_code: str | None) -> None:
+    """A park-scoped user generates lists only for one of its parks (PermissionDenied otherwise)."""
+    from django.core.exceptions import PermissionDenied
+
+    if zone_code:
+        zone = Zone.objects.filter(code=zone_code).only("pk").first()
+        if zone is None:
+            raise NotFound(gettext("园区编码 %(code)s 不存在") % {"code": zone_code})
+        if scope.zone_ids is not None and zone.pk not in scope.zone_ids:
+            raise PermissionDenied(gettext("园区 %(code)s 不在您的数据范围内") % {"code": zone_code})
+    elif scope.zone_ids is not None:
+        raise PermissionDenied(gettext("您的账号限定了园区，生成清单时请选择您的园区"))
+
+
 def chosen_rules(rule_ids=None) -> list:
     """The built-in rules named by `rule_ids` (all of them, in id order, when None or empty)."""
     from parkgov.governance.listrules import builtin_rules
@@ -107,12 +121,51 @@ def evaluation_run_for(*, year: int, evaluation_run=None) -> EvaluationRun | Non
     return run
 
 
+# The ledger field (accounts/data/roles.yaml field groups) behind each field a list rule may read: a user whose
+# role does not see one of them is not shown the reasons and values of that list's entries (only that they are
+# listed, and under which sub-list).
+RULE_FIELD_SOURCES = {
+    "tax": ["tax"], "tax_per_mu": ["tax", "evaluation_tier"], "revenue": ["revenue"],
+    "output_value": ["output_value"], "value_added": ["value_added"], "employees": ["employees"],
+    "energy_tce": ["energy_tce"], "electricity_10k_kwh": ["electricity_10k_kwh"], "klass": ["evaluation_class"],
+    "worst_class": ["evaluation_class"], "class_d_years": ["evaluation_class"], "tier": ["evaluation_tier"],
+    "total": ["evaluation_score"],
+}
+
+
+def rule_fields(rule) -> list[str]:
+    """The ledger fields (as scopes name them) that a rule's conditions read."""
+    fields = set()
+    for leaf in rule.leaves():
+        for name in (leaf.field, leaf.change.field if leaf.change else None):
+            fields.update(RULE_FIELD_SOURCES.get(name, []))
+    return sorted(fields)
+
+
+def hidden_fields(*, scope, run: ListRun) -> list[str]:
+    """The fields behind `run`'s reasons that the user's role does not see (then reasons and values are withheld)."""
+    return [field for field in run.summary.get("fields", []) if not scope.sees(field)]
+
+
+def withheld_note(*, scope, run: ListRun) -> str:
+    """What a user reads instead of the reasons of a list whose figures the role may not see ("" if it may)."""
+    from parkgov.accounts.scopes import role_table
+
+    hidden = set(hidden_fields(scope=scope, run=run))
+    if not hidden:
+        return ""
+    groups = [gettext(g["name"]) for g in role_table()["field_groups"].values() if hidden & set(g["fields"])]
+    return gettext("列入理由含您的角色无权查看的%(groups)s，不予显示") % {"groups": "、".join(groups)}
+
+
 def _summary(frame: pl.DataFrame, rule) -> dict:
     categories = {}
     if frame.height:
         for category, count in frame.group_by("category").len().sort("category").rows():
             categories[category or ""] = count
-    return {"categories": categories, "source": rule.source, "verified": bool(rule.verified)}
+    source = rule.source
+    return {"categories": categories, "source": getattr(source, "citation", source),
+            "source_url": getattr(source, "url", ""), "verified": bool(rule.verified), "fields": rule_fields(rule)}
 
 
 def _entries(list_run: ListRun, frame: pl.DataFrame):
