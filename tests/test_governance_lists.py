@@ -150,3 +150,20 @@ def test_page_works_without_any_list(client, ledger):
     page = client.get(reverse("governance:index")).content.decode()
     assert 'id="no-lists"' in page
     assert client.get(reverse("governance:lists_export")).status_code == 404
+
+
+def test_reasons_resting_on_figures_a_role_does_not_see_are_withheld(client, ledger):
+    """A 自然资源 user reads the 亩均 list (who is on it) but not the tax per mu behind each reason; 税务 does."""
+    run = list_run(rule_id="mu", year=2025, keys=[uscc(1)], fields=["tax", "evaluation_tier"])
+    get_user_model().objects.create_user("nr")
+    Profile.objects.create(user=user("nr"), role="natural_resources", department="natural_resources")
+    client.force_login(user("nr"))
+    page = client.get(reverse("governance:list", args=[run.pk])).content.decode()
+    assert uscc(1) in page and "符合条件" not in page and "无权查看的税收数据、亩均评价结果" in page
+    sheet = workbook(client.get(reverse("governance:list_export", args=[run.pk])))["mu"]
+    assert sheet["对象编码"].to_list() == [uscc(1)] and "符合条件" not in sheet["列入理由"].to_list()[0]
+    assert sheet["依据数值"].null_count() == 1
+    item = api(client, "nr", f"/api/governance/lists/{run.pk}/entries").json()["items"][0]
+    assert item["values"] == {} and "符合条件" not in item["reasons"][0]
+    client.force_login(user("economy"))
+    assert f"mu：{uscc(1)} 符合条件" in client.get(reverse("governance:list", args=[run.pk])).content.decode()

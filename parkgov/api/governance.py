@@ -132,7 +132,8 @@ def list_list_runs(request, filters: Query[ListRunFilters], page: Query[PagePara
 def list_list_entries(request, run_id: Path[int], filters: Query[ListEntryFilters], page: Query[PageParams]):
     """一个清单批次中您数据范围内的条目（按对象编码），含列入理由与触发数值。"""
     scope = scope_of(request)
-    entries = lists.scoped_entries(scope=scope, run=get_object_or_404(ListRun, pk=run_id))
+    run = get_object_or_404(ListRun, pk=run_id)
+    entries = lists.scoped_entries(scope=scope, run=run)
     if filters.zone:
         entries = entries.filter(zone_id__in=zone_scope(filters.zone))
     if filters.category:
@@ -142,7 +143,11 @@ def list_list_entries(request, run_id: Path[int], filters: Query[ListEntryFilter
     rows = entries.order_by("subject_key").values(
         *ENTRY_FIELDS, credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"),
         parcel_code=F("parcel__code"), zone_code=F("zone__code"))
-    return queries.page_of(rows, limit=page.limit, offset=page.offset)
+    result = queries.page_of(rows, limit=page.limit, offset=page.offset)
+    withheld = lists.withheld_note(scope=scope, run=run)
+    if withheld:  # the role may not see the figures behind the reasons
+        result["items"] = [{**row, "reasons": [withheld], "values": {}} for row in result["items"]]
+    return result
 
 
 @router.get("/governance/lists/{run_id}/diff", response=responses(200, ListDiffPublic), summary="与上年比较",

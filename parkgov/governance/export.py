@@ -41,9 +41,12 @@ def _values_text(values) -> str:
     return "；".join(f"{key}={value}" for key, value in values.items())
 
 
-def write_lists_workbook(*, path, sheets) -> dict:
+def write_lists_workbook(*, path, sheets, scope) -> dict:
     """Write `sheets` — (run, entries queryset) pairs — to `path`: one sheet per list, then the 说明 sheet.
-    Returns the rows written per sheet name."""
+    Reasons and values resting on figures the `scope` may not see are replaced by a note. Returns the rows
+    written per sheet name."""
+    from parkgov.governance.lists import withheld_note
+
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_numbers": False, "strings_to_urls": False})
     header = book.add_format({"bold": True, "bg_color": "#EEF2F7"})
@@ -57,9 +60,11 @@ def write_lists_workbook(*, path, sheets) -> dict:
         sheet.set_column(7, 8, 60)
         sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, [h for h, _value in columns], header)
-        rows = 0
+        rows, withheld = 0, withheld_note(scope=scope, run=run)
         for rows, entry in enumerate(entries.order_by("subject_key").values(*ENTRY_FIELDS).iterator(chunk_size=2000),
                                      start=1):
+            if withheld:
+                entry = {**entry, "reasons": [withheld], "values": {}}
             for c, (_h, value) in enumerate(columns):
                 text = value(entry)
                 if text:
@@ -83,7 +88,7 @@ def write_year_workbook(*, path, year: int, scope, zone_ids=None) -> dict:
     for run in runs:
         entries = scoped_entries(scope=scope, run=run)
         sheets.append((run, entries.filter(zone_id__in=zone_ids) if zone_ids is not None else entries))
-    return write_lists_workbook(path=path, sheets=sheets)
+    return write_lists_workbook(path=path, sheets=sheets, scope=scope)
 
 
 def sheet_name(wanted: str, used: set) -> str:

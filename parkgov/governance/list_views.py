@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -71,7 +71,11 @@ class EntryTable(TotalledTable):
     reasons = tables.Column(verbose_name=_("列入理由"), orderable=False, attrs={"td": {"class": "wrap reasons"}})
     totals_label = _("合计：%(rows)s 条")
 
+    withheld = ""  # set by the view when the role may not see the figures behind the reasons
+
     def render_reasons(self, value):
+        if self.withheld:
+            return format_html('<span class="withheld">{}</span>', self.withheld)
         return format_html_join("", "<span class=\"reason\">{}</span>", ((r,) for r in value or []))
 
 
@@ -174,6 +178,7 @@ def run_page(request, scope, run_id):
     table = EntryTable(rows.order_by("subject_key"), exclude=["parcel"] if run.subject == "parcel" else [],
                        order_by=[s for s in request.GET.getlist("sort") if s])
     table.totals = {"rows": rows.count()}
+    table.withheld = lists.withheld_note(scope=scope, run=run)
     table.request = request
     paginate(table, request.GET)
     categories = rows.order_by().values("category").annotate(n=Count("pk")).order_by("category")
@@ -202,7 +207,7 @@ def run_export(request, scope, run_id):
     """The list's entries the page shows (same filters) as xlsx, with the 说明 sheet."""
     run = get_object_or_404(ListRun, pk=run_id)
     rows = _listing(request, scope, run).qs
-    return _download(lambda path: write_lists_workbook(path=path, sheets=[(run, rows)]),
+    return _download(lambda path: write_lists_workbook(path=path, sheets=[(run, rows)], scope=scope),
                      f"{run.year}-{run.rule_name}-{run.pk}.xlsx")
 
 

@@ -220,7 +220,7 @@ def compare_years(*, rule_id: str, year: int, previous_year: int, scope) -> dict
                         previous=latest_run(rule_id=rule_id, year=previous_year), scope=scope)
 
 
-DIFF_FIELDS = ["subject_key", "category", "reasons", "enterprise__name", "parcel__code", "zone__name"]
+DIFF_FIELDS = ["subject_key", "category", "enterprise__name", "parcel__code", "zone__name"]
 
 
 def compare_runs(*, run: ListRun | None, previous: ListRun | None, scope) -> dict:
