@@ -17,6 +17,7 @@ from parkgov.audit.context import acting_as
 # (year, rule set) in the order they run
 EVALUATIONS = ((2024, "zj-huangyan-2021"), (2024, "shengzhou-tiers"), (2025, "shengzhou-tiers"),
                (2025, "zj-huangyan-2022"))
+LIST_YEARS = (2024, 2025)
 
 
 def build_governance(*, data, seed: int, actor, say) -> dict:
@@ -29,6 +30,7 @@ def build_governance(*, data, seed: int, actor, say) -> dict:
     with transaction.atomic(), acting_as(actor, reason=f"演示园区 种子{seed}"):
         counts["targets"] = write_targets(targets=data.targets)
     counts["evaluations"] = len(run_evaluations(actor=actor))
+    counts["lists"] = generate_demo_lists(actor=actor)
     say(f"已生成治理演示：{_describe(counts)}（{time.perf_counter() - started:.1f} 秒）")
     return counts
 
@@ -52,6 +54,15 @@ def run_evaluations(*, actor) -> list:
 
     with acting_as(actor, reason="演示园区评价"):
         return [run_evaluation(year=year, ruleset_id=ruleset, actor=actor) for year, ruleset in EVALUATIONS]
+
+
+def generate_demo_lists(*, actor) -> int:
+    """Every built-in list for each of LIST_YEARS (each on its year's latest evaluation run); returns entries."""
+    from parkgov.governance.lists import generate_lists
+
+    with transaction.atomic(), acting_as(actor, reason="演示园区治理清单"):
+        runs = [run for year in LIST_YEARS for run in generate_lists(year=year, actor=actor)]
+    return sum(run.entries_count for run in runs)
 
 
 def _describe(counts: dict) -> str:
