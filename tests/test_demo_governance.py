@@ -48,8 +48,12 @@ def test_parcels_have_building_year_quality_and_procedures(demo):
 
 def test_targets_evaluations_and_lists_of_two_years(demo):
     with_land = Zone.objects.filter(parcels__isnull=False).distinct().count()
-    assert RevitalisationTarget.objects.count() == with_land * 3
+    assert RevitalisationTarget.objects.count() == with_land * 4
     assert not RevitalisationTarget.objects.filter(target_mu__lte=0).exists()
+    root = RevitalisationTarget.objects.get(zone__parent=None, year=2025).target_mu
+    parks = sum(RevitalisationTarget.objects.filter(zone__parent__isnull=False, year=2025)
+                .values_list("target_mu", flat=True))
+    assert parks < root <= parks * 1.5 + 10  # the development zone's target covers its parks' land
     runs = list(EvaluationRun.objects.order_by("pk").values_list("year", "ruleset_id"))
     assert runs == [(2024, "zj-huangyan-2021"), (2024, "shengzhou-tiers"), (2025, "shengzhou-tiers"),
                     (2025, "zj-huangyan-2022")]

@@ -78,7 +78,7 @@ def generate(*, enterprises: int = 1500, seed: int = 2021) -> DemoData:
         frames=frames,
         parcel_geometry=parcel_geometry(codes, geo["lonlat"]),
         zone_geometry=zone_geometry(zones, geo["zones"]),
-        targets=revitalisation_targets(frames["地块"]),
+        targets=revitalisation_targets(frames["地块"], frames["园区"]),
     )
 
 
