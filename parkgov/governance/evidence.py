@@ -3,8 +3,8 @@
 A file is accepted by what it is, not by what it is called: its first bytes must be those of a PNG, JPEG,
 WebP image or a PDF document (the declared extension and content type are ignored), and it must not exceed
 thresholds.csv `evidence_max_bytes`. Accepted files are kept under settings.PARKGOV_EVIDENCE_DIR by their
-SHA-256 (two identical files share one stored copy), a folder that must lie outside the static and media
-roots: nothing there is reachable by URL except through the scoped download view (`governance:attachment`),
+SHA-256 (two identical files share one stored copy), a folder that must lie outside every folder served by
+URL (static files, Django's MEDIA_ROOT): nothing there is reachable by URL except through the scoped download view (`governance:attachment`),
 which asks `may_read_attachment` — the same scope as the finding or case the file belongs to.
 
 A refused file leaves nothing behind: it is streamed to a temporary file that is removed on refusal, and the
@@ -55,9 +55,11 @@ def max_bytes() -> int:
 
 
 def evidence_dir() -> Path:
-    """settings.PARKGOV_EVIDENCE_DIR, refused (ConfigError) when it lies inside a folder served by URL."""
+    """settings.PARKGOV_EVIDENCE_DIR, refused (ConfigError) when it lies inside a folder served by URL: the
+    static files (collected or found) and Django's MEDIA_ROOT should one ever be set. PARKGOV_MEDIA_ROOT is not
+    served (uploads and generated files go out only through views), so the default under it is fine."""
     folder = Path(settings.PARKGOV_EVIDENCE_DIR).resolve()
-    served = [settings.STATIC_ROOT, settings.MEDIA_ROOT, settings.PARKGOV_MEDIA_ROOT,
+    served = [settings.STATIC_ROOT, settings.MEDIA_ROOT,
               *(entry[1] if isinstance(entry, tuple) else entry for entry in settings.STATICFILES_DIRS)]
     for root in filter(None, served):
         root = Path(root).resolve()
