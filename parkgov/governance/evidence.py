@@ -113,6 +113,37 @@ def store_attachment(*, upload, actor, finding=None, case=None, event=None, step
         finding=finding, case=case, event=event, step=step, uploaded_by=actor)
 
 
+def check_upload(upload) -> str:
+    """The content type of `upload` after the checks of `store_attachment` (InputError otherwise), writing
+    nothing; the upload can be read again afterwards."""
+    name, chunks = _source(upload)
+    limit, size, head = max_bytes(), 0, b""
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(name, limit)
+        if len(head) < 16:
+            head += chunk[:16]
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return _checked_type(name, size, head)
+
+
+def _too_large(name, limit):
+    return InputError(gettext("文件“%(name)s”未能作为证据材料上传：超过大小上限 %(limit)s MB")
+                      % {"name": name, "limit": _megabytes(limit)})
+
+
+def _checked_type(name, size, head):
+    if size == 0:
+        raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：文件为空") % {"name": name})
+    content_type = sniff(head)
+    if content_type is None:
+        raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：按文件内容判断，它不是 PNG、JPEG、WebP"
+                                 " 图片或 PDF 文件（扩展名不作依据）") % {"name": name})
+    return content_type
+
+
 def _source(upload):
     if isinstance(upload, tuple):
         name, data = upload
@@ -129,20 +160,14 @@ def _receive(name, chunks, folder):
             for chunk in chunks:
                 size += len(chunk)
                 if size > limit:
-                    raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：超过大小上限 %(limit)s MB")
-                                     % {"name": name, "limit": _megabytes(limit)})
+                    raise _too_large(name, limit)
                 if len(head) < 16:
                     head += chunk[:16]
                 digest.update(chunk)
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        if size == 0:
-            raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：文件为空") % {"name": name})
-        content_type = sniff(head)
-        if content_type is None:
-            raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：按文件内容判断，它不是 PNG、JPEG、WebP"
-                                     " 图片或 PDF 文件（扩展名不作依据）") % {"name": name})
+        content_type = _checked_type(name, size, head)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
