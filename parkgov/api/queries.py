@@ -141,8 +141,8 @@ def findings(*, scope, status=None, category=None, limit: int, offset: int) -> d
     if category:
         found = found.filter(category=category)
     rows = found.order_by("-found_on", "id").values(
-        "id", "department", "category", "severity", "found_on", "description", "status",
-        credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"), parcel_code=F("parcel__code"))
+        "id", "department", "category", "severity", "found_on", "description", "status", "legal_basis",
+        "deadline", "rectifiable", "closed_on", credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"), parcel_code=F("parcel__code"))
     return page_of(rows, limit=limit, offset=offset)
 
 
