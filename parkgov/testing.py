@@ -128,3 +128,59 @@ def list_run(*, rule_id: str, year: int, keys, subject="enterprise", rule_name=N
         enterprise=found[key] if subject == "enterprise" else None, parcel=found[key] if subject == "parcel" else None,
         reasons=[f"{rule_id}：{key} 符合条件"], values={"key": key}) for key in keys])
     return run
+
+
+# --- governance: findings and evidence (issue 14) -----------------------------------------------------------
+
+def png_bytes(extra: bytes = b"") -> bytes:
+    """A valid 1×1 PNG image (optionally padded after its end, to reach a size)."""
+    import base64
+
+    return base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==") + extra
+
+
+def pdf_bytes() -> bytes:
+    """A minimal one-page PDF document."""
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+# label → (department, category, credit code number or None, parcel code or None); with the small ledger's two
+# findings (SZ: "ecology-environment" on firm 1 / SZ-0001, "enforcement-illegal" on SZ-0003) one finding per
+# department in SZ-XW1, and one recorded by 生态环境 under a category that is not its own (possible through import)
+GOVERNANCE_FINDINGS = {
+    "fire-fire": ("fire", "fire", 2, "SZ-0002"),
+    "emergency-safety": ("emergency", "safety", None, "SZ-0002"),
+    "market-unlicensed": ("market", "unlicensed", 2, None),
+    "ecology-other": ("ecology", "other", 2, None),
+    "ecology-safety": ("ecology", "safety", 3, None),
+}
+
+
+def governance_world(*, folder: Path, actor) -> dict:
+    """The small ledger, one demo account per role plus `<role>-xw1` limited to the park SZ-XW1, and the findings
+    of GOVERNANCE_FINDINGS; returns label → Finding (the workbook's two as "ecology-environment" and
+    "enforcement-illegal")."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.models import Profile
+    from parkgov.accounts.scopes import role_table
+    from parkgov.accounts.services import ensure_demo_accounts
+    from parkgov.ingest.services import import_workbook
+    from parkgov.ledger.models import Enterprise, Finding, Parcel, Zone
+
+    import_workbook(path=write_workbook(folder / "ledger.xlsx", small_ledger_sheets()), actor=actor)
+    ensure_demo_accounts()
+    park = Zone.objects.get(code="SZ-XW1")
+    for role, spec in role_table()["roles"].items():
+        if role != "admin":
+            user = get_user_model().objects.create_user(f"{role}-xw1", is_staff=True)
+            Profile.objects.create(user=user, role=role, department=spec.get("department", role)).zones.set([park])
+    found = {"ecology-environment": Finding.objects.get(department="ecology"),
+             "enforcement-illegal": Finding.objects.get(department="enforcement")}
+    for label, (department, category, firm, parcel) in GOVERNANCE_FINDINGS.items():
+        found[label] = Finding.objects.create(
+            department=department, category=category, severity="minor", found_on=dt.date(2025, 7, 1),
+            description=label, enterprise=Enterprise.objects.get(credit_code=uscc(firm)) if firm else None,
+            parcel=Parcel.objects.get(code=parcel) if parcel else None)
+    return found

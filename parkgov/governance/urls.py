@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parkgov.governance import list_views
+from parkgov.governance import evidence_views, finding_views, list_views
 
 app_name = "governance"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("lists/export.xlsx", list_views.year_export, name="lists_export"),
     path("lists/<int:run_id>/", list_views.run_page, name="list"),
     path("lists/<int:run_id>/export.xlsx", list_views.run_export, name="list_export"),
+    path("attachments/<int:pk>/", evidence_views.attachment, name="attachment"),
+    path("findings/new/", finding_views.finding_new, name="finding_new"),
+    path("findings/<int:pk>/", finding_views.finding_detail, name="finding"),
+    path("findings/<int:pk>/edit/", finding_views.finding_edit, name="finding_edit"),
+    path("findings/<int:pk>/status/", finding_views.finding_status, name="finding_status"),
+    path("findings/<int:pk>/evidence/", finding_views.finding_evidence, name="finding_evidence"),
 ]

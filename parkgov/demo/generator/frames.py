@@ -222,5 +222,5 @@ def _parcel_finding_rows(fd: dict, parcel_codes: pl.Series) -> pl.DataFrame:
 
 def _follow_up_columns(fu: dict) -> dict:
     """Deadline, rectifiable and closing day (kept only for closed findings by the caller)."""
-    return {"deadline": series(fu["deadline"], pl.Date), "rectifiable": pl.Series(fu["rectifiable"], dtype=pl.Boolean),
+    return {"deadline": series(fu["deadline"], pl.Date), "rectifiable": pick(("no", "yes"), fu["rectifiable"].astype(np.int64)),
             "closed_on": series(fu["closed"], pl.Date)}
