@@ -167,3 +167,113 @@ def test_reasons_resting_on_figures_a_role_does_not_see_are_withheld(client, led
     assert item["values"] == {} and "符合条件" not in item["reasons"][0]
     client.force_login(user("economy"))
     assert f"mu：{uscc(1)} 符合条件" in client.get(reverse("governance:list", args=[run.pk])).content.decode()
+
+
+# --- generation with the list engine -------------------------------------------------------------------------
+
+def stored(run):
+    return list(run.entries.order_by("subject_key").values_list("subject_key", "category", "reasons", "values",
+                                                                "zone_id", "enterprise_id", "parcel_id"))
+
+
+def test_generate_stores_a_run_per_rule_reproducibly(ledger, actor, django_assert_max_num_queries):
+    from parkgov.evaluation.models import EvaluationRun
+    from parkgov.governance.lists import generate_lists
+    from parkgov.governance.listrules import builtin_rules, rule_hash
+
+    with django_assert_max_num_queries(60):  # entries in bulk: no query per entry
+        first = generate_lists(year=2025, actor=actor)
+    rules = builtin_rules()
+    assert [r.rule_id for r in first] == sorted(rules)
+    for run in first:
+        rule = rules[run.rule_id]
+        assert (run.rule_version, run.rule_hash, run.owner_department) == (rule.version, rule_hash(rule),
+                                                                           rule.owner_department)
+        assert run.evaluation_run == EvaluationRun.objects.get() and run.entries_count == run.entries.count()
+        assert run.summary["source"] == rule.source.citation
+    low = next(r for r in first if r.rule_id == "low-efficiency-firms")
+    assert {e[0] for e in stored(low)} == {uscc(1), uscc(3)} and low.summary["fields"] == [
+        "evaluation_class", "evaluation_tier", "tax"]
+    assert any("亩均税收" in reason for e in stored(low) for reason in e[2])
+    again = generate_lists(year=2025, actor=actor)
+    assert len({r.input_hash for r in first + again}) == 1  # one set of inputs, unchanged
+    assert [stored(r) for r in again] == [stored(r) for r in first]
+    assert latest_runs(year=2025) == again
+
+
+def test_generate_refuses_a_year_without_evaluation_run_in_chinese(ledger, actor):
+    from parkgov.errors import InputError
+    from parkgov.evaluation.models import EvaluationRun
+    from parkgov.governance.lists import generate_lists
+
+    with pytest.raises(InputError) as caught:
+        generate_lists(year=2024, actor=actor)
+    assert "2024 年还没有亩均效益评价批次" in str(caught.value) and "亩均低效企业用地" in str(caught.value)
+    assert not ListRun.objects.exists()
+    runs = generate_lists(year=2024, actor=actor, rule_ids=["collective-industrial-land"])
+    assert [r.rule_id for r in runs] == ["collective-industrial-land"] and runs[0].evaluation_run is None
+    with pytest.raises(InputError, match="是 2025 年的，不能用于 2024 年"):
+        generate_lists(year=2024, actor=actor, evaluation_run=EvaluationRun.objects.get())
+
+
+def test_generate_for_one_park(ledger, actor):
+    from parkgov.governance.lists import generate_lists
+
+    runs = generate_lists(year=2025, actor=actor, zone_code="SZ-XW1")
+    park = Zone.objects.get(code="SZ-XW1")
+    assert all(r.zone == park for r in runs)
+    assert {e for r in runs for e in r.entries.values_list("zone_id", flat=True)} <= {park.pk}
+
+
+def test_generate_form_starts_a_job_and_lists_appear(client, ledger, django_capture_on_commit_callbacks):
+    from parkgov.jobs.models import Job
+
+    client.force_login(user("economy"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("governance:lists_generate"),
+                               {"year": 2025, "rules": ["low-efficiency-firms", "collective-industrial-land"]})
+    job = Job.objects.get(kind="lists")
+    assert response.url == reverse("web:job", args=[job.pk])
+    assert job.status == "done" and job.progress == 100 and job.result["entries"] == 3, job.message
+    status = client.get(reverse("web:job", args=[job.pk])).content.decode()
+    assert f"{reverse('governance:index')}?year=2025" in status
+    page = client.get(reverse("governance:index"), {"year": 2025}).content.decode()
+    assert "亩均低效企业用地" in page and "集体工业用地" in page
+
+
+def test_generate_form_refuses_at_once_without_evaluation_run(client, ledger):
+    from parkgov.jobs.models import Job
+
+    client.force_login(user("economy"))
+    response = client.post(reverse("governance:lists_generate"), {"year": 2024, "rules": ["low-efficiency-firms"]},
+                           follow=True)
+    assert "2024 年还没有亩均效益评价批次" in response.content.decode() and not Job.objects.exists()
+
+
+def test_park_scoped_users_generate_for_their_park_only(client, ledger, django_capture_on_commit_callbacks):
+    client.force_login(user("economy-xw1"))
+    other = Zone.objects.get(code="SZ")
+    refused = client.post(reverse("governance:lists_generate"),
+                          {"year": 2025, "rules": ["collective-industrial-land"], "zone": other.code}, follow=True)
+    assert not ListRun.objects.exists() and "SZ" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("governance:lists_generate"),
+                    {"year": 2025, "rules": ["collective-industrial-land"], "zone": "SZ-XW1"})
+    assert ListRun.objects.get().zone.code == "SZ-XW1"
+    client.force_login(user("ecology"))
+    assert client.post(reverse("governance:lists_generate"), {"year": 2025}).status_code == 403
+
+
+def test_api_generate_starts_a_job_or_refuses_in_chinese(client, ledger, django_capture_on_commit_callbacks):
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user('economy'))}"}
+    refused = client.post("/api/governance/lists", {"year": 2024}, content_type="application/json", headers=headers)
+    assert refused.status_code == 422 and "2024 年还没有亩均效益评价批次" in refused.json()["error"]["message"]
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/api/governance/lists", {"year": 2025, "rules": ["low-efficiency-firms"]},
+                              content_type="application/json", headers=headers)
+    assert started.status_code == 202 and started.json()["kind"] == "lists"
+    job = client.get(started["Location"], headers=headers).json()
+    assert job["status"] == "done" and job["result"]["entries"] == 2
+    scoped = {"Authorization": f"Bearer {issue_api_token(user=user('economy-xw1'))}"}
+    outside = client.post("/api/governance/lists", {"year": 2025}, content_type="application/json", headers=scoped)
+    assert outside.status_code == 403

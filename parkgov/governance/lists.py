@@ -108,9 +108,11 @@ def needs_evaluation(rule) -> bool:
 
 
 def evaluation_run_for(*, year: int, evaluation_run=None) -> EvaluationRun | None:
-    """The evaluation run asked for (checked to be of `year`), else the latest run of `year` (None if none)."""
+    """The evaluation run asked for (checked to be of `year`), else the latest whole-ledger run of `year`, else the
+    latest of `year` for any zone (None if none)."""
     if evaluation_run is None or evaluation_run == "":
-        return EvaluationRun.objects.filter(year=year).order_by("-created_at", "-pk").first()
+        runs = EvaluationRun.objects.filter(year=year).order_by("-created_at", "-pk")
+        return runs.filter(zone__isnull=True).first() or runs.first()  # as governance.inputs chooses
     pk = evaluation_run.pk if isinstance(evaluation_run, EvaluationRun) else evaluation_run
     run = EvaluationRun.objects.filter(pk=pk).first()
     if run is None:
