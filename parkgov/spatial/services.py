@@ -12,7 +12,7 @@ from parkgov.errors import InputError
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.governance.choices import CASE_STATE_COLOURS, CaseState
-from parkgov.governance.queries import latest_list_runs
+from parkgov.governance.queries import case_url, latest_list_runs
 from parkgov.ledger.choices import SEVERITY_COLOURS, SUPPLY_STATUS_COLOURS, Severity, SupplyStatus
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import tile_data
@@ -50,11 +50,8 @@ def map_context(*, scope) -> dict:
         "sees_tier": "tier" in rated,
         "sees_lists": "lists" in rated,
         "sees_cases": "case" in rated,
-        "case_url": CASE_URL,
+        "case_url": case_url("__NUMBER__"),
     }
-
-
-CASE_URL = "/governance/cases/__NUMBER__/"  # the case page (branch `cases`: URL name governance:case)
 
 
 def _tile_template(layer: str) -> str:
