@@ -130,6 +130,20 @@ def export_geometry(output: Path = typer.Argument(..., help="输出的 GeoPackag
     out.print(f"已导出 {count} 个地块图形到 {output}")
 
 
+@app.command("targets")
+def targets(path: Path = typer.Argument(..., help="含“盘活目标”工作表的 xlsx（园区编码、年度、盘活目标（亩）、来源）")):
+    """导入各园区年度盘活目标：全部检查通过才写入。"""
+    _setup()
+    from django.db import transaction
+
+    from parkgov.audit.context import acting_as
+    from parkgov.governance.targets import import_targets
+
+    with transaction.atomic(), acting_as(_actor(), reason=f"导入盘活目标 {path.name}"):
+        counts = import_targets(path=path)
+    out.print(f"盘活目标：新增 {counts['created']} 条，更新 {counts['updated']} 条")
+
+
 @app.command()
 def demo(enterprises: int = typer.Option(1500, "--enterprises", min=2, max=1_000_000, help="企业数量（2 至 1,000,000）"),
          seed: int = typer.Option(2021, "--seed", help="随机种子（同一种子结果相同）"),

@@ -184,3 +184,64 @@ def governance_world(*, folder: Path, actor) -> dict:
             description=label, enterprise=Enterprise.objects.get(credit_code=uscc(firm)) if firm else None,
             parcel=Parcel.objects.get(code=parcel) if parcel else None)
     return found
+
+
+# Governance rows made directly (issue 14 surfaces: the map, cockpit and dossiers read them; the services that
+# write them live in governance/lists.py, cases.py and dispositions.py).
+
+def make_list_run(*, rule_id="low_efficiency", year=2025, rule_name="亩均低效企业用地", subject="enterprise",
+                  owner_department="economy", zone=None, version=1):
+    """A stored list run without entries (add them with `make_list_entry`)."""
+    from parkgov.governance.models import ListRun
+
+    return ListRun.objects.create(rule_id=rule_id, rule_version=version, rule_hash=f"hash-{rule_id}-{version}",
+                                  rule_name=rule_name, owner_department=owner_department, subject=subject,
+                                  year=year, zone=zone, input_hash="input")
+
+
+def make_list_entry(*, run, enterprise=None, parcel=None, category="", reasons=None, values=None):
+    """One firm or parcel on `run`'s list (its zone from the firm or parcel); counts it on the run."""
+    from parkgov.governance.models import ListEntry
+
+    subject = enterprise or parcel
+    entry = ListEntry.objects.create(
+        run=run, subject_key=enterprise.credit_code if enterprise else parcel.code, enterprise=enterprise,
+        parcel=parcel, zone_id=subject.zone_id, category=category,
+        reasons=reasons if reasons is not None else [f"{run.rule_name}：测试理由"], values=values or {})
+    run.entries_count += 1
+    run.save(update_fields=["entries_count"])
+    return entry
+
+
+def make_case(*, number, enterprise=None, parcel=None, state="to_dispatch", deadline=None, departments=("economy",),
+              lead_department=None, title="整改案件", freed_mu=None, closed_on=None, zone=None, list_entry=None,
+              disposition=""):
+    """A case in `state` (no events: the workflow service writes those); its zone from the parcel or firm."""
+    from parkgov.governance.models import Case
+
+    subject = parcel or enterprise
+    return Case.objects.create(number=number, title=title, state=state, enterprise=enterprise, parcel=parcel,
+                               zone=zone or subject.zone, deadline=deadline or dt.date(2026, 12, 31),
+                               departments=list(departments), lead_department=lead_department or departments[0],
+                               freed_mu=freed_mu, closed_on=closed_on, list_entry=list_entry,
+                               disposition=disposition)
+
+
+def make_disposition(*, parcel, year=2025, suggested="upgrade", reasons=("测试建议理由",), decided="",
+                     decision_reasons="", decided_by=None):
+    """A 四个一批 suggestion for `parcel` and `year`, decided when `decided` is given."""
+    from django.utils import timezone
+
+    from parkgov.governance.models import DispositionDecision
+
+    return DispositionDecision.objects.create(
+        parcel=parcel, zone=parcel.zone, year=year, criteria_id="test-criteria", criteria_version=1,
+        suggested=suggested, suggestion_reasons=list(reasons), decided=decided, decision_reasons=decision_reasons,
+        decided_by=decided_by, decided_at=timezone.now() if decided else None)
+
+
+def make_target(*, zone, year=2025, target_mu=100.0, source="测试来源"):
+    """A zone's yearly 盘活 target."""
+    from parkgov.governance.models import RevitalisationTarget
+
+    return RevitalisationTarget.objects.create(zone=zone, year=year, target_mu=target_mu, source=source)

@@ -50,9 +50,16 @@ def test_pages_fit_the_width_without_sideways_scrolling(site, width):  # noqa: F
             expect(navigation).to_be_hidden()
             page.click("label.nav-button")
             expect(navigation.locator("a", has_text="一张图")).to_be_visible()
+            expect(navigation.locator(".nav-sub a", has_text="案件")).to_be_visible()  # issue 14: 治理's topics
+            widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], ("menu", widths)
             screenshot(page, f"responsive-menu-{width}")
         else:
             expect(page.locator("label.nav-button")).to_be_hidden()
             expect(navigation.locator("a", has_text="一张图")).to_be_visible()
+            expect(navigation.locator(".nav-sub a", has_text="四个一批")).to_be_hidden()
+            page.hover(".nav-group > a")  # issue 14: 治理 opens its topics
+            expect(navigation.locator(".nav-sub a", has_text="四个一批")).to_be_visible()
+            screenshot(page, f"responsive-menu-{width}")
         browser.close()
     assert errors == []

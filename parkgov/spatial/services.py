@@ -11,14 +11,20 @@ from django.utils.translation import gettext
 from parkgov.errors import InputError
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import get_ruleset
+from parkgov.governance.choices import CASE_STATE_COLOURS, CaseState
+from parkgov.governance.queries import case_url, latest_list_runs
 from parkgov.ledger.choices import SEVERITY_COLOURS, SUPPLY_STATUS_COLOURS, Severity, SupplyStatus
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import tile_data
+from parkgov.spatial.tile_data import CARD_ONLY
 from parkgov.spatial.tiles import rated_names
 
 CLASS_COLOURS = {"A": "#2f7d32", "B": "#1d4e89", "C": "#e0a526", "D": "#b4436c", "T": "#7b8794"}
 TIER_COLOURS = ["#b4436c", "#f78154", "#f2c14e", "#c7b8ea", "#8fb8de"]  # most severe band first
 NONE_COLOUR = "#c5ccd3"
+LISTED_COLOUR = "#b4436c"
+OVERDUE_COLOUR = "#d7263d"
+GOVERNANCE = ("lists", "case", "overdue")  # counted in a table of their own: fewer combinations per table
 PARCEL_MIN_ZOOM = 10  # below this the map shows zone outlines only
 DATA_MAX_ZOOM = 17  # tiles are cut up to here; MapLibre over-zooms beyond
 
@@ -42,6 +48,9 @@ def map_context(*, scope) -> dict:
         "sees_tax": scope.sees("tax"),
         "sees_class": "class" in rated,
         "sees_tier": "tier" in rated,
+        "sees_lists": "lists" in rated,
+        "sees_cases": "case" in rated,
+        "case_url": case_url("__NUMBER__"),
     }
 
 
@@ -101,10 +110,17 @@ def _extent(scope, zones):
 
 
 def legend_counts(*, scope, zones, rated) -> dict:
-    """{"columns": ["zone", "supply_status", *rated], "rows": [[values…, parcels], …]} for the user's parks."""
+    """{"columns": ["zone", "supply_status", *rated], "rows": [[values…, parcels], …]} for the user's parks; the
+    governance properties (lists, case, overdue) in a table of their own under "governance", same shape."""
     codes = None if scope.zone_ids is None else [zone["code"] for zone in zones]
-    return {"columns": ["zone", "supply_status", *rated],
-            "rows": tile_data.parcel_table().counts(zones=codes, names=rated)}
+    table = tile_data.parcel_table()
+    names = [name for name in rated if name not in CARD_ONLY and name not in GOVERNANCE]
+    governance = [name for name in rated if name in GOVERNANCE]
+    counts = {"columns": ["zone", "supply_status", *names], "rows": table.counts(zones=codes, names=names)}
+    if governance:
+        counts["governance"] = {"columns": ["zone", "supply_status", *governance],
+                                "rows": table.counts(zones=codes, names=governance)}
+    return counts
 
 
 def _legends(rated) -> dict:
@@ -130,7 +146,30 @@ def _legends(rated) -> dict:
             "items": [{"value": value, "label": str(label), "colour": SEVERITY_COLOURS[value]}
                       for value, label in reversed(Severity.choices)]
             + [{"value": None, "label": gettext("无未销号检查发现"), "colour": NONE_COLOUR}]}
+    if "lists" in rated:
+        legends["list"] = _list_legend()
+    if "case" in rated:
+        legends["case"] = {
+            "title": gettext("案件状态"), "property": "case",
+            "note": gettext("地块（或其用地企业）未销号案件中期限最早者的状态；红框为逾期"),
+            "items": [{"value": state.value, "label": str(state.label), "colour": CASE_STATE_COLOURS[state]}
+                      for state in CaseState]
+            + [{"value": None, "label": gettext("无案件"), "colour": NONE_COLOUR}],
+            "overdue": {"label": gettext("其中逾期"), "colour": OVERDUE_COLOUR}}
     return legends
+
+
+def _list_legend() -> dict:
+    """The 清单 mode: years with list runs (newest first), each with its lists (the latest run of each rule)."""
+    years = {}
+    for run in latest_list_runs():
+        years.setdefault(run.year, []).append({"id": run.rule_id, "name": run.rule_name})
+    return {"title": gettext("清单"), "property": "lists", "kind": "membership",
+            "note": gettext("地块或其用地企业在所选年度清单上（每条规则取最新一次生成）") if years
+            else gettext("尚未生成治理清单"),
+            "years": [{"year": year, "lists": lists} for year, lists in years.items()],
+            "items": [{"value": "on", "label": gettext("在所选清单上"), "colour": LISTED_COLOUR},
+                      {"value": None, "label": gettext("不在所选清单上"), "colour": NONE_COLOUR}]}
 
 
 def _class_label(value, label) -> str:

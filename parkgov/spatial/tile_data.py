@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from parkgov.audit import versions
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.governance.models import Case
+from parkgov.governance.queries import list_version
 from parkgov.ledger import bulk
 from parkgov.ledger.bulk import query_frame
 from parkgov.ledger.choices import FindingStatus, LinkRole, Severity
 from parkgov.ledger.models import Finding, LandLink, Parcel, Zone
-from parkgov.spatial import mvt, overview
+from parkgov.spatial import governance_data, mvt, overview
 from parkgov.spatial.mvt import ValueTable, factorise, value_table
 from parkgov.spatial.shared import shared
 
@@ -45,7 +47,10 @@ class LayerSpec:
     rated: bool  # parcels carry their holder's class and tier
 
 
-RATED = ("class", "tier", "finding")  # parcel properties taken from the holders' results and the open findings
+# parcel properties taken from the holders' results, the open findings and the governance lists and cases
+# (`parkgov.spatial.governance_data`); CARD_ONLY ones are left out of generalised tiles and legend counts
+RATED = ("class", "tier", "finding", *governance_data.NAMES)
+CARD_ONLY = ("case_number",)
 OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
 NUMBERS = {"area_mu": pl.Float64}  # properties that are numbers (the others are text)
 BBOX = ["min_x", "min_y", "max_x", "max_y"]
@@ -190,17 +195,18 @@ class ParcelTable:
 _PARCEL_TABLE: dict = {}
 _PARCEL_SHAPES: dict = {}
 _BUILDING = threading.Lock()  # one thread of a worker builds a cache; the others wait for it
-SOURCES = (Parcel, Zone, LandLink, EvaluationResult, Finding)
+SOURCES = (Parcel, Zone, LandLink, EvaluationResult, Finding, Case)
 # in `data_version` (2 runs, change tokens, newest run, date, newest history rows): the parcels' change tokens
 # (of their table and history table: SOURCES starts with Parcel) and newest history row
 PARCEL_TOKENS, PARCEL_STAMP = 2, 5
-_BUILT_BY = (sys.modules[__name__], overview, mvt, bulk)  # their source decides what the shared arrays hold
+_BUILT_BY = (sys.modules[__name__], overview, mvt, bulk, governance_data)  # their source decides what the shared arrays hold
 
 
 def data_version() -> tuple:
     """What every tile depends on: the runs shown and the data version of the source tables
-    (`audit.versions.data_version`: change token, newest run, date — land links end — and newest history rows)."""
-    return (*_runs(), *versions.data_version(*SOURCES))
+    (`audit.versions.data_version`: change token, newest run, date — land links end, cases fall overdue — and
+    newest history rows) and the stored list runs (`governance.queries.list_version`)."""
+    return (*_runs(), *versions.data_version(*SOURCES), list_version())
 
 
 def parcel_table(version: tuple | None = None) -> ParcelTable:
@@ -274,9 +280,9 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
 
 
 def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
-    """Class, tier and finding (String series, null = none) of each parcel of `parcels` (its "id" column): its
-    current holder's class and tier (the lowest enterprise id when it has several) and the most severe finding
-    not yet closed (已销号) about the parcel or that holder."""
+    """RATED (String series, null = none) of each parcel of `parcels` (its "id" column): its current holder's
+    class and tier (the lowest enterprise id when it has several), the most severe finding not yet closed (已销号)
+    about the parcel or that holder, and its lists and case (`governance_data`)."""
     links = query_frame(cursor, f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
                                 f"AND (end_date IS NULL OR end_date >= %s)",
                         [LinkRole.HOLDER.value, timezone.localdate().isoformat()],
@@ -290,7 +296,7 @@ def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
         rated = holders.join(results, on="enterprise").select("id", name)
         ratings[name] = parcels.join(rated, on="id", how="left", maintain_order="left")[name]
     ratings["finding"] = _worst_findings(cursor, parcels, holders)
-    return ratings
+    return ratings | governance_data.governance_ratings(cursor, parcels)
 
 
 def _worst_findings(cursor, parcels: pl.DataFrame, holders: pl.DataFrame) -> pl.Series:

@@ -37,8 +37,8 @@ from parkgov.ledger.models import Parcel
 from parkgov.spatial import overview
 from parkgov.spatial.mvt import EXTENT, Geometry, encode_layer, geometry, polygon_commands
 from parkgov.spatial.mvt import columns as columns_of
-from parkgov.spatial.tile_data import (OVERVIEW_PROPERTIES, RATED, LayerSpec, data_version, layers, parcel_shapes,
-                                       parcel_table)
+from parkgov.spatial.tile_data import (CARD_ONLY, OVERVIEW_PROPERTIES, RATED, LayerSpec, data_version, layers,
+                                       parcel_shapes, parcel_table)
 
 MAX_ZOOM = 22
 TILE_PX = 512  # MapLibre draws vector tiles at 512 CSS pixels
@@ -159,10 +159,13 @@ def rated_names(scope) -> list:
     """Which of RATED the user's tiles, card and legends carry: class and tier for roles that see evaluation results
     (roles.yaml `evaluation_results`; the 亩均税收 tier also reveals tax, so it needs the tax figures too), the open
     findings for those who read every department's findings of every category (a department limited to its own
-    would see the others')."""
+    would see the others'), the governance lists for roles that read `list` and the case state, overdue flag and
+    number for those that read `case` (issue 14)."""
+    cases = scope.can_read("case")
     shown = {"class": scope.sees("evaluation_class"), "tier": scope.sees("evaluation_tier") and scope.sees("tax"),
              "finding": scope.can_read("finding") and not scope.own_findings_only
-             and scope.finding_categories is None}
+             and scope.finding_categories is None, "lists": scope.can_read("list"),
+             "case": cases, "overdue": cases, "case_number": cases}
     return [name for name in RATED if shown[name]]
 
 
@@ -268,9 +271,10 @@ def _postgis_tile(spec, box, rated, where, params, version) -> bytes:
     if rated:
         params = {**params, **parcel_table(version).ratings_within(box.lonlat)}
         arrays = "".join(f", string_to_array(%({name})s, chr(31))" for name in RATED)
+        aliases = ", ".join(f'"{name}"' for name in RATED)  # "case" is an SQL keyword
         joins += (f" LEFT JOIN unnest(string_to_array(%(rated_ids)s, ',')::bigint[]{arrays}) "
-                  f"AS r(id, {', '.join(RATED)}) ON r.id = t.id")
-        selected += [(name, f"NULLIF(r.{name}, '')") for name in rated]
+                  f"AS r(id, {aliases}) ON r.id = t.id")
+        selected += [(name, f'NULLIF(r."{name}", \'\')') for name in rated]
     columns = ", ".join(f'{sql} AS "{name}"' for name, sql in selected)
     # No "WHERE geom IS NOT NULL" outside: PostgreSQL would push it into the subquery and cut every geometry
     # twice; ST_AsMVT skips rows whose geometry was clipped away by itself.
@@ -334,7 +338,7 @@ def _overview_tile(box, rated, zone_ids, version) -> bytes:
     if not len(rows):
         return b""
     drawn = shapes.features(rows, z=box.z, x=box.x, y=box.y)
-    names = [*OVERVIEW_PROPERTIES, *rated]
+    names = [*OVERVIEW_PROPERTIES, *(name for name in rated if name not in CARD_ONLY)]
     table = parcel_table(version)
     outlined = table.properties(shapes.ids[drawn.outlined], names)
     boxed = table.properties(shapes.ids[drawn.boxed], names)

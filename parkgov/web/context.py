@@ -1,6 +1,6 @@
 """Template context shared by every page: navigation filtered by the user's scope."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 NAV = [
@@ -13,6 +13,33 @@ NAV = [
     ("import", _("数据导入"), "import"),
     ("audit", _("审计记录"), "audit"),
 ]
+# 治理 (issue 14), for roles that read `list` or `case`: the landing page and its topics. Each topic's branch adds
+# its URL name; until then (and should a name change) the link is the path written here.
+GOVERNANCE_HOME = ("governance:index", "/governance/")
+GOVERNANCE_NAV = [
+    ("governance:lists", "/governance/lists/", _("清单"), "list"),
+    ("governance:dispositions", "/governance/dispositions/", _("四个一批"), "list"),
+    ("governance:cases", "/governance/cases/", _("案件"), "case"),
+    ("governance:findings", "/governance/findings/", pgettext_lazy("list", "检查发现"), "finding"),
+]
+
+
+def _url(name, fallback) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback
+
+
+def governance_item(scope, request) -> dict | None:
+    """The 治理 entry with its sub-links the role may open, or None for a role that reads neither lists nor cases."""
+    if not (scope.can_read("list") or scope.can_read("case")):
+        return None
+    match = request.resolver_match
+    children = [{"label": label, "url": _url(name, path)} for name, path, label, domain in GOVERNANCE_NAV
+                if scope.can_read(domain)]
+    return {"name": "governance", "label": _("治理"), "url": _url(*GOVERNANCE_HOME), "children": children,
+            "active": bool(match and match.namespace == "governance")}
 
 
 def navigation(request):
@@ -32,4 +59,6 @@ def navigation(request):
         if domain is None or scope.can_read(domain):
             items.append({"name": name, "label": label, "url": reverse(f"web:{name}"),
                           "active": request.resolver_match and request.resolver_match.url_name == name})
+        if name == "evaluation" and (governance := governance_item(scope, request)):
+            items.append(governance)
     return {"nav": items, "scope": scope}

@@ -26,6 +26,7 @@ from parkgov.ledger.models import (
     FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, ParcelLineage, Submission, YearlyFigure)
 from parkgov.units import square_metres_to_mu
 from parkgov.web.access import scoped
+from parkgov.web.dossier_governance import governance_sections
 from parkgov.web.lists import department_text, figure_fields, figure_label, industry_text
 
 HISTORY_LIMIT = 60
@@ -81,6 +82,7 @@ def enterprise_dossier(*, enterprise, scope) -> dict:
         "sees_figures": scope.can_read("yearly"), "evaluations": evaluations,
         "policies": [r for r in evaluations or [] if r.policy_rows], "findings": findings,
         "history": history_rows(history_sources, scope=scope),
+        "governance": governance_sections(scope=scope, enterprise=enterprise),
     }
 
 
@@ -110,6 +112,7 @@ def parcel_dossier(*, parcel, scope) -> dict:
         "occupants": occupants, "findings": findings,
         "lineage": lineage_edges(parcel),
         "history": history_rows(history, scope=scope),
+        "governance": governance_sections(scope=scope, parcel=parcel),
     }
 
 

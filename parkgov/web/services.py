@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 from django.core.cache import cache as django_cache
+from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext
 
 from parkgov import __version__
@@ -15,9 +16,12 @@ from parkgov.evaluation.inputs import firm_inputs
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.evaluation.summary import grade_counts
+from parkgov.governance.models import Case, RevitalisationTarget
+from parkgov.governance.queries import case_figures
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.ledger.services import parcel_frame
+from parkgov.web.lists import department_text
 
 COCKPIT_CACHE_SECONDS = 24 * 3600  # a day at most; the data version changes the key before that
 COCKPIT_FILE = Path(__file__).resolve().parent / "data" / "cockpit.yaml"
@@ -64,6 +68,33 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     figures = django_cache.get(key)
     if figures is None:
         figures = _cockpit(scope=scope, year=year)
+        django_cache.set(key, figures, timeout=COCKPIT_CACHE_SECONDS)
+    return {**figures, "cases": case_cockpit(scope=scope, year=year)}
+
+
+def case_cockpit(*, scope, year: int) -> dict | None:
+    """The cases' figures for roles that read `case` (None otherwise), in the user's parks: open, overdue and
+    closed in `year`, per department, and 亩 freed against the 盘活 targets (`governance.queries.case_figures`).
+
+    Cached apart from the ledger's figures, under the cases' and targets' data version (which names today's
+    date, so a case falling overdue overnight is counted the next morning): a case step does not recompute the
+    ledger's figures.
+    """
+    if not scope.can_read("case"):
+        return None
+    seen = (year, scope.zone_ids, get_language(), data_version(Case, RevitalisationTarget, Zone))
+    key = "parkgov:cockpit-cases:" + hashlib.sha256(repr(seen).encode()).hexdigest()
+    figures = django_cache.get(key)
+    if figures is None:
+        figures = case_figures(zone_ids=scope.zone_ids, year=year, today=timezone.localdate())
+        for row in figures["departments"]:
+            row["name"] = department_text(row["department"])
+        names = dict(Zone.objects.filter(id__in=[row["zone_id"] for row in figures["zones"]])
+                     .values_list("id", "name"))
+        for row in figures["zones"]:
+            row["name"] = names.get(row["zone_id"], "")
+        target = figures["target_mu"]
+        figures["freed_share"] = round(figures["freed_mu"] * 100 / target, 1) if target else None
         django_cache.set(key, figures, timeout=COCKPIT_CACHE_SECONDS)
     return figures
 

@@ -21,7 +21,9 @@ from parkgov.web.access import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
 
 CHART_LABELS = {"tax_per_mu": gettext_lazy("亩均税收"), "va_per_mu": gettext_lazy("亩均增加值"),
-                "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩")}
+                "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩"),
+                "open": gettext_lazy("在办"), "overdue": gettext_lazy("其中逾期"), "closed": gettext_lazy("销号"),
+                "cases": gettext_lazy("件"), "freed": gettext_lazy("已盘活"), "target": gettext_lazy("年度目标")}
 EVALUATION_LABELS = {"firms": gettext_lazy("家"), "not_rated": gettext_lazy("不参评")}
 
 

@@ -15,8 +15,47 @@
     swatch.style.background = swatch.dataset.colour;
   });
 
+  // 清单 mode: the tile property "lists" holds "|2025:rule|…" (spatial/governance_data.py); the year and list chosen
+  // here make the text looked for, so the tiles need no parameter
+  var listYear = document.getElementById("map-list-year");
+  var listSelect = document.getElementById("map-list");
+  function fillLists() {
+    if (!listYear) { return; }
+    var year = (config.legends.list.years || []).filter(function (y) { return String(y.year) === listYear.value; })[0];
+    listSelect.textContent = "";
+    var any = document.createElement("option");
+    any.value = "";
+    any.textContent = listSelect.dataset.any;
+    listSelect.appendChild(any);
+    (year ? year.lists : []).forEach(function (list) {
+      var option = document.createElement("option");
+      option.value = list.id;
+      option.textContent = list.name;
+      listSelect.appendChild(option);
+    });
+  }
+  fillLists();
+  function listNeedle() {
+    if (!listYear) { return "|-:"; }  // no list runs: nothing matches
+    return "|" + listYear.value + ":" + (listSelect.value ? listSelect.value + "|" : "");
+  }
+  function listNames(value) {
+    var names = {};
+    (config.legends.list ? config.legends.list.years : []).forEach(function (y) {
+      y.lists.forEach(function (list) { names[y.year + ":" + list.id] = list.name; });
+    });
+    return String(value || "").split("|").filter(Boolean).map(function (tag) {
+      var year = tag.split(":")[0];
+      return card.dataset.yearFormat.replace("{year}", year).replace("{name}", names[tag] || tag.slice(year.length + 1));
+    }).join("；") || "—";
+  }
+
   function colourExpression(mode) {
     var legend = config.legends[mode];
+    if (legend.kind === "membership") {
+      return ["case", ["in", listNeedle(), ["coalesce", ["get", legend.property], ""]],
+              legend.items[0].colour, legend.items[1].colour];
+    }
     var expression = ["match", ["coalesce", ["get", legend.property], ""]];
     var fallback = "#d9e2ec";
     legend.items.forEach(function (item) {
@@ -30,19 +69,29 @@
   }
 
   // Legend counts: the server's parcels per (park, supply status, colour values), summed for what is drawn
+  function countTable(property) {
+    var governance = config.counts.governance;
+    return governance && governance.columns.indexOf(property) >= 0 ? governance : config.counts;
+  }
+
   function legendCounts(mode) {
-    var columns = config.counts.columns;
+    var legend = config.legends[mode];
+    var table = countTable(legend.property);
+    var columns = table.columns;
     var zoneAt = columns.indexOf("zone"), statusAt = columns.indexOf("supply_status");
-    var valueAt = columns.indexOf(config.legends[mode].property);
+    var valueAt = columns.indexOf(legend.property), overdueAt = legend.overdue ? columns.indexOf("overdue") : -1;
+    var needle = legend.kind === "membership" ? listNeedle() : null;
     var zone = zonesByCode[zoneSelect.value];
     var members = zone ? zone.members : null;
     var statuses = checkedStatuses();
     var counts = {};
-    config.counts.rows.forEach(function (row) {
+    table.rows.forEach(function (row) {
       if (members && members.indexOf(row[zoneAt]) < 0) { return; }
       if (statuses.indexOf(row[statusAt]) < 0) { return; }
       var key = String(row[valueAt]);  // "null" for parcels without a value
+      if (needle !== null) { key = String(row[valueAt] || "").indexOf(needle) >= 0 ? "on" : "null"; }
       counts[key] = (counts[key] || 0) + row[row.length - 1];
+      if (overdueAt >= 0 && row[overdueAt] === "1") { counts.overdue = (counts.overdue || 0) + row[row.length - 1]; }
     });
     return counts;
   }
@@ -72,6 +121,8 @@
         list.appendChild(entry);
       });
       element.querySelector(".total").textContent = formatted(total, 0);
+      var overdue = element.querySelector(".overdue-count");
+      if (overdue) { overdue.textContent = formatted(counts.overdue || 0, 0); }
     });
   }
 
@@ -99,6 +150,10 @@
                "fill-antialias": ["step", ["zoom"], false, 13, true]}},
       {id: "parcel-line", type: "line", source: "parcels", "source-layer": "parcels", minzoom: 14,
        paint: {"line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.4, 18, 1.5]}},
+      // 案件状态 mode: parcels with an overdue open case get a red outline (shown in that mode only)
+      {id: "parcel-overdue", type: "line", source: "parcels", "source-layer": "parcels",
+       filter: ["==", ["get", "overdue"], "1"], layout: {visibility: "none"},
+       paint: {"line-color": "#d7263d", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 1, 16, 2.5]}},
       {id: "parcel-selected", type: "line", source: "parcels", "source-layer": "parcels",
        filter: ["==", ["id"], -1], paint: {"line-color": "#1f2933", "line-width": 2.5}},
       // a parcel drawn as a box in a feature of many (zooms 10–12) has no id to filter by: its box is drawn here
@@ -139,11 +194,15 @@
   function applyFilter() {
     var filter = currentFilter();
     ["parcel-fill", "parcel-line"].forEach(function (id) { map.setFilter(id, filter); });
+    map.setFilter("parcel-overdue", filter.concat([["==", ["get", "overdue"], "1"]]));
     drawLegends();
   }
 
+  var currentMode = "supply";
   function setMode(mode) {
+    currentMode = mode;
     map.setPaintProperty("parcel-fill", "fill-color", colourExpression(mode));
+    map.setLayoutProperty("parcel-overdue", "visibility", config.legends[mode].overdue ? "visible" : "none");
     document.querySelectorAll(".map-legend").forEach(function (legend) {
       legend.hidden = legend.dataset.mode !== mode;
     });
@@ -171,11 +230,19 @@
       area: formatted(mu * 10000 / 15, 2) + " m² / " + formatted(mu, 2) + " " + card.dataset.mu,  // labels translated by the page
       supply_status: labelOf("supply", properties.supply_status),
       "class": labelOf("class", properties["class"]),
-      tier: labelOf("tier", properties.tier)
+      tier: labelOf("tier", properties.tier),
+      lists: listNames(properties.lists)
     };
     card.querySelectorAll("[data-field]").forEach(function (element) {
       var field = element.dataset.field;
-      if (field === "link") {
+      if (field === "case") {
+        var link = element.querySelector("[data-case-link]");
+        link.hidden = !properties.case_number;
+        link.textContent = properties.case_number || "";
+        link.href = properties.case_number ? config.case_url.replace("__NUMBER__", encodeURIComponent(properties.case_number)) : "#";
+        element.querySelector("[data-case-state]").textContent = properties["case"]
+          ? labelOf("case", properties["case"]) + (properties.overdue === "1" ? " · " + card.dataset.overdue : "") : "—";
+      } else if (field === "link") {
         element.href = config.parcel_url.replace("__CODE__", encodeURIComponent(storedSegment(properties.code)));
       } else {
         element.textContent = values[field];
@@ -229,6 +296,11 @@
     document.querySelectorAll("input[name=supply_status]").forEach(function (box) {
       box.addEventListener("change", applyFilter);
     });
+    if (listYear) {
+      var redraw = function () { setMode(currentMode); drawLegends(); };
+      listYear.addEventListener("change", function () { fillLists(); redraw(); });
+      listSelect.addEventListener("change", redraw);
+    }
     zoneSelect.addEventListener("change", function () {
       applyFilter();
       var zone = zonesByCode[zoneSelect.value];

@@ -35,4 +35,18 @@ document.addEventListener("DOMContentLoaded", () => {
   const key = data.sees_tax ? "tax_per_mu" : data.sees_value_added ? "va_per_mu" : "parcel_mu";
   draw("chart-parks", { xAxis: { type: "category", data: data.parks.map(p => p.name), axisLabel: { interval: 0, rotate: 20 } },
     yAxis: { type: "value", name: key === "parcel_mu" ? labels.mu : labels.yuan_per_mu }, series: [{ type: "bar", itemStyle: { color: "#1d4e89" }, data: data.parks.map(p => p[key]) }] });
+  const cases = data.cases;
+  if (cases) {
+    // open cases split into on time and overdue, so the bar's height is the open count; closed beside them
+    const departments = cases.departments;
+    draw("chart-case-departments", { xAxis: { type: "category", data: departments.map(d => d.name), axisLabel: { interval: 0, rotate: 20 } },
+      yAxis: { type: "value", name: labels.cases }, series: [
+        { name: labels.open, type: "bar", stack: "open", itemStyle: { color: "#f78154" }, data: departments.map(d => d.open - d.overdue) },
+        { name: labels.overdue, type: "bar", stack: "open", itemStyle: { color: "#d7263d" }, data: departments.map(d => d.overdue) },
+        { name: labels.closed, type: "bar", itemStyle: { color: "#4d9078" }, data: departments.map(d => d.closed) }] });
+    draw("chart-freed", { xAxis: { type: "category", data: cases.zones.map(z => z.name), axisLabel: { interval: 0, rotate: 20 } },
+      yAxis: { type: "value", name: labels.mu }, series: [
+        { name: labels.freed, type: "bar", itemStyle: { color: "#4d9078" }, data: cases.zones.map(z => z.freed_mu) },
+        { name: labels.target, type: "bar", itemStyle: { color: "#c5ccd3" }, data: cases.zones.map(z => z.target_mu) }] });
+  }
 });
