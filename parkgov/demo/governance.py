@@ -8,8 +8,11 @@ seed; only the dates the services stamp (opened, signed) are the day of the buil
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
+import xlsxwriter
 from django.db import transaction
 
 from parkgov.audit.context import acting_as
@@ -36,16 +39,20 @@ def build_governance(*, data, seed: int, actor, say) -> dict:
 
 
 def write_targets(*, targets) -> int:
-    """Upsert the zones' 盘活 targets (zone code, year, target_mu, source, verified); returns rows written."""
-    from parkgov.governance.models import RevitalisationTarget
-    from parkgov.ledger.models import Zone
+    """The zones' 盘活 targets through the `盘活目标` sheet import (parkgov.governance.targets), as a zone would
+    send them: written to a workbook in a temporary folder, then imported. Returns the rows written."""
+    from parkgov.governance.targets import SHEET, import_targets
 
-    zone_ids = dict(Zone.objects.values_list("code", "id"))
-    for row in targets.iter_rows(named=True):
-        RevitalisationTarget.objects.update_or_create(
-            zone_id=zone_ids[row["zone"]], year=row["year"],
-            defaults={"target_mu": row["target_mu"], "source": row["source"], "verified": row["verified"]})
-    return targets.height
+    with tempfile.TemporaryDirectory(prefix="demo-targets-") as folder:
+        path = Path(folder) / "盘活目标.xlsx"
+        workbook = xlsxwriter.Workbook(str(path))
+        sheet = workbook.add_worksheet(SHEET)
+        sheet.write_row(0, 0, ["园区编码", "年度", "盘活目标（亩）", "来源", "已核实"])
+        for row, (zone, year, target, source, verified) in enumerate(targets.iter_rows(), start=1):
+            sheet.write_row(row, 0, [zone, year, target, source, "是" if verified else "否"])
+        workbook.close()
+        counts = import_targets(path=path)
+    return counts["created"] + counts["updated"]
 
 
 def run_evaluations(*, actor) -> list:
