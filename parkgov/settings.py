@@ -9,8 +9,8 @@ PARKGOV_SSL_REDIRECT   1 to redirect plain http to https (set it in production b
 PARKGOV_ALLOWED_HOSTS  comma-separated host names served (default 127.0.0.1,localhost)
 PARKGOV_STATIC_ROOT    where collected static files go (default build/static)
 PARKGOV_MEDIA_ROOT     where uploads and generated files go (default build/media)
-PARKGOV_EVIDENCE_DIR   where evidence attachments of findings and cases are kept, outside the web root
-                       (default build/evidence)
+PARKGOV_EVIDENCE_DIR   where evidence attachments of findings and cases are kept, never served by URL
+                       (default PARKGOV_MEDIA_ROOT/evidence, so that backups include them)
 PARKGOV_CACHE_DIR      where the map's parcel arrays are shared by the worker processes (default build/cache)
 PARKGOV_UPLOAD_MAX_BYTES  largest accepted upload (default 50 MB)
 PARKGOV_LOGIN_FAILURE_LIMIT  failed logins of one username from one address before lock-out (default 5)
@@ -239,7 +239,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PARKGOV_UPLOAD_MAX_BYTES = int(os.environ.get("PARKGOV_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 PARKGOV_MEDIA_ROOT = Path(os.environ.get("PARKGOV_MEDIA_ROOT", BASE_DIR.parent / "build" / "media"))
-PARKGOV_EVIDENCE_DIR = Path(os.environ.get("PARKGOV_EVIDENCE_DIR", BASE_DIR.parent / "build" / "evidence"))
+# Inside the media folder (never served by URL; only the scoped view reads it) so that `parkgov backup` keeps it.
+PARKGOV_EVIDENCE_DIR = Path(os.environ.get("PARKGOV_EVIDENCE_DIR", PARKGOV_MEDIA_ROOT / "evidence"))
 PARKGOV_CACHE_DIR = Path(os.environ.get("PARKGOV_CACHE_DIR", BASE_DIR.parent / "build" / "cache"))
 PARKGOV_PG_BIN = os.environ.get("PARKGOV_PG_BIN", "")
 PARKGOV_TILE_URL = os.environ.get("PARKGOV_TILE_URL", "")  # e.g. 天地图 with a key; empty = plain background

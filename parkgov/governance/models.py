@@ -140,6 +140,10 @@ class DispositionDecision(models.Model):
         verbose_name_plural = _("四个一批处置")
         constraints = [models.UniqueConstraint(fields=["parcel", "year"], name="disposition_key")]
 
+    def __str__(self):
+        return f"{self.parcel} {self.year} {self.get_decided_display() or self.get_suggested_display()}"
+
+
 
 class Case(models.Model):
     """一地一企一策: a case for a listed firm and/or parcel, tracked through the states of its workflow to 销号.
@@ -232,6 +236,10 @@ class CaseSignoff(models.Model):
         verbose_name_plural = _("部门验收")
         constraints = [models.UniqueConstraint(fields=["case", "round", "department"], name="case_signoff_key")]
 
+    def __str__(self):
+        return f"{self.case} {self.department} {self.get_decision_display()}"
+
+
 
 class CaseStep(models.Model):
     """A step of a case template (e.g. the seven steps of an exited chemical site's restoration)."""
@@ -254,6 +262,10 @@ class CaseStep(models.Model):
         verbose_name_plural = _("案件步骤")
         ordering = ["case", "order"]
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="case_step_key")]
+
+    def __str__(self):
+        return f"{self.case} {self.order}. {self.name}"
+
 
 
 class Attachment(models.Model):
@@ -299,3 +311,6 @@ class RevitalisationTarget(models.Model):
         verbose_name = _("盘活目标")
         verbose_name_plural = _("盘活目标")
         constraints = [models.UniqueConstraint(fields=["zone", "year"], name="revitalisation_target_key")]
+
+    def __str__(self):
+        return f"{self.zone} {self.year} {self.target_mu:g}"

@@ -1,4 +1,4 @@
-"""The audit page: history rows of every ledger model, newest first, filtered by who, what and when."""
+"""The audit page: history rows of every ledger, evaluation and governance model, newest first, filtered by who, what and when."""
 
 from itertools import chain
 
@@ -7,10 +7,14 @@ from django.utils.translation import gettext, gettext_lazy
 
 from parkgov.audit.history import history_records
 from parkgov.evaluation.models import EvaluationResult
+from parkgov.governance.models import Case, CaseSignoff, CaseStep, DispositionDecision, ReferenceLayer, \
+    RevitalisationTarget
 from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 
 MODELS = {"zone": Zone, "parcel": Parcel, "enterprise": Enterprise, "link": LandLink, "yearly": YearlyFigure,
-          "finding": Finding, "evaluation": EvaluationResult}
+          "finding": Finding, "evaluation": EvaluationResult, "case": Case, "signoff": CaseSignoff,
+          "case_step": CaseStep, "disposition": DispositionDecision, "reference_layer": ReferenceLayer,
+          "revitalisation_target": RevitalisationTarget}
 TYPES = {"+": gettext_lazy("新增"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
 
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('evaluation', '0003_result_review_reason'),
-        ('ledger', '0007_finding_closed_on_finding_deadline_and_more'),
+        ('ledger', '0007_governance_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
