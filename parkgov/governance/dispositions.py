@@ -162,8 +162,11 @@ def scoped_decisions(*, scope, year=None, zone_id=None, suggested="", decided=No
     return rows.order_by("-year", "parcel__code")
 
 
-def decision_in_scope(*, scope, pk: int) -> DispositionDecision:
-    """One decision the user may see; NotFound outside their scope (as if it did not exist)."""
+def decision_in_scope(*, scope, pk: int, write=False) -> DispositionDecision:
+    """One decision the user may see (and, with `write`, decide); NotFound outside their scope (as if it did not
+    exist), PermissionDenied without `list` write before anything is looked up."""
+    if write:
+        scope.require("list", write=True)
     row = scoped_decisions(scope=scope).filter(pk=pk).first()
     if row is None:
         raise NotFound(gettext("四个一批处置记录 %(pk)s 不存在或不在您的数据范围内") % {"pk": pk})
@@ -176,6 +179,7 @@ def decide(*, decision: DispositionDecision, actor, scope, disposition: str, rea
     Needs `list` write and the parcel's park in scope. The decision's history row records who and why.
     """
     scope.require("list", write=True)
+    disposition = str(disposition)
     if scope.zone_ids is not None and decision.zone_id not in scope.zone_ids:
         raise PermissionDenied(gettext("地块不在您的园区范围内，不能决定其处置"))
     if disposition not in Disposition.values:
