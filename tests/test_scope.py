@@ -21,7 +21,8 @@ from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.testing import evaluated_ledger_with_geometry, uscc
+from parkgov.governance.dispositions import suggest_dispositions
+from parkgov.testing import evaluated_ledger_with_geometry, listed, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,9 @@ WEB = {"enterprises_export": ("enterprise", "统一社会信用代码"), "parcel
        "job_download": (None, "统一社会信用代码")}
 API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises": "enterprise",
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
-             "get_job_file": None}
+             "get_job_file": None, "list_dispositions": "list"}
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
-                 "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
+                 "get_job", "api-root", "decide_disposition"}  # single records and actions, scoped in tests/test_api.py
 # issue 14: governance downloads (governance.urls) and API lists; the rows are the entries' subject keys
 GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
 API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
@@ -61,6 +62,8 @@ def world(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
     evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
+    listed(year=2025, parcels=sorted(PARCELS[None]))
+    suggest_dispositions(year=2025, actor=actor)  # issue 14: one 四个一批 row per listed parcel
     User = get_user_model()
     for role in ROLES:
         if role == "admin":
@@ -111,6 +114,8 @@ def expected_rows(name, role, park):
         return expected_findings(role, park)
     if name in ("evaluation_download", "list_results"):
         return RATED_FIRMS[park]
+    if name == "list_dispositions":
+        return PARCELS[park]
     raise AssertionError(name)
 
 
@@ -138,7 +143,8 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     reads = scope_for(user_of(role, park)).read
     for name, url, key in [("list_enterprises", "/api/enterprises", "credit_code"),
                            ("list_parcels", "/api/parcels", "id"), ("list_findings", "/api/findings", "parcel_code"),
-                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code")]:
+                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code"),
+                           ("list_dispositions", "/api/governance/dispositions", "parcel_code")]:
         response = client.get(url, {"limit": 500}, headers=headers)
         if API_LISTS[name] not in reads:
             assert response.status_code == 403, (name, role, park)
@@ -292,3 +298,28 @@ def test_governance_api_lists_give_exactly_the_entries_of_the_users_parks(client
         assert {e["subject_key"] for e in entries["items"]} == expected[kind], (kind, role, park)
         diff = client.get(f"/api/governance/lists/{run.pk}/diff", headers=headers).json()
         assert {e["subject_key"] for e in diff["new"]} == expected[kind] and not diff["still"] and not diff["left"]
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_disposition_page_and_decide_are_scoped(client, world, role, park):
+    """issue 14: the 四个一批 page lists exactly the parcels of the user's parks; deciding one outside them is
+    404 (page and API), and only roles with `list` write may decide."""
+    from parkgov.governance.models import DispositionDecision
+
+    user = user_of(role, park)
+    client.force_login(user)
+    page = client.get(reverse("governance:dispositions")).content.decode()
+    assert {c for c in PARCELS[None] if f'data-parcel="{c}"' in page} == PARCELS[park], (role, park)
+    writes = scope_for(user).can_write("list")
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    for code in sorted(PARCELS[None]):
+        row = DispositionDecision.objects.get(parcel__code=code)
+        inside = code in PARCELS[park]
+        response = client.post(f"/api/governance/dispositions/{row.pk}/decide", {"disposition": row.suggested},
+                               content_type="application/json", headers=headers)
+        expected = (200 if inside else 404) if writes else 403
+        assert response.status_code == expected, (role, park, code, response.content[:200])
+        form = client.get(reverse("governance:disposition_decide", args=[row.pk]))
+        assert form.status_code == ((200 if inside else 404) if writes else 403), (role, park, code)
+    decided = set(DispositionDecision.objects.exclude(decided="").values_list("parcel__code", flat=True))
+    assert decided == (PARCELS[park] if writes else set())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parkgov.governance import evidence_views, finding_views, list_views
+from parkgov.governance import disposition_views, evidence_views, finding_views, layer_views, list_views
 
 app_name = "governance"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("findings/<int:pk>/edit/", finding_views.finding_edit, name="finding_edit"),
     path("findings/<int:pk>/status/", finding_views.finding_status, name="finding_status"),
     path("findings/<int:pk>/evidence/", finding_views.finding_evidence, name="finding_evidence"),
+    path("layers/", layer_views.layers, name="layers"),
+    path("dispositions/", disposition_views.dispositions, name="dispositions"),
+    path("dispositions/<int:pk>/decide/", disposition_views.disposition_decide, name="disposition_decide"),
 ]
