@@ -109,7 +109,9 @@ def may_write_finding(*, finding, scope) -> bool:
 
 def finding_for(*, scope, pk, write=False) -> Finding:
     """The finding `pk` as `scope` may read it (NotFound otherwise: one answer for missing and out of scope);
-    with `write`, PermissionDenied when it may read but not edit it."""
+    with `write`, PermissionDenied when it may read but not edit it. PermissionDenied first for a role that does
+    not read (or write) findings at all."""
+    scope.require("finding", write=write)
     finding = scoped_findings(scope=scope).select_related("enterprise", "parcel").filter(pk=pk).first()
     if finding is None:
         raise NotFound(gettext("没有编号为 %(pk)s 的检查发现，或无权查看") % {"pk": pk})
