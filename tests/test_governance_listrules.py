@@ -181,3 +181,21 @@ def test_distances_match_shapely_on_the_projected_geometries():
     bounded = proximity.distances(parcels, np.array([river, lake], dtype=object), max_distance=500.0)
     assert np.array_equal(np.isnan(bounded), np.isnan(expected) | (expected > 500.0))
     assert np.isnan(proximity.distances(parcels, np.array([], dtype=object))).all()
+
+
+def test_every_rule_field_measure_and_operator_is_in_the_user_guide():
+    from pathlib import Path
+
+    from parkgov.governance import listfields
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "user-guide" / "lists.md").read_text(encoding="utf-8")
+    for rule in builtin_rules().values():
+        assert f"`{rule.id}`" in guide and rule.name in guide, rule.id
+        for name in rule.parameters:
+            assert f"`{name}`" in guide or name in ("gone", "operating", "industrial_land_use", "in_use",
+                                                     "poor_quality"), (rule.id, name)
+    for subject_fields in listfields.FIELDS.values():
+        for name in subject_fields:
+            assert f"`{name}`" in guide, name
+    for name in (*listfields.OPERATORS, "findings", "distance", "missing_years", "change"):
+        assert f"`{name}`" in guide or f"{name}:" in guide, name
