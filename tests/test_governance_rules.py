@@ -75,6 +75,8 @@ def test_low_efficiency_firms_class_d_and_consecutive_years():
 def test_rules_needing_an_evaluation_refuse_without_one():
     with pytest.raises(InputError, match="需要评价结果"):
         generate(make_inputs(year=YEAR, firms=firms("F1")), builtin_rules()["low-efficiency-firms"])
+    needing = {rule_id for rule_id, rule in builtin_rules().items() if rule.needs_evaluation}
+    assert needing == {"low-efficiency-firms"}  # a parcel's 亩均税收 comes from the yearly figures
 
 
 # --- 批而未供 / 供而未用 ------------------------------------------------------------------------------------------
