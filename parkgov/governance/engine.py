@@ -34,6 +34,9 @@ OUTPUT_SCHEMA = {"subject_key": pl.String, "enterprise_id": pl.Int64, "parcel_id
 SEVERITY_RANK = {"minor": 1, "serious": 2, "major": 3}
 CLASS_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
 ID = {"enterprise": "enterprise_id", "parcel": "parcel_id"}
+# Derived ratios are rounded so a value at a threshold compares as written: 80 ÷ 100 − 1 is −0.19999999999999996
+# in floating point, and −20 % must not count as "fell by less than 20 %".
+RATIO_DECIMALS = 9
 
 _COMPARE = {
     "eq": lambda c, v: c == v, "ne": lambda c, v: c != v, "lt": lambda c, v: c < v, "le": lambda c, v: c <= v,
@@ -124,13 +127,13 @@ def _parcels(inputs: ListInputs) -> pl.DataFrame:
     frame = _in_zones(inputs.parcels, inputs).drop("geometry").with_columns(
         pl.col("parcel_code").alias("subject_key"),
         square_metres_to_mu(area).alias("area_mu"),
-        pl.when(area > 0).then(pl.col("floor_area_m2") / area).alias("plot_ratio"),
-        pl.when(area > 0).then(pl.col("footprint_area_m2") / area).alias("building_coefficient"),
+        pl.when(area > 0).then(pl.col("floor_area_m2") / area).round(RATIO_DECIMALS).alias("plot_ratio"),
+        pl.when(area > 0).then(pl.col("footprint_area_m2") / area).round(RATIO_DECIMALS).alias("building_coefficient"),
         (inputs.year - pl.col("building_year")).alias("building_age"),
         full_years.alias("full_years_since_supply"))
     return frame.join(_parcel_firms(inputs), on="parcel_id", how="left") \
         .with_columns(pl.col("firms").fill_null(0), pl.when(pl.col("area_mu") > 0).then(
-            pl.col("tax") / pl.col("area_mu")).alias("tax_per_mu"))
+            pl.col("tax") / pl.col("area_mu")).round(RATIO_DECIMALS).alias("tax_per_mu"))
 
 
 def _parcel_firms(inputs: ListInputs) -> pl.DataFrame:
@@ -167,7 +170,7 @@ def measure_key(leaf: Condition) -> str:
     if leaf.distance:
         return f"distance_m:{leaf.distance.layer}"
     if leaf.missing_years:
-        return f"missing_years:{leaf.missing_years.window}"
+        return f"missing_years:{leaf.missing_years.window}"  # a parameter's name stands for its value
     return f"change_pct:{leaf.change.field}:{leaf.change.years}"
 
 
@@ -185,7 +188,7 @@ def _with_measures(frame: pl.DataFrame, inputs: ListInputs, rule: ListRule, leav
             elif leaf.distance:
                 values = _distances(inputs, subject, leaf.distance.layer, _distance_bound(rule, leaf.distance.layer))
             elif leaf.missing_years:
-                values = _missing_years(inputs, leaf.missing_years.window)
+                values = _missing_years(inputs, rule.window(leaf))
             else:
                 values = _change(inputs, leaf.change.field, leaf.change.years)
             done[key] = f"__m{i}"
@@ -221,7 +224,7 @@ def _distance_bound(rule: ListRule, layer: str) -> float | None:
     """The largest threshold of `lt`/`le` tests on this layer's distance, when every such test is one."""
     tests = [leaf for leaf in rule.leaves() if leaf.distance and leaf.distance.layer == layer]
     if all(leaf.op in ("lt", "le") for leaf in tests):
-        return max(float(rule.threshold(leaf)) for leaf in tests)
+        return max(max(float(rule.threshold(leaf)) for leaf in tests), 0.001)  # the tree needs a positive bound
     return None
 
 
@@ -260,7 +263,8 @@ def _change(inputs: ListInputs, field: str, years: int) -> pl.DataFrame:
     now = _figures(inputs, inputs.year).select("enterprise_id", pl.col(field).alias("now"))
     then = _figures(inputs, inputs.year - years).select("enterprise_id", pl.col(field).alias("then"))
     return now.join(then, on="enterprise_id").select(
-        "enterprise_id", pl.when(pl.col("then") > 0).then((pl.col("now") / pl.col("then") - 1) * 100).alias("value"))
+        "enterprise_id", pl.when(pl.col("then") > 0).then(((pl.col("now") / pl.col("then") - 1) * 100).round(RATIO_DECIMALS))
+        .alias("value"))
 
 
 # --- conditions ------------------------------------------------------------------------------------------------

@@ -73,9 +73,17 @@ class DistanceMeasure(Strict):
 
 
 class MissingYearsMeasure(Strict):
-    """Years of the last `window` (the list year included, none before production start) with no figures."""
+    """Years of the last `window` (the list year included, none before production start) with no figures;
+    `window` is a number of years or the name of a parameter holding it."""
 
-    window: int = Field(ge=1, le=vocab.HISTORY_YEARS)
+    window: int | str
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value):
+        if isinstance(value, int) and not 1 <= value <= vocab.HISTORY_YEARS:
+            raise ValueError(f"window 须在 1–{vocab.HISTORY_YEARS} 年之间，实为 {value}")
+        return value
 
 
 class ChangeMeasure(Strict):
@@ -197,6 +205,11 @@ class ListRule(Strict):
         for category in self.categories:
             yield from category.when.leaves()
 
+    def window(self, leaf: Condition) -> int:
+        """The window of a `missing_years` leaf in years (its number or its parameter's)."""
+        window = leaf.missing_years.window
+        return int(self.parameters[window].value) if isinstance(window, str) else window
+
     def threshold(self, leaf: Condition):
         """The value a leaf compares with: its literal value or its parameter's value."""
         return self.parameters[leaf.param].value if leaf.param else leaf.value
@@ -216,6 +229,13 @@ def _check(condition: Condition, path: str, rule: ListRule) -> None:
         raise ValueError(f"{path}.field: {rule.subject} 没有字段 {condition.field!r}；允许：{', '.join(fields)}")
     if rule.subject == "parcel" and condition.measure in ("missing_years", "change"):
         raise ValueError(f"{path}: {condition.measure} 只适用于企业（subject: enterprise）")
+    if condition.missing_years and isinstance(condition.missing_years.window, str):
+        name = condition.missing_years.window
+        window = rule.parameters.get(name)
+        if window is None or window.is_list or window.value != int(window.value) \
+                or not 1 <= window.value <= vocab.HISTORY_YEARS:
+            raise ValueError(f"{path}.missing_years.window: 参数 {name!r} 须已定义且为 1–{vocab.HISTORY_YEARS} 的整数年数；"
+                             f"已定义：{', '.join(rule.parameters) or '无'}")
     kind = fields[condition.field][0] if condition.field else vocab.NUMBER
     allowed = vocab.NUMBER_OPERATORS if kind == vocab.NUMBER else vocab.TEXT_OPERATORS
     if condition.op not in allowed:

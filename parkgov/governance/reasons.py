@@ -10,11 +10,12 @@ import polars as pl
 from parkgov.governance import listfields as vocab
 from parkgov.governance.listrules import Condition, ListRule
 
-DECIMALS = {"distance": 0, "change": 1}
+DECIMALS = {"distance": 1, "change": 2}  # others: 4, so a value just below a threshold never shows as it
 
 
-def label_unit(leaf: Condition, subject: str) -> tuple[str, str]:
+def label_unit(leaf: Condition, rule: ListRule) -> tuple[str, str]:
     """The Chinese name and unit of the measure a leaf tests."""
+    subject = rule.subject
     if leaf.field:
         _kind, unit, label = vocab.FIELDS[subject][leaf.field]
         return label, unit
@@ -26,7 +27,7 @@ def label_unit(leaf: Condition, subject: str) -> tuple[str, str]:
     if leaf.distance:
         return f"距{vocab.layer_label(leaf.distance.layer)}", "米"
     if leaf.missing_years:
-        return f"近{leaf.missing_years.window}年缺报年度", "个"
+        return f"近{rule.window(leaf)}年缺报年度", "个"
     figure = vocab.FIGURES[leaf.change.field][2]
     back = "上年" if leaf.change.years == 1 else f"{leaf.change.years}年前"
     return f"{figure}较{back}变化", "%"
@@ -57,7 +58,7 @@ def _items(leaf: Condition, rule: ListRule, labels: dict) -> str:
 
 def leaf_text(leaf: Condition, rule: ListRule, column: pl.Expr) -> pl.Expr:
     """The reason text of a leaf that held, over its measured value `column`."""
-    label, unit = label_unit(leaf, rule.subject)
+    label, unit = label_unit(leaf, rule)
     spaced = f" {unit}" if unit else ""
     op = leaf.op
     if is_text(leaf, rule.subject):
@@ -74,7 +75,7 @@ def leaf_text(leaf: Condition, rule: ListRule, column: pl.Expr) -> pl.Expr:
             return pl.concat_str([pl.lit(f"{label}为"), actual])
         verb = {"in": "属于", "not_in": "不属于", "prefix_in": "属于"}[op]
         return pl.concat_str([pl.lit(f"{label} "), actual, pl.lit(f" {verb}{_items(leaf, rule, labels)}")])
-    shown = _number_expr(column, DECIMALS.get(leaf.measure, 2))
+    shown = _number_expr(column, DECIMALS.get(leaf.measure, 4))
     if op == "is_null":
         return pl.lit(f"{label}缺失")
     if op == "not_null":
@@ -99,7 +100,7 @@ def describe(condition: Condition, rule: ListRule) -> str:
         return "或".join(f"（{describe(c, rule)}）" for c in condition.any)
     if condition.not_ is not None:
         return negation_text(condition.not_, rule)
-    label, unit = label_unit(condition, rule.subject)
+    label, unit = label_unit(condition, rule)
     spaced = f" {unit}" if unit else ""
     op = condition.op
     if op in vocab.NULL_OPERATORS:
