@@ -277,3 +277,10 @@ def test_api_generate_starts_a_job_or_refuses_in_chinese(client, ledger, django_
     scoped = {"Authorization": f"Bearer {issue_api_token(user=user('economy-xw1'))}"}
     outside = client.post("/api/governance/lists", {"year": 2025}, content_type="application/json", headers=scoped)
     assert outside.status_code == 403
+
+
+def test_diff_on_a_page_reads_a_few_rows_but_counts_them_all(two_years):
+    from parkgov.governance.lists import compare_runs
+
+    diff = compare_runs(run=two_years, previous=None, scope=scope_for(user("economy")), limit=1)
+    assert keys(diff["new"]) == [uscc(2)] and diff["new_count"] == 2 and diff["left_count"] == 0

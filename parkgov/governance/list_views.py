@@ -35,6 +35,9 @@ from parkgov.web.lists import ALL, ListMeta, ScopedFilterSet, TotalledTable, dep
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DIFF_SHOWN = 200  # entries listed per part of the yearly diff on the page (the counts are complete)
+NARROW_HIDDEN = {"td": {"class": "wide-only"}, "th": {"class": "wide-only"}}  # on a phone: the park and sub-list
+NARROW_HIDDEN_WRAP = {"td": {"class": "wrap wide-only"}, "th": {"class": "wide-only"}}  # are in the filters
+DIFF_PARTS = [("new", _("新列入")), ("still", _("继续在列")), ("left", _("已移出"))]
 TABS = [("index", "", _("清单")), ("cases", "cases/", _("案件")), ("dispositions", "dispositions/", _("四个一批"))]
 
 
@@ -66,8 +69,8 @@ class EntryTable(TotalledTable):
     parcel = tables.Column(verbose_name=_("地块编码"), accessor="parcel__code", order_by=("parcel__code", "subject_key"),
                            linkify=lambda record: reverse("web:parcel", args=[record.parcel.code]))
     zone = tables.Column(verbose_name=_("所属园区"), accessor="zone__name", order_by=("zone__code", "subject_key"),
-                         attrs={"td": {"class": "wrap"}})
-    category = tables.Column(verbose_name=_("细类"), order_by=("category", "subject_key"))
+                         attrs=NARROW_HIDDEN_WRAP)
+    category = tables.Column(verbose_name=_("细类"), order_by=("category", "subject_key"), attrs=NARROW_HIDDEN)
     reasons = tables.Column(verbose_name=_("列入理由"), orderable=False, attrs={"td": {"class": "wrap reasons"}})
     totals_label = _("合计：%(rows)s 条")
 
@@ -182,13 +185,12 @@ def run_page(request, scope, run_id):
     table.request = request
     paginate(table, request.GET)
     categories = rows.order_by().values("category").annotate(n=Count("pk")).order_by("category")
-    diff = lists.compare_runs(run=run, previous=lists.previous_run(run), scope=scope)
+    diff = lists.compare_runs(run=run, previous=lists.previous_run(run), scope=scope, limit=DIFF_SHOWN)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "governance/list.html", {
         "run": run, "filter": found, "table": table, "categories": categories, "diff": diff,
-        "diff_parts": [("new", _("新列入"), diff["new"]), ("still", _("继续在列"), diff["still"]),
-                       ("left", _("已移出"), diff["left"])],
+        "diff_parts": [(part, label, diff[part], diff[f"{part}_count"]) for part, label in DIFF_PARTS],
         "diff_shown": DIFF_SHOWN, "department": department_text(run.owner_department), "query": query.urlencode(),
         "tabs": _tabs("index"), "verified": run.summary.get("verified"), "source": run.summary.get("source", "")})
 

@@ -214,9 +214,9 @@ def list_years() -> list[int]:
 def compare_years(*, rule_id: str, year: int, previous_year: int, scope) -> dict:
     """New, still listed and left subjects of a rule between the latest runs of two years, by subject key.
 
-    Returns {"new": [...], "still": [...], "left": [...], "run": ..., "previous_run": ...}; the lists hold the
-    entries (of `year` for new and still, of `previous_year` for left) as dicts, in subject key order, within the
-    user's scope. A year without a run counts as an empty list.
+    Returns {"new": [...], "still": [...], "left": [...], "run": ..., "previous_run": ...} (and the parts' counts);
+    the lists hold the entries (of `year` for new and still, of `previous_year` for left) as dicts, in subject key
+    order, within the user's scope. A year without a run counts as an empty list.
     """
     return compare_runs(run=latest_run(rule_id=rule_id, year=year),
                         previous=latest_run(rule_id=rule_id, year=previous_year), scope=scope)
@@ -225,21 +225,25 @@ def compare_years(*, rule_id: str, year: int, previous_year: int, scope) -> dict
 DIFF_FIELDS = ["subject_key", "category", "enterprise__name", "parcel__code", "zone__name"]
 
 
-def compare_runs(*, run: ListRun | None, previous: ListRun | None, scope) -> dict:
-    """New / still / left between two runs (either may be None), within the user's scope."""
+def compare_runs(*, run: ListRun | None, previous: ListRun | None, scope, limit: int | None = None) -> dict:
+    """New / still / left between two runs (either may be None), within the user's scope, by subject key.
+
+    The parts are worked out in the database (a subquery on the runs' subject keys), so a page showing the first
+    `limit` of each part does not read a large list's entries; `new_count`, `still_count` and `left_count` are
+    always complete."""
     scope.require("list")
-    current = _keyed(run, scope)
-    before = _keyed(previous, scope)
-    return {"run": run, "previous_run": previous,
-            "new": [current[k] for k in sorted(current.keys() - before.keys())],
-            "still": [current[k] for k in sorted(current.keys() & before.keys())],
-            "left": [before[k] for k in sorted(before.keys() - current.keys())]}
-
-
-def _keyed(run, scope) -> dict:
-    if run is None:
-        return {}
-    return {row["subject_key"]: row for row in scoped_entries(scope=scope, run=run).values(*DIFF_FIELDS)}
+    current = scoped_entries(scope=scope, run=run) if run else ListEntry.objects.none()
+    before = scoped_entries(scope=scope, run=previous) if previous else ListEntry.objects.none()
+    current_keys, before_keys = current.values("subject_key"), before.values("subject_key")
+    parts = {"new": current.exclude(subject_key__in=before_keys),
+             "still": current.filter(subject_key__in=before_keys),
+             "left": before.exclude(subject_key__in=current_keys)}
+    found = {"run": run, "previous_run": previous}
+    for name, rows in parts.items():
+        rows = rows.order_by("subject_key").values(*DIFF_FIELDS)
+        found[name] = list(rows if limit is None else rows[:limit])
+        found[f"{name}_count"] = len(found[name]) if limit is None or len(found[name]) < limit else rows.count()
+    return found
 
 
 def previous_run(run: ListRun) -> ListRun | None:
