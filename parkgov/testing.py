@@ -122,16 +122,24 @@ def write_layer_file(path: Path, geoms, fields: dict | None = None, *, crs="EPSG
     return path
 
 
-def listed(*, year: int, parcels=(), enterprises=(), rule_id="test-list", actor=None):
-    """A list run of `year` with one entry per parcel code and per credit code (the liststore's table, directly)."""
+
+def list_run(*, rule_id: str, year: int, keys, subject="enterprise", rule_name=None, category="", actor=None,
+             fields=()):
+    """A stored list run of `rule_id` for `year` listing `keys` (credit codes or parcel codes of the ledger), each
+    entry with its firm or parcel, zone, `category` and a reason naming the rule (crafted data, no engine);
+    `fields`: the ledger fields its reasons rest on (roles not seeing them get no reasons)."""
     from parkgov.governance.models import ListEntry, ListRun
     from parkgov.ledger.models import Enterprise, Parcel
 
-    run = ListRun.objects.create(rule_id=rule_id, rule_version=1, rule_hash="0" * 64, rule_name="测试清单",
-                                 owner_department="economy", subject="parcel" if parcels else "enterprise", year=year,
-                                 input_hash="0" * 64, actor=actor)
-    for parcel in Parcel.objects.filter(code__in=list(parcels)):
-        ListEntry.objects.create(run=run, subject_key=parcel.code, parcel=parcel, zone_id=parcel.zone_id)
-    for firm in Enterprise.objects.filter(credit_code__in=list(enterprises)):
-        ListEntry.objects.create(run=run, subject_key=firm.credit_code, enterprise=firm, zone_id=firm.zone_id)
+    run = ListRun.objects.create(rule_id=rule_id, rule_version=1, rule_hash="0" * 64, rule_name=rule_name or rule_id,
+                                 owner_department="economy", subject=subject, year=year, input_hash="1" * 64,
+                                 actor=actor, entries_count=len(keys),
+                                 summary={"categories": {category: len(keys)}, "source": "测试", "verified": False,
+                                          "fields": list(fields)})
+    model, field = (Parcel, "code") if subject == "parcel" else (Enterprise, "credit_code")
+    found = {getattr(row, field): row for row in model.objects.filter(**{f"{field}__in": list(keys)})}
+    ListEntry.objects.bulk_create([ListEntry(
+        run=run, subject_key=key, zone_id=found[key].zone_id, category=category,
+        enterprise=found[key] if subject == "enterprise" else None, parcel=found[key] if subject == "parcel" else None,
+        reasons=[f"{rule_id}：{key} 符合条件"], values={"key": key}) for key in keys])
     return run

@@ -16,7 +16,7 @@ from parkgov.governance.dispositions import decide, listed_parcel_ids, scoped_de
 from parkgov.governance.layers import import_layer
 from parkgov.governance.models import DispositionDecision, ReferenceLayer
 from parkgov.ledger.models import Finding, Parcel, Zone
-from parkgov.testing import evaluated_ledger_with_geometry, listed, uscc, write_layer_file
+from parkgov.testing import evaluated_ledger_with_geometry, list_run, uscc, write_layer_file
 
 CRITERIA = get_criteria("shengzhou-2021")
 
@@ -126,9 +126,9 @@ def user(role, park=None):
 
 @pytest.mark.django_db
 def test_suggestions_for_the_listed_parcels_are_stored_with_history(ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0003"])
-    listed(year=2025, enterprises=[uscc(2)], rule_id="firms")  # firm b → its parcel SZ-0002
-    listed(year=2024, parcels=["SZ-0001"], rule_id="old-year")
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0003"], subject="parcel")
+    list_run(rule_id="firms", year=2025, keys=[uscc(2)])  # firm b → its parcel SZ-0002
+    list_run(rule_id="old-year", year=2024, keys=["SZ-0001"], subject="parcel")
     assert len(listed_parcel_ids(year=2025)) == 3
     assert suggest_dispositions(year=2025, actor=actor) == 3
     rows = {d.parcel.code: d for d in DispositionDecision.objects.select_related("parcel")}
@@ -152,7 +152,7 @@ def test_suggestions_for_the_listed_parcels_are_stored_with_history(ledger, acto
 
 @pytest.mark.django_db
 def test_decide_requires_reasons_when_it_differs_and_is_audited(ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0002", "SZ-0003"])
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
     suggest_dispositions(year=2025, actor=actor)
     row = DispositionDecision.objects.get(parcel__code="SZ-0002")
     staff = user("economy")
@@ -171,7 +171,7 @@ def test_decide_requires_reasons_when_it_differs_and_is_audited(ledger, actor):
 
 @pytest.mark.django_db
 def test_decide_and_read_are_scoped(ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0002", "SZ-0003"])
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
     suggest_dispositions(year=2025, actor=actor)
     outside = DispositionDecision.objects.get(parcel__code="SZ-0001")
     inside = DispositionDecision.objects.get(parcel__code="SZ-0002")
@@ -195,7 +195,7 @@ def test_decide_and_read_are_scoped(ledger, actor):
 
 @pytest.mark.django_db
 def test_disposition_page_filters_and_decide_form(client, ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0002", "SZ-0003"])
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
     suggest_dispositions(year=2025, actor=actor)
     client.force_login(user("economy"))
     page = client.get("/governance/dispositions/").content.decode()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect, sync_playwright
 from parkgov.governance.dispositions import suggest_dispositions
 from parkgov.governance.layers import import_layer
 from parkgov.governance.models import DispositionDecision
-from parkgov.testing import listed, write_layer_file
+from parkgov.testing import list_run, write_layer_file
 from tests.browser import launch, screenshot
 from tests.test_browser import login, site  # noqa: F401  (the fixture)
 
@@ -26,7 +26,7 @@ def test_disposition_pages_fit_and_decide(site, tmp_path, actor, width):  # noqa
     plan = write_layer_file(tmp_path / "plan.gpkg", [shapely.box(120.7, 29.5, 120.9, 29.7)], {"用地用海分类": ["0701"]})
     import_layer(path=plan, code="plan", name="国土空间规划用地", kind="planned_land_use", actor=actor,
                  source="嵊州市国土空间总体规划（2021—2035年），市自然资源和规划局")
-    listed(year=2025, parcels=["SZ-0001", "SZ-0002", "SZ-0003"])
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
     suggest_dispositions(year=2025, actor=actor)
     row = DispositionDecision.objects.get(parcel__code="SZ-0003")
     with sync_playwright() as playwright:

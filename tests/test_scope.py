@@ -21,8 +21,7 @@ from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.governance.dispositions import suggest_dispositions
-from parkgov.testing import evaluated_ledger_with_geometry, listed, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,13 @@ API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises":
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
              "get_job_file": None, "list_dispositions": "list"}
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
-                 "get_job", "api-root", "decide_disposition"}  # single records and actions, scoped in tests/test_api.py
+                 "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
+# issue 14: governance downloads (governance.urls) and API lists; the rows are the entries' subject keys
+GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
+API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
+# actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
+# 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
+API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
 
 
 @pytest.fixture
@@ -58,8 +63,6 @@ def world(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
     evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
-    listed(year=2025, parcels=sorted(PARCELS[None]))
-    suggest_dispositions(year=2025, actor=actor)  # issue 14: one 四个一批 row per listed parcel
     User = get_user_model()
     for role in ROLES:
         if role == "admin":
@@ -90,9 +93,13 @@ def workbook_codes(response, header) -> set:
 
 def test_matrix_covers_every_export_download_and_api_list():
     """issue 13: a new export/download URL or API route not in the matrix makes this fail."""
+    get_resolver().url_patterns  # the root URLconf registers the `stored` converter the app URLconfs use
     web = {p.name for p in get_resolver("parkgov.web.urls").url_patterns
            if p.name and ("export" in p.name or "download" in p.name)}
     assert web == set(WEB)
+    governance = {p.name for p in get_resolver().namespace_dict["governance"][1].url_patterns
+                  if p.name and ("export" in p.name or "download" in p.name)}
+    assert governance == set(GOVERNANCE_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -106,8 +113,6 @@ def expected_rows(name, role, park):
         return expected_findings(role, park)
     if name in ("evaluation_download", "list_results"):
         return RATED_FIRMS[park]
-    if name == "list_dispositions":
-        return PARCELS[park]
     raise AssertionError(name)
 
 
@@ -135,8 +140,7 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     reads = scope_for(user_of(role, park)).read
     for name, url, key in [("list_enterprises", "/api/enterprises", "credit_code"),
                            ("list_parcels", "/api/parcels", "id"), ("list_findings", "/api/findings", "parcel_code"),
-                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code"),
-                           ("list_dispositions", "/api/governance/dispositions", "parcel_code")]:
+                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code")]:
         response = client.get(url, {"limit": 500}, headers=headers)
         if API_LISTS[name] not in reads:
             assert response.status_code == 403, (name, role, park)
@@ -245,18 +249,69 @@ def test_require_sees_names_the_field_group(db):
     scope.require_sees("tax")  # not hidden: no error
 
 
+@pytest.fixture
+def lists(world):
+    """A firm list and a parcel list of 2025 listing every firm and parcel (crafted: the matrix is about scope)."""
+    from parkgov.testing import list_run
+
+    return {"enterprise": list_run(rule_id="firms", year=2025, keys=sorted(FIRMS[None])),
+            "parcel": list_run(rule_id="plots", year=2025, keys=sorted(PARCELS[None]), subject="parcel")}
+
+
 @pytest.mark.parametrize("role,park", users())
-def test_disposition_page_and_decide_are_scoped(client, world, role, park):
+def test_governance_downloads_give_exactly_the_entries_of_the_users_parks(client, lists, role, park):
+    """issue 14: the year's workbook and each list's download hold the entries of the user's parks only."""
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    expected = {"enterprise": FIRMS[park], "parcel": PARCELS[park]}
+    for name, (domain, header) in GOVERNANCE_WEB.items():
+        targets = [(reverse(f"governance:{name}"), {"year": 2025}, expected["enterprise"] | expected["parcel"])] \
+            if name == "lists_export" else \
+            [(reverse(f"governance:{name}", args=[run.pk]), {}, expected[kind]) for kind, run in lists.items()]
+        for url, params, rows in targets:
+            response = client.get(url, params)
+            if domain not in reads:
+                assert response.status_code == 403, (name, role, park)
+                continue
+            assert response.status_code == 200, (name, role, park, response.status_code)
+            assert workbook_codes(response, header) == rows, (name, role, park)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_governance_api_lists_give_exactly_the_entries_of_the_users_parks(client, lists, role, park):
+    """issue 14: runs (entry counts), entries and the yearly diff through the API, per role and park."""
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
+    reads = scope_for(user_of(role, park)).read
+    expected = {"enterprise": FIRMS[park], "parcel": PARCELS[park]}
+    runs = client.get("/api/governance/lists", {"year": 2025}, headers=headers)
+    if "list" not in reads:
+        assert runs.status_code == 403
+        return
+    assert {r["rule_id"]: r["entries"] for r in runs.json()["items"]} == {
+        "firms": len(expected["enterprise"]), "plots": len(expected["parcel"])}, (role, park)
+    for kind, run in lists.items():
+        entries = client.get(f"/api/governance/lists/{run.pk}/entries", {"limit": 500}, headers=headers).json()
+        assert {e["subject_key"] for e in entries["items"]} == expected[kind], (kind, role, park)
+        diff = client.get(f"/api/governance/lists/{run.pk}/diff", headers=headers).json()
+        assert {e["subject_key"] for e in diff["new"]} == expected[kind] and not diff["still"] and not diff["left"]
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, park):
     """issue 14: the 四个一批 page lists exactly the parcels of the user's parks; deciding one outside them is
     404 (page and API), and only roles with `list` write may decide."""
+    from parkgov.governance.dispositions import suggest_dispositions
     from parkgov.governance.models import DispositionDecision
 
+    suggest_dispositions(year=2025, actor=actor)  # the parcels of both lists (plots, and the firms' parcels)
     user = user_of(role, park)
     client.force_login(user)
     page = client.get(reverse("governance:dispositions")).content.decode()
     assert {c for c in PARCELS[None] if f'data-parcel="{c}"' in page} == PARCELS[park], (role, park)
     writes = scope_for(user).can_write("list")
     headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    listed = client.get("/api/governance/dispositions", {"limit": 500}, headers=headers).json()
+    assert {item["parcel_code"] for item in listed["items"]} == PARCELS[park], (role, park)
     for code in sorted(PARCELS[None]):
         row = DispositionDecision.objects.get(parcel__code=code)
         inside = code in PARCELS[park]
