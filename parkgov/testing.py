@@ -261,16 +261,5 @@ def write_layer_file(path: Path, geoms, fields: dict | None = None, *, crs="EPSG
     return path
 
 
-def listed(*, year: int, parcels=(), enterprises=(), rule_id="test-list", actor=None):
-    """A list run of `year` with one entry per parcel code and per credit code (the liststore's table, directly)."""
-    from parkgov.governance.models import ListEntry, ListRun
-    from parkgov.ledger.models import Enterprise, Parcel
 
-    run = ListRun.objects.create(rule_id=rule_id, rule_version=1, rule_hash="0" * 64, rule_name="测试清单",
-                                 owner_department="economy", subject="parcel" if parcels else "enterprise", year=year,
-                                 input_hash="0" * 64, actor=actor)
-    for parcel in Parcel.objects.filter(code__in=list(parcels)):
-        ListEntry.objects.create(run=run, subject_key=parcel.code, parcel=parcel, zone_id=parcel.zone_id)
-    for firm in Enterprise.objects.filter(credit_code__in=list(enterprises)):
-        ListEntry.objects.create(run=run, subject_key=firm.credit_code, enterprise=firm, zone_id=firm.zone_id)
     return run

@@ -14,9 +14,9 @@ from parkgov.evaluation.models import EvaluationResult
 from parkgov.governance.disposition_criteria import CriteriaError, get_criteria, load_criteria
 from parkgov.governance.dispositions import decide, listed_parcel_ids, scoped_decisions, suggest, suggest_dispositions
 from parkgov.governance.layers import import_layer
-from parkgov.governance.models import DispositionDecision
+from parkgov.governance.models import DispositionDecision, ReferenceLayer
 from parkgov.ledger.models import Finding, Parcel, Zone
-from parkgov.testing import evaluated_ledger_with_geometry, listed, uscc, write_layer_file
+from parkgov.testing import evaluated_ledger_with_geometry, list_run, uscc, write_layer_file
 
 CRITERIA = get_criteria("shengzhou-2021")
 
@@ -126,9 +126,9 @@ def user(role, park=None):
 
 @pytest.mark.django_db
 def test_suggestions_for_the_listed_parcels_are_stored_with_history(ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0003"])
-    listed(year=2025, enterprises=[uscc(2)], rule_id="firms")  # firm b → its parcel SZ-0002
-    listed(year=2024, parcels=["SZ-0001"], rule_id="old-year")
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0003"], subject="parcel")
+    list_run(rule_id="firms", year=2025, keys=[uscc(2)])  # firm b → its parcel SZ-0002
+    list_run(rule_id="old-year", year=2024, keys=["SZ-0001"], subject="parcel")
     assert len(listed_parcel_ids(year=2025)) == 3
     assert suggest_dispositions(year=2025, actor=actor) == 3
     rows = {d.parcel.code: d for d in DispositionDecision.objects.select_related("parcel")}
@@ -152,7 +152,7 @@ def test_suggestions_for_the_listed_parcels_are_stored_with_history(ledger, acto
 
 @pytest.mark.django_db
 def test_decide_requires_reasons_when_it_differs_and_is_audited(ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0002", "SZ-0003"])
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
     suggest_dispositions(year=2025, actor=actor)
     row = DispositionDecision.objects.get(parcel__code="SZ-0002")
     staff = user("economy")
@@ -171,7 +171,7 @@ def test_decide_requires_reasons_when_it_differs_and_is_audited(ledger, actor):
 
 @pytest.mark.django_db
 def test_decide_and_read_are_scoped(ledger, actor):
-    listed(year=2025, parcels=["SZ-0001", "SZ-0002", "SZ-0003"])
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
     suggest_dispositions(year=2025, actor=actor)
     outside = DispositionDecision.objects.get(parcel__code="SZ-0001")
     inside = DispositionDecision.objects.get(parcel__code="SZ-0002")
@@ -189,3 +189,57 @@ def test_decide_and_read_are_scoped(ledger, actor):
     assert DispositionDecision.objects.get(pk=inside.pk).decided_by == user("committee", "SZ-XW1")
     assert scoped_decisions(scope=scope_for(park_user), decided=False).count() == 0
     assert scoped_decisions(scope=scope_for(user("economy")), decided=False).count() == 2
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_disposition_page_filters_and_decide_form(client, ledger, actor):
+    list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
+    suggest_dispositions(year=2025, actor=actor)
+    client.force_login(user("economy"))
+    page = client.get("/governance/dispositions/").content.decode()
+    assert page.count('data-parcel="') == 3 and "功能转型" in page and "建议理由" in page
+    only = client.get("/governance/dispositions/", {"suggested": "convert"}).content.decode()
+    assert only.count('data-parcel="') == 1 and 'data-parcel="SZ-0002"' in only
+    row = DispositionDecision.objects.get(parcel__code="SZ-0002")
+    refused = client.post(f"/governance/dispositions/{row.pk}/decide/", {"disposition": "upgrade", "reasons": ""})
+    assert refused.status_code == 200 and "须写明理由" in refused.content.decode()
+    done = client.post(f"/governance/dispositions/{row.pk}/decide/", {"disposition": "upgrade", "reasons": "规划已修编"})
+    assert done.status_code == 302
+    assert client.get("/governance/dispositions/", {"decided": "no"}).content.decode().count('data-parcel="') == 2
+    decided = client.get("/governance/dispositions/", {"decided": "yes"}).content.decode()
+    assert 'data-parcel="SZ-0002"' in decided and "与建议不同" in decided and "规划已修编" in decided
+    client.force_login(user("ecology"))
+    assert client.get("/governance/dispositions/").status_code == 200
+    assert "/decide/" not in client.get("/governance/dispositions/").content.decode()
+    assert client.post(f"/governance/dispositions/{row.pk}/decide/", {"disposition": "exit"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_layer_page_upload_for_land_roles_only(client, ledger, tmp_path):
+    path = write_layer_file(tmp_path / "plan2.geojson", [shapely.box(120.7, 29.5, 120.75, 29.55)],
+                            {"用地用海分类": ["1001"]}, crs="EPSG:4326")
+    get_user_model().objects.create_user("t-nr")
+    Profile.objects.create(user=get_user_model().objects.get(username="t-nr"), role="natural_resources",
+                           department="natural_resources")
+    client.force_login(get_user_model().objects.get(username="t-nr"))
+    page = client.get("/governance/layers/").content.decode()
+    assert 'id="layer-form"' in page and "测试用规划图层" in page
+    form = {"code": "plan-b", "name": "规划B", "kind": "planned_land_use", "source": "测试上传的规划图层", "verified": "on"}
+    with path.open("rb") as handle:
+        response = client.post("/governance/layers/", form | {"file": handle})
+    assert response.status_code == 302
+    layer = ReferenceLayer.objects.get(code="plan-b")
+    assert layer.file_name == "plan2.geojson" and layer.verified and layer.actor.username == "t-nr"
+    bad = write_layer_file(tmp_path / "bad.geojson", [shapely.box(120.7, 29.5, 120.75, 29.55)],
+                           {"用地用海分类": ["77"]}, crs="EPSG:4326")
+    with bad.open("rb") as handle:
+        response = client.post("/governance/layers/", form | {"file": handle})
+    body = response.content.decode()
+    assert response.status_code == 200 and "bad.geojson 图层「bad」第1个要素「用地用海分类」：值“77”" in body
+    assert ReferenceLayer.objects.get(code="plan-b").file_name == "plan2.geojson"
+    client.force_login(user("ecology"))
+    assert 'id="layer-form"' not in client.get("/governance/layers/").content.decode()
+    with path.open("rb") as handle:
+        assert client.post("/governance/layers/", form | {"file": handle}).status_code == 403

@@ -76,6 +76,8 @@ def test_bad_features_are_named_and_nothing_is_written(tmp_path, actor, codes, g
         import_layer(path=path, code="plan", name="规划", kind="planned_land_use", source=SOURCE, actor=actor)
     assert expected in str(caught.value), str(caught.value)
     assert "原有图层保持不变" in str(caught.value)
+    issue = caught.value.report.issues.errors[0]  # the API's error details name the layer and feature number
+    assert (issue.sheet, issue.row) == ("plan", 2)
     assert not ReferenceLayer.objects.exists() and not ReferenceFeature.objects.exists()
 
 

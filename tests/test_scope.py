@@ -23,8 +23,7 @@ from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.governance.dispositions import suggest_dispositions
-from parkgov.testing import evaluated_ledger_with_geometry, listed, png_bytes, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +53,7 @@ API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises":
              "get_job_file": None, "list_dispositions": "list"}
 API_LISTS["list_finding_attachments"] = "finding"  # issue 14: a finding's evidence
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
-                 "get_job", "api-root", "decide_disposition"}  # single records and actions, scoped in tests/test_api.py
+                 "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
 # issue 14: finding writes and one finding, scoped in tests/test_findings.py (and below: attachments)
 API_NOT_LISTS |= {"create_finding", "get_finding", "update_finding", "change_finding_status",
                   "upload_finding_attachments"}
@@ -62,7 +61,9 @@ GOVERNANCE_DOWNLOADS = {"attachment": "finding"}  # governance URL name → doma
 # issue 14: governance downloads (governance.urls) and API lists; the rows are the entries' subject keys
 GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
 API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
-API_NOT_LISTS |= {"generate_lists"}  # an action (a job), refused without list write: tests/test_governance_lists.py
+# actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
+# 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
+API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
 
 
 @pytest.fixture
@@ -73,8 +74,6 @@ def world(tmp_path, actor, settings):
     evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
     Finding.objects.create(parcel=Parcel.objects.get(code=CROSS_FINDING), department="ecology", category="safety",
                            severity="major", found_on=dt.date(2025, 6, 1), description="跨类别")
-    listed(year=2025, parcels=sorted(PARCELS[None]))
-    suggest_dispositions(year=2025, actor=actor)  # issue 14: one 四个一批 row per listed parcel
     User = get_user_model()
     for role in ROLES:
         if role == "admin":
@@ -125,8 +124,6 @@ def expected_rows(name, role, park):
         return expected_findings(role, park)
     if name in ("evaluation_download", "list_results"):
         return RATED_FIRMS[park]
-    if name == "list_dispositions":
-        return PARCELS[park]
     raise AssertionError(name)
 
 
@@ -154,8 +151,7 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     reads = scope_for(user_of(role, park)).read
     for name, url, key in [("list_enterprises", "/api/enterprises", "credit_code"),
                            ("list_parcels", "/api/parcels", "id"), ("list_findings", "/api/findings", "parcel_code"),
-                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code"),
-                           ("list_dispositions", "/api/governance/dispositions", "parcel_code")]:
+                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code")]:
         response = client.get(url, {"limit": 500}, headers=headers)
         if API_LISTS[name] not in reads:
             assert response.status_code == 403, (name, role, park)
@@ -326,9 +322,8 @@ def test_governance_api_lists_give_exactly_the_entries_of_the_users_parks(client
     if "list" not in reads:
         assert runs.status_code == 403
         return
-    counts = {r["rule_id"]: r["entries"] for r in runs.json()["items"]}
-    assert counts == {"firms": len(expected["enterprise"]), "plots": len(expected["parcel"]),
-                      "test-list": len(expected["parcel"])}, (role, park)  # test-list: the world's, for 四个一批
+    assert {r["rule_id"]: r["entries"] for r in runs.json()["items"]} == {
+        "firms": len(expected["enterprise"]), "plots": len(expected["parcel"])}, (role, park)
     for kind, run in lists.items():
         entries = client.get(f"/api/governance/lists/{run.pk}/entries", {"limit": 500}, headers=headers).json()
         assert {e["subject_key"] for e in entries["items"]} == expected[kind], (kind, role, park)
@@ -337,17 +332,21 @@ def test_governance_api_lists_give_exactly_the_entries_of_the_users_parks(client
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_disposition_page_and_decide_are_scoped(client, world, role, park):
+def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, park):
     """issue 14: the 四个一批 page lists exactly the parcels of the user's parks; deciding one outside them is
     404 (page and API), and only roles with `list` write may decide."""
+    from parkgov.governance.dispositions import suggest_dispositions
     from parkgov.governance.models import DispositionDecision
 
+    suggest_dispositions(year=2025, actor=actor)  # the parcels of both lists (plots, and the firms' parcels)
     user = user_of(role, park)
     client.force_login(user)
     page = client.get(reverse("governance:dispositions")).content.decode()
     assert {c for c in PARCELS[None] if f'data-parcel="{c}"' in page} == PARCELS[park], (role, park)
     writes = scope_for(user).can_write("list")
     headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    listed = client.get("/api/governance/dispositions", {"limit": 500}, headers=headers).json()
+    assert {item["parcel_code"] for item in listed["items"]} == PARCELS[park], (role, park)
     for code in sorted(PARCELS[None]):
         row = DispositionDecision.objects.get(parcel__code=code)
         inside = code in PARCELS[park]

@@ -23,7 +23,8 @@ from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.governance.choices import Disposition
 from parkgov.governance.disposition_criteria import Criteria, get_criteria
 from parkgov.governance.disposition_engine import COLUMNS, suggest
-from parkgov.governance.models import DispositionDecision, ListEntry, ListRun
+from parkgov.governance.lists import latest_runs
+from parkgov.governance.models import DispositionDecision, ListEntry
 from parkgov.governance.overlay import parcel_plan_shares, planned_land_use_layer
 from parkgov.ledger.choices import FindingStatus
 from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel
@@ -32,17 +33,9 @@ __all__ = ["suggest", "listed_parcel_ids", "disposition_inputs", "suggest_dispos
            "scoped_decisions"]
 
 
-def latest_list_runs(year: int) -> list[ListRun]:
-    """The newest run of each list rule for `year`."""
-    newest = {}
-    for run in ListRun.objects.filter(year=year).order_by("rule_id", "-created_at", "-id"):
-        newest.setdefault(run.rule_id, run)
-    return list(newest.values())
-
-
 def listed_parcel_ids(*, year: int) -> list[int]:
     """Parcels on the year's lists: entries naming a parcel, and the parcels linked to listed firms that year."""
-    entries = ListEntry.objects.filter(run__in=latest_list_runs(year))
+    entries = ListEntry.objects.filter(run__in=latest_runs(year=year))
     parcels = set(entries.exclude(parcel=None).values_list("parcel_id", flat=True))
     firms = set(entries.filter(parcel=None).exclude(enterprise=None).values_list("enterprise_id", flat=True))
     if firms:

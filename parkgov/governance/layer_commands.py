@@ -1,6 +1,7 @@
 """`parkgov governance layer …`: import and list reference layers. Commands only translate: parse, call the
 service in `parkgov.governance.layers`, print. Errors raise and become a Chinese message and an exit code
-in `parkgov.cli.main`. Added to the `governance` group as `governance_app.add_typer(layer_app, name="layer")`."""
+in `parkgov.cli.main`. The group `parkgov governance` (governance/commands.py) imports this module, which adds
+`layer_app` to it as `layer` (at the end, once `layer_app` exists)."""
 
 from pathlib import Path
 from typing import Optional
@@ -56,3 +57,8 @@ def list_layers():
         table.add_row(row.code, row.name, str(row.get_kind_display()), row.source, "是" if row.verified else "否",
                       str(row.features), row.file_name, f"{row.imported_at:%Y-%m-%d %H:%M}")
     cli.out.print(table)
+
+
+from parkgov.governance.commands import governance_app  # noqa: E402  (imports this module at its own end)
+
+governance_app.add_typer(layer_app, name="layer")

@@ -24,6 +24,7 @@ from parkgov.codes.tables import code_table
 from parkgov.errors import ImportRejected, InputError
 from parkgov.governance.choices import ReferenceLayerKind
 from parkgov.governance.models import ReferenceFeature, ReferenceLayer
+from parkgov.ingest.issues import IssueList
 from parkgov.ingest.normalise import normalise_header
 from parkgov.ingest.services import file_sha256
 from parkgov.ledger import geometry
@@ -48,6 +49,7 @@ class LayerReport:
     layer_name: str = ""
     features: int = 0
     problems: list = field(default_factory=list)
+    issues: IssueList = field(default_factory=IssueList)  # the same problems for the API's error details
     layer: ReferenceLayer | None = None
 
 
@@ -127,20 +129,26 @@ def _where(report, number):
     return f"{report.file_name} 图层「{report.layer_name}」第{number}个要素"
 
 
+def _add(report, number, text, *, column="", value=None):
+    """Record a problem of feature `number` (1-based): a full sentence, and an issue for the error details."""
+    report.problems.append(f"{_where(report, number)}{f'「{column}」' if column else ''}：{text}")
+    report.issues.add(report.layer_name, number, column, value, text)
+
+
 def _checked_geometries(wkb, kind, report):
     geoms, broken = geometry.decode_wkb(wkb)
     reasons = geometry.invalid_reasons(geoms)
     types = shapely.get_type_id(geoms)
     for index in range(len(geoms)):
-        where = _where(report, index + 1)
+        number = index + 1
         if broken[index]:
-            report.problems.append(f"{where}：图形无法读取（{broken[index][:200]}），请在 GIS 软件中修复后再导入")
+            _add(report, number, f"图形无法读取（{broken[index][:200]}），请在 GIS 软件中修复后再导入")
         elif geoms[index] is None or shapely.is_empty(geoms[index]):
-            report.problems.append(f"{where}：图形为空")
+            _add(report, number, "图形为空")
         elif kind in POLYGON_KINDS and types[index] not in (3, 6):
-            report.problems.append(f"{where}：图形类型为 {geoms[index].geom_type}，此类图层应为面（Polygon/MultiPolygon）")
+            _add(report, number, f"图形类型为 {geoms[index].geom_type}，此类图层应为面（Polygon/MultiPolygon）")
         elif reasons[index]:
-            report.problems.append(f"{where}：图形无效（{reasons[index]}），请在 GIS 软件中修复后再导入；系统不自动修复")
+            _add(report, number, f"图形无效（{reasons[index]}），请在 GIS 软件中修复后再导入；系统不自动修复")
     return geoms
 
 
@@ -162,10 +170,10 @@ def _land_use_codes(fields, values, kind, report):
     for number, raw in enumerate(values[index], start=1):
         text = _code_text(raw)
         if not text and kind == ReferenceLayerKind.PLANNED_LAND_USE:
-            report.problems.append(f"{_where(report, number)}「{fields[index]}」：值为空，规划用地图层的每个面须有用地用海分类代码")
+            _add(report, number, "值为空，规划用地图层的每个面须有用地用海分类代码", column=fields[index])
         elif text and text not in table:
-            report.problems.append(f"{_where(report, number)}「{fields[index]}」：值“{raw}”不是《国土空间调查、规划、"
-                                   f"用途管制用地用海分类指南》中的代码（如 1001 工业用地、100101 一类工业用地）")
+            _add(report, number, f"值“{raw}”不是《国土空间调查、规划、用途管制用地用海分类指南》中的代码"
+                                 f"（如 1001 工业用地、100101 一类工业用地）", column=fields[index], value=raw)
         codes.append(text)
     return codes
 
@@ -187,8 +195,8 @@ def _check_bounds(geoms, report):
     outside = ~((box[:, 0] >= CHINA_BOUNDS[0]) & (box[:, 1] >= CHINA_BOUNDS[1])
                 & (box[:, 2] <= CHINA_BOUNDS[2]) & (box[:, 3] <= CHINA_BOUNDS[3]))
     for index in np.flatnonzero(outside):
-        report.problems.append(f"{_where(report, index + 1)}：转换到 CGCS2000 后坐标不在中国范围内"
-                               f"（{box[index, 0]:.4f}, {box[index, 1]:.4f}），请检查坐标系")
+        _add(report, int(index) + 1, f"转换到 CGCS2000 后坐标不在中国范围内（{box[index, 0]:.4f}, {box[index, 1]:.4f}），"
+                                     f"请检查坐标系")
 
 
 def _rejection(report) -> str:
