@@ -73,6 +73,16 @@ def test_map_cockpit_and_dossiers(site, width):  # noqa: F811
         drawn = page.evaluate("() => window.parkgovMap.queryRenderedFeatures({layers: ['parcel-overdue']}).length")
         assert drawn >= 1
         screenshot(page, f"governance-map-case-{width}")
+        point = page.evaluate("() => { const p = window.parkgovMap.project([120.8003, 29.60275]); return [p.x, p.y]; }")
+        canvas = page.locator("#map canvas").bounding_box()
+        page.mouse.click(canvas["x"] + point[0], canvas["y"] + point[1])  # SZ-0003
+        card = page.locator("#parcel-card")
+        expect(card.locator("[data-field=code]")).to_have_text("SZ-0003")
+        expect(card.locator("[data-field=lists]")).to_have_text("2025 年 集体工业用地")
+        expect(card.locator("[data-case-link]")).to_have_attribute("href", "/governance/cases/GZ-2025-002/")
+        expect(card.locator("[data-case-state]")).to_have_text("已销号")
+        screenshot(page, f"governance-map-card-{width}")
+        page.click("#parcel-card .close")
         page.goto(f"{site}/")
         for chart in ("chart-case-departments", "chart-freed"):
             expect(page.locator(f"#{chart}[data-rendered='1'] canvas")).to_have_count(1)

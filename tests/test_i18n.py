@@ -189,7 +189,8 @@ def test_cockpit_in_english_and_by_default_in_chinese(admin):
     assert_no_chinese(headings(html, 2), allowed=[ruleset])
     labels = json.loads(re.search(r'id="cockpit-labels"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert labels == {"tax_per_mu": "Tax per mu", "va_per_mu": "Value added per mu", "yuan_per_mu": "10k yuan/mu",
-                      "firms": "firms", "mu": "mu"}
+                      "firms": "firms", "mu": "mu", "open": "Open", "overdue": "of which overdue", "closed": "Closed",
+                      "cases": "cases", "freed": "Revitalised", "target": "Yearly target"}  # the last six: issue 14
 
     admin.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
     html = html_of(admin, "/")
@@ -206,7 +207,8 @@ def test_enterprise_dossier_in_english(admin):
     html = html_of(english(admin), f"/enterprises/{uscc(1)}/")
     assert headings(html, 1) == ["嵊州市甲厨具有限公司"]  # the firm's name is data
     assert headings(html, 2) == ["Land", "Yearly figures", "Per-mu evaluation", "Differentiated policies",
-                                 "Findings", "Change history"]
+                                 "Findings", "Governance lists", "Four batches", "Case",
+                                 "Change history"]  # the three before the history: issue 14
     for text in ("Enterprise dossier", "Unified social credit code", "Above designated size", "30.00 mu",
                  "Land-use right holder", "Supplied and in use", "Tax for evaluation (10k yuan)", "Environmental protection",
                  "Ecology and environment", "Rectifying", "2025 evaluation: class"):

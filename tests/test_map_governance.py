@@ -23,7 +23,7 @@ from tests.test_map import _decode, _tile_xy, _user, ledger  # noqa: F401  (the 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
 EXPECTED = {  # code → (lists, case, overdue, case number)
-    "SZ-0001": ("|2025:low_efficiency|", "closed", None, "C-1"),
+    "SZ-0001": ("|2025:low_efficiency|", "to_dispatch", "1", "C-4"),
     "SZ-0002": ("|2024:low_efficiency|", "dispatched", None, "C-2"),
     "SZ-0003": ("|2025:collective|", "rectifying", "1", "C-3"),
 }
@@ -43,6 +43,10 @@ def governance(ledger):  # noqa: F811
     make_case(number="C-2b", enterprise=b, state="closed", deadline=TODAY - dt.timedelta(days=60))
     make_case(number="C-3", parcel=p3, state="rectifying", deadline=TODAY - dt.timedelta(days=1))
     make_case(number="C-3b", parcel=p3, state="to_verify", deadline=TODAY + dt.timedelta(days=5))
+    # c (park SZ) also rents SZ-0002 (park SZ-XW1): its entries and cases, of park SZ, stay off that parcel, or a
+    # user of SZ-XW1 would learn of them
+    LandLink.objects.create(enterprise=c, parcel=Parcel.objects.get(code="SZ-0002"), role="tenant")
+    make_case(number="C-4", enterprise=c, state="to_dispatch", deadline=TODAY - dt.timedelta(days=1))
 
 
 def _expected_orm(zone_ids=None) -> dict:
@@ -55,7 +59,7 @@ def _expected_orm(zone_ids=None) -> dict:
     for parcel in parcels:
         firms = list(LandLink.objects.filter(parcel=parcel).filter(Q(end_date__isnull=True) | Q(end_date__gte=TODAY))
                      .values_list("enterprise_id", flat=True))
-        on = Q(parcel=parcel) | Q(enterprise_id__in=firms)
+        on = Q(parcel=parcel) | Q(enterprise_id__in=firms, zone_id=parcel.zone_id)
         tags = sorted({runs[e.run_id] for e in ListEntry.objects.filter(on, run_id__in=runs)}, reverse=True)
         cases = Case.objects.filter(on)
         open_cases = cases.exclude(state="closed").order_by("deadline", "id")

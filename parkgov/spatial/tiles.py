@@ -8,14 +8,17 @@ rows are chosen by the bounding-box columns, then simplified, clipped, projected
 - parcels: code, land_code, zone (园区编码), supply_status, ownership, area_mu (土地面积 × 15/10000),
   class (final class of the parcel's current holder in the latest whole-ledger evaluation run), for users
   who see tax figures tier (亩均税收档位 from the latest whole-ledger run that assigned tiers) and, for users
-  who read every department's findings, finding (severity of the worst finding not closed, `rated_names`);
+  who read every department's findings, finding (severity of the worst finding not closed, `rated_names`), and
+  for roles that read `list` / `case` the governance lists, case state, overdue flag and case number
+  (`parkgov.spatial.governance_data`);
 - zones: code, name, kind, parent (上级园区编码).
 
 Low zooms stay fast: polygons smaller than MIN_FEATURE_PX on screen are left out and outlines with many
 vertices are simplified to SIMPLIFY_PX. Parcel tiles at zoom 12 and below are generalised and cut from memory on
 either database (`parkgov.spatial.overview`): they carry only what colours and filters need (supply_status, zone,
-class, tier, finding) and the map's card asks `parcel_properties` for the rest. Only the user's parks (and their child
-zones) are ever selected. What tiles are cut from, and its per-worker caches, is in `parkgov.spatial.tile_data`.
+class, tier, finding, lists, case, overdue) and the map's card asks `parcel_properties` for the rest. Only the user's
+parks (and their child zones) are ever selected. What tiles are cut from, and its per-worker caches, is in
+`parkgov.spatial.tile_data`.
 """
 
 import gc

@@ -4,7 +4,7 @@ reasons), 四个一批 (suggestion, decision, reasons, who) and 案件 (number, 
 Lists and 四个一批 need `list` read, cases `case` read (roles.yaml); a role without it gets None and the page shows
 no section. Rows are cut to the user's parks by their own zone, like the dossier itself. What a parcel is on
 follows the map (`parkgov.spatial.governance_data`): the parcel's own entries and cases and those of the firms
-with a current land link to it; a firm's are its own and those of the parcels it is linked to (cases and 四个一批
+with a current land link to it that belong to the parcel's park; a firm's are its own and those of the parcels it is linked to (cases and 四个一批
 only: a parcel's list entry is about the land, not the firm).
 """
 
@@ -30,7 +30,7 @@ def governance_sections(*, scope, enterprise=None, parcel=None) -> dict:
     else:
         firm_ids = list(LandLink.objects.filter(current, parcel=parcel).values_list("enterprise_id", flat=True))
         parcel_ids = [parcel.pk]
-        listed = about = Q(parcel=parcel) | Q(enterprise_id__in=firm_ids)
+        listed = about = Q(parcel=parcel) | Q(enterprise_id__in=firm_ids, zone_id=parcel.zone_id)
     reads_lists = scope.can_read("list")
     return {"lists": _lists(scope, listed) if reads_lists else None,
             "dispositions": _dispositions(scope, parcel_ids) if reads_lists else None,
