@@ -102,10 +102,11 @@ def test_an_empty_file_is_refused(world, actor):
 
 
 def test_the_evidence_folder_may_not_lie_under_a_served_root(world, actor, settings, tmp_path):
-    settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.PARKGOV_EVIDENCE_DIR = tmp_path / "media" / "evidence"
     with pytest.raises(ConfigError, match="PARKGOV_EVIDENCE_DIR"):
         store_attachment(upload=("a.png", png_bytes()), actor=actor, finding=world["fire-fire"])
+    settings.MEDIA_ROOT = ""
     settings.PARKGOV_EVIDENCE_DIR = settings.STATIC_ROOT
     with pytest.raises(ConfigError):
         store_attachment(upload=("a.png", png_bytes()), actor=actor, finding=world["fire-fire"])

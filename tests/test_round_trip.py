@@ -1,5 +1,7 @@
 """Issue 13 §2: the ledger export imports into an empty database unchanged, and import edge cases."""
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -30,7 +32,9 @@ def _comparable(frames):
 def test_demo_export_imports_into_empty_database_field_by_field(tmp_path, actor):
     """Issue 13: the demo export failed with 101 errors (作价出资（入股） after NFKC); now zero differences."""
     build_demo(enterprises=60, seed=7, actor=actor)
+    _fill_finding_columns()
     before = _comparable(ledger_frames())
+    assert set(before["检查发现"].get_column("rectifiable").drop_nulls()) == {"yes", "no"}
     assert sorted(before) == sorted(s.name for s in SHEETS if s.name in before) and len(before) == 6
     assert "share" in before["地块"].get_column("supply_method").to_list()
     out = tmp_path / "ledger.xlsx"
@@ -51,6 +55,16 @@ def test_demo_export_imports_into_empty_database_field_by_field(tmp_path, actor)
                 differences.append((column, left.filter(mismatch).head(3).to_list(),
                                     right.filter(mismatch).head(3).to_list()))
         assert differences == [], name
+
+
+def _fill_finding_columns():
+    """Issue 14: the 检查发现 sheet's optional columns 法律依据, 整改期限, 可整改, 销号日期, filled on some rows."""
+    first, second, third = Finding.objects.order_by("id")[:3]
+    Finding.objects.filter(pk=first.pk).update(legal_basis="《中华人民共和国消防法》第十六条\n第二款", rectifiable=True,
+                                               deadline=first.found_on + dt.timedelta(days=30), status="closed",
+                                               closed_on=first.found_on)
+    Finding.objects.filter(pk=second.pk).update(rectifiable=False, deadline=second.found_on, status="rectifying")
+    Finding.objects.filter(pk=third.pk).update(legal_basis="《安全生产法》", rectifiable=None)
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"点我\")", "+86 公司", "-甲公司", "@某公司", "'=已带引号",

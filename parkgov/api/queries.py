@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 
 from parkgov.errors import NotFound
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+from parkgov.governance.findings import scoped_findings
 from parkgov.jobs.models import Job, JobStatus
 from parkgov.ledger.geometry import from_wkb
-from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, Submission, YearlyFigure, Zone
+from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, LandLink, Parcel, Submission, YearlyFigure, Zone
 
 PARCEL_COLUMNS = ["code", "land_code", "registered_area_m2", "computed_area_m2", "land_use_code", "ownership",
                   "supply_status", "supply_method", "supply_date", "term_years", "land_price", "floor_area_m2",
@@ -134,17 +135,14 @@ def figures(*, scope, credit_code: str) -> list:
 def findings(*, scope, status=None, category=None, limit: int, offset: int) -> dict:
     """A page of findings in the caller's parks; departments that see only their own get only those."""
     scope.require("finding")
-    every = Finding.objects.all()
-    found = scope.filter_zones(every, "enterprise__zone_id") | scope.filter_zones(every, "parcel__zone_id")
-    if scope.own_findings_only:
-        found = found.filter(department=scope.department)
+    found = scoped_findings(scope=scope)
     if status:
         found = found.filter(status=status)
     if category:
         found = found.filter(category=category)
     rows = found.order_by("-found_on", "id").values(
-        "id", "department", "category", "severity", "found_on", "description", "status",
-        credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"), parcel_code=F("parcel__code"))
+        "id", "department", "category", "severity", "found_on", "description", "status", "legal_basis",
+        "deadline", "rectifiable", "closed_on", credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"), parcel_code=F("parcel__code"))
     return page_of(rows, limit=limit, offset=offset)
 
 

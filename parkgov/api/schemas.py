@@ -207,6 +207,10 @@ class FindingPublic(Schema):
     found_on: dt.date
     description: str
     status: choices.FindingStatus
+    legal_basis: str = Field("", description="法律依据")
+    deadline: dt.date | None = Field(None, description="整改期限")
+    rectifiable: bool | None = Field(None, description="可整改达标")
+    closed_on: dt.date | None = Field(None, description="销号日期")
 
 
 class FindingPage(Schema):

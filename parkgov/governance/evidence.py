@@ -3,8 +3,8 @@
 A file is accepted by what it is, not by what it is called: its first bytes must be those of a PNG, JPEG,
 WebP image or a PDF document (the declared extension and content type are ignored), and it must not exceed
 thresholds.csv `evidence_max_bytes`. Accepted files are kept under settings.PARKGOV_EVIDENCE_DIR by their
-SHA-256 (two identical files share one stored copy), a folder that must lie outside the static and media
-roots: nothing there is reachable by URL except through the scoped download view (`governance:attachment`),
+SHA-256 (two identical files share one stored copy), a folder that must lie outside every folder served by
+URL (static files, Django's MEDIA_ROOT): nothing there is reachable by URL except through the scoped download view (`governance:attachment`),
 which asks `may_read_attachment` — the same scope as the finding or case the file belongs to.
 
 A refused file leaves nothing behind: it is streamed to a temporary file that is removed on refusal, and the
@@ -55,9 +55,11 @@ def max_bytes() -> int:
 
 
 def evidence_dir() -> Path:
-    """settings.PARKGOV_EVIDENCE_DIR, refused (ConfigError) when it lies inside a folder served by URL."""
+    """settings.PARKGOV_EVIDENCE_DIR, refused (ConfigError) when it lies inside a folder served by URL: the
+    static files (collected or found) and Django's MEDIA_ROOT should one ever be set. PARKGOV_MEDIA_ROOT is not
+    served (uploads and generated files go out only through views), so the default under it is fine."""
     folder = Path(settings.PARKGOV_EVIDENCE_DIR).resolve()
-    served = [settings.STATIC_ROOT, settings.MEDIA_ROOT, settings.PARKGOV_MEDIA_ROOT,
+    served = [settings.STATIC_ROOT, settings.MEDIA_ROOT,
               *(entry[1] if isinstance(entry, tuple) else entry for entry in settings.STATICFILES_DIRS)]
     for root in filter(None, served):
         root = Path(root).resolve()
@@ -111,6 +113,37 @@ def store_attachment(*, upload, actor, finding=None, case=None, event=None, step
         finding=finding, case=case, event=event, step=step, uploaded_by=actor)
 
 
+def check_upload(upload) -> str:
+    """The content type of `upload` after the checks of `store_attachment` (InputError otherwise), writing
+    nothing; the upload can be read again afterwards."""
+    name, chunks = _source(upload)
+    limit, size, head = max_bytes(), 0, b""
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(name, limit)
+        if len(head) < 16:
+            head += chunk[:16]
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return _checked_type(name, size, head)
+
+
+def _too_large(name, limit):
+    return InputError(gettext("文件“%(name)s”未能作为证据材料上传：超过大小上限 %(limit)s MB")
+                      % {"name": name, "limit": _megabytes(limit)})
+
+
+def _checked_type(name, size, head):
+    if size == 0:
+        raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：文件为空") % {"name": name})
+    content_type = sniff(head)
+    if content_type is None:
+        raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：按文件内容判断，它不是 PNG、JPEG、WebP"
+                                 " 图片或 PDF 文件（扩展名不作依据）") % {"name": name})
+    return content_type
+
+
 def _source(upload):
     if isinstance(upload, tuple):
         name, data = upload
@@ -127,20 +160,14 @@ def _receive(name, chunks, folder):
             for chunk in chunks:
                 size += len(chunk)
                 if size > limit:
-                    raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：超过大小上限 %(limit)s MB")
-                                     % {"name": name, "limit": _megabytes(limit)})
+                    raise _too_large(name, limit)
                 if len(head) < 16:
                     head += chunk[:16]
                 digest.update(chunk)
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        if size == 0:
-            raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：文件为空") % {"name": name})
-        content_type = sniff(head)
-        if content_type is None:
-            raise InputError(gettext("文件“%(name)s”未能作为证据材料上传：按文件内容判断，它不是 PNG、JPEG、WebP"
-                                     " 图片或 PDF 文件（扩展名不作依据）") % {"name": name})
+        content_type = _checked_type(name, size, head)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise

@@ -32,7 +32,11 @@ def ledger_frames() -> dict:
     yearly = fetch_frame(YearlyFigure, columns=["enterprise_id"] + yearly_cols) \
         .join(firm_codes, on="enterprise_id", how="left")
     findings = fetch_frame(Finding, columns=["enterprise_id", "parcel_id", "department", "category", "severity",
-                                             "found_on", "description", "status"])
+                                             "found_on", "description", "status", "legal_basis", "deadline",
+                                             "rectifiable", "closed_on"])
+    yes_no = pl.col("rectifiable").cast(pl.Boolean)  # 是/否 in the sheet (a column of nulls has no type)
+    findings = findings.with_columns(pl.when(yes_no).then(pl.lit("yes")).when(~yes_no).then(pl.lit("no"))
+                                     .otherwise(pl.lit(None, dtype=pl.String)).alias("rectifiable"))
     findings = findings.join(firm_codes, on="enterprise_id", how="left").join(parcel_codes, on="parcel_id",
                                                                              how="left")
     frames = {"园区": zones, "企业": firms, "地块": parcels, "用地关系": links, "年度数据": yearly,

@@ -174,3 +174,15 @@ def _finding_rules(raw, typed, issues):
     else:
         issues.add(raw.title, 1, "统一社会信用代码", "", "缺少「统一社会信用代码」或「地块编码」列（至少一列）")
     _flag(raw, typed, issues, "found_on", pl.col("found_on") > dt.date.today(), "发现日期晚于今天")
+    _flag(raw, typed, issues, "deadline", pl.col("deadline") < pl.col("found_on"), "整改期限早于发现日期")
+    _flag(raw, typed, issues, "closed_on", pl.col("closed_on") < pl.col("found_on"), "销号日期早于发现日期")
+    _flag(raw, typed, issues, "closed_on", pl.col("closed_on") > dt.date.today(), "销号日期晚于今天")
+    closed = pl.col("status") == "closed"
+    if "status" in typed.columns:
+        _flag(raw, typed, issues, "closed_on", pl.col("closed_on").is_not_null() & ~closed,
+              "填写了销号日期，状态应为“已销号”")
+        _flag(raw, typed, issues, "status", closed & pl.col("closed_on").is_null(), "已销号的检查发现未填写销号日期",
+              WARNING)
+    else:
+        _flag(raw, typed, issues, "closed_on", pl.col("closed_on").is_not_null(),
+              "填写了销号日期，须同时填写「状态」列为“已销号”")

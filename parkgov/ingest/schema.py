@@ -5,7 +5,17 @@ One definition serves the template, the importer, the error workbook and the exp
 
 from dataclasses import dataclass, field
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from parkgov.ledger import choices
+
+
+class YesNo(models.TextChoices):
+    """A yes/no cell (stored as a nullable boolean): 是 / 否, blank = not stated."""
+
+    YES = "yes", _("是")
+    NO = "no", _("否")
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,12 @@ FINDINGS = Sheet(
                aliases=("问题描述", "内容")),
         Column("status", "状态", "choice", choices=choices.FindingStatus, example="待整改",
                aliases=("整改状态",)),
+        Column("legal_basis", "法律依据", "text", max_length=2000,
+               example="《中华人民共和国固体废物污染环境防治法》第七十七条", aliases=("依据", "法律法规依据", "处罚依据")),
+        Column("deadline", "整改期限", "date", example="2025-08-31", aliases=("整改时限", "整改截止日期", "限期")),
+        Column("rectifiable", "可整改", "choice", choices=YesNo, example="是", aliases=("可整改达标", "能否整改达标")),
+        Column("closed_on", "销号日期", "date", example="", aliases=("销号时间", "整改完成日期"),
+               help="状态为已销号时填写"),
     ),
 )
 

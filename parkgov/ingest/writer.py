@@ -106,5 +106,8 @@ def _findings(frame, *, submission_id, **common):
     if "description" not in frame.columns:
         frame = frame.with_columns(pl.lit("").alias("description"))
     frame = frame.with_columns(pl.col("description").fill_null(""))
+    if "rectifiable" in frame.columns:  # 是/否 in the sheet, a nullable boolean in the ledger
+        frame = frame.with_columns(pl.col("rectifiable").replace_strict({"yes": True, "no": False}, default=None,
+                                                                         return_dtype=pl.Boolean))
     key = ["enterprise_id", "parcel_id", "department", "category", "found_on", "description"]
     return upsert(model=Finding, frame=frame, key=key, nulls_equal=True, **common)

@@ -158,9 +158,11 @@ def _render(layer, z, x, y, scope, version) -> bytes:
 def rated_names(scope) -> list:
     """Which of RATED the user's tiles, card and legends carry: class and tier for roles that see evaluation results
     (roles.yaml `evaluation_results`; the 亩均税收 tier also reveals tax, so it needs the tax figures too), the open
-    findings for those who read every department's findings (a department limited to its own would see the others')."""
+    findings for those who read every department's findings of every category (a department limited to its own
+    would see the others')."""
     shown = {"class": scope.sees("evaluation_class"), "tier": scope.sees("evaluation_tier") and scope.sees("tax"),
-             "finding": scope.can_read("finding") and not scope.own_findings_only}
+             "finding": scope.can_read("finding") and not scope.own_findings_only
+             and scope.finding_categories is None}
     return [name for name in RATED if shown[name]]
 
 

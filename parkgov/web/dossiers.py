@@ -21,6 +21,7 @@ from parkgov.codes.thresholds import threshold
 from parkgov.evaluation.fields import INPUT_FIELDS
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.ruleset import builtin_rulesets
+from parkgov.governance.findings import scoped_findings
 from parkgov.ledger.models import (
     FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, ParcelLineage, Submission, YearlyFigure)
 from parkgov.units import square_metres_to_mu
@@ -205,8 +206,7 @@ def visible_findings(findings, *, scope, shown):
     related record the dossier lists with each finding (its enterprise or its parcel), read in the same query."""
     if not scope.can_read("finding"):
         return None
-    if scope.own_findings_only:
-        findings = findings.filter(department=scope.department)
+    findings = findings & scoped_findings(scope=scope)
     rows = list(findings.select_related(shown).order_by("-found_on", "-pk"))
     for row in rows:
         row.department_name = department_text(row.department)

@@ -33,6 +33,7 @@ from django_tables2.rows import BoundRows
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
+from parkgov.governance.findings import scoped_findings, writable_categories
 from parkgov.ledger import choices
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.units import square_metres_to_mu
@@ -143,16 +144,10 @@ def holder_class():
 
 
 def finding_rows(*, scope):
-    """Findings of the user's parks (through the enterprise or the parcel); a department's own if so scoped."""
-    rows = Finding.objects.select_related("enterprise", "parcel").only(
+    """Findings the user may read (`parkgov.governance.findings.scoped_findings`: parks, categories, own
+    department), with the columns the list shows."""
+    return scoped_findings(scope=scope).select_related("enterprise", "parcel").only(
         *FINDING_COLUMNS, "enterprise__credit_code", "enterprise__name", "parcel__code").order_by("-found_on", "-id")
-    if scope.own_findings_only:
-        rows = rows.filter(department=scope.department)
-    if scope.zone_ids is not None:
-        firms = scope.filter_zones(Enterprise.objects.all(), "zone_id").values("id")
-        parcels = scope.filter_zones(Parcel.objects.all(), "zone_id").values("id")
-        rows = rows.filter(Q(enterprise_id__in=firms) | Q(parcel_id__in=parcels))
-    return rows
 
 
 # --- filters ------------------------------------------------------------------------------------------------
@@ -257,6 +252,9 @@ class FindingFilter(ScopedFilterSet):
         super().__init__(*args, scope=scope, **kwargs)
         if scope.own_findings_only:
             del self.filters["department"]  # such a user sees the own department's findings only
+        if scope.finding_categories is not None:
+            self.filters["category"].extra["choices"] = [
+                (code, label) for code, label in choices.FindingCategory.choices if code in scope.finding_categories]
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(description__icontains=value) | Q(enterprise__name__icontains=value))
@@ -390,7 +388,8 @@ class ParcelTable(TotalledTable):
 
 class FindingTable(TotalledTable):
     Meta = ListMeta
-    found_on = tables.DateColumn(verbose_name=_("发现日期"), format="Y-m-d", order_by=("found_on", "id"))
+    found_on = tables.DateColumn(verbose_name=_("发现日期"), format="Y-m-d", order_by=("found_on", "id"),
+                                 linkify=("governance:finding", [tables.A("pk")]))
     department = tables.Column(verbose_name=_("部门"), order_by=("department", "id"))
     category = tables.Column(verbose_name=_("类别"), order_by=("category", "id"))
     severity = tables.Column(verbose_name=_("严重程度"), order_by=("severity", "id"))
@@ -431,6 +430,8 @@ class Listing:
     export_name: str
     export_url: str
     note: str = ""
+    create_url: str = ""  # a page to add a row, for roles that may (shown as a button)
+    create_label: str = ""
 
 
 def enterprise_listing(*, scope, params, figures=FIGURE_FIELDS) -> Listing:
@@ -494,9 +495,23 @@ def finding_listing(*, scope, params) -> Listing:
                (_("严重程度"), "severity", choices.by_value(choices.Severity).get),
                (_("状态"), "status", choices.by_value(choices.FindingStatus).get), (_("统一社会信用代码"), "enterprise__credit_code", None),
                (_("企业名称"), "enterprise__name", None), (_("地块编码"), "parcel__code", None), (_("描述"), "description", None)]
+    writable = writable_categories(scope)
     return Listing(title=_("检查发现"), filter=found, rows=found.qs, table_class=FindingTable, hidden=[],
                    export_columns=columns, export_name=_("检查发现.xlsx"), export_url=reverse("web:findings_export"),
-                   note=_("仅显示本部门的检查发现") if scope.own_findings_only else "")
+                   note=finding_note(scope), create_url=reverse("governance:finding_new") if writable else "",
+                   create_label=_("新增检查发现"))
+
+
+def finding_note(scope) -> str:
+    """What limits the findings the user sees: the own department's only, and of which categories."""
+    labels = choices.by_value(choices.FindingCategory)
+    categories = "、".join(str(labels[c]) for c in choices.FindingCategory.values
+                          if scope.finding_categories is None or c in scope.finding_categories)
+    if scope.own_findings_only:
+        return gettext("仅显示本部门的检查发现（类别：%(categories)s）") % {"categories": categories}
+    if scope.finding_categories is not None:
+        return gettext("仅显示以下类别的检查发现：%(categories)s") % {"categories": categories}
+    return ""
 
 
 # --- pages and exports --------------------------------------------------------------------------------------
