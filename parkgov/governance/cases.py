@@ -33,7 +33,8 @@ TARGET_FIELDS = {"free_mu": "target_free_mu", "tax_per_mu": "target_tax_per_mu",
 NUMBER_ATTEMPTS = 5
 # Requirement names as shown in refusals (keys of workflow.REQUIREMENTS), marked for the catalogue.
 REQUIREMENT_LABELS = {key: gettext_noop(label) for key, label in REQUIREMENTS.items()}
-SIGN_OFF, STEP = "sign_off", "step"
+SIGN_OFF, STEP, EVIDENCE = "sign_off", "step", "evidence"
+EVENT_LABELS = {STEP: gettext_noop("完成步骤"), EVIDENCE: gettext_noop("上传证据")}  # events that are not transitions
 
 
 @dataclass(frozen=True)
@@ -250,10 +251,63 @@ def add_evidence(*, case, actor, scope, uploads, comment="") -> CaseEvent:
     if not uploads:
         raise InputError(gettext("请选择要上传的证据文件"))
     with transaction.atomic():
-        event = _event(case, action="evidence", actor=actor, scope=scope, from_state=case.state, to_state=case.state,
+        event = _event(case, action=EVIDENCE, actor=actor, scope=scope, from_state=case.state, to_state=case.state,
                        comment=(comment or "").strip())
         _store(uploads, actor=actor, case=case, event=event)
     return event
+
+
+def may_add_evidence(*, case, scope) -> bool:
+    """Whether the user may upload evidence to the case now (see `add_evidence`)."""
+    flow = get_workflow(case.workflow)
+    every = tuple(w for t in flow.transitions for w in t.by) + flow.signoff.by
+    return (scope.can_write("case") and not flow.is_final(case.state)
+            and (scope.zone_ids is None or case.zone_id in scope.zone_ids)
+            and _admits(every, scope, tuple(case.departments)))
+
+
+def opening_defaults(*, scope, entry_id="") -> dict:
+    """The 立案 form's initial values; from a list entry (its id): the firm and parcel, a title naming the list,
+    and the list's owner department as lead. An entry outside the user's parks gives no defaults."""
+    from parkgov.governance.models import ListEntry
+
+    initial = {"deadline": timezone.localdate().replace(month=12, day=31), "workflow": "case"}
+    if not str(entry_id).isdigit():
+        return initial
+    entry = scope.filter_zones(ListEntry.objects.select_related("run", "enterprise", "parcel"), "zone_id") \
+        .filter(pk=int(entry_id)).first()
+    if entry is None:
+        return initial
+    subject = entry.enterprise.name if entry.enterprise else entry.parcel.code if entry.parcel else entry.subject_key
+    initial.update(entry=entry, list_entry=entry.pk, lead_department=entry.run.owner_department,
+                   departments=[entry.run.owner_department],
+                   title=gettext("%(subject)s（%(list)s %(year)s）") % {"subject": subject, "list": entry.run.rule_name,
+                                                                      "year": entry.run.year},
+                   credit_code=entry.enterprise.credit_code if entry.enterprise else "",
+                   parcel_code=entry.parcel.code if entry.parcel else "")
+    return initial
+
+
+def open_case_from_codes(*, actor, scope, credit_code="", parcel_code="", list_entry_id=None, **fields) -> Case:
+    """`open_case` with the firm, parcel and list entry named by their codes / id, each looked up in the user's
+    parks (InputError naming a code that is not found there)."""
+    from parkgov.governance.models import ListEntry
+    from parkgov.ledger.models import Enterprise, Parcel
+
+    enterprise = parcel = entry = None
+    if credit_code:
+        enterprise = scope.filter_zones(Enterprise.objects.all()).filter(credit_code=credit_code.strip()).first()
+        if enterprise is None:
+            raise InputError(gettext("您的园区范围内没有统一社会信用代码为“%(code)s”的企业") % {"code": credit_code})
+    if parcel_code:
+        parcel = scope.filter_zones(Parcel.objects.all()).filter(code=parcel_code.strip()).first()
+        if parcel is None:
+            raise InputError(gettext("您的园区范围内没有地块编码为“%(code)s”的地块") % {"code": parcel_code})
+    if list_entry_id:
+        entry = scope.filter_zones(ListEntry.objects.all(), "zone_id").filter(pk=list_entry_id).first()
+        if entry is None:
+            raise InputError(gettext("清单条目 %(id)s 不存在或不在您的园区范围内") % {"id": list_entry_id})
+    return open_case(actor=actor, scope=scope, enterprise=enterprise, parcel=parcel, list_entry=entry, **fields)
 
 
 def available_actions(*, case, scope) -> list:

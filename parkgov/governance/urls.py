@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parkgov.governance import evidence_views, finding_views
+from parkgov.governance import case_views, evidence_views, finding_views
 
 app_name = "governance"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
     path("findings/<int:pk>/edit/", finding_views.finding_edit, name="finding_edit"),
     path("findings/<int:pk>/status/", finding_views.finding_status, name="finding_status"),
     path("findings/<int:pk>/evidence/", finding_views.finding_evidence, name="finding_evidence"),
+    path("cases/", case_views.board, name="cases"),
+    path("cases/new/", case_views.open_page, name="case_open"),
+    path("cases/export.xlsx", case_views.cases_export, name="cases_export"),
+    path("cases/import/", case_views.cases_import, name="cases_import"),
+    path("cases/<stored:number>/", case_views.case_page, name="case"),
+    path("cases/<stored:number>/act/", case_views.act, name="case_act"),
+    path("cases/<stored:number>/sign/", case_views.sign, name="case_sign"),
+    path("cases/<stored:number>/steps/<slug:code>/", case_views.step, name="case_step"),
+    path("cases/<stored:number>/evidence/", case_views.evidence, name="case_evidence"),
 ]
