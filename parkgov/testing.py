@@ -263,3 +263,24 @@ def write_layer_file(path: Path, geoms, fields: dict | None = None, *, crs="EPSG
 
 
     return run
+def open_test_case(*, departments=("ecology", "fire"), workflow="case", parcel_code="SZ-0001", credit_code=None,
+                   deadline=None, state=None, title="甲厨具地块整治提升", targets=None):
+    """A case opened by the demo 管委会 account (run `governance_world` first) on parcel `parcel_code`; with
+    `state`, moved there directly (test set-up only: the services are what the tests exercise)."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.governance.cases import open_case
+    from parkgov.governance.models import Case
+    from parkgov.ledger.models import Enterprise, Parcel
+
+    committee = get_user_model().objects.get(username="committee")
+    case = open_case(actor=committee, scope=scope_for(committee), title=title, departments=list(departments),
+                     lead_department=departments[0], deadline=deadline or dt.date(2026, 12, 31),
+                     parcel=Parcel.objects.get(code=parcel_code) if parcel_code else None,
+                     enterprise=Enterprise.objects.get(credit_code=credit_code) if credit_code else None,
+                     workflow=workflow, targets=targets or {"free_mu": 12.5})
+    if state:
+        Case.objects.filter(pk=case.pk).update(state=state)
+        case.refresh_from_db()
+    return case

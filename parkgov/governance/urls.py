@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from parkgov.governance import disposition_views, evidence_views, finding_views, layer_views, list_views
+from parkgov.governance import (case_views, disposition_views, evidence_views, finding_views, layer_views,
+                                list_views)
 
 app_name = "governance"
 urlpatterns = [
@@ -20,4 +21,13 @@ urlpatterns = [
     path("layers/", layer_views.layers, name="layers"),
     path("dispositions/", disposition_views.dispositions, name="dispositions"),
     path("dispositions/<int:pk>/decide/", disposition_views.disposition_decide, name="disposition_decide"),
+    path("cases/", case_views.board, name="cases"),
+    path("cases/new/", case_views.open_page, name="case_open"),
+    path("cases/export.xlsx", case_views.cases_export, name="cases_export"),
+    path("cases/import/", case_views.cases_import, name="cases_import"),
+    path("cases/<stored:number>/", case_views.case_page, name="case"),
+    path("cases/<stored:number>/act/", case_views.act, name="case_act"),
+    path("cases/<stored:number>/sign/", case_views.sign, name="case_sign"),
+    path("cases/<stored:number>/steps/<slug:code>/", case_views.step, name="case_step"),
+    path("cases/<stored:number>/evidence/", case_views.evidence, name="case_evidence"),
 ]
