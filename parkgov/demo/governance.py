@@ -34,6 +34,9 @@ def build_governance(*, data, seed: int, actor, say) -> dict:
         counts["targets"] = write_targets(targets=data.targets)
     counts["evaluations"] = len(run_evaluations(actor=actor))
     counts["lists"] = generate_demo_lists(actor=actor)
+    from parkgov.demo.cases import build_cases
+
+    counts["cases"] = build_cases(seed=seed)
     say(f"已生成治理演示：{_describe(counts)}（{time.perf_counter() - started:.1f} 秒）")
     return counts
 
