@@ -3,11 +3,15 @@
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from parkgov.demo.services import build_demo
 from parkgov.evaluation.models import EvaluationRun
 from parkgov.governance.listrules import builtin_rules
-from parkgov.governance.models import ListRun, RevitalisationTarget
+from parkgov.governance.cases import is_overdue
+from parkgov.governance.choices import CaseState
+from parkgov.governance.models import (Attachment, Case, CaseEvent, DispositionDecision, ListRun,
+                                       RevitalisationTarget)
 from parkgov.ledger.models import Finding, Parcel, Zone
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +20,9 @@ FIRMS = 400
 
 
 @pytest.fixture
-def demo(actor, settings):
+def demo(actor, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
     build_demo(enterprises=FIRMS, seed=2021, actor=actor, governance=True)
 
 
@@ -61,3 +66,50 @@ def test_targets_evaluations_and_lists_of_two_years(demo):
         stored = {run.rule_id: run.entries_count for run in ListRun.objects.filter(year=year)}
         assert sorted(stored) == sorted(builtin_rules()), year
         assert [rule for rule, count in stored.items() if count == 0] == [], year
+
+
+def test_cases_in_every_state_through_the_services(demo):
+    """≥ 10 cases opened from list entries by the 管委会; every state, overdue, 退回, 延期, 销号 and a template."""
+    today = timezone.localdate()
+    cases = Case.objects.all()
+    assert cases.count() >= 10
+    assert set(cases.values_list("state", flat=True)) == set(CaseState.values)
+    assert all(case.list_entry_id and case.opened_by.username == "committee" for case in cases)
+    assert sum(is_overdue(case, today=today) for case in cases) >= 2
+    returned = cases.get(round=2)
+    assert returned.state == "rectifying" and returned.signoffs.filter(decision="reject", round=1).exists()
+    assert list(returned.events.values_list("action", flat=True))[-1] == "return"
+    extended = cases.exclude(original_deadline=None).get()
+    assert extended.deadline > extended.original_deadline and extended.events.filter(action="extend").exists()
+    for case in cases.filter(state="closed"):
+        assert set(case.signoffs.filter(decision="approve").values_list("department", flat=True)) == set(
+            case.departments)
+        assert case.closed_on == today and case.acceptance_record
+        assert case.events.filter(action="close", actor__username="committee").exists()
+    assert cases.filter(state="closed", freed_mu__gt=0).count() >= 2
+    partly = cases.filter(state="to_verify", signoffs__isnull=False).distinct()
+    assert partly.exists() and all(c.signoffs.count() < len(c.departments) for c in partly)
+    restoration = cases.get(workflow="chemical_restoration")
+    assert restoration.steps.count() == 7 and restoration.steps.filter(status="done").count() == 3
+    assert restoration.enterprise.industry_code.startswith("26")
+    for event in CaseEvent.objects.filter(action__in=["accept", "submit"]).select_related("case", "actor"):
+        assert event.department in event.case.departments and event.actor.username == event.department
+    submitted = CaseEvent.objects.filter(action="submit")
+    assert submitted.exists() and all(e.attachments.exists() for e in submitted)
+    assert Attachment.objects.filter(content_type="application/pdf").exists()
+    decided = DispositionDecision.objects.exclude(decided="")
+    assert decided.count() == cases.exclude(parcel=None).values("parcel").distinct().count()
+    assert DispositionDecision.objects.filter(year=2024).exists()
+
+
+def test_case_subjects_follow_the_seed(demo):
+    """The entries given a case are a function of the seed and the data: picked again, the same ones."""
+    from parkgov.demo.cases import PLANS, _pick_entries
+
+    picked = _pick_entries(2021)
+    expected = []
+    for source, _plan, _days in PLANS:
+        if picked[source]:
+            expected.append(picked[source].pop(0).pk)
+    assert list(Case.objects.order_by("number").values_list("list_entry_id", flat=True)) == expected
+    assert _pick_entries(7) != _pick_entries(2021)

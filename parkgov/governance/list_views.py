@@ -72,9 +72,15 @@ class EntryTable(TotalledTable):
                          attrs=NARROW_HIDDEN_WRAP)
     category = tables.Column(verbose_name=_("细类"), order_by=("category", "subject_key"), attrs=NARROW_HIDDEN)
     reasons = tables.Column(verbose_name=_("列入理由"), orderable=False, attrs={"td": {"class": "wrap reasons"}})
+    open_case = tables.Column(verbose_name=_("立案"), empty_values=(), orderable=False, accessor="pk")
     totals_label = _("合计：%(rows)s 条")
 
     withheld = ""  # set by the view when the role may not see the figures behind the reasons
+
+    def render_open_case(self, record):
+        """立案 from this entry (shown only to roles that may open cases: the view drops the column otherwise)."""
+        return format_html('<a class="open-case" href="{}?entry={}">{}</a>', reverse("governance:case_open"),
+                           record.pk, gettext("立案"))
 
     def render_reasons(self, value):
         if self.withheld:
@@ -106,6 +112,14 @@ class GenerateForm(forms.Form):
         if scope.zone_ids is not None:  # a park-scoped user generates for one of its parks only
             self.fields["zone"].required = True
             self.fields["zone"].empty_label = None
+
+
+def may_open_cases(scope) -> bool:
+    """Whether the user may open a case (立案) from a list entry: the case workflow's opening step admits it."""
+    from parkgov.governance.workflow import get_workflow
+
+    return scope.can_write("case") and any(w.admits(role=scope.role, department=scope.department, named=())
+                                           for w in get_workflow("case").open.by)
 
 
 def _tabs(active):
@@ -178,7 +192,8 @@ def run_page(request, scope, run_id):
     run = get_object_or_404(ListRun.objects.select_related("evaluation_run", "zone"), pk=run_id)
     found = _listing(request, scope, run)
     rows = found.qs
-    table = EntryTable(rows.order_by("subject_key"), exclude=["parcel"] if run.subject == "parcel" else [],
+    hidden = (["parcel"] if run.subject == "parcel" else []) + ([] if may_open_cases(scope) else ["open_case"])
+    table = EntryTable(rows.order_by("subject_key"), exclude=hidden,
                        order_by=[s for s in request.GET.getlist("sort") if s])
     table.totals = {"rows": rows.count()}
     table.withheld = lists.withheld_note(scope=scope, run=run)
