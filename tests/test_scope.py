@@ -21,7 +21,7 @@ from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.testing import evaluated_ledger_with_geometry, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +47,13 @@ WEB = {"enterprises_export": ("enterprise", "统一社会信用代码"), "parcel
        "job_download": (None, "统一社会信用代码")}
 API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises": "enterprise",
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
-             "get_job_file": None}
+             "get_job_file": None, "list_cases": "case"}
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
                  "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
+# issue 14 cases: single records and actions, scoped per role and park in tests/test_case_scope.py
+API_NOT_LISTS |= {"get_case", "create_case", "transition_case", "sign_off_case", "complete_case_step",
+                  "upload_case_attachments"}
+CASES = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}  # parcels of the world's two cases, by park
 
 
 @pytest.fixture
@@ -63,6 +67,8 @@ def world(tmp_path, actor, settings):
             continue  # administrators are superusers: never park-limited
         user = User.objects.create_user(f"{role}-xw1")
         Profile.objects.create(user=user, role=role, department=role).zones.set([Zone.objects.get(code="SZ-XW1")])
+    for code in sorted(CASES[None]):  # issue 14: one case in SZ, one in its park SZ-XW1
+        open_test_case(parcel_code=code)
     return EvaluationRun.objects.get()
 
 
@@ -103,6 +109,8 @@ def expected_rows(name, role, park):
         return expected_findings(role, park)
     if name in ("evaluation_download", "list_results"):
         return RATED_FIRMS[park]
+    if name in ("cases_export", "list_cases"):
+        return CASES[park]
     raise AssertionError(name)
 
 
@@ -130,7 +138,8 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     reads = scope_for(user_of(role, park)).read
     for name, url, key in [("list_enterprises", "/api/enterprises", "credit_code"),
                            ("list_parcels", "/api/parcels", "id"), ("list_findings", "/api/findings", "parcel_code"),
-                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code")]:
+                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code"),
+                           ("list_cases", "/api/governance/cases", "parcel_code")]:
         response = client.get(url, {"limit": 500}, headers=headers)
         if API_LISTS[name] not in reads:
             assert response.status_code == 403, (name, role, park)
