@@ -185,3 +185,23 @@ def open_test_case(*, departments=("ecology", "fire"), workflow="case", parcel_c
         Case.objects.filter(pk=case.pk).update(state=state)
         case.refresh_from_db()
     return case
+def list_run(*, rule_id: str, year: int, keys, subject="enterprise", rule_name=None, category="", actor=None,
+             fields=()):
+    """A stored list run of `rule_id` for `year` listing `keys` (credit codes or parcel codes of the ledger), each
+    entry with its firm or parcel, zone, `category` and a reason naming the rule (crafted data, no engine);
+    `fields`: the ledger fields its reasons rest on (roles not seeing them get no reasons)."""
+    from parkgov.governance.models import ListEntry, ListRun
+    from parkgov.ledger.models import Enterprise, Parcel
+
+    run = ListRun.objects.create(rule_id=rule_id, rule_version=1, rule_hash="0" * 64, rule_name=rule_name or rule_id,
+                                 owner_department="economy", subject=subject, year=year, input_hash="1" * 64,
+                                 actor=actor, entries_count=len(keys),
+                                 summary={"categories": {category: len(keys)}, "source": "测试", "verified": False,
+                                          "fields": list(fields)})
+    model, field = (Parcel, "code") if subject == "parcel" else (Enterprise, "credit_code")
+    found = {getattr(row, field): row for row in model.objects.filter(**{f"{field}__in": list(keys)})}
+    ListEntry.objects.bulk_create([ListEntry(
+        run=run, subject_key=key, zone_id=found[key].zone_id, category=category,
+        enterprise=found[key] if subject == "enterprise" else None, parcel=found[key] if subject == "parcel" else None,
+        reasons=[f"{rule_id}：{key} 符合条件"], values={"key": key}) for key in keys])
+    return run

@@ -375,7 +375,7 @@ def _data_strings() -> list[str]:
 
     strings = set()
     for model in apps.get_models():
-        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts"}:
+        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts", "governance"}:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, (django_models.CharField, django_models.TextField)) and not field.choices:
@@ -386,6 +386,15 @@ def _data_strings() -> list[str]:
         strings |= set(_json_strings(ruleset.model_dump(mode="json")))
     for indicators in EvaluationResult.objects.values_list("indicators", flat=True):  # explanations as computed
         strings |= set(_json_strings(indicators or {}))
+    from parkgov.governance.listrules import builtin_rules
+    from parkgov.governance.models import ListEntry, ListRun
+
+    for rule in builtin_rules().values():  # list rules' names, sub-lists and sources, as published (issue 14)
+        strings |= set(_json_strings(rule.model_dump(mode="json")))
+    for reasons in ListEntry.objects.values_list("reasons", flat=True):  # reasons as the engine wrote them
+        strings |= set(_json_strings(reasons or []))
+    for summary in ListRun.objects.values_list("summary", flat=True):
+        strings |= set(_json_strings(summary or {}))
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 
@@ -439,10 +448,15 @@ def _json_strings(value):
 def test_every_page_in_english_shows_chinese_only_for_data(admin):
     from parkgov.ledger.models import Enterprise, Finding
 
+    from parkgov.governance.lists import generate_lists
+
     firm, finding = Enterprise.objects.order_by("credit_code").first(), Finding.objects.first()
+    listed = [run for run in generate_lists(year=2025, actor=None) if run.entries_count]
     pages = ["/", "/enterprises/", "/parcels/", "/findings/", f"/enterprises/{firm.credit_code}/", "/parcels/SZ-0001/",
              "/map/", "/evaluation/", "/import/", "/audit/", "/login/", "/admin/", "/admin/ledger/parcel/",
-             "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/"]
+             "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/",
+             "/governance/", *[f"/governance/lists/{run.pk}/" for run in listed]]
+    assert listed
     data = _data_strings()
     english(admin)
     left = {}

@@ -54,6 +54,11 @@ API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise",
 API_NOT_LISTS |= {"get_case", "create_case", "transition_case", "sign_off_case", "complete_case_step",
                   "upload_case_attachments"}
 CASES = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}  # parcels of the world's two cases, by park
+CASE_WEB = {"cases_export": ("case", "地块编码")}
+# issue 14: governance downloads (governance.urls) and API lists; the rows are the entries' subject keys
+GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
+API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
+API_NOT_LISTS |= {"generate_lists"}  # an action (a job), refused without list write: tests/test_governance_lists.py
 
 
 @pytest.fixture
@@ -93,9 +98,13 @@ def workbook_codes(response, header) -> set:
 
 def test_matrix_covers_every_export_download_and_api_list():
     """issue 13: a new export/download URL or API route not in the matrix makes this fail."""
+    get_resolver().url_patterns  # the root URLconf registers the `stored` converter the app URLconfs use
     web = {p.name for p in get_resolver("parkgov.web.urls").url_patterns
            if p.name and ("export" in p.name or "download" in p.name)}
     assert web == set(WEB)
+    governance = {p.name for p in get_resolver().namespace_dict["governance"][1].url_patterns
+                  if p.name and ("export" in p.name or "download" in p.name)}
+    assert governance == set(GOVERNANCE_WEB) | set(CASE_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -152,6 +161,16 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     assert {z["code"] for z in zones} == ({"SZ", "SZ-XW1"} if park is None else {"SZ-XW1"})
     runs = client.get("/api/evaluations", headers=headers)
     assert runs.status_code == (200 if "evaluation" in reads else 403)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, role, park):
+    """issue 14: the cases workbook (the board's rows) per role and park; every role reads cases."""
+    client.force_login(user_of(role, park))
+    for name, (domain, header) in CASE_WEB.items():
+        response = client.get(reverse(f"governance:{name}"))
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
 
 
 def test_job_download_is_served_only_to_its_creator(client, world, django_capture_on_commit_callbacks):
@@ -246,3 +265,50 @@ def test_require_sees_names_the_field_group(db):
         scope.require_sees("evaluation_class")
     assert "亩均评价结果" in str(caught.value) and "evaluation_class" not in str(caught.value)
     scope.require_sees("tax")  # not hidden: no error
+
+
+@pytest.fixture
+def lists(world):
+    """A firm list and a parcel list of 2025 listing every firm and parcel (crafted: the matrix is about scope)."""
+    from parkgov.testing import list_run
+
+    return {"enterprise": list_run(rule_id="firms", year=2025, keys=sorted(FIRMS[None])),
+            "parcel": list_run(rule_id="plots", year=2025, keys=sorted(PARCELS[None]), subject="parcel")}
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_governance_downloads_give_exactly_the_entries_of_the_users_parks(client, lists, role, park):
+    """issue 14: the year's workbook and each list's download hold the entries of the user's parks only."""
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    expected = {"enterprise": FIRMS[park], "parcel": PARCELS[park]}
+    for name, (domain, header) in GOVERNANCE_WEB.items():
+        targets = [(reverse(f"governance:{name}"), {"year": 2025}, expected["enterprise"] | expected["parcel"])] \
+            if name == "lists_export" else \
+            [(reverse(f"governance:{name}", args=[run.pk]), {}, expected[kind]) for kind, run in lists.items()]
+        for url, params, rows in targets:
+            response = client.get(url, params)
+            if domain not in reads:
+                assert response.status_code == 403, (name, role, park)
+                continue
+            assert response.status_code == 200, (name, role, park, response.status_code)
+            assert workbook_codes(response, header) == rows, (name, role, park)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_governance_api_lists_give_exactly_the_entries_of_the_users_parks(client, lists, role, park):
+    """issue 14: runs (entry counts), entries and the yearly diff through the API, per role and park."""
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
+    reads = scope_for(user_of(role, park)).read
+    expected = {"enterprise": FIRMS[park], "parcel": PARCELS[park]}
+    runs = client.get("/api/governance/lists", {"year": 2025}, headers=headers)
+    if "list" not in reads:
+        assert runs.status_code == 403
+        return
+    assert {r["rule_id"]: r["entries"] for r in runs.json()["items"]} == {
+        "firms": len(expected["enterprise"]), "plots": len(expected["parcel"])}, (role, park)
+    for kind, run in lists.items():
+        entries = client.get(f"/api/governance/lists/{run.pk}/entries", {"limit": 500}, headers=headers).json()
+        assert {e["subject_key"] for e in entries["items"]} == expected[kind], (kind, role, park)
+        diff = client.get(f"/api/governance/lists/{run.pk}/diff", headers=headers).json()
+        assert {e["subject_key"] for e in diff["new"]} == expected[kind] and not diff["still"] and not diff["left"]

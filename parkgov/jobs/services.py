@@ -46,7 +46,8 @@ def start_job(*, kind: str, title: str, params: dict, user) -> Job:
     from parkgov.jobs import tasks
 
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
-    task = {"import": tasks.import_task, "evaluation": tasks.evaluation_task, "export": tasks.export_task}[kind]
+    task = {"import": tasks.import_task, "evaluation": tasks.evaluation_task, "export": tasks.export_task,
+            "lists": tasks.lists_task}[kind]
     transaction.on_commit(lambda: _enqueue(task, str(job.pk)))
     return job
 

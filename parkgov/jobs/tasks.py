@@ -82,6 +82,33 @@ def evaluation_task(job_id: str):
 
 
 @task()
+def lists_task(job_id: str):
+    """Generate the governance lists of the job's year (rules, evaluation run, zone), reporting each rule done."""
+    from parkgov.governance.lists import generate_lists
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    params = job.params
+    report(job_id, status=JobStatus.RUNNING, progress=5, message="读取台账、评价结果与检查发现")
+
+    def progress(done, total, name):
+        report(job_id, progress=5 + 90 * done // total, message=f"已生成「{name}」（{done}/{total}）")
+
+    try:
+        with acting_as(job.created_by, reason="网页生成治理清单"):
+            runs = generate_lists(year=params["year"], actor=job.created_by, rule_ids=params.get("rules") or None,
+                                  evaluation_run=params.get("evaluation_run") or None,
+                                  zone_code=params.get("zone") or None, progress=progress)
+        report(job_id, status=JobStatus.DONE, progress=100, message=f"已生成 {len(runs)} 份清单",
+               result={"year": params["year"], "runs": [r.pk for r in runs],
+                       "entries": sum(r.entries_count for r in runs)})
+    except ParkgovError as exc:
+        report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
+    except Exception:
+        log.exception("list job %s failed", job_id)
+        report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")
+
+
+@task()
 def export_task(job_id: str):
     """Write a large list export to the job's folder for download."""
     from parkgov.web.exports import export_to_file
