@@ -2,11 +2,15 @@
 
 from django.urls import path
 
-<<<<<<< HEAD
-from parkgov.governance import case_views, evidence_views, finding_views
+from parkgov.governance import case_views, evidence_views, finding_views, list_views
 
 app_name = "governance"
 urlpatterns = [
+    path("", list_views.index, name="index"),
+    path("lists/generate/", list_views.generate, name="lists_generate"),
+    path("lists/export.xlsx", list_views.year_export, name="lists_export"),
+    path("lists/<int:run_id>/", list_views.run_page, name="list"),
+    path("lists/<int:run_id>/export.xlsx", list_views.run_export, name="list_export"),
     path("attachments/<int:pk>/", evidence_views.attachment, name="attachment"),
     path("findings/new/", finding_views.finding_new, name="finding_new"),
     path("findings/<int:pk>/", finding_views.finding_detail, name="finding"),
@@ -22,15 +26,4 @@ urlpatterns = [
     path("cases/<stored:number>/sign/", case_views.sign, name="case_sign"),
     path("cases/<stored:number>/steps/<slug:code>/", case_views.step, name="case_step"),
     path("cases/<stored:number>/evidence/", case_views.evidence, name="case_evidence"),
-=======
-from parkgov.governance import list_views
-
-app_name = "governance"
-urlpatterns = [
-    path("", list_views.index, name="index"),
-    path("lists/generate/", list_views.generate, name="lists_generate"),
-    path("lists/export.xlsx", list_views.year_export, name="lists_export"),
-    path("lists/<int:run_id>/", list_views.run_page, name="list"),
-    path("lists/<int:run_id>/export.xlsx", list_views.run_export, name="list_export"),
->>>>>>> liststore
 ]
