@@ -23,7 +23,7 @@ from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.testing import evaluated_ledger_with_geometry, png_bytes, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ WEB = {"enterprises_export": ("enterprise", "统一社会信用代码"), "parcel
        "job_download": (None, "统一社会信用代码")}
 API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises": "enterprise",
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
-             "get_job_file": None, "list_dispositions": "list"}
+             "get_job_file": None, "list_dispositions": "list", "list_cases": "case"}
 API_LISTS["list_finding_attachments"] = "finding"  # issue 14: a finding's evidence
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
                  "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
@@ -58,6 +58,11 @@ API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise",
 API_NOT_LISTS |= {"create_finding", "get_finding", "update_finding", "change_finding_status",
                   "upload_finding_attachments"}
 GOVERNANCE_DOWNLOADS = {"attachment": "finding"}  # governance URL name → domain; exact files checked below
+# issue 14 cases: single records and actions, scoped per role and park in tests/test_case_scope.py
+API_NOT_LISTS |= {"get_case", "create_case", "transition_case", "sign_off_case", "complete_case_step",
+                  "upload_case_attachments"}
+CASES = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}  # parcels of the world's two cases, by park
+CASE_WEB = {"cases_export": ("case", "地块编码")}
 # issue 14: governance downloads (governance.urls) and API lists; the rows are the entries' subject keys
 GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
 API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
@@ -80,6 +85,8 @@ def world(tmp_path, actor, settings):
             continue  # administrators are superusers: never park-limited
         user = User.objects.create_user(f"{role}-xw1")
         Profile.objects.create(user=user, role=role, department=role).zones.set([Zone.objects.get(code="SZ-XW1")])
+    for code in sorted(CASES[None]):  # issue 14: one case in SZ, one in its park SZ-XW1
+        open_test_case(parcel_code=code)
     return EvaluationRun.objects.get()
 
 
@@ -110,7 +117,7 @@ def test_matrix_covers_every_export_download_and_api_list():
     assert web == set(WEB)
     governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
-    assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB)
+    assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -124,6 +131,8 @@ def expected_rows(name, role, park):
         return expected_findings(role, park)
     if name in ("evaluation_download", "list_results"):
         return RATED_FIRMS[park]
+    if name in ("cases_export", "list_cases"):
+        return CASES[park]
     raise AssertionError(name)
 
 
@@ -151,7 +160,8 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     reads = scope_for(user_of(role, park)).read
     for name, url, key in [("list_enterprises", "/api/enterprises", "credit_code"),
                            ("list_parcels", "/api/parcels", "id"), ("list_findings", "/api/findings", "parcel_code"),
-                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code")]:
+                           ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code"),
+                           ("list_cases", "/api/governance/cases", "parcel_code")]:
         response = client.get(url, {"limit": 500}, headers=headers)
         if API_LISTS[name] not in reads:
             assert response.status_code == 403, (name, role, park)
@@ -188,6 +198,16 @@ def test_evidence_downloads_give_exactly_the_files_of_the_users_scope(client, wo
             served.add(code)
     reads = scope_for(user_of(role, park)).read
     assert served == (expected_rows("list_findings", role, park) if "finding" in reads else set())
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, role, park):
+    """issue 14: the cases workbook (the board's rows) per role and park; every role reads cases."""
+    client.force_login(user_of(role, park))
+    for name, (domain, header) in CASE_WEB.items():
+        response = client.get(reverse(f"governance:{name}"))
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
 
 
 def test_job_download_is_served_only_to_its_creator(client, world, django_capture_on_commit_callbacks):

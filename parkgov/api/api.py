@@ -7,7 +7,8 @@ failure answers in one JSON shape (parkgov.api.errors).
 
 from ninja import NinjaAPI
 
-from parkgov.api import errors, evaluation, findings, governance, governance_dispositions, jobs, ledger
+from parkgov.api import (errors, evaluation, findings, governance, governance_cases, governance_dispositions, jobs,
+                         ledger)
 from parkgov.api.auth import BearerToken, BrowserSession
 
 DESCRIPTION = """园区管家的数据接口。认证：请求头 `Authorization: Bearer <令牌>`（令牌由 `parkgov token 用户名` 生成，
@@ -20,6 +21,7 @@ errors.install(api)
 api.add_router("", ledger.router)
 api.add_router("", evaluation.router)
 api.add_router("", jobs.router)
-api.add_router("", governance.router)
 api.add_router("", findings.router)
+api.add_router("", governance_cases.router)
+api.add_router("", governance.router)
 api.add_router("", governance_dispositions.router)

@@ -12,7 +12,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext, gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from parkgov.errors import ConfigError, ImportRejected, InputError, NotFound, ParkgovError
+from parkgov.errors import ConfigError, ConflictError, ImportRejected, InputError, NotFound, ParkgovError
 
 log = logging.getLogger("parkgov.api")
 
@@ -100,6 +100,8 @@ def install(api) -> None:
 def _parkgov_status(exc: ParkgovError) -> tuple:
     if isinstance(exc, NotFound):
         return 404, []
+    if isinstance(exc, ConflictError):
+        return 409, []
     if isinstance(exc, ImportRejected) and exc.report is not None:
         return 422, [{"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "message": i.message}
                      for i in exc.report.issues.errors[:200]]

@@ -294,6 +294,10 @@ def open_case_from_codes(*, actor, scope, credit_code="", parcel_code="", list_e
     from parkgov.governance.models import ListEntry
     from parkgov.ledger.models import Enterprise, Parcel
 
+    flow = get_workflow(fields.get("workflow", "case"))
+    scope.require("case", write=True)
+    named = (fields.get("lead_department", ""), *fields.get("departments", ()))
+    _require_who(flow.open.by, scope=scope, named=named, what=gettext(flow.open.label), case=None)  # before lookups
     enterprise = parcel = entry = None
     if credit_code:
         enterprise = scope.filter_zones(Enterprise.objects.all()).filter(credit_code=credit_code.strip()).first()
