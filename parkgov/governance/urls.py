@@ -13,5 +13,6 @@ urlpatterns = [
     path("lists/<int:run_id>/export.xlsx", list_views.run_export, name="list_export"),
     path("layers/", layer_views.layers, name="layers"),
     path("dispositions/", disposition_views.dispositions, name="dispositions"),
+    path("dispositions/suggest/", disposition_views.disposition_suggest, name="disposition_suggest"),
     path("dispositions/<int:pk>/decide/", disposition_views.disposition_decide, name="disposition_decide"),
 ]
