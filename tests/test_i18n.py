@@ -442,7 +442,8 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
     firm, finding = Enterprise.objects.order_by("credit_code").first(), Finding.objects.first()
     pages = ["/", "/enterprises/", "/parcels/", "/findings/", f"/enterprises/{firm.credit_code}/", "/parcels/SZ-0001/",
              "/map/", "/evaluation/", "/import/", "/audit/", "/login/", "/admin/", "/admin/ledger/parcel/",
-             "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/"]
+             "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/",
+             "/governance/layers/", "/governance/dispositions/"]
     data = _data_strings()
     english(admin)
     left = {}
