@@ -196,8 +196,15 @@ def test_decide_and_read_are_scoped(ledger, actor):
 @pytest.mark.django_db
 def test_disposition_page_filters_and_decide_form(client, ledger, actor):
     list_run(rule_id="test-list", year=2025, keys=["SZ-0001", "SZ-0002", "SZ-0003"], subject="parcel")
-    suggest_dispositions(year=2025, actor=actor)
+    client.force_login(user("ecology"))
+    assert client.post("/governance/dispositions/suggest/", {"year": 2025}).status_code == 403
     client.force_login(user("economy"))
+    assert 'id="suggest-form"' in client.get("/governance/dispositions/").content.decode()
+    empty = client.post("/governance/dispositions/suggest/", {"year": 2024}, follow=True).content.decode()
+    assert "2024 年还没有清单" in empty and not DispositionDecision.objects.exists()
+    done = client.post("/governance/dispositions/suggest/", {"year": 2025}, follow=True).content.decode()
+    assert "已按 2025 年清单为 3 宗地块给出建议" in done
+    assert DispositionDecision.objects.get(parcel__code="SZ-0001").history.get().history_user == user("economy")
     page = client.get("/governance/dispositions/").content.decode()
     assert page.count('data-parcel="') == 3 and "功能转型" in page and "建议理由" in page
     only = client.get("/governance/dispositions/", {"suggested": "convert"}).content.decode()

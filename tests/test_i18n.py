@@ -457,7 +457,8 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
     pages = ["/", "/enterprises/", "/parcels/", "/findings/", f"/enterprises/{firm.credit_code}/", "/parcels/SZ-0001/",
              "/map/", "/evaluation/", "/import/", "/audit/", "/login/", "/admin/", "/admin/ledger/parcel/",
              "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/",
-             "/governance/", *[f"/governance/lists/{run.pk}/" for run in listed]]
+             "/governance/", *[f"/governance/lists/{run.pk}/" for run in listed],
+             "/governance/layers/", "/governance/dispositions/"]
     assert listed
     data = _data_strings()
     english(admin)

@@ -42,6 +42,10 @@ class DispositionFilterForm(forms.Form):
         self.fields["zone"].choices = [("", _("全部"))] + [(str(z.pk), z.name) for z in zones]
 
 
+class SuggestForm(forms.Form):
+    year = forms.IntegerField(label=_("清单年度"), min_value=2000, max_value=2100)
+
+
 class DecideForm(forms.Form):
     disposition = forms.ChoiceField(label=_("决定处置"), choices=Disposition.choices)
     reasons = forms.CharField(label=_("决定理由"), required=False, max_length=2000,

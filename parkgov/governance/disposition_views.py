@@ -4,13 +4,16 @@ same scoped queryset the API uses, so a park-scoped user sees and decides only t
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
 from parkgov.errors import InputError, NotFound
-from parkgov.governance.disposition_forms import DecideForm, DispositionFilterForm
-from parkgov.governance.dispositions import decide, decision_in_scope, scoped_decisions
+from parkgov.audit.context import acting_as
+from parkgov.governance.disposition_forms import DecideForm, DispositionFilterForm, SuggestForm
+from parkgov.governance.dispositions import decide, decision_in_scope, scoped_decisions, suggest_dispositions
 from parkgov.ledger.models import Zone
 from parkgov.web.access import scoped
 
@@ -27,7 +30,25 @@ def dispositions(request, scope):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "governance/dispositions.html", {"form": form, "page": page, "query": query.urlencode(),
-                                                            "may_decide": scope.can_write("list")})
+                                                            "may_decide": scope.can_write("list"),
+                                                            "suggest_form": SuggestForm()})
+
+
+@require_POST
+@scoped("list", write=True)
+def disposition_suggest(request, scope):
+    form = SuggestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("governance:dispositions")
+    year = form.cleaned_data["year"]
+    with acting_as(request.user, reason=f"四个一批建议 {year}"), transaction.atomic():
+        count = suggest_dispositions(year=year, actor=request.user)
+    if count:
+        messages.success(request, gettext("已按 %(year)s 年清单为 %(count)s 宗地块给出建议") % {"year": year, "count": count})
+    else:
+        messages.error(request, gettext("%(year)s 年还没有清单，请先生成清单") % {"year": year})
+    return redirect(f"{redirect('governance:dispositions').url}?year={year}")
 
 
 @scoped("list", write=True)

@@ -1,4 +1,5 @@
-"""`parkgov governance layer …`: import and list reference layers. Commands only translate: parse, call the
+"""`parkgov governance layer …` (import and list reference layers) and `parkgov governance dispositions` (四个一批
+suggestions for a year's listed parcels). Commands only translate: parse, call the
 service in `parkgov.governance.layers`, print. Errors raise and become a Chinese message and an exit code
 in `parkgov.cli.main`. The group `parkgov governance` (governance/commands.py) imports this module, which adds
 `layer_app` to it as `layer` (at the end, once `layer_app` exists)."""
@@ -59,6 +60,33 @@ def list_layers():
     cli.out.print(table)
 
 
+def dispositions(year: int = typer.Option(..., "--year", help="清单年度"),
+                 criteria: str = typer.Option("shengzhou-2021", "--criteria",
+                                              help="判定标准编号或 YAML 文件（默认 shengzhou-2021）")):
+    """按该年度清单为地块给出四个一批建议（已作出的决定保持不变）。"""
+    cli = _cli()
+    from django.db import transaction
+    from django.db.models import Count
+
+    from parkgov.audit.context import acting_as
+    from parkgov.governance.choices import Disposition
+    from parkgov.governance.disposition_criteria import get_criteria
+    from parkgov.governance.dispositions import suggest_dispositions
+    from parkgov.governance.models import DispositionDecision
+
+    actor = cli._actor()
+    chosen = get_criteria(criteria)
+    with acting_as(actor, reason=f"四个一批建议 {year}"), transaction.atomic():
+        count = suggest_dispositions(year=year, actor=actor, criteria=chosen)
+    if not count:
+        cli.out.print(f"{year} 年还没有清单，未给出建议：请先运行 parkgov governance lists --year {year} --generate")
+        return
+    totals = dict(DispositionDecision.objects.filter(year=year).values_list("suggested").annotate(n=Count("id")))
+    parts = "，".join(f"{label} {totals.get(value, 0)}" for value, label in Disposition.choices)
+    cli.out.print(f"已按 {year} 年清单为 {count} 宗地块给出四个一批建议（{chosen.name} 第 {chosen.version} 版）：{parts}")
+
+
 from parkgov.governance.commands import governance_app  # noqa: E402  (imports this module at its own end)
 
 governance_app.add_typer(layer_app, name="layer")
+governance_app.command("dispositions")(dispositions)

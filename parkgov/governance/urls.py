@@ -20,6 +20,7 @@ urlpatterns = [
     path("findings/<int:pk>/evidence/", finding_views.finding_evidence, name="finding_evidence"),
     path("layers/", layer_views.layers, name="layers"),
     path("dispositions/", disposition_views.dispositions, name="dispositions"),
+    path("dispositions/suggest/", disposition_views.disposition_suggest, name="disposition_suggest"),
     path("dispositions/<int:pk>/decide/", disposition_views.disposition_decide, name="disposition_decide"),
     path("cases/", case_views.board, name="cases"),
     path("cases/new/", case_views.open_page, name="case_open"),
