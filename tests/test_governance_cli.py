@@ -1,10 +1,13 @@
-"""Issue 14 §2–3: `parkgov governance layer import/list` and `parkgov governance dispositions` end to end, as a
-user runs them: exit codes, Chinese messages, no tracebacks."""
+"""Issue 14: the `parkgov governance` commands end to end, as a user runs them: `lists` (§5: generates the year's
+lists when none are stored, one sheet per list with the reasons and the 说明 sheet; a year without an evaluation
+run is refused in Chinese), `layer import/list` and `dispositions` (§2–3): exit codes, Chinese messages, no
+tracebacks."""
 
+import fastexcel
 import pytest
 import shapely
 
-from parkgov.testing import small_ledger_sheets, write_layer_file, write_workbook
+from parkgov.testing import small_ledger_sheets, uscc, write_layer_file, write_workbook
 from tests.test_cli import run
 
 pytestmark = pytest.mark.django_db(transaction=True)
