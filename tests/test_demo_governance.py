@@ -11,7 +11,7 @@ from parkgov.governance.listrules import builtin_rules
 from parkgov.governance.cases import is_overdue
 from parkgov.governance.choices import CaseState
 from parkgov.governance.models import (Attachment, Case, CaseEvent, DispositionDecision, ListRun,
-                                       RevitalisationTarget)
+                                       ReferenceLayer, RevitalisationTarget)
 from parkgov.ledger.models import Finding, Parcel, Zone
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,9 @@ def test_targets_evaluations_and_lists_of_two_years(demo):
     parks = sum(RevitalisationTarget.objects.filter(zone__parent__isnull=False, year=2025)
                 .values_list("target_mu", flat=True))
     assert parks < root <= parks * 1.5 + 10  # the development zone's target covers its parks' land
+    layers = {layer.kind: layer for layer in ReferenceLayer.objects.all()}
+    assert sorted(layers) == ["planned_land_use", "river"] and all(not layer.verified for layer in layers.values())
+    assert all(layer.source.startswith("演示数据") and layer.features > 0 for layer in layers.values())
     runs = list(EvaluationRun.objects.order_by("pk").values_list("year", "ruleset_id"))
     assert runs == [(2024, "zj-huangyan-2021"), (2024, "shengzhou-tiers"), (2025, "shengzhou-tiers"),
                     (2025, "zj-huangyan-2022")]
@@ -92,6 +95,7 @@ def test_cases_in_every_state_through_the_services(demo):
     restoration = cases.get(workflow="chemical_restoration")
     assert restoration.steps.count() == 7 and restoration.steps.filter(status="done").count() == 3
     assert restoration.enterprise.industry_code.startswith("26")
+    assert restoration.list_entry.run.rule_id == "riverside-chemical"  # a chemical firm by the river
     for event in CaseEvent.objects.filter(action__in=["accept", "submit"]).select_related("case", "actor"):
         assert event.department in event.case.departments and event.actor.username == event.department
     submitted = CaseEvent.objects.filter(action="submit")

@@ -1,9 +1,11 @@
 """The demo zone's governance: what `parkgov demo` builds after the ledger so that the 治理 pages have work on them.
 
 In order, each step through the same services a user's action goes through (nothing is written behind their
-back): the demo accounts (one per role), the zones' 盘活 targets, the evaluations of 2024 and 2025 (the
-2025 zj-huangyan-2022 run last, as the evaluation page opens on the latest run). Every choice is fixed by the
-seed; only the dates the services stamp (opened, signed) are the day of the build.
+back): the demo accounts (one per role), the zones' 盘活 targets (the 盘活目标 sheet import), the river and
+planned-land-use layers (the reference-layer import), the evaluations of 2024 and 2025 (the 2025
+zj-huangyan-2022 run last, as the evaluation page opens on the latest run), every list of both years, then
+四个一批 and the cases (parkgov.demo.cases). Every choice is fixed by the seed; only the dates the services
+stamp (opened, signed, deadlines counted from today) are the day of the build.
 """
 
 from __future__ import annotations
@@ -21,23 +23,32 @@ from parkgov.audit.context import acting_as
 EVALUATIONS = ((2024, "zj-huangyan-2021"), (2024, "shengzhou-tiers"), (2025, "shengzhou-tiers"),
                (2025, "zj-huangyan-2022"))
 LIST_YEARS = (2024, 2025)
+LABELS = {"accounts": "演示账号", "targets": "盘活目标", "layers": "参考图层", "evaluations": "评价批次",
+          "lists": "清单条目", "cases": "四个一批与案件"}
 
 
 def build_governance(*, data, seed: int, actor, say) -> dict:
-    """Accounts, 盘活 targets and evaluations for the demo ledger just written; returns counts per step."""
+    """Accounts, 盘活 targets, reference layers, evaluations, lists, 四个一批 and cases for the demo ledger just
+    written; says each step's count and time, returns the counts."""
     from parkgov.accounts.services import ensure_demo_accounts
-
-    counts = {}
-    started = time.perf_counter()
-    counts["accounts"] = len(ensure_demo_accounts())
-    with transaction.atomic(), acting_as(actor, reason=f"演示园区 种子{seed}"):
-        counts["targets"] = write_targets(targets=data.targets)
-    counts["evaluations"] = len(run_evaluations(actor=actor))
-    counts["lists"] = generate_demo_lists(actor=actor)
     from parkgov.demo.cases import build_cases
 
-    counts["cases"] = build_cases(seed=seed)
-    say(f"已生成治理演示：{_describe(counts)}（{time.perf_counter() - started:.1f} 秒）")
+    counts, seconds = {}, {}
+
+    def step(name, work):
+        started = time.perf_counter()
+        counts[name] = work()
+        seconds[name] = time.perf_counter() - started
+
+    step("accounts", lambda: len(ensure_demo_accounts()))
+    with transaction.atomic(), acting_as(actor, reason=f"演示园区 种子{seed}"):
+        step("targets", lambda: write_targets(targets=data.targets))
+        step("layers", lambda: import_layers(data=data, seed=seed, actor=actor))
+    step("evaluations", lambda: len(run_evaluations(actor=actor)))
+    step("lists", lambda: generate_demo_lists(actor=actor))
+    step("cases", lambda: build_cases(seed=seed))
+    say(f"已生成治理演示（共 {sum(seconds.values()):.1f} 秒）：" + "，".join(
+        f"{LABELS[k]} {v:,}（{seconds[k]:.1f} 秒）" for k, v in counts.items()))
     return counts
 
 
@@ -58,6 +69,16 @@ def write_targets(*, targets) -> int:
     return counts["created"] + counts["updated"]
 
 
+def import_layers(*, data, seed: int, actor) -> int:
+    """The river and planned-land-use layers (parkgov.demo.generator.reference) written as GeoPackages to a
+    temporary folder and imported through the reference-layer import; returns the layers imported."""
+    from parkgov.demo.generator.reference import import_demo_layers, write_reference_layers
+
+    with tempfile.TemporaryDirectory(prefix="demo-layers-") as folder:
+        write_reference_layers(zone_geometry=data.zone_geometry, directory=Path(folder), seed=seed)
+        return len(import_demo_layers(directory=Path(folder), actor=actor, seed=seed))
+
+
 def run_evaluations(*, actor) -> list:
     """The demo's evaluation runs, in EVALUATIONS order."""
     from parkgov.evaluation.services import run_evaluation
@@ -73,9 +94,3 @@ def generate_demo_lists(*, actor) -> int:
     with transaction.atomic(), acting_as(actor, reason="演示园区治理清单"):
         runs = [run for year in LIST_YEARS for run in generate_lists(year=year, actor=actor)]
     return sum(run.entries_count for run in runs)
-
-
-def _describe(counts: dict) -> str:
-    labels = {"accounts": "演示账号", "targets": "盘活目标", "evaluations": "评价批次", "layers": "参考图层",
-              "lists": "清单条目", "dispositions": "四个一批建议", "cases": "案件"}
-    return "，".join(f"{labels.get(k, k)} {v:,}" for k, v in counts.items())
