@@ -148,6 +148,7 @@ def create_finding(*, actor, scope, category, severity, found_on, enterprise=Non
     _apply(finding, scope, category=category, severity=severity, found_on=found_on, enterprise=enterprise,
            parcel=parcel, description=description, legal_basis=legal_basis, deadline=deadline,
            rectifiable=rectifiable)
+    _check_uploads(attachments)
     _save(finding, actor, _chinese(gettext_noop("新增检查发现")))
     add_evidence(finding=finding, actor=actor, scope=scope, uploads=attachments, record=False)
     return finding
@@ -163,6 +164,7 @@ def update_finding(*, finding, actor, scope, attachments=(), **changes) -> Findi
         raise InputError(gettext("这条检查发现已销号，不能修改；如需修改请先重新打开"))
     fields = {name: changes.get(name, getattr(finding, name)) for name in EDITABLE}
     _apply(finding, scope, **fields)
+    _check_uploads(attachments)
     _save(finding, actor, _chinese(gettext_noop("修改检查发现")))
     add_evidence(finding=finding, actor=actor, scope=scope, uploads=attachments, record=False)
     return finding
@@ -198,19 +200,26 @@ def close_finding(*, finding, actor, scope, closed_on=None, note="") -> Finding:
 
 def add_evidence(*, finding, actor, scope, uploads, record=True) -> list:
     """Store each upload (evidence.store_attachment) on `finding`; with `record`, a history row names them."""
-    from parkgov.governance.evidence import check_upload, store_attachment
+    from parkgov.governance.evidence import store_attachment
 
     if not uploads:
         return []
     if record:
         finding = finding_for(scope=scope, pk=finding.pk, write=True)
-    for upload in uploads:
-        check_upload(upload)  # every file before the first is kept: a refused one leaves nothing behind
+    _check_uploads(uploads)
     stored = [store_attachment(upload=upload, actor=actor, finding=finding) for upload in uploads]
     if record:
         names = "、".join(a.original_name for a in stored)
         _save(finding, actor, _chinese(gettext_noop("上传证据材料：%(names)s"), names=names))
     return stored
+
+
+def _check_uploads(uploads):
+    """Every file checked before the first is stored (or the finding saved): a refused one leaves nothing."""
+    from parkgov.governance.evidence import check_upload
+
+    for upload in uploads:
+        check_upload(upload)
 
 
 def _department(scope, department):
