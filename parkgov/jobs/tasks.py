@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django_tasks import task
 
 from parkgov.audit.context import acting_as
@@ -34,10 +35,12 @@ def import_task(job_id: str):
                 outcome = import_geometry(path=path, actor=job.created_by)
                 result = {"written": outcome.written, "rows": outcome.rows}
             else:
+                from parkgov.accounts.scopes import scope_for
                 from parkgov.ingest.services import import_workbook
 
+                # the uploader's scope: a department imports findings of its own department and categories only
                 outcome = import_workbook(path=path, actor=job.created_by, department=job.params.get("department", ""),
-                                          progress=progress)
+                                          progress=progress, scope=scope_for(job.created_by))
                 result = {"written": outcome.written, "rows": outcome.rows,
                           "warnings": len(outcome.issues.warnings)}
         report(job_id, status=JobStatus.DONE, progress=100, message="已写入", result=result)
@@ -53,7 +56,7 @@ def import_task(job_id: str):
                   for i in exc.report.issues.errors[:200]]
         report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc),
                result={"errors": len(exc.report.issues.errors), "issues": issues}, output_file=output)
-    except ParkgovError as exc:
+    except (ParkgovError, PermissionDenied) as exc:
         report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
     except Exception:  # the job must end in a visible state, never hang
         log.exception("import job %s failed", job_id)

@@ -509,7 +509,7 @@ def finding_listing(*, scope, params) -> Listing:
 def finding_note(scope) -> str:
     """What limits the findings the user sees: the own department's only, and of which categories."""
     labels = choices.by_value(choices.FindingCategory)
-    categories = "、".join(str(labels[c]) for c in choices.FindingCategory.values
+    categories = gettext("、").join(str(labels[c]) for c in choices.FindingCategory.values
                           if scope.finding_categories is None or c in scope.finding_categories)
     if scope.own_findings_only:
         return gettext("仅显示本部门的检查发现（类别：%(categories)s）") % {"categories": categories}
