@@ -77,7 +77,8 @@ def synthetic(firms: int, parcels: int) -> dict:
         "building_year": rng.integers(1985, 2025, parcels),
         "building_quality": pick(["good", "fair", "poor", "dangerous"], [50, 35, 12, 3], parcels),
         "land_procedures": pick(["complete", "incomplete", "none"], [85, 10, 5], parcels),
-        "geometry": shapely.to_wkb(boxes),
+        "geometry": shapely.to_wkb(boxes), "min_x": lon, "min_y": lat, "max_x": lon + SIDE / 0.87,
+        "max_y": lat + SIDE,  # the ledger stores each parcel's box beside its WKB
     }, strict=False)
     classes = [f"{d}{g}{c}" for d, g, c in zip(rng.integers(13, 43, firms), rng.integers(1, 9, firms),
                                               rng.integers(1, 9, firms))]
