@@ -5,7 +5,9 @@ and returns one row per listed subject, sorted by subject_key, with the columns 
 subject_key (credit code or parcel code), enterprise_id, parcel_id, zone_id, category (the first of the rule's
 categories the subject meets), reasons (Chinese texts, one per condition that held, naming the measure, its
 value and the threshold: "亩均税收 3.2 万元/亩 < 5 万元/亩"; those of the category listed under first, then those
-of the other categories met, one per measure; `where` is the list's scope and gives no reason) and values (JSON of the measured values that held, by measure key).
+of the other categories met, one per measure; `where` is the list's scope and gives no reason) and values (JSON
+of the measured values that held, by measure key). Explanations are built only for the rows and conditions that
+hold, so their cost follows the size of the list, not of the ledger.
 
 How subjects are built (docs/user-guide/lists.md):
 - a firm: its ledger row, its figures of the list year, its result in the chosen evaluation run (final class),
