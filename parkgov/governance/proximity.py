@@ -6,17 +6,17 @@ that projection is well below a metre per kilometre). Lines and polygon outlines
 before indexing, so a river of thousands of vertices is thousands of small boxes in the tree and each parcel's
 nearest feature is found in logarithmic time instead of by measuring the whole river; a parcel inside or
 touching a polygon feature is at distance 0. With a bound (the 1,000 m of 沿江一公里) parcels far from every
-feature are dropped first on a coarse grid, so only the few near the river are projected and measured.
+feature are dropped first by their boxes on a coarse grid (`near`), so only the few near the river are decoded,
+projected and measured.
 No per-row Python loop.
 """
 
-from functools import cache
-
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from parkgov.ledger.geometry import STORAGE_CRS, gauss_kruger_epsg, transform
+
+DEGREE_M = 110_000.0  # metres in one degree of latitude, rounded down (110.57–111.69 km), so widening is generous
 
 
 def decode(blobs) -> np.ndarray:
@@ -52,7 +52,7 @@ def distances(parcels, features, *, max_distance: float | None = None) -> np.nda
 
     NaN where the parcel has no geometry, the layer has no features, or the nearest is farther than
     `max_distance` (a bound the caller knows makes farther parcels irrelevant: parcels whose box is not near
-    any feature's box are then skipped before any geometry is projected or measured, see `near_boxes`).
+    any feature's box are then skipped before any geometry is projected or measured, see `near`).
     """
     parcels = np.asarray(parcels, dtype=object)
     features = np.asarray(features, dtype=object)
@@ -61,61 +61,51 @@ def distances(parcels, features, *, max_distance: float | None = None) -> np.nda
     present = ~shapely.is_missing(parcels) & ~shapely.is_empty(parcels)
     if not present.any() or not len(features):
         return result
-    crs = metric_crs(features)
-    layer = transform(features, STORAGE_CRS, crs)
-    pieces = segments(layer)
-    polygons = layer[np.isin(shapely.get_type_id(layer), (3, 6))]
     index = np.flatnonzero(present)
-    if max_distance is not None:  # near a segment, or inside a polygon however far from its outline
-        boxes = projected_boxes(parcels[index], crs)
-        feature_boxes = np.concatenate([shapely.bounds(pieces), shapely.bounds(polygons).reshape(-1, 4)])
-        index = index[near_boxes(boxes, feature_boxes, max_distance)]
+    if max_distance is not None:
+        index = index[near(shapely.bounds(parcels[index]), features, max_distance)]
         if not len(index):
             return result
+    crs = metric_crs(features)
+    layer = transform(features, STORAGE_CRS, crs)
     projected = transform(parcels[index], STORAGE_CRS, crs)
-    found, metres = shapely.STRtree(pieces).query_nearest(projected, max_distance=max_distance,
-                                                          return_distance=True, all_matches=False)
+    found, metres = shapely.STRtree(segments(layer)).query_nearest(projected, max_distance=max_distance,
+                                                                   return_distance=True, all_matches=False)
     result[index[found[0]]] = metres
+    polygons = layer[np.isin(shapely.get_type_id(layer), (3, 6))]
     if len(polygons):
         inside = shapely.STRtree(polygons).query(projected, predicate="intersects")[0]
         result[index[np.unique(inside)]] = 0.0
     return result
 
 
-@cache
-def _transformer(crs: str) -> Transformer:
-    return Transformer.from_crs(STORAGE_CRS, crs, always_xy=True)
-
-
-def projected_boxes(geometries, crs: str, margin: float = 1.0) -> np.ndarray:
-    """(n, 4) boxes in `crs` of EPSG:4490 geometries: their corners projected, widened by `margin` metres (the
-    projected outline of a parcel bulges past its projected corners by far less than that)."""
-    bounds = shapely.bounds(geometries)
-    transformer = _transformer(crs)
-    xs = np.concatenate([bounds[:, 0], bounds[:, 2], bounds[:, 0], bounds[:, 2]])
-    ys = np.concatenate([bounds[:, 1], bounds[:, 1], bounds[:, 3], bounds[:, 3]])
-    x, y = transformer.transform(xs, ys)
-    x, y = x.reshape(4, -1), y.reshape(4, -1)
-    return np.column_stack([x.min(0) - margin, y.min(0) - margin, x.max(0) + margin, y.max(0) + margin])
-
-
-def near_boxes(boxes: np.ndarray, feature_boxes: np.ndarray, distance: float, cells: int = 2000) -> np.ndarray:
-    """Mask of `boxes` that may lie within `distance` of a feature: a feature box widened by `distance`
-    touches a grid cell the box touches (a superset of the true answer; exact distances follow).
+def near(boxes: np.ndarray, features, distance: float, cells: int = 2000) -> np.ndarray:
+    """Mask of `boxes` ((n, 4) min/max lon/lat, EPSG:4490) that may lie within `distance` metres of a feature:
+    a feature's box widened by `distance` touches a grid cell the box touches. A superset of the true answer
+    (exact distances follow), computed in degrees with a widening no smaller than `distance` anywhere in the
+    extent, so nothing near is dropped and no parcel needs to be decoded or projected to be dropped.
 
     The grid (at most `cells` × `cells`) is filled with a 2-D difference array and read through a summed-area
     table, so both the marking and the test are vectorised whatever the number of features or parcels.
     """
-    low = np.minimum(boxes[:, :2].min(0), feature_boxes[:, :2].min(0) - distance)
-    high = np.maximum(boxes[:, 2:].max(0), feature_boxes[:, 2:].max(0) + distance)
-    size = max(float((high - low).max()) / cells, distance, 1.0)
+    boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    if not len(boxes):
+        return np.zeros(0, dtype=bool)
+    feature_boxes = shapely.bounds(np.asarray(features, dtype=object)).reshape(-1, 4)
+    widest = np.radians(min(89.0, float(np.abs(np.r_[boxes[:, [1, 3]].ravel(), feature_boxes[:, [1, 3]].ravel()])
+                                            .max()) + 1.0))
+    dx = distance / (DEGREE_M * np.cos(widest)) * 1.01
+    dy = distance / DEGREE_M * 1.01
+    low = np.minimum(boxes[:, :2].min(0), feature_boxes[:, :2].min(0) - [dx, dy])
+    high = np.maximum(boxes[:, 2:].max(0), feature_boxes[:, 2:].max(0) + [dx, dy])
+    size = max(float((high - low).max()) / cells, dx, dy, 1e-7)
     shape = np.ceil((high - low) / size).astype(int) + 2
 
     def cell(values, axis):
         return np.clip(((values - low[axis]) / size).astype(int), 0, shape[axis] - 1)
 
-    x0, x1 = cell(feature_boxes[:, 0] - distance, 0), cell(feature_boxes[:, 2] + distance, 0)
-    y0, y1 = cell(feature_boxes[:, 1] - distance, 1), cell(feature_boxes[:, 3] + distance, 1)
+    x0, x1 = cell(feature_boxes[:, 0] - dx, 0), cell(feature_boxes[:, 2] + dx, 0)
+    y0, y1 = cell(feature_boxes[:, 1] - dy, 1), cell(feature_boxes[:, 3] + dy, 1)
     diff = np.zeros((shape[1] + 1, shape[0] + 1), dtype=np.int64)
     np.add.at(diff, (y0, x0), 1)
     np.add.at(diff, (y0, x1 + 1), -1)
