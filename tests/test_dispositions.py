@@ -63,7 +63,7 @@ def test_each_outcome_and_boundary(overrides, expected, rule_start):
 
 
 def test_reasons_name_each_criterion_and_the_value():
-    _s, _r, reasons = outcome(plan_share=0.35, classes=["D", "C"], building_year=1995, building_quality="poor",
+    _s, _r, reasons = outcome(plan_share=0.35, classes=["C", "D"], building_year=1995, building_quality="poor",
                               open_findings=3, unfixable_findings=0, industry_codes=["2645"])
     text = "\n".join(reasons)
     assert "规划工业用地（1001）占地块面积 35.0%，低于 50%，不符合规划" in text

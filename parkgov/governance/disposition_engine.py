@@ -2,7 +2,8 @@
 
 Input frame, one row per parcel:
   parcel_id (Int64), year (Int64: the list year, for building age), plan_share (Float64, null = unknown),
-  classes (List[String]: evaluation classes A–D of the parcel's firms), tiers (List[String]: their tier names),
+  classes (List[String]: evaluation classes A–D of the parcel's firms), tiers (List[String]: their tier names;
+  every list column unique and sorted, as the reasons show it),
   building_year (Int64, null = not recorded), building_quality (String: good/fair/poor/dangerous or ""),
   open_findings (Int64: findings not closed on the parcel or its firms), unfixable_findings (Int64: of those,
   the ones marked not rectifiable), industry_codes (List[String]: GB/T 4754 codes of the parcel's firms).
@@ -15,7 +16,7 @@ when one of its firms' industries is listed. No database, no I/O.
 import polars as pl
 from django.utils import translation
 
-from parkgov.governance.disposition_criteria import Criteria
+from parkgov.governance.disposition_criteria import FACTS as FACT_NAMES, Criteria
 from parkgov.ledger.choices import BuildingQuality
 
 COLUMNS = {"parcel_id": pl.Int64, "year": pl.Int64, "plan_share": pl.Float64, "classes": pl.List(pl.String),
@@ -71,7 +72,7 @@ def _rule_holds(rule, known) -> pl.Expr:
 
 
 def _joined(column: str) -> pl.Expr:
-    text = pl.col(column).list.unique().list.sort().list.join("、")
+    text = pl.col(column).list.join("、")  # the lists come unique and sorted (disposition_inputs)
     return pl.when(text.fill_null("") == "").then(pl.lit("无")).otherwise(text)
 
 
@@ -119,7 +120,9 @@ def suggest(frame: pl.DataFrame, criteria: Criteria) -> pl.DataFrame:
     if missing:
         raise ValueError(f"四个一批输入缺少列：{', '.join(missing)}")
     frame = frame.select([pl.col(c).cast(t) for c, t in COLUMNS.items()])
-    known = facts(criteria)
+    # each fact computed once into a column; the rules and the reasons then read the columns
+    frame = frame.with_columns(expr.alias(f"__{name}") for name, expr in facts(criteria).items())
+    known = {name: pl.col(f"__{name}") for name in FACT_NAMES}
     chosen, named = None, None
     for rule in criteria.rules:
         holds = _rule_holds(rule, known)

@@ -62,8 +62,10 @@ def disposition_inputs(*, year: int, parcel_ids, criteria: Criteria, layer_code:
     per_firm = links.join(firms.rename({"id": "enterprise_id"}), on="enterprise_id", how="left") \
         .join(results, on="enterprise_id", how="left")
     firm_facts = per_firm.group_by("parcel_id").agg(
-        pl.col("industry_code").drop_nulls().filter(pl.col("industry_code") != "").unique().alias("industry_codes"),
-        pl.col("klass").drop_nulls().unique().alias("classes"), pl.col("tier").drop_nulls().unique().alias("tiers"))
+        pl.col("industry_code").drop_nulls().filter(pl.col("industry_code") != "").unique().sort()
+        .alias("industry_codes"),
+        pl.col("klass").drop_nulls().unique().sort().alias("classes"),
+        pl.col("tier").drop_nulls().unique().sort().alias("tiers"))
     found = _findings(ids, links)
     shares = parcel_plan_shares(parcel_ids=ids, industrial_codes=criteria.plan_compliance.industrial_codes,
                                 layer=planned_land_use_layer(layer_code))
