@@ -249,7 +249,10 @@ def test_evaluation_results_visible_only_to_their_field_group(world, role):
     assert ("class" in properties) == sees, properties
     context = map_context(scope=scope)
     assert ("class" in context["legends"]) == sees and context["sees_class"] == sees
-    assert [n for n in rated_names(scope) if n in ("class", "tier")] == (["class", "tier"] if sees else [])  # tiles, card
+    assert [n for n in rated_names(scope) if n in ("class", "tier")] == (["class", "tier"] if sees else [])
+    governance = [n for n in rated_names(scope) if n not in ("class", "tier", "finding")]  # issue 14
+    reads = role_table()["roles"][role]["read"]
+    assert governance == ["lists"] * ("list" in reads) + ["case", "overdue", "case_number"] * ("case" in reads)
     assert ("tier" not in properties) or sees
 
 

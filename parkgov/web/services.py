@@ -49,53 +49,65 @@ def _kpi(key, value):
             "note": gettext(note)}
 
 
+# The tables the ledger's figures come from (firm_inputs also counts findings, which no figure uses: a finding
+# written does not recompute the cockpit; add Finding here if a figure ever shows them), and the cases' figures.
+FIGURE_SOURCES = (Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult)
+CASE_SOURCES = (Case, RevitalisationTarget, Zone)
+VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget)
+
+
 def cockpit(*, scope, year: int | None = None) -> dict:
-    """Key figures of the zone and each park, trends, class distribution, tiers and the park ranking.
+    """Key figures of the zone and each park, trends, class distribution, tiers and the park ranking, and for roles
+    that read `case` the cases' figures (`case_figures`).
 
     They are computed from whole tables (seconds at 100,000 firms), so they are kept in Django's cache under the
     data's version (`audit.versions.data_version`): the first view after a change computes them, the others
-    read them, and a change to any source table or a new evaluation run is a new key.
+    read them, and a change to any source table or a new evaluation run is a new key. The cases' figures are kept
+    apart, under the cases' and targets' version (which names today's date, so a case falling overdue overnight
+    counts the next morning): a case step does not recompute the ledger's figures. One version query and one
+    cache read serve both.
     """
     year = year or latest_year()
     if year is None:
         return {"year": None}
+    version = data_version(*VERSIONED)
     seen = (year, scope.zone_ids, scope.sees("tax"), scope.sees("value_added"), scope.sees("evaluation_class"),
-            get_language(), _method_hash(),
-            # the tables the figures come from (firm_inputs also counts findings, which no figure uses: a finding
-            # written does not recompute the cockpit; add Finding here if a figure ever shows them)
-            data_version(Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult))
+            get_language(), _method_hash(), _version_of(version, FIGURE_SOURCES))
     key = "parkgov:cockpit:" + hashlib.sha256(repr(seen).encode()).hexdigest()
-    figures = django_cache.get(key)
+    case_key = None
+    if scope.can_read("case"):
+        case_seen = (year, scope.zone_ids, get_language(), _version_of(version, CASE_SOURCES))
+        case_key = "parkgov:cockpit-cases:" + hashlib.sha256(repr(case_seen).encode()).hexdigest()
+    found = django_cache.get_many([k for k in (key, case_key) if k])
+    figures = found.get(key)
     if figures is None:
         figures = _cockpit(scope=scope, year=year)
         django_cache.set(key, figures, timeout=COCKPIT_CACHE_SECONDS)
-    return {**figures, "cases": case_cockpit(scope=scope, year=year)}
+    cases = found.get(case_key) if case_key else None
+    if case_key and cases is None:
+        cases = case_figures_shown(scope=scope, year=year)
+        django_cache.set(case_key, cases, timeout=COCKPIT_CACHE_SECONDS)
+    return {**figures, "cases": cases}
 
 
-def case_cockpit(*, scope, year: int) -> dict | None:
-    """The cases' figures for roles that read `case` (None otherwise), in the user's parks: open, overdue and
-    closed in `year`, per department, and 亩 freed against the 盘活 targets (`governance.queries.case_figures`).
+def _version_of(version: tuple, models: tuple) -> tuple:
+    """The part of `data_version(*VERSIONED)` that `data_version(*models)` would give."""
+    tokens, newest_run, today, *rows = version
+    at = [VERSIONED.index(model) for model in models]
+    return (tuple(tokens[2 * i + k] for i in at for k in (0, 1)), newest_run, today, *(rows[i] for i in at))
 
-    Cached apart from the ledger's figures, under the cases' and targets' data version (which names today's
-    date, so a case falling overdue overnight is counted the next morning): a case step does not recompute the
-    ledger's figures.
-    """
-    if not scope.can_read("case"):
-        return None
-    seen = (year, scope.zone_ids, get_language(), data_version(Case, RevitalisationTarget, Zone))
-    key = "parkgov:cockpit-cases:" + hashlib.sha256(repr(seen).encode()).hexdigest()
-    figures = django_cache.get(key)
-    if figures is None:
-        figures = case_figures(zone_ids=scope.zone_ids, year=year, today=timezone.localdate())
-        for row in figures["departments"]:
-            row["name"] = department_text(row["department"])
-        names = dict(Zone.objects.filter(id__in=[row["zone_id"] for row in figures["zones"]])
-                     .values_list("id", "name"))
-        for row in figures["zones"]:
-            row["name"] = names.get(row["zone_id"], "")
-        target = figures["target_mu"]
-        figures["freed_share"] = round(figures["freed_mu"] * 100 / target, 1) if target else None
-        django_cache.set(key, figures, timeout=COCKPIT_CACHE_SECONDS)
+
+def case_figures_shown(*, scope, year: int) -> dict:
+    """The cases' figures in the user's parks (`governance.queries.case_figures`) with department and park names
+    and the share of the 盘活 target reached."""
+    figures = case_figures(zone_ids=scope.zone_ids, year=year, today=timezone.localdate())
+    for row in figures["departments"]:
+        row["name"] = department_text(row["department"])
+    names = dict(Zone.objects.filter(id__in=[row["zone_id"] for row in figures["zones"]]).values_list("id", "name"))
+    for row in figures["zones"]:
+        row["name"] = names.get(row["zone_id"], "")
+    target = figures["target_mu"]
+    figures["freed_share"] = round(figures["freed_mu"] * 100 / target, 1) if target else None
     return figures
 
 
