@@ -105,15 +105,22 @@ def test_one_empty_sheet_beside_filled_ones_is_fine(tmp_path, actor):
     assert report.ok and report.rows["检查发现"] == 0
 
 
-def test_web_import_job_of_headers_only_ends_rejected_naming_file_and_sheet(tmp_path, actor,
+def test_web_import_job_of_headers_only_ends_rejected_naming_file_and_sheet(tmp_path, settings,
                                                                           django_capture_on_commit_callbacks):
     """Issue 13: the web import job of a workbook without data rows ends rejected with 没有数据行."""
     from parkgov.jobs.models import Job, JobStatus
     from parkgov.jobs.services import start_job
 
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.services import ensure_demo_accounts
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ensure_demo_accounts()  # a web import runs as a user with a role (issue 14: the job applies its scope)
+    user = get_user_model().objects.get(username="economy")
     path = write_workbook(tmp_path / "空表.xlsx", {"企业": small_ledger_sheets()["企业"][:1]})
     with django_capture_on_commit_callbacks(execute=True):
-        job = start_job(kind="import", title="导入", user=actor, params={"path": str(path), "name": "空表.xlsx"})
+        job = start_job(kind="import", title="导入", user=user, params={"path": str(path), "name": "空表.xlsx"})
     job = Job.objects.get(pk=job.pk)
     assert job.status == JobStatus.REJECTED
     assert "空表.xlsx" in job.message and "「企业」" in job.message and "没有数据行" in job.message
