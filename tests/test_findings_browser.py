@@ -42,6 +42,7 @@ def test_a_department_records_and_closes_a_finding_in_the_browser(site, settings
         page.fill("#id_description", "疏散通道堵塞，安全出口上锁")
         page.fill("#id_legal_basis", "《中华人民共和国消防法》第二十八条")
         page.fill("#id_deadline", "2099-12-31")
+        assert page.input_value("#id_found_on")  # today, in the ISO form a date input needs
         page.select_option("#id_rectifiable", "true")
         page.set_input_files("#id_files", [str(photo), str(notice)])
         for width in (1920, 360):
