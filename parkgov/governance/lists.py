@@ -101,10 +101,7 @@ def chosen_rules(rule_ids=None) -> list:
 
 def needs_evaluation(rule) -> bool:
     """Whether the rule reads results of an evaluation run (then generating it needs one)."""
-    flag = getattr(rule, "needs_evaluation", None)
-    if flag is not None:
-        return bool(flag() if callable(flag) else flag)
-    return "evaluation" in json.dumps(rule.model_dump(mode="json"), ensure_ascii=False)
+    return bool(rule.needs_evaluation)
 
 
 def evaluation_run_for(*, year: int, evaluation_run=None) -> EvaluationRun | None:
