@@ -2,6 +2,8 @@
 classes, geometry and reference layers; input_hash stable across loads and moved by a change; the built-in rules
 generate from these frames."""
 
+import json
+
 import pytest
 import shapely
 
@@ -67,8 +69,13 @@ def test_input_hash_is_stable_and_moves_with_the_ledger(ledger):
 
 
 def test_builtin_rules_generate_from_the_ledger(ledger):
+    Enterprise.objects.filter(credit_code=uscc(1)).update(industry_code="2614")  # chemical, on SZ-0001
     inputs = list_inputs(year=2025)
     lists = {rule_id: generate(inputs, rule) for rule_id, rule in builtin_rules().items()}
     assert all(frame.columns == ["subject_key", "enterprise_id", "parcel_id", "zone_id", "category", "reasons",
                                  "values"] for frame in lists.values())
     assert "SZ-0003" in lists["collective-industrial-land"].get_column("subject_key").to_list()
+    riverside = lists["riverside-chemical"].row(0, named=True)
+    assert lists["riverside-chemical"].height == 1 and riverside["subject_key"] == uscc(1)
+    assert json.loads(riverside["values"])["distance_m:river"] == pytest.approx(484, abs=5)
+    assert riverside["parcel_id"] == Parcel.objects.get(code="SZ-0001").pk

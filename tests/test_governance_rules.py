@@ -75,6 +75,8 @@ def test_low_efficiency_firms_class_d_and_consecutive_years():
 def test_rules_needing_an_evaluation_refuse_without_one():
     with pytest.raises(InputError, match="需要评价结果"):
         generate(make_inputs(year=YEAR, firms=firms("F1")), builtin_rules()["low-efficiency-firms"])
+    needing = {rule_id for rule_id, rule in builtin_rules().items() if rule.needs_evaluation}
+    assert needing == {"low-efficiency-firms"}  # a parcel's 亩均税收 comes from the yearly figures
 
 
 # --- 批而未供 / 供而未用 ------------------------------------------------------------------------------------------
@@ -102,8 +104,10 @@ def test_supplied_not_used_counts_anniversaries_day_before_on_and_after():
         "P1": "满两年未动工", "P2": "满两年未动工", "P3": "满一年未动工", "P4": "满一年未动工", "P6": "未满一年",
         "P8": "满两年未动工"}  # P5: in use, no anniversary yet; P7 has buildings
     assert rows["P2"]["reasons"] == ["供地后满周年数 2 年 ≥ 2 年", "供地状态 已供已用 属于已供已用、闲置", "总建筑面积缺失"]
+    assert rows["P3"]["reasons"] == ["供地后满周年数 1 年 ≥ 1 年", "供地状态 已供已用 属于已供已用、闲置", "总建筑面积缺失"]
     assert rows["P8"]["reasons"][-1] == "总建筑面积 0 平方米 ≤ 0 平方米"
     assert rows["P6"]["reasons"] == ["供地后满周年数缺失", "供地状态为供而未用"]
+    assert json.loads(rows["P6"]["values"]) == {"supply_status": "supplied_not_used"}
 
 
 # --- 集体工业用地 ------------------------------------------------------------------------------------------------
@@ -132,7 +136,7 @@ def test_collective_industrial_land_each_category_and_its_boundary():
     assert {k: r["category"] for k, r in rows.items()} == {
         "P01": "无合法用地手续", "P02": "土地利用率低", "P04": "建筑结构老化", "P06": "建筑结构老化",
         "P07": "安全环保隐患", "P11": "安全环保隐患"}
-    assert rows["P02"]["reasons"] == ["容积率 0.99 < 1", "土地权属为集体", "用地分类 100102 属于工业用地（1001）"]
+    assert rows["P02"]["reasons"] == ["容积率 0.99 < 1"]  # the scope (集体, 工业用地) is the rule's, not a reason
     assert rows["P04"]["reasons"][0] == "建筑年限 20 年 ≥ 20 年"
     assert rows["P06"]["reasons"][0] == "房屋质量 危房 属于较差或危房（较差、危房）"
     assert rows["P07"]["reasons"][0] == "未销号环保、安全生产、消防问题（较重及以上） 1 条 ≥ 1 条"
@@ -159,10 +163,9 @@ def test_low_scattered_polluting_open_serious_findings_and_no_licence():
     rows = listed("low-scattered-polluting", firms=people, findings=findings)
     assert {k: r["category"] for k, r in rows.items()} == {"F1": "环保", "F4": "安全生产", "F6": "无证无照",
                                                          "F7": "违法建设"}
-    assert rows["F1"]["reasons"] == ["未销号环保问题（较重及以上） 1 条 ≥ 1 条", "未销号消防问题（较重及以上） 1 条 ≥ 1 条",
-                                     "登记状态 存续 不属于已注销或迁出（注销、迁出）"]
+    assert rows["F1"]["reasons"] == ["未销号环保问题（较重及以上） 1 条 ≥ 1 条", "未销号消防问题（较重及以上） 1 条 ≥ 1 条"]
     assert json.loads(rows["F1"]["values"]) == {"open_findings:environment:serious": 1,
-                                                "open_findings:fire:serious": 1, "status": "active"}
+                                                "open_findings:fire:serious": 1}
 
 
 # --- 低效用地（按类型） -------------------------------------------------------------------------------------------
@@ -214,8 +217,7 @@ def test_riverside_chemical_firms_within_the_distance_of_the_river():
     rows = listed("riverside-chemical", firms=people, parcels=parcels, links=links,
                   references=[{"layer_code": "yanxi", "kind": "river", "geometry": river}])
     assert sorted(rows) == ["F1", "F4"]
-    assert rows["F1"]["reasons"] == ["行业代码 2614 属于化工行业（251、252、26、271、272、28）", "距河流水系 999.5 米 ≤ 1000 米",
-                                     "登记状态 存续 不属于已注销或迁出（注销、迁出）"]
+    assert rows["F1"]["reasons"] == ["行业代码 2614 属于化工行业（251、252、26、271、272、28）", "距河流水系 999.5 米 ≤ 1000 米"]
     assert json.loads(rows["F1"]["values"])["distance_m:river"] == pytest.approx(999.5, abs=0.01)
     assert rows["F1"]["parcel_id"] == 1
     assert listed("riverside-chemical", firms=people, parcels=parcels, links=links) == {}  # no river layer

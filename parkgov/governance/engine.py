@@ -4,8 +4,10 @@
 and returns one row per listed subject, sorted by subject_key, with the columns of OUTPUT_SCHEMA:
 subject_key (credit code or parcel code), enterprise_id, parcel_id, zone_id, category (the first of the rule's
 categories the subject meets), reasons (Chinese texts, one per condition that held, naming the measure, its
-value and the threshold: "亩均税收 3.2 万元/亩 < 5 万元/亩"; those of `where`, then those of every category met)
-and values (JSON of the measured values that held, by measure key).
+value and the threshold: "亩均税收 3.2 万元/亩 < 5 万元/亩"; those of the category listed under first, then those
+of the other categories met, one per measure; `where` is the list's scope and gives no reason) and values (JSON
+of the measured values that held, by measure key). Explanations are built only for the rows and conditions that
+hold, so their cost follows the size of the list, not of the ledger.
 
 How subjects are built (docs/user-guide/lists.md):
 - a firm: its ledger row, its figures of the list year, its result in the chosen evaluation run (final class),
@@ -19,14 +21,16 @@ How subjects are built (docs/user-guide/lists.md):
 Null never matches a comparison, so a subject without the figure a condition needs is not listed by it.
 """
 
+import numpy as np
 import polars as pl
+import shapely
 
 from parkgov.errors import InputError
 from parkgov.governance import listfields as vocab
 from parkgov.governance import proximity
 from parkgov.governance.frames import ListInputs
 from parkgov.governance.listrules import Condition, ListRule
-from parkgov.governance.reasons import is_text, leaf_text, negation_text
+from parkgov.governance.reasons import is_text, leaf_text, negation_text, number_expr
 from parkgov.units import square_metres_to_mu
 
 OUTPUT_SCHEMA = {"subject_key": pl.String, "enterprise_id": pl.Int64, "parcel_id": pl.Int64, "zone_id": pl.Int64,
@@ -34,6 +38,7 @@ OUTPUT_SCHEMA = {"subject_key": pl.String, "enterprise_id": pl.Int64, "parcel_id
 SEVERITY_RANK = {"minor": 1, "serious": 2, "major": 3}
 CLASS_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
 ID = {"enterprise": "enterprise_id", "parcel": "parcel_id"}
+EXPLAINED = ("reasons", "values")
 # Derived ratios are rounded so a value at a threshold compares as written: 80 ÷ 100 − 1 is −0.19999999999999996
 # in floating point, and −20 % must not count as "fell by less than 20 %".
 RATIO_DECIMALS = 9
@@ -57,17 +62,50 @@ def generate(inputs: ListInputs, rule: ListRule) -> pl.DataFrame:
     frame = frame.with_columns([_test(leaf, rule, i).alias(f"__t{i}") for i, leaf in enumerate(leaves)])
     where = _expr(rule.where, number) if rule.where else pl.lit(True)
     matched = [_expr(c.when, number).alias(f"__c{j}") for j, c in enumerate(rule.categories)]
-    frame = frame.with_columns(matched).filter(where & pl.any_horizontal(
+    frame = frame.with_columns(matched)
+    needed = [c for c in frame.columns if c.startswith("__") or c in OUTPUT_SCHEMA]  # filter only what is read
+    frame = frame.select(needed).filter(where & pl.any_horizontal(
         [pl.col(f"__c{j}") for j in range(len(rule.categories))]))
     category = pl.coalesce([pl.when(pl.col(f"__c{j}")).then(pl.lit(c.name)) for j, c in enumerate(rule.categories)])
     units = _first_per_measure([(pl.col(f"__c{j}") & hit, leaf) for j, c in enumerate(rule.categories)
-                                for hit, leaf in _units(c.when, pl.lit(True), number)]
-                               + (_units(rule.where, pl.lit(True), number) if rule.where else []))
-    reasons = pl.concat_list([pl.when(hit).then(_text(leaf, rule, number.get(id(leaf)))) for hit, leaf in units]) \
-        .list.drop_nulls()
-    out = frame.with_columns(category.alias("category"), reasons.alias("reasons"),
-                             _values(units, number, rule.subject).alias("values"))
-    return out.select([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()]).sort("subject_key")
+                                for hit, leaf in _units(c.when, pl.lit(True), number)])
+    frame = frame.with_columns(category.alias("category")).with_row_index("__row")
+    keys = frame.select("__row", *[pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items() if c not in EXPLAINED])
+    explained = _explanations(frame, units, rule, number)
+    if explained.height == keys.height:  # every listed row has a reason, and they come sorted by row
+        out = keys.hstack(explained.drop("__row").get_columns())
+    else:
+        out = keys.join(explained, on="__row", how="left").with_columns(pl.col("reasons").fill_null([]),
+                                                                         pl.col("values").fill_null("{}"))
+    return out.select(list(OUTPUT_SCHEMA)).sort("subject_key")
+
+
+def _explanations(frame: pl.DataFrame, units, rule: ListRule, number: dict) -> pl.DataFrame:
+    """__row, reasons, values: the text and the measured value of each unit that holds, built only for the rows
+    where it holds (one long frame, then one list and one JSON object per row, in the units' order)."""
+    lazy = frame.lazy()
+    parts = []
+    for hit, leaf in units:
+        index = number.get(id(leaf))
+        pair = pl.lit(None, dtype=pl.String)
+        if leaf.measure:
+            value = pl.col(f"__m{index}")
+            shown = _json_text(value) if is_text(leaf, rule.subject) else number_expr(value, 4)
+            pair = pl.concat_str([pl.lit(f'"{measure_key(leaf)}":'), shown])
+        parts.append(lazy.filter(hit).select("__row", _text(leaf, rule, index).alias("text"), pair.alias("pair")))
+    if not parts:
+        return pl.DataFrame(schema={"__row": pl.UInt32, "reasons": pl.List(pl.String), "values": pl.String})
+    # concatenated in the units' order and sorted stably by row: each row's texts come in the units' order
+    grouped = pl.concat(parts).sort("__row", maintain_order=True).group_by("__row", maintain_order=True).agg(
+        pl.col("text").alias("reasons"), pl.col("pair"))
+    return grouped.with_columns(pl.concat_str([pl.lit("{"), pl.col("pair").list.drop_nulls().list.join(","),
+                                               pl.lit("}")]).alias("values")).drop("pair").collect()
+
+
+def _json_text(column: pl.Expr) -> pl.Expr:
+    """A text value as a JSON string (codes rarely hold a quote or backslash, but stay valid if they do)."""
+    escaped = column.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+    return pl.concat_str([pl.lit('"'), escaped, pl.lit('"')])
 
 
 # --- subjects ---------------------------------------------------------------------------------------------------
@@ -85,18 +123,24 @@ def _in_zones(frame: pl.DataFrame, inputs: ListInputs) -> pl.DataFrame:
 
 
 def _main_links(inputs: ListInputs, by: str) -> pl.DataFrame:
-    """The main link of each firm (by="enterprise_id") or parcel (by="parcel_id"): holder first, then area."""
-    return inputs.links.sort([pl.col("role") != "holder", pl.col("land_area_m2").fill_null(-1.0), "enterprise_id",
-                              "parcel_id"], descending=[False, True, False, False]).unique(by, keep="first")
+    """The main link of each firm (by="enterprise_id") or parcel (by="parcel_id"): a holder's before a tenant's,
+    then the largest land area, then the lowest id of the other side. Columns: enterprise_id, parcel_id."""
+    other = "parcel_id" if by == "enterprise_id" else "enterprise_id"
+    rank = (pl.col("role") != "holder").cast(pl.Float64) * 1e12 - pl.col("land_area_m2").fill_null(-1.0)
+    return inputs.links.group_by(by).agg(pl.col(other).sort_by([rank, pl.col(other)]).first())
 
 
 def _figures(inputs: ListInputs, year: int) -> pl.DataFrame:
-    return inputs.figures.filter(pl.col("year") == year).drop("year").unique("enterprise_id", keep="last")
+    """The figures of one year, one row per firm (the ledger keeps one per firm and year)."""
+    key = ("figures", year)
+    if key not in inputs.derived:
+        inputs.derived[key] = inputs.figures.filter(pl.col("year") == year).drop("year")
+    return inputs.derived[key]
 
 
 def _enterprises(inputs: ListInputs) -> pl.DataFrame:
-    main = _main_links(inputs, "enterprise_id").select("enterprise_id", "parcel_id")
-    evaluation = inputs.evaluation.unique("enterprise_id", keep="last")
+    main = _main_links(inputs, "enterprise_id")
+    evaluation = inputs.evaluation
     frame = _in_zones(inputs.firms, inputs).join(_figures(inputs, inputs.year), on="enterprise_id", how="left") \
         .join(evaluation, on="enterprise_id", how="left").join(main, on="enterprise_id", how="left")
     frame = frame.join(_class_d_years(inputs, evaluation), on="enterprise_id", how="left")
@@ -109,13 +153,15 @@ def _enterprises(inputs: ListInputs) -> pl.DataFrame:
 
 def _class_d_years(inputs: ListInputs, evaluation: pl.DataFrame) -> pl.DataFrame:
     """Years in a row, the list year included, each firm has been in class D (0 when not D this year)."""
-    earlier = inputs.class_history.filter((pl.col("klass") == "D") & (pl.col("year") < inputs.year)) \
-        .select("enterprise_id", (inputs.year - pl.col("year")).alias("back")).unique().sort("enterprise_id", "back")
-    streak = earlier.with_columns(pl.int_range(1, pl.len() + 1).over("enterprise_id").alias("position")) \
-        .filter(pl.col("back") == pl.col("position")).group_by("enterprise_id").len("earlier")
-    return evaluation.filter(pl.col("klass") == "D").select("enterprise_id").join(
-        streak, on="enterprise_id", how="left").select(
-        "enterprise_id", (pl.col("earlier").fill_null(0) + 1).cast(pl.Int64).alias("class_d_years"))
+    earlier = inputs.class_history.filter((pl.col("klass") == "D") & (pl.col("year") < inputs.year))
+    streak, still = pl.lit(1, dtype=pl.Int64), pl.lit(True)
+    for back in range(1, vocab.HISTORY_YEARS):
+        ids = earlier.filter(pl.col("year") == inputs.year - back).get_column("enterprise_id")
+        if not len(ids):
+            break
+        still = still & pl.col("enterprise_id").is_in(ids.implode())
+        streak = streak + still.cast(pl.Int64)
+    return evaluation.filter(pl.col("klass") == "D").select("enterprise_id", streak.alias("class_d_years"))
 
 
 def _parcels(inputs: ListInputs) -> pl.DataFrame:
@@ -142,7 +188,7 @@ def _parcel_firms(inputs: ListInputs) -> pl.DataFrame:
     links = links.with_columns(pl.when(pl.col("__w").sum().over("enterprise_id") > 0)
                                .then(pl.col("__w") / pl.col("__w").sum().over("enterprise_id"))
                                .otherwise(1.0 / pl.len().over("enterprise_id")).alias("share"))
-    classes = inputs.evaluation.unique("enterprise_id", keep="last").select(
+    classes = inputs.evaluation.select(
         "enterprise_id", pl.col("klass").replace_strict(CLASS_RANK, default=None, return_dtype=pl.Int64)
         .alias("class_rank"))
     per_parcel = links.join(_figures(inputs, inputs.year).select("enterprise_id", "tax"), on="enterprise_id",
@@ -151,7 +197,7 @@ def _parcel_firms(inputs: ListInputs) -> pl.DataFrame:
         pl.when(pl.col("tax").is_not_null().any()).then((pl.col("tax") * pl.col("share")).sum()).alias("tax"),
         pl.col("class_rank").max().alias("class_rank"))
     ranks = {v: k for k, v in CLASS_RANK.items()}
-    main = _main_links(inputs, "parcel_id").select("parcel_id", "enterprise_id").join(
+    main = _main_links(inputs, "parcel_id").join(
         inputs.firms.select("enterprise_id", "industry_code"), on="enterprise_id", how="left")
     return per_parcel.join(main, on="parcel_id", how="left").with_columns(
         pl.col("industry_code").str.slice(0, 2).alias("industry_division"),
@@ -175,14 +221,17 @@ def measure_key(leaf: Condition) -> str:
 
 
 def _with_measures(frame: pl.DataFrame, inputs: ListInputs, rule: ListRule, leaves) -> pl.DataFrame:
-    """`__m<i>`: the measured value of leaf i, joined from its own aggregate when it is not a field."""
-    subject, done = rule.subject, {}
+    """`__m<i>`: the measured value of leaf i; the aggregates of the other measures are joined onto the key
+    column alone (rows kept in order) and set beside the subject frame, so its columns are not copied per join."""
+    subject, done, extra = rule.subject, {}, []
+    measured = frame.select(ID[subject])
     for i, leaf in enumerate(leaves):
         key = measure_key(leaf)
         if leaf.field:
-            frame = frame.with_columns(pl.col(leaf.field).alias(f"__m{i}"))
-            continue
-        if key not in done:
+            extra.append(pl.col(leaf.field).alias(f"__m{i}"))
+        elif key in done:
+            extra.append(pl.col(done[key]).alias(f"__m{i}"))
+        else:
             if leaf.findings:
                 values = _open_findings(inputs, subject, leaf.findings)
             elif leaf.distance:
@@ -192,12 +241,12 @@ def _with_measures(frame: pl.DataFrame, inputs: ListInputs, rule: ListRule, leav
             else:
                 values = _change(inputs, leaf.change.field, leaf.change.years)
             done[key] = f"__m{i}"
-            frame = frame.join(values.rename({"value": f"__m{i}"}), on=ID[subject], how="left")
+            measured = measured.join(values.rename({"value": f"__m{i}"}), on=ID[subject], how="left",
+                                     maintain_order="left")
             if leaf.findings or leaf.missing_years:
-                frame = frame.with_columns(pl.col(f"__m{i}").fill_null(0))
-        else:
-            frame = frame.with_columns(pl.col(done[key]).alias(f"__m{i}"))
-    return frame
+                measured = measured.with_columns(pl.col(f"__m{i}").fill_null(0))
+    frame = frame.hstack(measured.drop(ID[subject]).get_columns()) if measured.width > 1 else frame
+    return frame.with_columns(extra)
 
 
 def open_findings(inputs: ListInputs) -> pl.DataFrame:
@@ -231,11 +280,14 @@ def _distance_bound(rule: ListRule, layer: str) -> float | None:
 def _distances(inputs: ListInputs, subject: str, layer: str, bound: float | None) -> pl.DataFrame:
     key = ("distance", layer, bound)
     if key not in inputs.derived:
-        parcels = _in_zones(inputs.parcels, inputs)
-        features = inputs.references.filter(pl.col("kind") == layer).get_column("geometry")
-        metres = proximity.distances(proximity.decode(parcels.get_column("geometry")),
-                                     proximity.decode(features), max_distance=bound)
-        inputs.derived[key] = pl.DataFrame({"parcel_id": parcels.get_column("parcel_id"), "value": metres}) \
+        features = proximity.decode(inputs.references.filter(pl.col("kind") == layer).get_column("geometry"))
+        parcels = _in_zones(inputs.parcels, inputs).filter(pl.col("geometry").is_not_null()) \
+            .select("parcel_id", "geometry", "min_x", "min_y", "max_x", "max_y")
+        if bound is not None and len(features):  # drop parcels far from the layer by their boxes, undecoded
+            parcels = parcels.filter(proximity.near(_boxes(parcels), features, bound))
+        metres = proximity.distances(proximity.decode(parcels.get_column("geometry")), features, max_distance=bound)
+        inputs.derived[key] = pl.DataFrame({"parcel_id": parcels.get_column("parcel_id"), "value": metres},
+                                           schema={"parcel_id": pl.Int64, "value": pl.Float64}) \
             .with_columns(pl.col("value").fill_nan(None)).filter(pl.col("value").is_not_null())
     by_parcel = inputs.derived[key]
     if subject == "parcel":
@@ -244,19 +296,24 @@ def _distances(inputs: ListInputs, subject: str, layer: str, bound: float | None
         .group_by("enterprise_id").agg(pl.col("value").min())
 
 
+def _boxes(parcels: pl.DataFrame):
+    """(n, 4) boxes of the parcels: the stored ones, else from the geometry."""
+    boxes = parcels.select("min_x", "min_y", "max_x", "max_y").to_numpy()
+    missing = np.isnan(boxes).any(axis=1)
+    if missing.any():
+        boxes[missing] = shapely.bounds(proximity.decode(parcels.get_column("geometry").filter(pl.Series(missing))))
+    return boxes
+
+
 def _missing_years(inputs: ListInputs, window: int) -> pl.DataFrame:
     """Years of the window (none before the production start year) without any figure reported."""
     first = inputs.year - window + 1
     reported = pl.any_horizontal([pl.col(c).is_not_null() for c in vocab.FIGURES])
-    present = inputs.figures.filter(pl.col("year").is_between(first, inputs.year) & reported) \
-        .select("enterprise_id", "year").unique()
-    firms = inputs.firms.select("enterprise_id", pl.max_horizontal(
-        pl.lit(first), pl.col("production_start").dt.year().fill_null(first)).alias("from"))
-    counted = present.join(firms, on="enterprise_id").filter(pl.col("year") >= pl.col("from")) \
-        .group_by("enterprise_id").len("present")
-    return firms.join(counted, on="enterprise_id", how="left").select(
-        "enterprise_id", (pl.lit(inputs.year) - pl.col("from") + 1).clip(lower_bound=0).sub(
-            pl.col("present").fill_null(0)).cast(pl.Float64).alias("value"))
+    since = pl.max_horizontal(pl.lit(first), pl.col("production_start").dt.year().fill_null(first))
+    missing = [((since <= year) & ~pl.col("enterprise_id").is_in(
+        _figures(inputs, year).filter(reported).get_column("enterprise_id").implode())).cast(pl.Int32)
+        for year in range(first, inputs.year + 1)]
+    return inputs.firms.select("enterprise_id", pl.sum_horizontal(missing).cast(pl.Float64).alias("value"))
 
 
 def _change(inputs: ListInputs, field: str, years: int) -> pl.DataFrame:
@@ -319,20 +376,3 @@ def _text(condition: Condition, rule: ListRule, index: int | None) -> pl.Expr:
     if condition.measure:
         return leaf_text(condition, rule, pl.col(f"__m{index}"))
     return pl.lit(negation_text(condition.not_, rule))
-
-
-def _values(units, number: dict, subject: str) -> pl.Expr:
-    """JSON text of the measured values whose leaves explain the match (by measure key, nulls left out)."""
-    hits = {}
-    for hit, leaf in units:
-        if leaf.measure:
-            hits.setdefault(measure_key(leaf), []).append((hit, leaf))
-    if not hits:
-        return pl.lit("{}")
-    fields = []
-    for key, items in hits.items():
-        value = pl.col(f"__m{number[id(items[0][1])]}")
-        if not is_text(items[0][1], subject):
-            value = value.cast(pl.Float64).round(4)
-        fields.append(pl.when(pl.any_horizontal([h for h, _ in items])).then(value).alias(key))
-    return pl.struct(fields).struct.json_encode().str.replace_all(r'"[^"]*":null,?', "").str.replace(r",}$", "}")

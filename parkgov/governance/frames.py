@@ -17,16 +17,17 @@ SCHEMAS = {
                 "supply_status": pl.String, "supply_date": pl.Date, "land_use_code": pl.String,
                 "registered_area_m2": pl.Float64, "floor_area_m2": pl.Float64, "footprint_area_m2": pl.Float64,
                 "building_year": pl.Int64, "building_quality": pl.String, "land_procedures": pl.String,
-                "geometry": pl.Binary},
+                "geometry": pl.Binary, "min_x": pl.Float64, "min_y": pl.Float64, "max_x": pl.Float64,
+                "max_y": pl.Float64},  # WKB in EPSG:4490 and its box (from the geometry when not given)
     # land links in force during the list year
     "links": {"enterprise_id": pl.Int64, "parcel_id": pl.Int64, "role": pl.String, "land_area_m2": pl.Float64},
     "findings": {"finding_id": pl.Int64, "enterprise_id": pl.Int64, "parcel_id": pl.Int64, "category": pl.String,
                  "severity": pl.String, "status": pl.String, "found_on": pl.Date, "closed_on": pl.Date},
-    # the list year and the years before it (listfields.HISTORY_YEARS in all)
+    # the list year and the years before it (listfields.HISTORY_YEARS in all), one row per firm and year
     "figures": {"enterprise_id": pl.Int64, "year": pl.Int64, "tax": pl.Float64, "revenue": pl.Float64,
                 "output_value": pl.Float64, "value_added": pl.Float64, "energy_tce": pl.Float64,
                 "electricity_10k_kwh": pl.Float64, "employees": pl.Float64},
-    # the chosen evaluation run's results (final class after 调档)
+    # the chosen evaluation run's results (final class after 调档), one row per firm
     "evaluation": {"enterprise_id": pl.Int64, "klass": pl.String, "tier": pl.String, "tax_per_mu": pl.Float64,
                    "land_mu": pl.Float64, "total": pl.Float64},
     # final classes of earlier years (the latest run of each year in the chosen run's rule-set family)

@@ -24,7 +24,7 @@ from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyF
 
 PARCEL_COLUMNS = ["code", "zone_id", "ownership", "supply_status", "supply_date", "land_use_code",
                   "registered_area_m2", "floor_area_m2", "footprint_area_m2", "building_year", "building_quality",
-                  "land_procedures"]
+                  "land_procedures", "min_x", "min_y", "max_x", "max_y"]
 FIGURE_COLUMNS = [c for c in SCHEMAS["figures"] if c not in ("enterprise_id", "year")]
 # the order rows are hashed in (a natural key of each frame)
 HASH_KEYS = {"firms": ["enterprise_id"], "parcels": ["parcel_id"], "links": ["enterprise_id", "parcel_id", "role"],

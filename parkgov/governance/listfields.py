@@ -57,8 +57,10 @@ PARCEL_FIELDS = {
 
 FIELDS = {"enterprise": ENTERPRISE_FIELDS, "parcel": PARCEL_FIELDS}
 
-# Fields that need an evaluation run: a rule naming one cannot be generated without it.
-EVALUATION_FIELDS = {"klass", "tier", "tax_per_mu", "land_mu", "total", "class_d_years", "worst_class"}
+# Fields that need an evaluation run, by subject: a rule naming one cannot be generated without it (a parcel's
+# tax_per_mu comes from the yearly figures, a firm's from the evaluation).
+EVALUATION_FIELDS = {"enterprise": {"klass", "tier", "tax_per_mu", "land_mu", "total", "class_d_years"},
+                     "parcel": {"worst_class"}}
 
 # The yearly figures `change` may compare (columns of YearlyFigure).
 FIGURES = {name: ENTERPRISE_FIELDS[name] for name in

@@ -196,7 +196,7 @@ class ListRule(Strict):
     @property
     def needs_evaluation(self) -> bool:
         """Whether a condition reads evaluation results (so the list needs an evaluation run)."""
-        return any(leaf.field in vocab.EVALUATION_FIELDS for leaf in self.leaves())
+        return any(leaf.field in vocab.EVALUATION_FIELDS[self.subject] for leaf in self.leaves())
 
     def leaves(self):
         """Every leaf condition of `where` and the categories, in document order."""

@@ -43,10 +43,9 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-def _number_expr(column: pl.Expr, decimals: int) -> pl.Expr:
-    rounded = column.cast(pl.Float64).round(decimals)
-    return pl.when(rounded == rounded.floor()).then(rounded.cast(pl.Int64).cast(pl.String)) \
-        .otherwise(rounded.cast(pl.String))
+def number_expr(column: pl.Expr, decimals: int) -> pl.Expr:
+    """3.2 → "3.2", 5.0 → "5" (+ 0.0 turns a rounded −0.0 into 0.0)."""
+    return (column.cast(pl.Float64).round(decimals) + 0.0).cast(pl.String).str.strip_suffix(".0")
 
 
 def _items(leaf: Condition, rule: ListRule, labels: dict) -> str:
@@ -65,17 +64,17 @@ def leaf_text(leaf: Condition, rule: ListRule, column: pl.Expr) -> pl.Expr:
         labels = vocab.code_labels(leaf.field)
         actual = column.replace(labels) if labels else column
         if op == "eq":
-            return pl.lit(f"{label}为{labels.get(leaf_value(leaf, rule), leaf_value(leaf, rule))}")
+            return pl.lit(f"{label}为{labels.get(rule.threshold(leaf), rule.threshold(leaf))}")
         if op == "ne":
             return pl.concat_str([pl.lit(f"{label}为"), actual,
-                                  pl.lit(f"（不是{labels.get(leaf_value(leaf, rule), leaf_value(leaf, rule))}）")])
+                                  pl.lit(f"（不是{labels.get(rule.threshold(leaf), rule.threshold(leaf))}）")])
         if op == "is_null":
             return pl.lit(f"{label}为空")
         if op == "not_null":
             return pl.concat_str([pl.lit(f"{label}为"), actual])
         verb = {"in": "属于", "not_in": "不属于", "prefix_in": "属于"}[op]
         return pl.concat_str([pl.lit(f"{label} "), actual, pl.lit(f" {verb}{_items(leaf, rule, labels)}")])
-    shown = _number_expr(column, DECIMALS.get(leaf.measure, 4))
+    shown = number_expr(column, DECIMALS.get(leaf.measure, 4))
     if op == "is_null":
         return pl.lit(f"{label}缺失")
     if op == "not_null":
@@ -83,13 +82,9 @@ def leaf_text(leaf: Condition, rule: ListRule, column: pl.Expr) -> pl.Expr:
     if op in ("in", "not_in"):
         verb = "属于" if op == "in" else "不属于"
         return pl.concat_str([pl.lit(f"{label} "), shown, pl.lit(f"{spaced} {verb}{_items(leaf, rule, {})}")])
-    threshold = number(leaf_value(leaf, rule))
+    threshold = number(rule.threshold(leaf))
     return pl.concat_str([pl.lit(f"{label} "), shown,
                           pl.lit(f"{spaced} {vocab.OPERATORS[op]} {threshold}{spaced}")])
-
-
-def leaf_value(leaf: Condition, rule: ListRule):
-    return rule.threshold(leaf)
 
 
 def describe(condition: Condition, rule: ListRule) -> str:
