@@ -296,3 +296,20 @@ def test_workbook_names_the_values_in_chinese(ledger, actor, tmp_path):
     sheet = fastexcel.read_excel(tmp_path / "l.xlsx").load_sheet("亩均低效企业用地").to_polars()
     values = dict(zip(sheet["对象编码"].to_list(), sheet["依据数值"].to_list()))
     assert "亩均税收（万元/亩） 1.5889" in values[uscc(3)] and "评价类别 D" in values[uscc(3)]
+
+
+def test_entries_keep_any_text_in_their_reasons(ledger):
+    """Entries go in by COPY / executemany: quotes, backslashes, newlines and tabs in reasons come back as written."""
+    import polars as pl
+
+    from parkgov.governance.lists import _store_entries
+
+    run = list_run(rule_id="raw", year=2025, keys=[])
+    tricky = ['含 "引号" 与 \\反斜杠', "换行\n与\t制表", "“全角”"]
+    _store_entries(run, pl.DataFrame({"subject_key": [uscc(1)], "enterprise_id": [None], "parcel_id": [None],
+                                      "zone_id": [None], "category": [None], "reasons": [tricky],
+                                      "values": ['{"tax_per_mu":1.5,"text":"a\\"b"}']},
+                                     schema_overrides={"enterprise_id": pl.Int64, "parcel_id": pl.Int64,
+                                                       "zone_id": pl.Int64, "category": pl.String}))
+    entry = run.entries.get()
+    assert entry.reasons == tricky and entry.values == {"tax_per_mu": 1.5, "text": 'a"b'} and entry.category == ""
