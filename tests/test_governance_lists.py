@@ -284,3 +284,32 @@ def test_diff_on_a_page_reads_a_few_rows_but_counts_them_all(two_years):
 
     diff = compare_runs(run=two_years, previous=None, scope=scope_for(user("economy")), limit=1)
     assert keys(diff["new"]) == [uscc(2)] and diff["new_count"] == 2 and diff["left_count"] == 0
+
+
+def test_workbook_names_the_values_in_chinese(ledger, actor, tmp_path):
+    from parkgov.governance.export import write_year_workbook
+    from parkgov.governance.lists import generate_lists, operator_scope
+
+    generate_lists(year=2025, actor=actor, rule_ids=["low-efficiency-firms"])
+    counts = write_year_workbook(path=tmp_path / "l.xlsx", year=2025, scope=operator_scope())
+    assert counts == {"亩均低效企业用地": 2}
+    sheet = fastexcel.read_excel(tmp_path / "l.xlsx").load_sheet("亩均低效企业用地").to_polars()
+    values = dict(zip(sheet["对象编码"].to_list(), sheet["依据数值"].to_list()))
+    assert "亩均税收（万元/亩） 1.5889" in values[uscc(3)] and "评价类别 D" in values[uscc(3)]
+
+
+def test_entries_keep_any_text_in_their_reasons(ledger):
+    """Entries go in by COPY / executemany: quotes, backslashes, newlines and tabs in reasons come back as written."""
+    import polars as pl
+
+    from parkgov.governance.lists import _store_entries
+
+    run = list_run(rule_id="raw", year=2025, keys=[])
+    tricky = ['含 "引号" 与 \\反斜杠', "换行\n与\t制表", "“全角”"]
+    _store_entries(run, pl.DataFrame({"subject_key": [uscc(1)], "enterprise_id": [None], "parcel_id": [None],
+                                      "zone_id": [None], "category": [None], "reasons": [tricky],
+                                      "values": ['{"tax_per_mu":1.5,"text":"a\\"b"}']},
+                                     schema_overrides={"enterprise_id": pl.Int64, "parcel_id": pl.Int64,
+                                                       "zone_id": pl.Int64, "category": pl.String}))
+    entry = run.entries.get()
+    assert entry.reasons == tricky and entry.values == {"tax_per_mu": 1.5, "text": 'a"b'} and entry.category == ""

@@ -19,7 +19,7 @@ from parkgov.ingest.excel import safe_cell
 SHEET_NAME_MAX = 31
 BAD_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
 ENTRY_FIELDS = ["subject_key", "category", "reasons", "values", "enterprise__credit_code", "enterprise__name",
-                "parcel__code", "zone__code", "zone__name"]
+                "parcel__code", "zone__code", "zone__name", "run__subject"]
 
 
 def entry_columns() -> list:
@@ -32,13 +32,33 @@ def entry_columns() -> list:
             (gettext("所属园区"), lambda r: r["zone__name"]),
             (gettext("细类"), lambda r: r["category"]),
             (gettext("列入理由"), lambda r: "；".join(r["reasons"] or [])),
-            (gettext("依据数值"), lambda r: _values_text(r["values"]))]
+            (gettext("依据数值"), lambda r: _values_text(r["values"], r["run__subject"]))]
 
 
-def _values_text(values) -> str:
+def value_label(key: str, subject: str) -> str:
+    """The Chinese name (with unit) of a measure key in an entry's `values` (engine.measure_key)."""
+    from parkgov.governance import listfields
+
+    field = listfields.FIELDS.get(subject, {}).get(key)
+    if field:
+        return f"{field[2]}（{field[1]}）" if field[1] else field[2]
+    kind, _sep, rest = key.partition(":")
+    if kind == "open_findings":
+        return "未销号检查发现（条）"
+    if kind == "distance_m":
+        return f"距{listfields.layer_label(rest)}（米）"
+    if kind == "missing_years":
+        return "缺少年度数据（年）"
+    if kind == "change_pct":
+        figure = listfields.FIGURES.get(rest.split(":")[0])
+        return f"{figure[2] if figure else rest}变化（%）"
+    return key
+
+
+def _values_text(values, subject) -> str:
     if not values:
         return ""
-    return "；".join(f"{key}={value}" for key, value in values.items())
+    return "；".join(f"{value_label(key, subject)} {value}" for key, value in values.items())
 
 
 def write_lists_workbook(*, path, sheets, scope) -> dict:
