@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -48,7 +49,7 @@ def disposition_suggest(request, scope):
         messages.success(request, gettext("已按 %(year)s 年清单为 %(count)s 宗地块给出建议") % {"year": year, "count": count})
     else:
         messages.error(request, gettext("%(year)s 年还没有清单，请先生成清单") % {"year": year})
-    return redirect(f"{redirect('governance:dispositions').url}?year={year}")
+    return redirect(f"{reverse('governance:dispositions')}?year={year}")
 
 
 @scoped("list", write=True)
