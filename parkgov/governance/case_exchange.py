@@ -42,6 +42,16 @@ UPDATE_COLUMNS = {"案件编号": ("number", True), "操作": ("operation", True
 STEP_OPERATION = "完成步骤"
 
 
+def update_sheet_terms() -> dict:
+    """The `案件进展` sheet's name, columns and operation values, as the file must carry them (Chinese in every
+    language: they are the exchange format, like the ledger sheets' headers)."""
+    flow = get_workflow("case")
+    with translation.override(settings.LANGUAGE_CODE):
+        decisions = [str(label) for label in SignoffDecision.labels]
+    operations = [t.label for t in flow.transitions] + decisions + [STEP_OPERATION]
+    return {"sheet": UPDATE_SHEET, "columns": "、".join(UPDATE_COLUMNS), "operations": "、".join(operations)}
+
+
 def export_cases(*, path, scope, filters: BoardFilters | None = None, today: dt.date) -> int:
     """Write the user's cases (the board's rows for `filters`) to `path`; returns the number of rows. Headers and
     labels are Chinese, as every exchange workbook."""
