@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import fastexcel
-import polars as pl
 import xlsxwriter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied

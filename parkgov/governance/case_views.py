@@ -26,7 +26,6 @@ from parkgov.governance.case_forms import (
 )
 from parkgov.governance.case_exchange import update_sheet_terms
 from parkgov.governance.case_queries import BoardFilters, board_cases, board_summary
-from parkgov.governance.choices import CASE_STATE_COLOURS, CaseState
 from parkgov.governance.evidence import max_bytes
 from parkgov.governance.finding_views import scoped_page
 from parkgov.governance.workflow import get_workflow
@@ -48,8 +47,8 @@ def board(request, scope):
     departments = dict(department_choices())
     return render(request, "governance/case_board.html", {
         "page": page, "filters": filters, "summary": summary, "today": today,
-        "states": [(code, label, CASE_STATE_COLOURS[code], summary["states"].get(code, 0))
-                   for code, label in CaseState.choices],
+        "states": [(state.code, gettext(state.label), state.colour, summary["states"].get(state.code, 0))
+                   for state in get_workflow("case").states],
         "department_rows": [(code, departments.get(code, code), row)
                             for code, row in sorted(summary["departments"].items())],
         "departments": department_choices(), "query": request.GET.urlencode(), "zones": _zones(scope),
