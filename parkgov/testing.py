@@ -284,3 +284,29 @@ def open_test_case(*, departments=("ecology", "fire"), workflow="case", parcel_c
         Case.objects.filter(pk=case.pk).update(state=state)
         case.refresh_from_db()
     return case
+
+
+def cases_world() -> None:
+    """A small ledger written directly (fast enough for the per-role case matrices): park SZ with its child park
+    SZ-XW1, parcels SZ-0001 and SZ-0003 in SZ and SZ-0002 in SZ-XW1, firms 1 (SZ) and 2 (SZ-XW1); one demo
+    account per role and `<role>-xw1` limited to SZ-XW1 (as `governance_world`)."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.models import Profile
+    from parkgov.accounts.scopes import role_table
+    from parkgov.accounts.services import ensure_demo_accounts
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
+
+    zone = Zone.objects.create(code="SZ", name="嵊州经济开发区", kind="development_zone")
+    park = Zone.objects.create(code="SZ-XW1", name="三江小微企业园", kind="small_firm_park", parent=zone)
+    for code, where, ownership in (("SZ-0001", zone, "state"), ("SZ-0002", park, "state"),
+                                   ("SZ-0003", zone, "collective")):
+        Parcel.objects.create(code=code, zone=where, registered_area_m2=6666.67, ownership=ownership,
+                              supply_status="in_use")
+    Enterprise.objects.create(credit_code=uscc(1), name="嵊州市甲厨具有限公司", scale="above", zone=zone)
+    Enterprise.objects.create(credit_code=uscc(2), name="嵊州市乙领带有限公司", scale="below", zone=park)
+    ensure_demo_accounts()
+    for role, spec in role_table()["roles"].items():
+        if role != "admin":
+            user = get_user_model().objects.create_user(f"{role}-xw1", is_staff=True)
+            Profile.objects.create(user=user, role=role, department=spec.get("department", role)).zones.set([park])

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from parkgov.cli import app
 from parkgov.governance.models import Case
-from parkgov.testing import governance_world, open_test_case, write_workbook
+from parkgov.testing import cases_world, open_test_case, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def said(result) -> str:
 @pytest.fixture
 def world(tmp_path, actor, settings):
     settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
-    return governance_world(folder=tmp_path, actor=actor)
+    return cases_world()
 
 
 def test_cases_export_by_operator_and_by_user(world, tmp_path):

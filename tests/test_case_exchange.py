@@ -15,7 +15,7 @@ from parkgov.governance.case_exchange import EXPORT_HEADERS, apply_case_updates,
 from parkgov.governance.case_queries import BoardFilters
 from parkgov.governance.cases import add_evidence, sign_off
 from parkgov.governance.models import Case, CaseEvent
-from parkgov.testing import governance_world, open_test_case, png_bytes, write_workbook
+from parkgov.testing import cases_world, open_test_case, png_bytes, write_workbook
 
 pytestmark = pytest.mark.django_db
 HEADER = ["案件编号", "操作", "说明", "新期限", "步骤"]
@@ -24,7 +24,7 @@ HEADER = ["案件编号", "操作", "说明", "新期限", "步骤"]
 @pytest.fixture
 def world(tmp_path, actor, settings):
     settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
-    return governance_world(folder=tmp_path, actor=actor)
+    return cases_world()
 
 
 def user(name):

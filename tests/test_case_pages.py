@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from parkgov.governance.models import Case, ListEntry, ListRun
 from parkgov.ledger.models import Parcel, Zone
-from parkgov.testing import governance_world, open_test_case, png_bytes
+from parkgov.testing import cases_world, open_test_case, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def world(tmp_path, actor, settings):
     settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return governance_world(folder=tmp_path, actor=actor)
+    return cases_world()
 
 
 def login(client, name):

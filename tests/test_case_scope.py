@@ -10,7 +10,7 @@ from django.utils import timezone
 from parkgov.accounts.scopes import role_table, scope_for
 from parkgov.accounts.services import issue_api_token
 from parkgov.api.api import api
-from parkgov.testing import governance_world, open_test_case, png_bytes
+from parkgov.testing import cases_world, open_test_case, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ CASE_ROUTES = {"list_cases", "get_case", "create_case", "transition_case", "sign
 @pytest.fixture
 def world(tmp_path, actor, settings):
     settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
-    governance_world(folder=tmp_path, actor=actor)
+    cases_world()
     return {code: open_test_case(parcel_code=code) for code in sorted(CASES[None])}
 
 

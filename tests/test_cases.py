@@ -14,7 +14,7 @@ from parkgov.governance.cases import (
 )
 from parkgov.governance.models import Case, CaseEvent, CaseSignoff
 from parkgov.ledger.models import Parcel
-from parkgov.testing import governance_world, open_test_case, png_bytes
+from parkgov.testing import cases_world, open_test_case, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ TO = {"dispatch": "dispatched", "accept": "rectifying", "submit": "to_verify", "
 @pytest.fixture
 def world(tmp_path, actor, settings):
     settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
-    return governance_world(folder=tmp_path, actor=actor)
+    return cases_world()
 
 
 def user(name):

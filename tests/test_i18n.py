@@ -3,6 +3,7 @@ compiled .mo matches the .po, pages in either language, the header's switch, the
 
 import ast
 import csv
+import datetime as dt
 import gettext
 import json
 import re
@@ -400,6 +401,9 @@ def _data_strings() -> list[str]:
         strings |= set(_json_strings(reasons or []))
     for summary in ListRun.objects.values_list("summary", flat=True):
         strings |= set(_json_strings(summary or {}))
+    from parkgov.governance.case_exchange import update_sheet_terms
+
+    strings |= set(update_sheet_terms().values())  # the 案件进展 sheet's name, columns and values (exchange format)
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 
@@ -464,6 +468,10 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
              "/governance/layers/", "/governance/dispositions/",
              "/governance/findings/new/", f"/governance/findings/{finding.pk}/",
              f"/governance/findings/{finding.pk}/edit/"]  # issue 14
+    from parkgov.testing import open_test_case
+
+    case = open_test_case(workflow="chemical_restoration", state="rectifying", deadline=dt.date(2020, 1, 1))
+    pages += ["/governance/cases/", f"/governance/cases/{case.number}/"]  # issue 14: the board and a template case
     assert listed
     data = _data_strings()
     english(admin)

@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import fastexcel
-import polars as pl
 import xlsxwriter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -40,6 +39,16 @@ UPDATE_SHEET = "案件进展"
 UPDATE_COLUMNS = {"案件编号": ("number", True), "操作": ("operation", True), "说明": ("comment", False),
                   "新期限": ("new_deadline", False), "步骤": ("step", False), "实际腾退（亩）": ("freed_mu", False)}
 STEP_OPERATION = "完成步骤"
+
+
+def update_sheet_terms() -> dict:
+    """The `案件进展` sheet's name, columns and operation values, as the file must carry them (Chinese in every
+    language: they are the exchange format, like the ledger sheets' headers)."""
+    flow = get_workflow("case")
+    with translation.override(settings.LANGUAGE_CODE):
+        decisions = [str(label) for label in SignoffDecision.labels]
+    operations = [t.label for t in flow.transitions] + decisions + [STEP_OPERATION]
+    return {"sheet": UPDATE_SHEET, "columns": "、".join(UPDATE_COLUMNS), "operations": "、".join(operations)}
 
 
 def export_cases(*, path, scope, filters: BoardFilters | None = None, today: dt.date) -> int:

@@ -11,7 +11,7 @@ from django.db.models import Case as When_, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 
 from parkgov.errors import InputError
-from parkgov.governance.cases import scoped_cases
+from parkgov.governance.cases import listed, scoped_cases
 from parkgov.governance.choices import CaseState
 from parkgov.governance.workflow import builtin_workflow_ids, get_workflow
 
@@ -33,7 +33,7 @@ class BoardFilters:
         state, department = params.get("state", "") or "", params.get("department", "") or ""
         if state and state not in CaseState.values:
             raise InputError(gettext("未知的案件状态“%(value)s”；允许：%(allowed)s") % {
-                "value": state, "allowed": "、".join(CaseState.values)})
+                "value": state, "allowed": listed(CaseState.values)})
         if department and department not in code_table("departments").entries:
             raise InputError(gettext("未知部门“%(value)s”") % {"value": department})
         overdue = str(params.get("overdue", "") or "").lower() in ("1", "true", "on", "yes")

@@ -24,8 +24,8 @@ from parkgov.governance import cases as services
 from parkgov.governance.case_forms import (
     ActionForm, CaseImportForm, EvidenceForm, OpenCaseForm, SignoffForm, StepForm, department_choices,
 )
+from parkgov.governance.case_exchange import update_sheet_terms
 from parkgov.governance.case_queries import BoardFilters, board_cases, board_summary
-from parkgov.governance.choices import CASE_STATE_COLOURS, CaseState
 from parkgov.governance.evidence import max_bytes
 from parkgov.governance.finding_views import scoped_page
 from parkgov.governance.workflow import get_workflow
@@ -47,12 +47,13 @@ def board(request, scope):
     departments = dict(department_choices())
     return render(request, "governance/case_board.html", {
         "page": page, "filters": filters, "summary": summary, "today": today,
-        "states": [(code, label, CASE_STATE_COLOURS[code], summary["states"].get(code, 0))
-                   for code, label in CaseState.choices],
+        "states": [(state.code, gettext(state.label), state.colour, summary["states"].get(state.code, 0))
+                   for state in get_workflow("case").states],
         "department_rows": [(code, departments.get(code, code), row)
                             for code, row in sorted(summary["departments"].items())],
         "departments": department_choices(), "query": request.GET.urlencode(), "zones": _zones(scope),
-        "may_open": _may_open(scope), "import_form": CaseImportForm() if scope.can_write("case") else None})
+        "may_open": _may_open(scope), "import_form": CaseImportForm() if scope.can_write("case") else None,
+        "update_sheet": update_sheet_terms()})
 
 
 @scoped_page("case", write=True)
@@ -87,7 +88,7 @@ def case_page(request, scope, number):
         "events": _timeline(case, flow, departments),
         "attachments": list(case.attachments.select_related("uploaded_by", "event", "step")),
         "signoffs": [(departments.get(code, code), signed) for code, signed in services.signoff_status(case)],
-        "steps": list(case.steps.select_related("done_by")), "named": [departments.get(c, c) for c in case.departments],
+        "steps": list(case.steps.select_related("done_by")), "named": services.listed(departments.get(c, c) for c in case.departments),
         "lead": departments.get(case.lead_department, case.lead_department),
         "transitions": [a for a in actions if a.kind == "transition"],
         "sign_off": next((a for a in actions if a.kind == services.SIGN_OFF), None),

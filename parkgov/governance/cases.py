@@ -31,8 +31,7 @@ NUMBER_PREFIX = "ZL"
 TARGET_FIELDS = {"free_mu": "target_free_mu", "tax_per_mu": "target_tax_per_mu",
                  "demolish_m2": "target_demolish_m2", "add_floor_m2": "target_add_floor_m2"}
 NUMBER_ATTEMPTS = 5
-# Requirement names as shown in refusals (keys of workflow.REQUIREMENTS), marked for the catalogue.
-REQUIREMENT_LABELS = {key: gettext_noop(label) for key, label in REQUIREMENTS.items()}
+REQUIREMENT_LABELS = REQUIREMENTS  # names of the requirements as shown in refusals (marked in workflow.py)
 SIGN_OFF, STEP, EVIDENCE = "sign_off", "step", "evidence"
 EVENT_LABELS = {STEP: gettext_noop("完成步骤"), EVIDENCE: gettext_noop("上传证据")}  # events that are not transitions
 
@@ -94,7 +93,7 @@ def open_case(*, actor, scope, title, departments, lead_department, deadline, en
         raise InputError(gettext("整改期限应为日期，实为“%(value)s”") % {"value": deadline})
     if disposition and disposition not in choices.Disposition.values:
         raise InputError(gettext("处置方式“%(value)s”无效；允许：%(allowed)s") % {
-            "value": disposition, "allowed": "、".join(str(label) for label in choices.Disposition.labels)})
+            "value": disposition, "allowed": listed(str(label) for label in choices.Disposition.labels)})
     case = Case(title=title[:200], workflow=flow.id, state=flow.states[0].code, enterprise=enterprise, parcel=parcel,
                 zone_id=zone_id, list_entry=list_entry, disposition=disposition or "", measures=measures or "",
                 lead_department=named[0], departments=named, deadline=deadline, opened_by=actor,
@@ -118,7 +117,7 @@ def transition(*, case, action, actor, scope, comment="", new_deadline=None, att
     flow = get_workflow(case.workflow)
     step = flow.transition(action)
     if step is None:
-        allowed = "、".join(f"{t.action}（{gettext(t.label)}）" for t in flow.transitions)
+        allowed = listed(f"{t.action}（{gettext(t.label)}）" for t in flow.transitions)
         raise InputError(gettext("未知的案件操作“%(action)s”；允许：%(allowed)s") % {"action": action, "allowed": allowed})
     label, today = gettext(step.label), today or timezone.localdate()
     _require_in_scope(case, scope)
@@ -127,7 +126,7 @@ def transition(*, case, action, actor, scope, comment="", new_deadline=None, att
     if case.state not in step.from_:
         raise InputError(gettext("无法%(action)s：案件 %(number)s 处于“%(state)s”，只有处于“%(allowed)s”时才能%(action)s")
                          % {"action": label, "number": case.number, "state": _state_label(flow, case.state),
-                            "allowed": "、".join(_state_label(flow, s) for s in step.from_)})
+                            "allowed": listed(_state_label(flow, s) for s in step.from_)})
     comment = (comment or "").strip()
     missing = _missing(flow, step.requires, case=case, comment=comment, new_deadline=new_deadline,
                        attachments=attachments)
@@ -170,10 +169,10 @@ def sign_off(*, case, actor, scope, decision, comment="", attachments=()) -> Cas
     if case.state not in flow.signoff.states:
         raise InputError(gettext("无法%(action)s：案件 %(number)s 处于“%(state)s”，只有处于“%(allowed)s”时才能%(action)s")
                          % {"action": label, "number": case.number, "state": _state_label(flow, case.state),
-                            "allowed": "、".join(_state_label(flow, s) for s in flow.signoff.states)})
+                            "allowed": listed(_state_label(flow, s) for s in flow.signoff.states)})
     if decision not in choices.SignoffDecision.values:
         raise InputError(gettext("验收意见“%(value)s”无效；允许：%(allowed)s") % {
-            "value": decision, "allowed": "、".join(str(label) for label in choices.SignoffDecision.labels)})
+            "value": decision, "allowed": listed(str(label) for label in choices.SignoffDecision.labels)})
     comment = (comment or "").strip()
     if decision == choices.SignoffDecision.REJECT and not comment:
         raise InputError(gettext("无法%(action)s：不同意销号须写明理由") % {"action": label})
@@ -208,7 +207,7 @@ def complete_step(*, case, step_code, actor, scope, note="", attachments=(), tod
     scope.require("case", write=True)
     step = case.steps.filter(code=step_code).first()
     if step is None:
-        allowed = "、".join(case.steps.values_list("code", flat=True)) or gettext("（本案件没有模板步骤）")
+        allowed = listed(case.steps.values_list("code", flat=True)) or gettext("（本案件没有模板步骤）")
         raise InputError(gettext("案件 %(number)s 没有步骤“%(step)s”；可选：%(allowed)s") % {
             "number": case.number, "step": step_code, "allowed": allowed})
     name = gettext(step.name)
@@ -218,14 +217,14 @@ def complete_step(*, case, step_code, actor, scope, note="", attachments=(), tod
     if case.state not in flow.step_states:
         raise InputError(gettext("无法完成“%(step)s”：案件 %(number)s 处于“%(state)s”，只有处于“%(allowed)s”时才能办理步骤")
                          % {"step": name, "number": case.number, "state": _state_label(flow, case.state),
-                            "allowed": "、".join(_state_label(flow, s) for s in flow.step_states)})
+                            "allowed": listed(_state_label(flow, s) for s in flow.step_states)})
     if step.status == choices.StepStatus.DONE:
         raise InputError(gettext("“%(step)s”已于 %(date)s 完成") % {"step": name, "date": step.done_on})
     spec = next(s for s in flow.steps if s.code == step.code)
     pending = case.steps.filter(code__in=spec.after).exclude(status=choices.StepStatus.DONE)
     if pending.exists():
         raise InputError(gettext("无法完成“%(step)s”：须先完成%(before)s") % {
-            "step": name, "before": "、".join(f"“{gettext(s.name)}”" for s in pending.order_by("order"))})
+            "step": name, "before": listed(f"“{gettext(s.name)}”" for s in pending.order_by("order"))})
     with transaction.atomic():
         _claim(case)
         step.status, step.done_on, step.done_by, step.note = choices.StepStatus.DONE, today or timezone.localdate(), \
@@ -334,7 +333,7 @@ def available_actions(*, case, scope) -> list:
         for spec in flow.steps:
             if spec.department == scope.department and spec.code not in done:
                 waiting = [gettext(s.name) for s in flow.steps if s.code in spec.after and s.code not in done]
-                blocked = (gettext("须先完成%(before)s") % {"before": "、".join(waiting)},) if waiting else ()
+                blocked = (gettext("须先完成%(before)s") % {"before": listed(waiting)},) if waiting else ()
                 actions.append(Action(STEP, spec.code, gettext(spec.name), (), blocked))
     return actions
 
@@ -370,7 +369,7 @@ def _missing(flow: Workflow, requires, *, case, comment="", new_deadline=None, a
             pending = case.steps.exclude(status=choices.StepStatus.DONE).order_by("order")
             if pending.exists():
                 missing.append(gettext("未完成的步骤：%(steps)s") % {
-                    "steps": "、".join(gettext(s.name) for s in pending)})
+                    "steps": listed(gettext(s.name) for s in pending)})
         elif requirement == "signoffs":
             missing += _signoff_gaps(case)
     return missing
@@ -455,7 +454,7 @@ def _departments(codes, known) -> list:
             continue
         if code not in known:
             raise InputError(gettext("未知部门“%(value)s”；允许：%(allowed)s") % {
-                "value": code, "allowed": "、".join(f"{e.name}（{c}）" for c, e in known.items())})
+                "value": code, "allowed": listed(f"{e.name}（{c}）" for c, e in known.items())})
         if code not in named:
             named.append(code)
     if not named:
@@ -468,7 +467,7 @@ def _targets(targets: dict) -> dict:
     for key, value in targets.items():
         if key not in TARGET_FIELDS:
             raise InputError(gettext("未知的整改目标“%(key)s”；允许：%(allowed)s") % {
-                "key": key, "allowed": "、".join(TARGET_FIELDS)})
+                "key": key, "allowed": listed(TARGET_FIELDS)})
         if value is None or value == "":
             continue
         try:
@@ -479,6 +478,11 @@ def _targets(targets: dict) -> dict:
             raise InputError(gettext("整改目标“%(key)s”不能为负数（%(value)s）") % {"key": key, "value": value})
         fields[TARGET_FIELDS[key]] = number
     return fields
+
+
+def listed(items) -> str:
+    """Items joined with the language's list separator (、 in Chinese, a comma in English)."""
+    return gettext("、").join(str(item) for item in items)
 
 
 def _state_label(flow: Workflow, code: str) -> str:

@@ -22,8 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from parkgov.errors import InputError
 
 WORKFLOW_DIR = Path(__file__).resolve().parent / "workflows"
-REQUIREMENTS = {"evidence": "整改证据", "reason": "说明（理由）", "new_deadline": "新的整改期限（晚于原期限）",
-                "signoffs": "每个责任部门本轮的“同意销号”", "steps": "模板步骤全部完成", "acceptance_record": "验收记录"}
+REQUIREMENTS = {"evidence": gettext_noop("整改证据"), "reason": gettext_noop("说明（理由）"),
+                "new_deadline": gettext_noop("新的整改期限（晚于原期限）"),
+                "signoffs": gettext_noop("每个责任部门本轮的“同意销号”"), "steps": gettext_noop("模板步骤全部完成"),
+                "acceptance_record": gettext_noop("验收记录")}
 # Labels of the shipped workflow files, marked for the catalogue (shown through gettext; tests/test_case_workflow.py
 # fails when a label in workflows/*.yaml is missing here).
 LABELS = (

@@ -20,8 +20,10 @@ def named_departments(case) -> str:
     """The case's departments by name, the lead first."""
     from parkgov.codes.tables import code_table
 
+    from parkgov.governance.cases import listed
+
     table = code_table("departments")
-    return "、".join(gettext(table.label(code)) for code in case.departments)
+    return listed(gettext(table.label(code)) for code in case.departments)
 
 
 @register.filter
