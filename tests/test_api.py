@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from parkgov.accounts.models import Profile
 from parkgov.accounts.services import issue_api_token
-from parkgov.ledger.models import Zone
+from parkgov.ledger.models import Finding, Zone
 from parkgov.testing import evaluated_ledger_with_geometry, small_ledger_sheets, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
@@ -279,7 +279,8 @@ def test_no_get_endpoint_answers_5xx_for_generated_requests(wsgi_app, token):
     admin = get_user_model().objects.get(username="admin")
     headers = {"Authorization": f"Bearer {token('admin')}"}
     job = Job.objects.create(kind="import", title="导入 ledger.xlsx", created_by=admin)
-    known = {"code": "SZ-0001", "credit_code": uscc(1), "run_id": EvaluationRun.objects.get().pk, "job_id": str(job.pk)}
+    known = {"code": "SZ-0001", "credit_code": uscc(1), "run_id": EvaluationRun.objects.get().pk, "job_id": str(job.pk),
+             "finding_id": Finding.objects.order_by("pk").first().pk}
     from parkgov.testing import open_test_case
 
     known["number"] = open_test_case().number  # issue 14: a case, opened by the demo 管委会

@@ -152,3 +152,30 @@ def test_the_download_needs_a_login_and_404s_for_a_missing_record_or_file(client
     assert client.get(reverse("governance:attachment", args=[record.pk + 1])).status_code == 404
     (evidence_dir / record.stored_name).unlink()
     assert client.get(url).status_code == 404
+
+
+def test_case_evidence_follows_the_case_domain_and_parks(world, actor):
+    """A case's attachment (and its event's): readable by roles reading cases in the case's park, else not."""
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.governance.evidence import may_read_attachment
+    from parkgov.governance.models import Case, CaseEvent
+    from parkgov.ledger.models import Enterprise
+
+    firm = Enterprise.objects.select_related("zone").get(credit_code=world["fire-fire"].enterprise.credit_code)
+    case = Case.objects.create(number="ZL-2025-0001", title="整治", enterprise=firm, zone=firm.zone,
+                               lead_department="economy", departments=["fire"], deadline="2025-12-31")
+    event = CaseEvent.objects.create(case=case, action="submit", actor=actor)
+    record = store_attachment(upload=("验收.pdf", pdf_bytes()), actor=actor, event=event)
+    assert (record.case_id, record.event_id, record.finding_id) == (case.pk, event.pk, None)
+    readers = {role for role, spec in role_table()["roles"].items() if "case" in spec["read"]}
+    User = get_user_model()
+    for role in READS:
+        assert may_read_attachment(attachment=record, scope=scope_for(User.objects.get(username=role))) == \
+            (role in readers), role
+        if role != "admin":  # the case lies in SZ-XW1: park-limited readers see it too
+            assert may_read_attachment(attachment=record, scope=scope_for(User.objects.get(username=f"{role}-xw1"))) \
+                == (role in readers), role
+    case.zone = firm.zone.parent
+    case.save()
+    assert not may_read_attachment(attachment=record, scope=scope_for(User.objects.get(username="fire-xw1")))
+    assert may_read_attachment(attachment=record, scope=scope_for(User.objects.get(username="fire")))

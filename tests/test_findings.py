@@ -328,3 +328,44 @@ def test_a_subject_outside_the_park_is_kept_but_cannot_be_chosen(world, actor):
         services.update_finding(finding=updated, actor=actor, scope=scope, parcel=Parcel.objects.get(code="SZ-0003"))
     with pytest.raises(NotFound):
         services.finding_for(scope=scope_for(user("fire", "SZ-XW1")), pk=world["ecology-environment"].pk)
+
+
+def finding_workbook(path, rows):
+    from parkgov.testing import FINDING_HEADER, write_workbook
+
+    return write_workbook(path, {"检查发现": [FINDING_HEADER + ["法律依据"], *rows]})
+
+
+def test_a_department_imports_only_its_own_department_and_categories(world, actor, tmp_path):
+    """The bulk path keeps the rule of the pages: 生态环境 may not import 消防's findings, nor a 安全生产 one."""
+    from parkgov.errors import ImportRejected
+    from parkgov.ingest.services import import_workbook
+
+    path = finding_workbook(tmp_path / "发现.xlsx", [
+        [uscc(2), None, "生态环境", "环保", "一般", dt.date(2025, 8, 1), "导入的环保问题", "待整改", "《环境保护法》"],
+        [uscc(2), None, "消防", "消防", "一般", dt.date(2025, 8, 1), "冒名的消防问题", "待整改", None],
+        [uscc(2), None, "生态环境", "安全生产", "一般", dt.date(2025, 8, 1), "越权的安全问题", "待整改", None]])
+    before = Finding.objects.count()
+    with pytest.raises(ImportRejected) as refused:
+        import_workbook(path=path, actor=actor, department="ecology", scope=scope_for(user("ecology")))
+    assert [(i.row, i.column, i.message) for i in refused.value.report.issues.errors] == [
+        (3, "部门", "只能导入本部门（生态环境）的检查发现"),
+        (3, "类别", "本角色只能导入以下类别的检查发现：环保、其他"),
+        (4, "类别", "本角色只能导入以下类别的检查发现：环保、其他")]
+    assert Finding.objects.count() == before
+    report = import_workbook(path=path, actor=actor, scope=None)  # the command line: an operator imports any
+    assert report.written["检查发现"]["created"] == 3
+    assert Finding.objects.get(description="导入的环保问题").legal_basis == "《环境保护法》"
+
+
+def test_the_web_import_job_applies_the_uploaders_scope(client, world, tmp_path, django_capture_on_commit_callbacks):
+    from parkgov.jobs.models import Job
+
+    path = finding_workbook(tmp_path / "发现.xlsx", [
+        [uscc(2), None, "消防", "消防", "一般", dt.date(2025, 8, 1), "冒名的消防问题", "待整改", None]])
+    client.force_login(user("ecology"))
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        client.post(reverse("web:import"), {"file": handle})
+    job = Job.objects.get(kind="import")
+    assert job.status == "rejected" and job.result["issues"][0]["message"] == "只能导入本部门（生态环境）的检查发现"
+    assert not Finding.objects.filter(description="冒名的消防问题").exists()

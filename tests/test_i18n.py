@@ -125,11 +125,14 @@ def _data_labels() -> set:
     for table in ("departments", "parcel_feature_codes", "attachment_feature_codes"):
         with (PACKAGE / "codes" / "data" / f"{table}.csv").open(encoding="utf-8") as handle:
             labels |= {row["name"] for row in csv.DictReader(handle)}
+    transitions = yaml.safe_load((PACKAGE / "governance" / "data" / "finding_transitions.yaml").read_text(encoding="utf-8"))
+    labels |= {t["name"] for t in transitions["transitions"]}  # issue 14: the finding actions' buttons
     return {label for label in labels if label and CHINESE.search(label)}
 
 
 def test_every_data_file_label_is_listed_for_the_catalogue(po_entries):
-    listed = set(data_labels.COCKPIT + data_labels.ROLES + data_labels.DEPARTMENTS + data_labels.FEATURE_CODES)
+    listed = set(data_labels.COCKPIT + data_labels.ROLES + data_labels.DEPARTMENTS + data_labels.FEATURE_CODES
+                 + data_labels.FINDING_ACTIONS)
     assert _data_labels() - listed == set()
     assert listed - {e["msgid"] for e in po_entries if e["msgctxt"] is None} == set()
 
@@ -459,7 +462,9 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
     pages = ["/", "/enterprises/", "/parcels/", "/findings/", f"/enterprises/{firm.credit_code}/", "/parcels/SZ-0001/",
              "/map/", "/evaluation/", "/import/", "/audit/", "/login/", "/admin/", "/admin/ledger/parcel/",
              "/admin/ledger/enterprise/", f"/admin/ledger/finding/{finding.pk}/change/", "/no-such-page/",
-             "/governance/", *[f"/governance/lists/{run.pk}/" for run in listed]]
+             "/governance/", *[f"/governance/lists/{run.pk}/" for run in listed],
+             "/governance/findings/new/", f"/governance/findings/{finding.pk}/",
+             f"/governance/findings/{finding.pk}/edit/"]  # issue 14
     from parkgov.testing import open_test_case
 
     case = open_test_case(workflow="chemical_restoration", state="rectifying", deadline=dt.date(2020, 1, 1))

@@ -2,6 +2,7 @@
 exactly the rows of the user's scope (credit codes / parcel codes), 403 for roles without the domain; field
 visibility (evaluation_results) applied alike on the map, the dossier and the API; the import CLI's department."""
 
+import datetime as dt
 import io
 
 import fastexcel
@@ -17,11 +18,12 @@ from parkgov.codes.tables import department_code
 from parkgov.errors import UsageError
 from parkgov.evaluation.models import EvaluationRun
 from parkgov.jobs.services import start_job
-from parkgov.ledger.models import Parcel, Zone
+from parkgov.governance.evidence import store_attachment
+from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +32,15 @@ FIRMS = {None: {uscc(1), uscc(2), uscc(3)}, "SZ-XW1": {uscc(2)}}  # park the use
 PARCELS = {None: {"SZ-0001", "SZ-0002", "SZ-0003"}, "SZ-XW1": {"SZ-0002"}}
 OWN_FINDINGS = {"ecology": {"SZ-0001"}, "enforcement": {"SZ-0003"}}  # the workbook's findings by department
 RATED_FIRMS = FIRMS  # the 2025 run rates or lists as not rated every firm
+# issue 14: a finding on SZ-0002 (park SZ-XW1) recorded by 生态环境 under 安全生产, a category that is not its own
+# (possible through import): hidden from 生态环境 by its categories and from 应急管理 by the department
+CROSS_FINDING = "SZ-0002"
 
 
 def expected_findings(role, park):
-    if park is not None:
-        return set()  # both findings lie in SZ
     if role_table()["roles"][role].get("own_findings_only"):
-        return OWN_FINDINGS.get(role, set())
-    return {"SZ-0001", "SZ-0003"}
+        return OWN_FINDINGS.get(role, set()) if park is None else set()  # the workbook's findings lie in SZ
+    return {"SZ-0001", "SZ-0003", CROSS_FINDING} if park is None else {CROSS_FINDING}
 
 
 # url name → (domain the role must read, what the rows are identified by); the coverage test below fails for an
@@ -48,6 +51,7 @@ WEB = {"enterprises_export": ("enterprise", "统一社会信用代码"), "parcel
 API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises": "enterprise",
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
              "get_job_file": None, "list_cases": "case"}
+API_LISTS["list_finding_attachments"] = "finding"  # issue 14: a finding's evidence
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
                  "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
 # issue 14 cases: single records and actions, scoped per role and park in tests/test_case_scope.py
@@ -59,13 +63,20 @@ CASE_WEB = {"cases_export": ("case", "地块编码")}
 GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
 API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
 API_NOT_LISTS |= {"generate_lists"}  # an action (a job), refused without list write: tests/test_governance_lists.py
+# issue 14: finding writes and one finding, scoped in tests/test_findings.py (and below: attachments)
+API_NOT_LISTS |= {"create_finding", "get_finding", "update_finding", "change_finding_status",
+                  "upload_finding_attachments"}
+GOVERNANCE_DOWNLOADS = {"attachment": "finding"}  # governance URL name → domain; exact files checked below
 
 
 @pytest.fixture
 def world(tmp_path, actor, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
+    settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
     evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
+    Finding.objects.create(parcel=Parcel.objects.get(code=CROSS_FINDING), department="ecology", category="safety",
+                           severity="major", found_on=dt.date(2025, 6, 1), description="跨类别")
     User = get_user_model()
     for role in ROLES:
         if role == "admin":
@@ -98,13 +109,13 @@ def workbook_codes(response, header) -> set:
 
 def test_matrix_covers_every_export_download_and_api_list():
     """issue 13: a new export/download URL or API route not in the matrix makes this fail."""
-    get_resolver().url_patterns  # the root URLconf registers the `stored` converter the app URLconfs use
+    assert get_resolver().url_patterns  # the root URLconf registers the <stored:…> converter (run alone, too)
     web = {p.name for p in get_resolver("parkgov.web.urls").url_patterns
            if p.name and ("export" in p.name or "download" in p.name)}
     assert web == set(WEB)
-    governance = {p.name for p in get_resolver().namespace_dict["governance"][1].url_patterns
-                  if p.name and ("export" in p.name or "download" in p.name)}
-    assert governance == set(GOVERNANCE_WEB) | set(CASE_WEB)
+    governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
+                  if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
+    assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -157,6 +168,13 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
         body = response.json()
         items = body["features"] if "features" in body else body["items"]
         assert {i[key] for i in items if i.get(key)} == expected_rows(name, role, park), (name, role, park)
+    for finding in Finding.objects.select_related("parcel"):  # issue 14: a finding's evidence, in scope or 404
+        response = client.get(f"/api/findings/{finding.pk}/attachments", headers=headers)
+        if API_LISTS["list_finding_attachments"] not in reads:
+            assert response.status_code == 403, (role, park)
+            continue
+        shown = finding.parcel.code in expected_rows("list_findings", role, park)
+        assert response.status_code == (200 if shown else 404), (role, park, finding.parcel.code)
     zones = client.get("/api/zones", headers=headers).json()
     assert {z["code"] for z in zones} == ({"SZ", "SZ-XW1"} if park is None else {"SZ-XW1"})
     runs = client.get("/api/evaluations", headers=headers)
@@ -171,6 +189,23 @@ def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, r
         response = client.get(reverse(f"governance:{name}"))
         assert response.status_code == 200, (name, role, park)
         assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_evidence_downloads_give_exactly_the_files_of_the_users_scope(client, world, actor, role, park):
+    """issue 14: an attachment of each finding; the download serves exactly those of findings in scope, 404 else."""
+    files = {finding.parcel.code: store_attachment(upload=(f"{finding.parcel.code}.png", png_bytes()), actor=actor,
+                                                   finding=finding)
+             for finding in Finding.objects.select_related("parcel")}
+    client.force_login(user_of(role, park))
+    served = set()
+    for code, attachment in files.items():
+        response = client.get(reverse("governance:attachment", args=[attachment.pk]))
+        assert response.status_code in (200, 404), (role, park, code)
+        if response.status_code == 200:
+            served.add(code)
+    reads = scope_for(user_of(role, park)).read
+    assert served == (expected_rows("list_findings", role, park) if "finding" in reads else set())
 
 
 def test_job_download_is_served_only_to_its_creator(client, world, django_capture_on_commit_callbacks):

@@ -33,50 +33,50 @@ def create_finding(request, payload: FindingCreate):
     return Status(201, finding_detail(finding))
 
 
-@router.get("/findings/{pk}", response=responses(200, FindingDetail), summary="单条检查发现及其证据材料")
-def get_finding(request, pk: Path[int]):
+@router.get("/findings/{finding_id}", response=responses(200, FindingDetail), summary="单条检查发现及其证据材料")
+def get_finding(request, finding_id: Path[int]):
     """一条检查发现（您可查看的范围内），含证据材料的下载地址。"""
-    return finding_detail(services.finding_for(scope=scope_of(request), pk=pk))
+    return finding_detail(services.finding_for(scope=scope_of(request), pk=finding_id))
 
 
-@router.patch("/findings/{pk}", response=responses(200, FindingDetail), summary="修改检查发现")
-def update_finding(request, pk: Path[int], payload: FindingUpdate):
+@router.patch("/findings/{finding_id}", response=responses(200, FindingDetail), summary="修改检查发现")
+def update_finding(request, finding_id: Path[int], payload: FindingUpdate):
     """只修改请求中给出的字段；已销号的发现须先重新打开。"""
     scope = scope_of(request)
     changes = payload.dict(exclude_unset=True)
     with transaction.atomic():
-        finding = services.finding_for(scope=scope, pk=pk, write=True)
+        finding = services.finding_for(scope=scope, pk=finding_id, write=True)
         changes.update(_subjects(scope, changes, current=finding))
         finding = services.update_finding(finding=finding, actor=request.auth, scope=scope, **changes)
     return finding_detail(finding)
 
 
-@router.post("/findings/{pk}/status", response=responses(200, FindingDetail), summary="整改、销号或重新打开")
-def change_finding_status(request, pk: Path[int], payload: FindingStatusChange):
+@router.post("/findings/{finding_id}/status", response=responses(200, FindingDetail), summary="整改、销号或重新打开")
+def change_finding_status(request, finding_id: Path[int], payload: FindingStatusChange):
     """按状态流转表（finding_transitions.yaml）变更状态：start 待整改→整改中，close 销号（记录销号日期），
     reopen 已销号→整改中。"""
     scope = scope_of(request)
     with transaction.atomic():
-        finding = services.finding_for(scope=scope, pk=pk, write=True)
+        finding = services.finding_for(scope=scope, pk=finding_id, write=True)
         finding = services.change_status(finding=finding, actor=request.auth, scope=scope, **payload.dict())
     return finding_detail(finding)
 
 
-@router.get("/findings/{pk}/attachments", response=responses(200, list[AttachmentPublic]), summary="证据材料列表")
-def list_finding_attachments(request, pk: Path[int]):
+@router.get("/findings/{finding_id}/attachments", response=responses(200, list[AttachmentPublic]), summary="证据材料列表")
+def list_finding_attachments(request, finding_id: Path[int]):
     """一条检查发现的证据材料（您可查看的范围内）。"""
-    finding = services.finding_for(scope=scope_of(request), pk=pk)
+    finding = services.finding_for(scope=scope_of(request), pk=finding_id)
     return [attachment_public(a) for a in finding.attachments.all()]
 
 
-@router.post("/findings/{pk}/attachments", response={**responses(201, list[AttachmentPublic]), 413: ErrorResponse},
+@router.post("/findings/{finding_id}/attachments", response={**responses(201, list[AttachmentPublic]), 413: ErrorResponse},
              summary="上传证据材料")
-def upload_finding_attachments(request, pk: Path[int], files: File[list[UploadedFile]]):
+def upload_finding_attachments(request, finding_id: Path[int], files: File[list[UploadedFile]]):
     """上传一个或多个证据文件（字段名 files）：只接受 PNG、JPEG、WebP 图片和 PDF，按文件内容判断，单个文件大小
     有上限；任一文件不合格则一个也不保存。"""
     scope = scope_of(request)
     with transaction.atomic():
-        finding = services.finding_for(scope=scope, pk=pk, write=True)
+        finding = services.finding_for(scope=scope, pk=finding_id, write=True)
         stored = services.add_evidence(finding=finding, actor=request.auth, scope=scope, uploads=files)
     return Status(201, [attachment_public(a) for a in stored])
 

@@ -11,6 +11,7 @@ from parkgov.governance.findings import scoped_enterprise, scoped_parcel, transi
 from parkgov.ledger.choices import FindingCategory, Severity
 
 DATE = {"type": "date"}
+ISO = "%Y-%m-%d"  # what <input type="date"> reads, whatever the language's date format
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -40,11 +41,11 @@ class FindingForm(forms.Form):
     department = forms.ChoiceField(label=_("部门"))
     category = forms.ChoiceField(label=_("类别"))
     severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices)
-    found_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs=DATE))
+    found_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs=DATE, format=ISO))
     description = forms.CharField(label=_("描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     legal_basis = forms.CharField(label=_("法律依据"), max_length=2000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs=DATE))
+    deadline = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs=DATE, format=ISO))
     rectifiable = forms.NullBooleanField(label=_("可整改达标"), required=False)
     files = MultipleFileField(label=_("证据材料（图片或 PDF，可多选）"), required=False)
 
@@ -106,7 +107,7 @@ class FindingForm(forms.Form):
 
 class StatusForm(forms.Form):
     action = forms.ChoiceField(label=_("操作"))
-    closed_on = forms.DateField(label=_("销号日期"), required=False, widget=forms.DateInput(attrs=DATE))
+    closed_on = forms.DateField(label=_("销号日期"), required=False, widget=forms.DateInput(attrs=DATE, format=ISO))
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -16,10 +16,11 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from parkgov.codes.tables import code_table
@@ -109,7 +110,9 @@ def may_write_finding(*, finding, scope) -> bool:
 
 def finding_for(*, scope, pk, write=False) -> Finding:
     """The finding `pk` as `scope` may read it (NotFound otherwise: one answer for missing and out of scope);
-    with `write`, PermissionDenied when it may read but not edit it."""
+    with `write`, PermissionDenied when it may read but not edit it. PermissionDenied first for a role that does
+    not read (or write) findings at all."""
+    scope.require("finding", write=write)
     finding = scoped_findings(scope=scope).select_related("enterprise", "parcel").filter(pk=pk).first()
     if finding is None:
         raise NotFound(gettext("没有编号为 %(pk)s 的检查发现，或无权查看") % {"pk": pk})
@@ -145,7 +148,8 @@ def create_finding(*, actor, scope, category, severity, found_on, enterprise=Non
     _apply(finding, scope, category=category, severity=severity, found_on=found_on, enterprise=enterprise,
            parcel=parcel, description=description, legal_basis=legal_basis, deadline=deadline,
            rectifiable=rectifiable)
-    _save(finding, actor, gettext("新增检查发现"))
+    _check_uploads(attachments)
+    _save(finding, actor, _chinese(gettext_noop("新增检查发现")))
     add_evidence(finding=finding, actor=actor, scope=scope, uploads=attachments, record=False)
     return finding
 
@@ -160,7 +164,8 @@ def update_finding(*, finding, actor, scope, attachments=(), **changes) -> Findi
         raise InputError(gettext("这条检查发现已销号，不能修改；如需修改请先重新打开"))
     fields = {name: changes.get(name, getattr(finding, name)) for name in EDITABLE}
     _apply(finding, scope, **fields)
-    _save(finding, actor, gettext("修改检查发现"))
+    _check_uploads(attachments)
+    _save(finding, actor, _chinese(gettext_noop("修改检查发现")))
     add_evidence(finding=finding, actor=actor, scope=scope, uploads=attachments, record=False)
     return finding
 
@@ -172,7 +177,7 @@ def change_status(*, finding, actor, scope, action, closed_on=None, note="") -> 
     transition = transition_table().get(action)
     if transition is None:
         raise InputError(gettext("未知操作“%(action)s”；可用：%(allowed)s")
-                         % {"action": action, "allowed": "、".join(transition_table())})
+                         % {"action": action, "allowed": gettext("、").join(transition_table())})
     if finding.status not in transition.from_:
         raise InputError(gettext("状态为“%(status)s”的检查发现不能“%(action)s”") % {
             "status": FindingStatus(finding.status).label, "action": gettext(transition.name)})
@@ -183,7 +188,7 @@ def change_status(*, finding, actor, scope, action, closed_on=None, note="") -> 
     else:
         finding.closed_on = None
     finding.status = transition.to
-    reason = gettext(transition.name) + (f"：{note.strip()}" if note and note.strip() else "")
+    reason = transition.name + (f"：{note.strip()}" if note and note.strip() else "")  # Chinese, as in the data
     _save(finding, actor, reason)
     return finding
 
@@ -195,19 +200,26 @@ def close_finding(*, finding, actor, scope, closed_on=None, note="") -> Finding:
 
 def add_evidence(*, finding, actor, scope, uploads, record=True) -> list:
     """Store each upload (evidence.store_attachment) on `finding`; with `record`, a history row names them."""
-    from parkgov.governance.evidence import check_upload, store_attachment
+    from parkgov.governance.evidence import store_attachment
 
     if not uploads:
         return []
     if record:
         finding = finding_for(scope=scope, pk=finding.pk, write=True)
-    for upload in uploads:
-        check_upload(upload)  # every file before the first is kept: a refused one leaves nothing behind
+    _check_uploads(uploads)
     stored = [store_attachment(upload=upload, actor=actor, finding=finding) for upload in uploads]
     if record:
         names = "、".join(a.original_name for a in stored)
-        _save(finding, actor, gettext("上传证据材料：%(names)s") % {"names": names})
+        _save(finding, actor, _chinese(gettext_noop("上传证据材料：%(names)s"), names=names))
     return stored
+
+
+def _check_uploads(uploads):
+    """Every file checked before the first is stored (or the finding saved): a refused one leaves nothing."""
+    from parkgov.governance.evidence import check_upload
+
+    for upload in uploads:
+        check_upload(upload)
 
 
 def _department(scope, department):
@@ -215,7 +227,7 @@ def _department(scope, department):
         department = scope.department
     if department not in code_table("departments"):
         raise InputError(gettext("请选择记录检查发现的部门（“%(value)s”不是部门编码；可选：%(allowed)s）") % {
-            "value": department, "allowed": "、".join(code_table("departments").entries)})
+            "value": department, "allowed": gettext("、").join(code_table("departments").entries)})
     return department
 
 
@@ -225,14 +237,14 @@ def _apply(finding, scope, *, category, severity, found_on, enterprise, parcel, 
     allowed = writable_categories(scope)
     if category not in FindingCategory.values:
         raise InputError(gettext("类别“%(value)s”无效；可选：%(allowed)s") % {
-            "value": category, "allowed": "、".join(str(label) for label in FindingCategory.labels)})
+            "value": category, "allowed": gettext("、").join(str(label) for label in FindingCategory.labels)})
     if category not in allowed:
         raise PermissionDenied(gettext("角色“%(role)s”不能记录“%(category)s”类检查发现（可记录：%(allowed)s）") % {
             "role": gettext(scope.role_name), "category": FindingCategory(category).label,
-            "allowed": "、".join(str(FindingCategory(c).label) for c in allowed)})
+            "allowed": gettext("、").join(str(FindingCategory(c).label) for c in allowed)})
     if severity not in Severity.values:
         raise InputError(gettext("严重程度“%(value)s”无效；可选：%(allowed)s") % {
-            "value": severity, "allowed": "、".join(str(label) for label in Severity.labels)})
+            "value": severity, "allowed": gettext("、").join(str(label) for label in Severity.labels)})
     if enterprise is None and parcel is None:
         raise InputError(gettext("检查发现须关联企业或地块（至少一项）"))
     for subject, before in ((enterprise, finding.enterprise_id), (parcel, finding.parcel_id)):
@@ -264,6 +276,12 @@ def _check_date(value, label, *, not_before=None):
     if not_before is not None and value < not_before:
         raise InputError(gettext("%(label)s %(value)s 早于发现日期 %(found)s") % {
             "label": label, "value": value.isoformat(), "found": not_before.isoformat()})
+
+
+def _chinese(text, **values) -> str:
+    """`text` in the site's language: history reasons are kept in Chinese (like the import's), whoever acts."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(text) % values if values else gettext(text)
 
 
 def _save(finding, actor, reason):

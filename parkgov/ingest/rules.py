@@ -7,6 +7,7 @@ import datetime as dt
 
 import polars as pl
 
+from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ledger.bulk import fetch_frame
@@ -162,6 +163,25 @@ def _yearly_rules(raw, typed, issues):
     _flag(raw, typed, issues, "rd_expense", pl.col("rd_expense") > pl.col("revenue"), "研发经费大于营业收入，请核对",
           WARNING)
     _flag(raw, typed, issues, "tax", pl.col("tax") < 0, "评价税收为负数，请核对（退税可为负）", WARNING)
+
+
+def check_finding_scope(raw, typed, issues, scope) -> None:
+    """A department imports only findings of its own department (roles.yaml own_findings_only) and of the
+    categories it records (finding_categories), as on the finding pages; `scope` None (the command line, an
+    operator) imports any."""
+    from parkgov.ledger.choices import FindingCategory
+
+    if scope is None:
+        return
+    if scope.own_findings_only:
+        name = code_table("departments").label(scope.department) or scope.department
+        _flag(raw, typed, issues, "department", pl.col("department") != scope.department,
+              f"只能导入本部门（{name}）的检查发现")
+    if scope.finding_categories is not None:
+        allowed = sorted(scope.finding_categories)
+        labels = "、".join(str(FindingCategory(c).label) for c in FindingCategory.values if c in allowed)
+        _flag(raw, typed, issues, "category", ~pl.col("category").is_in(allowed),
+              f"本角色只能导入以下类别的检查发现：{labels}")
 
 
 def _finding_rules(raw, typed, issues):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from parkgov.errors import ImportRejected, InputError
 from parkgov.ingest.issues import IssueList
 from parkgov.ingest.reader import read_workbook
-from parkgov.ingest.rules import check_workbook
+from parkgov.ingest.rules import check_finding_scope, check_workbook
 from parkgov.ingest.validate import check_sheet
 from parkgov.ingest.writer import ORDER, write_sheets
 from parkgov.ledger.choices import SubmissionMethod
@@ -79,11 +79,12 @@ def check_archive(path: Path, size: int) -> None:
                          f"疑似压缩炸弹，已拒绝")
 
 
-def check_workbook_file(path: Path, *, progress=None, chunk_rows=None) -> ImportReport:
+def check_workbook_file(path: Path, *, progress=None, chunk_rows=None, scope=None) -> ImportReport:
     """Read and check every sheet of `path`; returns the report with typed frames ready to write.
 
     `chunk_rows` overrides thresholds.csv `import_chunk_rows` and `import_read_chunk_rows` (rows read and
-    checked at a time).
+    checked at a time). With the importing user's `scope`, the 检查发现 rows must be of its department and
+    categories (`rules.check_finding_scope`).
     """
     path = Path(path)
     check_file(path)
@@ -101,6 +102,8 @@ def check_workbook_file(path: Path, *, progress=None, chunk_rows=None) -> Import
             progress("check", raw.spec.name, raw.frame.height)
     _check_has_rows(report, raws)
     check_workbook(typed, report.issues)
+    if "检查发现" in typed:
+        check_finding_scope(*typed["检查发现"], report.issues, scope)
     report.typed = {name: frame for name, (_raw, frame) in typed.items()}
     return report
 
@@ -120,7 +123,8 @@ def _rejection(report: ImportReport) -> str:
     return f"{report.file_name} 有 {len(errors)} 处错误，未写入任何数据"
 
 
-def import_workbook(*, path, actor, department="", dry_run=False, progress=None, chunk_rows=None) -> ImportReport:
+def import_workbook(*, path, actor, department="", dry_run=False, progress=None, chunk_rows=None,
+                    scope=None) -> ImportReport:
     """Check `path` and, if it has no errors and this is not a dry run, write it all in one transaction.
 
     Rows are checked and written `chunk_rows` at a time (default: thresholds.csv `import_chunk_rows`) to bound
@@ -128,7 +132,7 @@ def import_workbook(*, path, actor, department="", dry_run=False, progress=None,
 
     Raises ImportRejected (carrying the report) when any error is found; nothing is written then.
     """
-    report = check_workbook_file(path, progress=progress, chunk_rows=chunk_rows)
+    report = check_workbook_file(path, progress=progress, chunk_rows=chunk_rows, scope=scope)
     report.dry_run = dry_run
     if not report.ok:
         raise ImportRejected(_rejection(report), report)

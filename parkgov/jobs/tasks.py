@@ -13,6 +13,20 @@ from parkgov.jobs.services import job_dir, report
 log = logging.getLogger("parkgov.jobs")
 
 
+def _uploader_scope(user):
+    """The uploader's scope, so that a department imports findings of its own department and categories only;
+    None (an operator's import, as on the command line) for a system account without a role, which only code
+    can start a job for: the import page and the API ask for a role that writes imports first."""
+    from django.core.exceptions import PermissionDenied
+
+    from parkgov.accounts.scopes import scope_for
+
+    try:
+        return scope_for(user)
+    except PermissionDenied:
+        return None
+
+
 @task()
 def import_task(job_id: str):
     """Import an uploaded workbook or GIS file; on errors write the error workbook for download."""
@@ -37,7 +51,7 @@ def import_task(job_id: str):
                 from parkgov.ingest.services import import_workbook
 
                 outcome = import_workbook(path=path, actor=job.created_by, department=job.params.get("department", ""),
-                                          progress=progress)
+                                          progress=progress, scope=_uploader_scope(job.created_by))
                 result = {"written": outcome.written, "rows": outcome.rows,
                           "warnings": len(outcome.issues.warnings)}
         report(job_id, status=JobStatus.DONE, progress=100, message="已写入", result=result)

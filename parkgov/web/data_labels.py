@@ -40,3 +40,6 @@ FEATURE_CODES = (
     gettext_noop("使用权未确定或有争议"), gettext_noop("其他使用权"), gettext_noop("房屋等建筑物、构筑物"), gettext_noop("森林、林木"),
     gettext_noop("其他"), gettext_noop("无定着物"),
 )
+
+# parkgov/governance/data/finding_transitions.yaml: the finding actions (buttons, history reasons)
+FINDING_ACTIONS = (gettext_noop("开始整改"), gettext_noop("销号"), gettext_noop("重新打开"))

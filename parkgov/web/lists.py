@@ -43,8 +43,8 @@ from parkgov.web.table_body import ListTable
 ALL = _("全部")
 PER_PAGE = 50
 MAX_PAGE = 100_000  # deeper pages are useless and an enormous OFFSET can overflow the database's integer
-FINDING_COLUMNS = ["found_on", "department", "category", "severity", "status", "description", "enterprise",
-                   "parcel"]
+FINDING_COLUMNS = ["found_on", "department", "category", "severity", "status", "deadline", "description",
+                   "enterprise", "parcel"]
 LIST_FIGURES = ["tax", "revenue", "value_added", "energy_tce", "employees"]
 
 
@@ -394,6 +394,7 @@ class FindingTable(TotalledTable):
     category = tables.Column(verbose_name=_("类别"), order_by=("category", "id"))
     severity = tables.Column(verbose_name=_("严重程度"), order_by=("severity", "id"))
     status = tables.Column(verbose_name=_("状态"), order_by=("status", "id"))
+    deadline = tables.DateColumn(verbose_name=_("整改期限"), format="Y-m-d", order_by=("deadline", "id"))
     enterprise = tables.Column(verbose_name=_("企业"), accessor="enterprise__name", order_by=("enterprise__name", "id"),
                                attrs=WRAP,
                                linkify=lambda record: reverse("web:enterprise", args=[record.enterprise.credit_code]))
@@ -494,7 +495,10 @@ def finding_listing(*, scope, params) -> Listing:
                (_("类别"), "category", choices.by_value(choices.FindingCategory).get),
                (_("严重程度"), "severity", choices.by_value(choices.Severity).get),
                (_("状态"), "status", choices.by_value(choices.FindingStatus).get), (_("统一社会信用代码"), "enterprise__credit_code", None),
-               (_("企业名称"), "enterprise__name", None), (_("地块编码"), "parcel__code", None), (_("描述"), "description", None)]
+               (_("企业名称"), "enterprise__name", None), (_("地块编码"), "parcel__code", None), (_("描述"), "description", None),
+               (_("法律依据"), "legal_basis", None), (_("整改期限"), "deadline", None),
+               (_("可整改达标"), "rectifiable", lambda v: gettext("是") if v else gettext("否")),
+               (_("销号日期"), "closed_on", None)]
     writable = writable_categories(scope)
     return Listing(title=_("检查发现"), filter=found, rows=found.qs, table_class=FindingTable, hidden=[],
                    export_columns=columns, export_name=_("检查发现.xlsx"), export_url=reverse("web:findings_export"),
@@ -505,7 +509,7 @@ def finding_listing(*, scope, params) -> Listing:
 def finding_note(scope) -> str:
     """What limits the findings the user sees: the own department's only, and of which categories."""
     labels = choices.by_value(choices.FindingCategory)
-    categories = "、".join(str(labels[c]) for c in choices.FindingCategory.values
+    categories = gettext("、").join(str(labels[c]) for c in choices.FindingCategory.values
                           if scope.finding_categories is None or c in scope.finding_categories)
     if scope.own_findings_only:
         return gettext("仅显示本部门的检查发现（类别：%(categories)s）") % {"categories": categories}

@@ -168,8 +168,12 @@ def _findings_frame(fd: dict, credit: pl.Series, parcel_codes: pl.Series) -> pl.
     frame = pl.concat([_firm_finding_rows(fd, credit, parcel_codes), _parcel_finding_rows(fd, parcel_codes)])
     frame = frame.with_columns(pl.col("description").str.replace("{n}", pl.col("n"), literal=True)).drop("n")
     key = ["enterprise", "parcel", "department", "category", "found_on", "description"]
+    # issue 14's optional columns, left empty here (the demo branch fills legal basis and deadlines)
+    optional = [pl.lit(None, pl.String).alias("legal_basis"), pl.lit(None, pl.Date).alias("deadline"),
+                pl.lit(None, pl.String).alias("rectifiable"), pl.lit(None, pl.Date).alias("closed_on")]
     return frame.unique(subset=key, keep="first", maintain_order=True).select(
-        ["enterprise", "parcel", "department", "category", "severity", "found_on", "description", "status"])
+        ["enterprise", "parcel", "department", "category", "severity", "found_on", "description", "status"]) \
+        .with_columns(optional)
 
 
 def _firm_finding_rows(fd: dict, credit: pl.Series, parcel_codes: pl.Series) -> pl.DataFrame:
