@@ -45,12 +45,12 @@ def cases(tmp_path, actor):
     return {"sz": sz, "park": park}
 
 
-def _figures(client, role, zones=(), username=None):
+def _figures(client, role, zones=(), username=None, path=f"/?year={YEAR}"):
     user = get_user_model().objects.create_user(username or f"{role}-{len(zones)}", password="x")
     profile = Profile.objects.create(user=user, role=role, department=role)
     profile.zones.set(Zone.objects.filter(code__in=zones))
     client.force_login(user, backend="parkgov.accounts.backends.ProfileBackend")
-    page = client.get("/").content.decode()
+    page = client.get(path).content.decode()
     return json.loads(re.search(r'id="cockpit-data" type="application/json">(.*?)</script>', page, re.S).group(1)), page
 
 
@@ -67,6 +67,17 @@ def test_case_figures_for_every_park(client, cases):
                                "natural_resources": (0, 0, 1)}
     assert (c["freed_mu"], c["target_mu"], c["freed_share"]) == (4.5, 30, 15.0)
     assert 'id="chart-case-departments"' in page and 'id="chart-freed"' in page
+
+
+def test_the_default_cockpit_counts_this_calendar_years_closures(client, cases):
+    """issue 14: the ledger's latest data year (2025) lags the calendar; a case closed today counts on the cockpit
+    opened without a year (the demo's closures showed nowhere before), one closed in 2025 does not."""
+    make_case(number="A-5", parcel=Parcel.objects.get(code="SZ-0003"), state="closed", departments=["fire"],
+              freed_mu=2.0, closed_on=TODAY, deadline=TODAY)
+    data, page = _figures(client, "committee", path="/")
+    c = data["cases"]
+    assert (c["closed"], c["freed_mu"], c["year"]) == (1, 2.0, TODAY.year)
+    assert f"{TODAY.year} 年销号" in page
 
 
 def test_a_park_user_sees_its_parks_figures(client, cases):
