@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= sqlite:///parkgov.db
 ENTERPRISES ?= 1500
 
-.PHONY: demo test test-sqlite test-postgres bench messages venv clean
+.PHONY: demo test test-both test-sqlite test-postgres bench messages venv clean
 
 $(STAMP): pyproject.toml package.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）；Debian：apt-get install python3.11-venv，或 make PYTHON=…"; exit 1; }
@@ -29,20 +29,30 @@ demo: $(STAMP)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov demo --enterprises $(ENTERPRISES)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov serve --demo-accounts
 
-# Runs the suite on SQLite, then on PostgreSQL/PostGIS when PARKGOV_TEST_POSTGRES_URL is set.
-# In CI (CI set) a missing PostgreSQL is a failure, not a skip.
+# Runs the suite on SQLite and on PostgreSQL/PostGIS when PARKGOV_TEST_POSTGRES_URL is set: both passes at once
+# (a pass is mostly single-threaded Python, and CI has two cores), each into its own log under test-output/,
+# printed when both have ended; fails when either fails. In CI (CI set) a missing PostgreSQL is a failure.
 test: $(STAMP)
-	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$PARKGOV_TEST_POSTGRES_URL" ]; then \
-	  $(MAKE) --no-print-directory test-postgres; \
+	  $(MAKE) --no-print-directory test-both; \
 	elif [ -n "$$CI" ]; then \
 	  echo "CI 中必须提供 PostgreSQL（PARKGOV_TEST_POSTGRES_URL 未设置）"; exit 1; \
 	else \
+	  $(MAKE) --no-print-directory test-sqlite && \
 	  echo "未设置 PARKGOV_TEST_POSTGRES_URL：跳过 PostgreSQL 轮次（.ci/run 会启动临时集群）"; \
 	fi
 
+test-both: $(STAMP)
+	@mkdir -p test-output; \
+	$(MAKE) --no-print-directory test-sqlite >test-output/test-sqlite.log 2>&1 & sqlite=$$!; \
+	$(MAKE) --no-print-directory test-postgres >test-output/test-postgres.log 2>&1 & postgres=$$!; \
+	wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
+	echo "===== SQLite pass (exit $$sqlite_rc)"; cat test-output/test-sqlite.log; \
+	echo "===== PostgreSQL pass (exit $$postgres_rc)"; cat test-output/test-postgres.log; \
+	test $$sqlite_rc -eq 0 && test $$postgres_rc -eq 0
+
 # Jobs run inline in tests (the real worker is exercised by tests/test_jobs.py).
-test test-sqlite test-postgres: export PARKGOV_TASK_BACKEND ?= django_tasks.backends.immediate.ImmediateBackend
+test test-both test-sqlite test-postgres: export PARKGOV_TASK_BACKEND ?= django_tasks.backends.immediate.ImmediateBackend
 
 test-sqlite: $(STAMP)
 	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider
