@@ -238,6 +238,16 @@ def test_underreporting_missing_years_since_production_start():
     assert rows["F1"]["reasons"][0] == "近3年缺报年度 1 个 ≥ 1 个"
 
 
+def test_underreporting_counts_no_year_before_the_ledgers_first_year():
+    """issue 14: a ledger whose figures begin in 2024 does not list every firm for a missing 2023 (the demo's 2024
+    list flagged 1,369 firms for 2022, a year it never had); a gap after the first year still counts."""
+    people = firms("F1", "F2")
+    figures = [{"enterprise_id": 1, "year": y, "tax": 10.0, "revenue": 100.0} for y in (2024, 2025)]
+    figures += [{"enterprise_id": 2, "year": 2024, "tax": 10.0, "revenue": 100.0}]  # 2025 missing
+    rows = listed("underreporting-suspects", firms=people, figures=figures)
+    assert {k: r["category"] for k, r in rows.items()} == {"F2": "年度数据缺报"}
+
+
 def test_underreporting_contradictions_and_drops_at_their_boundaries():
     people = firms(*[f"F{i}" for i in range(1, 10)], production_start=dt.date(2025, 1, 1))
     now = {1: {"tax": 0.01}, 2: {"tax": 0.0},

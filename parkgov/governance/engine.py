@@ -306,8 +306,11 @@ def _boxes(parcels: pl.DataFrame):
 
 
 def _missing_years(inputs: ListInputs, window: int) -> pl.DataFrame:
-    """Years of the window (none before the production start year) without any figure reported."""
+    """Years of the window (none before the production start year, none before the first year the ledger holds
+    figures for: a ledger begun in 2024 does not make every firm miss 2023) without any figure reported."""
     first = inputs.year - window + 1
+    if inputs.figures.height:
+        first = max(first, int(inputs.figures.get_column("year").min()))
     reported = pl.any_horizontal([pl.col(c).is_not_null() for c in vocab.FIGURES])
     since = pl.max_horizontal(pl.lit(first), pl.col("production_start").dt.year().fill_null(first))
     missing = [((since <= year) & ~pl.col("enterprise_id").is_in(
