@@ -122,6 +122,7 @@ def test_lists_case_departments_sign_off_and_the_cockpit_moves(zone, tmp_path):
         resources.fill("#evidence-form input[name=comment]", "厂房腾退后现场")
         resources.click("#evidence-form button[type=submit]")
         expect(resources.locator("ul.evidence img")).to_have_count(1)
+        resources.wait_for_function("() => document.querySelector('ul.evidence img').complete")  # loaded (CI is slower)
         assert resources.evaluate("() => document.querySelector('ul.evidence img').naturalWidth") == 96
         economy.goto(case_url)
         act(economy, "submit", "整改完成，申请核验")
