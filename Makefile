@@ -49,13 +49,21 @@ test-both: $(STAMP)
 	wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
 	echo "===== SQLite pass (exit $$sqlite_rc)"; cat test-output/test-sqlite.log; \
 	echo "===== PostgreSQL pass (exit $$postgres_rc)"; cat test-output/test-postgres.log; \
+	echo "===== 失败汇总 (SQLite exit $$sqlite_rc, PostgreSQL exit $$postgres_rc)"; \
+	grep -h -E "^(FAILED|ERROR) " test-output/test-sqlite.log | sed 's/^/SQLite: /'; \
+	grep -h -E "^(FAILED|ERROR) " test-output/test-postgres.log | sed 's/^/PostgreSQL: /'; \
 	test $$sqlite_rc -eq 0 && test $$postgres_rc -eq 0
 
 # Jobs run inline in tests (the real worker is exercised by tests/test_jobs.py).
 test test-both test-sqlite test-postgres: export PARKGOV_TASK_BACKEND ?= django_tasks.backends.immediate.ImmediateBackend
 
+# The test database is a file, as in production: the browser tests' live server thread then has its own
+# connection instead of sharing the test thread's in-memory one (a shared connection let one thread's open
+# transaction break the other's, seen once in CI).
 test-sqlite: $(STAMP)
-	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider
+	@mkdir -p build
+	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db PARKGOV_TEST_SQLITE=build/test-sqlite.db \
+	  $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider
 
 test-postgres: $(STAMP)
 	PARKGOV_DATABASE_URL=$$PARKGOV_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider

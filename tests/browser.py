@@ -10,6 +10,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 
 def launch(playwright):
+    # CI runs the SQLite and PostgreSQL passes at once on two cores and Chromium draws WebGL in software: a map
+    # click's card may take longer than Playwright's default 5 s to appear there
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
 
 

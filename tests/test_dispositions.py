@@ -90,7 +90,7 @@ def test_criteria_are_validated_naming_the_yaml_path(tmp_path):
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     message = str(caught.value)
-    assert message.startswith("判定标准 bad.yaml 有 3 处错误")
+    assert message.startswith("四个一批判定标准 bad.yaml 有 3 处错误")
     assert "rules[1].all: 未知判定项 'not complies_with_the_plan'" in message
     assert "plan_compliance.industrial_codes: 不是用地用海分类代码：9999" in message
     assert "backward_capacity.source: 缺少必填项" in message

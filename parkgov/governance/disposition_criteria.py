@@ -13,10 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from parkgov.codes.tables import code_table
+from parkgov.codes.datafiles import load_validated
 from parkgov.errors import InputError
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "criteria"
@@ -139,34 +139,7 @@ class Criteria(Strict):
 
 def load_criteria(path: Path) -> Criteria:
     """Parse and validate one YAML file; CriteriaError names the file and the YAML path of each problem."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CriteriaError(f"无法读取四个一批判定标准 {path.name}：{exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CriteriaError(f"判定标准 {path.name} 不是有效的 YAML：{str(exc).splitlines()[0]}") from exc
-    if not isinstance(data, dict):
-        raise CriteriaError(f"判定标准 {path.name} 的顶层应为映射（键: 值）")
-    try:
-        return Criteria.model_validate(data)
-    except ValidationError as exc:
-        raise CriteriaError(f"判定标准 {path.name} 有 {exc.error_count()} 处错误：\n" + _describe(exc)) from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors():
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".") or "（顶层）"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "未知字段（拼写错误？）"
-        elif error["type"] == "missing":
-            message = "缺少必填项"
-        elif error["type"] == "literal_error":
-            message = f"取值无效，允许：{error['ctx']['expected']}"
-        lines.append(f"  - {where}: {message}")
-    return "\n".join(lines)
+    return load_validated(path, Criteria, noun="四个一批判定标准", error=CriteriaError)
 
 
 @cache

@@ -15,14 +15,14 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
-import yaml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from parkgov.codes.datafiles import load_validated
 from parkgov.codes.tables import code_table
 from parkgov.errors import ConfigError, InputError, NotFound
 from parkgov.ledger.choices import FindingCategory, FindingStatus, Severity
@@ -53,11 +53,7 @@ class TransitionTable(BaseModel):
 @cache
 def transition_table() -> dict[str, Transition]:
     """action → Transition from data/finding_transitions.yaml (ConfigError naming the file and path if invalid)."""
-    try:
-        table = TransitionTable.model_validate(yaml.safe_load(TRANSITIONS_FILE.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{TRANSITIONS_FILE.name}: {where}") from exc
+    table = load_validated(TRANSITIONS_FILE, TransitionTable, noun="检查发现状态表", error=ConfigError)
     return {t.action: t for t in table.transitions}
 
 

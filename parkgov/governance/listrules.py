@@ -21,9 +21,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from parkgov.codes.datafiles import load_validated
 from parkgov.errors import InputError
 from parkgov.governance import listfields as vocab
 
@@ -270,36 +270,7 @@ def rule_hash(rule: ListRule) -> str:
 
 def load_rule(path) -> ListRule:
     """Parse and validate one YAML file; ListRuleError names the file and the YAML path of each problem."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ListRuleError(f"无法读取清单规则 {path.name}：{exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ListRuleError(f"清单规则 {path.name} 不是有效的 YAML：{str(exc).splitlines()[0]}") from exc
-    if not isinstance(data, dict):
-        raise ListRuleError(f"清单规则 {path.name} 的顶层应为映射（键: 值）")
-    try:
-        return ListRule.model_validate(data)
-    except ValidationError as exc:
-        raise ListRuleError(f"清单规则 {path.name} 有 {exc.error_count()} 处错误：\n" + _describe(exc)) from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors():
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".") or "（顶层）"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "未知字段（拼写错误？）"
-        elif error["type"] == "missing":
-            message = "缺少必填项"
-        elif error["type"] == "literal_error":
-            message = f"取值无效，允许：{error['ctx']['expected']}"
-        if ": " in message and where == "（顶层）":  # a rule-level check names its own path
-            where, message = message.split(": ", 1)
-        lines.append(f"  - {where}: {message}")
-    return "\n".join(lines)
+    return load_validated(path, ListRule, noun="清单规则", error=ListRuleError)
 
 
 @cache

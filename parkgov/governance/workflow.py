@@ -14,11 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from django.utils import translation
 from django.utils.translation import gettext_noop
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from parkgov.codes.datafiles import problems_text, read_mapping, validation_problems
 from parkgov.errors import InputError
 
 WORKFLOW_DIR = Path(__file__).resolve().parent / "workflows"
@@ -202,29 +202,11 @@ def builtin_workflow_ids() -> list:
 
 
 def _parse(path: Path) -> WorkflowFile:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkflowError(f"无法读取流程文件 {path.name}：{exc}") from exc
-    except yaml.YAMLError as exc:
-        raise WorkflowError(f"流程文件 {path.name} 不是有效的 YAML：{str(exc).splitlines()[0]}") from exc
-    if not isinstance(data, dict):
-        raise WorkflowError(f"流程文件 {path.name} 的顶层应为映射（键: 值）")
+    data = read_mapping(path, noun="流程文件", error=WorkflowError)
     try:
         return WorkflowFile.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "未知字段（拼写错误？）"
-            elif error["type"] == "missing":
-                message = "缺少必填项"
-            elif error["type"] == "literal_error":
-                message = f"取值无效，允许：{error['ctx']['expected']}"
-            lines.append((where or "（顶层）", message))
-        _raise(path, lines)
+        _raise(path, validation_problems(exc))
 
 
 def _references(raw: WorkflowFile) -> list:
@@ -288,8 +270,7 @@ def _template_references(raw: WorkflowFile, base: Workflow) -> list:
 
 def _raise(path: Path, problems: list) -> None:
     if problems:
-        lines = "\n".join(f"  - {where}: {message}" for where, message in problems)
-        raise WorkflowError(f"流程文件 {path.name} 有 {len(problems)} 处错误：\n{lines}")
+        raise WorkflowError(problems_text("流程文件", path.name, problems))
 
 
 def transition_table_markdown(workflow: Workflow) -> str:
