@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "parkgov.api",
     "parkgov.spatial",
     "parkgov.governance",
+    "parkgov.supply",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,8 @@ COCKPIT = (
 ROLES = (
     gettext_noop("管理员"), gettext_noop("管委会"), gettext_noop("经信"), gettext_noop("自然资源和规划"),
     gettext_noop("生态环境"), gettext_noop("应急管理"), gettext_noop("消防"), gettext_noop("综合执法"),
-    gettext_noop("市场监管"), gettext_noop("税务"), gettext_noop("统计"),
+    gettext_noop("市场监管"), gettext_noop("税务"), gettext_noop("统计"), gettext_noop("发改"), gettext_noop("住建"),
+    gettext_noop("招商"),
 )
 
 # parkgov/accounts/data/roles.yaml: field group names (named when a role may not see a group)
@@ -28,7 +29,7 @@ FIELD_GROUPS = (gettext_noop("税收数据"), gettext_noop("经济数据"), gett
 DEPARTMENTS = (
     gettext_noop("管委会"), gettext_noop("经信"), gettext_noop("自然资源和规划"), gettext_noop("生态环境"),
     gettext_noop("应急管理"), gettext_noop("综合执法"), gettext_noop("消防"), gettext_noop("市场监管"), gettext_noop("税务"),
-    gettext_noop("统计"), gettext_noop("其他"),
+    gettext_noop("统计"), gettext_noop("发改"), gettext_noop("住建"), gettext_noop("招商"), gettext_noop("其他"),
 )
 
 # parkgov/codes/data/parcel_feature_codes.csv, attachment_feature_codes.csv: GB/T 37346 feature-code meanings

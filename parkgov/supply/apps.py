@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupplyConfig(AppConfig):
+    name = "parkgov.supply"
+    verbose_name = _("供地与准入")
