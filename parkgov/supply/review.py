@@ -43,11 +43,10 @@ def load_frames(*, on: dt.date, year: int, zone_ids=None) -> dict:
                           values=list(zone_ids) if zone_ids else None)
     parcel_ids = parcels.get_column("id").to_list()
     rows = list(Contract.objects.filter(parcel_id__in=parcel_ids).values_list(*CONTRACT_FIELDS)) if parcel_ids else []
-    schema = {"id": pl.Int64, "number": pl.String, "parcel_id": pl.Int64, "enterprise_id": pl.Int64,
-              **{f: pl.Date for f in ("signed_on", "agreed_start", "agreed_completion", "agreed_production",
-                                      "actual_start", "actual_completion", "stopped_on")},
-              "breach_rule": pl.String, "total_investment": pl.Float64, "invested": pl.Float64,
-              "developed_area_m2": pl.Float64}
+    types = {"id": pl.Int64, "number": pl.String, "parcel_id": pl.Int64, "enterprise_id": pl.Int64,
+             "breach_rule": pl.String}
+    schema = {f: types.get(f, pl.Float64 if f in ("total_investment", "invested", "developed_area_m2") else pl.Date)
+              for f in CONTRACT_FIELDS[:-1]}
     contracts = pl.DataFrame([r[:-1] for r in rows], schema=schema, orient="row")
     commitments = pl.DataFrame([(r[0], code, float(value)) for r in rows for code, value in (r[-1] or {}).items()
                                 if value is not None],
