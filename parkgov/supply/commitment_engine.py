@@ -56,6 +56,10 @@ def _actuals(base: pl.DataFrame, indicators: IndicatorSet) -> pl.DataFrame:
 
 
 def _base(contracts, parcels, figures, year):
+    for column, dtype in (("enterprise_id", pl.Int64), ("year", pl.Int64)):
+        if column not in figures.columns:
+            figures = figures.with_columns(pl.lit(None, dtype=dtype).alias(column))
+    figures = figures.with_columns(pl.col("enterprise_id").cast(pl.Int64), pl.col("year").cast(pl.Int64))
     yearly = figures.filter(pl.col("year") == year).select(
         "enterprise_id", *[pl.col(f).cast(pl.Float64).alias(f"yearly.{f}") for f in YEARLY_FIELDS if f in figures.columns])
     totals = figures.filter(pl.col("year") <= year).group_by("enterprise_id").agg(

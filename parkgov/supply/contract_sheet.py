@@ -106,11 +106,16 @@ def write(frame: pl.DataFrame, *, submission_id, actor_id, reason, now):
     fields = [indicator_field(i.code) for i in indicator_set().indicators if indicator_field(i.code) in frame.columns]
     codes = {indicator_field(i.code): i.code for i in indicator_set().indicators}
     values = frame.select(fields).to_dicts() if fields else [{} for _ in range(frame.height)]
-    merged = [json.dumps({codes[k]: v for k, v in row.items() if v is not None}, ensure_ascii=False, sort_keys=True)
-              for row in values]
-    frame = frame.drop(fields).with_columns(pl.Series("__indicators", merged, dtype=pl.String))
-    return upsert(model=Contract, frame=frame, key=["number"], merge_json={"indicators": "__indicators"},
-                  actor_id=actor_id, reason=reason, now=now)
+    numbers = frame.get_column("number").to_list()
+    stored = dict(Contract.objects.filter(number__in=numbers).values_list("number", "indicators"))
+    merged = []
+    for number, row in zip(numbers, values):
+        old = stored.get(number) or {}
+        new = {**old, **{codes[k]: v for k, v in row.items() if v is not None}}
+        # None keeps the stored JSON (and the row unchanged); a changed set is written whole
+        merged.append(None if number in stored and new == old else json.dumps(new, ensure_ascii=False, sort_keys=True))
+    frame = frame.drop(fields).with_columns(pl.Series("indicators", merged, dtype=pl.String))
+    return upsert(model=Contract, frame=frame, key=["number"], actor_id=actor_id, reason=reason, now=now)
 
 
 def export_frame(queryset=None) -> pl.DataFrame:
