@@ -23,6 +23,7 @@ from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
+from parkgov.supply.models import Contract
 from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,12 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
+# issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
+SUPPLY_WEB = {"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")}
+SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
+API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
+                  "list_commitment_checks": "supply", "list_idle_checks": "supply"})
+API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
 
 
 @pytest.fixture
@@ -118,6 +125,9 @@ def test_matrix_covers_every_export_download_and_api_list():
     governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
+    supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns
+              if p.name and ("export" in p.name or "download" in p.name)}
+    assert supply == set(SUPPLY_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -381,3 +391,50 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
         assert form.status_code == ((200 if inside else 404) if writes else 403), (role, park, code)
     decided = set(DispositionDecision.objects.exclude(decided="").values_list("parcel__code", flat=True))
     assert decided == (PARCELS[park] if writes else set())
+
+
+@pytest.fixture
+def supply_world(world, tmp_path, actor):
+    """issue 15: two 标准地 contracts (SZ-0001 in SZ, SZ-0002 in SZ-XW1) and a review run of them."""
+    from parkgov.testing import contracts_world
+
+    return contracts_world(folder=tmp_path, actor=actor)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(client, supply_world, role, park):
+    """issue 15: the 标准地承诺 export, the review workbook and the review API lists, per role and park."""
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    for name, (domain, header) in SUPPLY_WEB.items():
+        url = reverse(f"supply:{name}", args=[supply_world.pk] if name == "review_export" else [])
+        response = client.get(url)
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == SUPPLY_ROWS[park], (name, role, park)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
+    for name, url, key in [("list_supply_contracts", "/api/supply/contracts", "parcel_code"),
+                           ("list_commitment_checks", f"/api/supply/reviews/{supply_world.pk}/commitments",
+                            "parcel_code"),
+                           ("list_idle_checks", f"/api/supply/reviews/{supply_world.pk}/idle", "parcel_code")]:
+        response = client.get(url, {"limit": 500}, headers=headers)
+        if API_LISTS[name] not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        codes = {i[key] for i in response.json()["items"]}
+        if name == "list_idle_checks":
+            assert codes <= PARCELS[park], (name, role, park)  # every supplied parcel of the park (idle engine)
+        else:
+            assert codes == SUPPLY_ROWS[park], (name, role, park)
+    runs = client.get("/api/supply/reviews", headers=headers)
+    assert runs.status_code == (200 if "supply" in reads else 403), (role, park)
+    if "supply" in reads:
+        assert runs.json()["items"][0]["contracts"] == len(SUPPLY_ROWS[park])
+        patch = client.patch(f"/api/supply/contracts/{Contract.objects.get(number='BZD-2021-0001').pk}",
+                             {"indicators": {"tax_per_mu": 24}}, content_type="application/json", headers=headers)
+        writes = scope_for(user_of(role, park)).can_write("supply")
+        assert patch.status_code == (403 if not writes else 200 if park is None else 404), (role, park)
+
