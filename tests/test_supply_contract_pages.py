@@ -123,3 +123,21 @@ def test_reminders_windows_and_overdue(world, today, within_30, within_90, overd
     assert pick(found["within_30"]) == within_30 and pick(found["within_90"]) == within_90
     assert pick(found["overdue"]) == [("竣工", (dt.date(2023, 3, 1) - today).days)] * (today > dt.date(2023, 3, 1)) \
         + overdue
+
+
+def test_web_import_page_accepts_the_sheet(client, admin, world, tmp_path, django_capture_on_commit_callbacks):
+    from parkgov.testing import CONTRACT_HEADER, contract_row
+
+    good = write_workbook(tmp_path / "合同.xlsx", {"标准地承诺": [CONTRACT_HEADER, contract_row(number="WEB-1")]})
+    bad = write_workbook(tmp_path / "错误.xlsx", {"标准地承诺": [CONTRACT_HEADER, contract_row(
+        number="WEB-2", **{"约定达产日期": dt.date(2022, 1, 1)})]})
+    for path in (good, bad):
+        with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+            client.post(reverse("web:import"), {"file": handle})
+    done, rejected = Job.objects.filter(kind="import").order_by("created_at")
+    assert done.status == "done" and Contract.objects.filter(number="WEB-1").exists()
+    assert rejected.status == "rejected" and not Contract.objects.filter(number="WEB-2").exists()
+    assert rejected.result["issues"][0] == {"sheet": "标准地承诺", "row": 2, "column": "约定达产日期",
+                                            "value": rejected.result["issues"][0]["value"],
+                                            "message": "约定达产日期早于约定竣工日期"}
+    assert rejected.output_file.endswith("错误清单.xlsx")
