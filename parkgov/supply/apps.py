@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class SupplyConfig(AppConfig):
     name = "parkgov.supply"
     verbose_name = _("供地与准入")
+
+    def ready(self):
+        from parkgov.supply import idle_lists
+
+        idle_lists.register()  # governance list 闲置土地 (idle branch)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from parkgov.codes.datafiles import load_validated
 from parkgov.errors import InputError
-from parkgov.supply.choices import NoticeKind
+from parkgov.supply.choices import IdleStatus, NoticeKind
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "idle_rules.yaml"
 SUPPLY_STATUSES = ("approved_not_supplied", "supplied_not_used", "in_use", "idle", "reserved")
@@ -96,15 +96,48 @@ class AnswerDays(Strict):
     verified: bool
 
 
+def _known_kinds(kinds) -> None:
+    unknown = sorted(set(kinds) - set(NoticeKind.values))
+    if unknown:
+        raise ValueError(f"未知文书类型 {', '.join(unknown)}；允许：{', '.join(NoticeKind.values)}")
+
+
 class Notices(Strict):
+    """Answer periods after service, and which notices must precede a notice (issued no later than it)."""
+
     answer_days: dict[str, AnswerDays]
+    requires: dict[str, list[str]] = {}
+    order_article: str = ""
+    order_verified: bool = False
 
     @field_validator("answer_days")
     @classmethod
     def _kinds(cls, value):
-        unknown = sorted(set(value) - set(NoticeKind.values))
+        _known_kinds(value)
+        return value
+
+    @field_validator("requires")
+    @classmethod
+    def _order(cls, value):
+        _known_kinds(list(value) + [k for kinds in value.values() for k in kinds])
+        return value
+
+
+class ListFeed(Strict):
+    """The governance list the idle statuses feed (治理清单): its id, name, department and a sub-list per status."""
+
+    id: str = Field(min_length=2)
+    version: int = Field(ge=1)
+    name: str
+    owner_department: str
+    categories: dict[str, str]
+
+    @field_validator("categories")
+    @classmethod
+    def _statuses(cls, value):
+        unknown = sorted(set(value) - set(IdleStatus.values))
         if unknown:
-            raise ValueError(f"未知文书类型 {', '.join(unknown)}；允许：{', '.join(NoticeKind.values)}")
+            raise ValueError(f"未知闲置状态 {', '.join(unknown)}；允许：{', '.join(IdleStatus.values)}")
         return value
 
 
@@ -123,6 +156,7 @@ class IdleRules(Strict):
     warning: Warning_
     government: Government
     notices: Notices
+    list: ListFeed
 
     @field_validator("supplied_statuses")
     @classmethod
