@@ -69,6 +69,8 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
+# issue 15: supply downloads (supply.urls); the rows are parcel codes
+SUPPLY_WEB = {"idle_export": ("supply", "地块编码")}
 
 
 @pytest.fixture
@@ -118,6 +120,9 @@ def test_matrix_covers_every_export_download_and_api_list():
     governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
+    supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns
+              if p.name and ("export" in p.name or "download" in p.name)}
+    assert supply == set(SUPPLY_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -381,3 +386,26 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
         assert form.status_code == ((200 if inside else 404) if writes else 403), (role, park, code)
     decided = set(DispositionDecision.objects.exclude(decided="").values_list("parcel__code", flat=True))
     assert decided == (PARCELS[park] if writes else set())
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, world, role, park):
+    """issue 15 §3: the idle-land workbook, as the page filters it, holds the parcels of the user's parks only;
+    403 for roles without the supply domain."""
+    from parkgov.testing import make_idle_contract
+
+    for code, agreed in (("SZ-0001", dt.date(2024, 11, 30)), ("SZ-0002", dt.date(2025, 1, 31)),
+                         ("SZ-0003", dt.date(2023, 10, 31))):
+        make_idle_contract(parcel_code=code, number=f"HT-{code}", agreed_start=agreed)
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    url = reverse("supply:idle_export")
+    for params, rows in (({"on": "2025-12-31"}, PARCELS[park]),
+                         ({"on": "2025-12-31", "status": "idle"}, PARCELS[park] & {"SZ-0001"}),
+                         ({"on": "2025-12-31", "status": "warning"}, PARCELS[park] & {"SZ-0002"})):
+        response = client.get(url, params)
+        if "supply" not in reads:
+            assert response.status_code == 403, (role, park)
+            return
+        assert response.status_code == 200, (role, park, response.status_code)
+        assert workbook_codes(response, SUPPLY_WEB["idle_export"][1]) == rows, (role, park, params)

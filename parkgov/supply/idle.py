@@ -79,6 +79,78 @@ def idle_clock(*, parcel: Parcel, on: dt.date) -> dict:
     return clock
 
 
+ATTENTION_FILTER = "attention"
+
+
+def idle_listing(*, scope, on: dt.date, status: str = ATTENTION_FILTER, zone_id=None) -> list[dict]:
+    """The idle page's rows as of `on` for the user's parks (read access to supply): every supplied parcel, or
+    only those of `status` (an IdleStatus code; "attention": about to be idle, idle, to recover, government-caused;
+    "" = all), of `zone_id` and the parks under it. Each row has parcel_code, zone_name and contract_number."""
+    from parkgov.ledger.models import Zone
+
+    scope.require("supply")
+    if status not in ("", ATTENTION_FILTER, *IdleStatus.values):
+        raise InputError(gettext("闲置状态 %(status)s 无效；可选：%(allowed)s") % {
+            "status": status, "allowed": ", ".join([ATTENTION_FILTER, *IdleStatus.values])})
+    zone_ids = scope.zone_ids
+    if zone_id:
+        chosen = set(_with_children([zone_id]))
+        zone_ids = sorted(chosen if zone_ids is None else chosen & set(zone_ids))
+    rows = idle_status(on=on, zone_ids=zone_ids)
+    if status == ATTENTION_FILTER:
+        rows = rows.filter(pl.col("status").is_in([s.value for s in ATTENTION]))
+    elif status:
+        rows = rows.filter(pl.col("status") == status)
+    names = dict(Zone.objects.filter(pk__in=rows["zone_id"].unique().to_list()).values_list("pk", "name"))
+    numbers = dict(Contract.objects.filter(pk__in=rows["contract_id"].drop_nulls().to_list())
+                   .values_list("pk", "number"))
+    order = {s: i for i, s in enumerate([IdleStatus.RECOVER, IdleStatus.IDLE, IdleStatus.GOVERNMENT,
+                                         IdleStatus.WARNING, IdleStatus.UNKNOWN, IdleStatus.NORMAL,
+                                         IdleStatus.STARTED])}
+    listed = [row | {"zone_name": names.get(row["zone_id"], ""), "contract_number": numbers.get(row["contract_id"], ""),
+                     "label": IdleStatus(row["status"]).label,
+                     "overdue": -row["days_to_next"] if row["days_to_next"] is not None and row["days_to_next"] <= 0
+                     else None}
+              for row in rows.rows(named=True)]
+    return sorted(listed, key=lambda r: (order[IdleStatus(r["status"])], r["days_to_next"] if r["days_to_next"]
+                                         is not None else 10**6, r["parcel_code"]))
+
+
+def operator_listing(*, on: dt.date, zone_code: str | None = None, status: str = "") -> list[dict]:
+    """The rows for a command-line operator (every park): of `zone_code` and the parks under it when given."""
+    from parkgov.errors import NotFound
+    from parkgov.governance.lists import operator_scope
+    from parkgov.ledger.models import Zone
+
+    zone_id = None
+    if zone_code:
+        zone_id = Zone.objects.filter(code=zone_code).values_list("pk", flat=True).first()
+        if zone_id is None:
+            raise NotFound(gettext("园区编码 %(code)s 不存在") % {"code": zone_code})
+    return idle_listing(scope=operator_scope(), on=on, status=status, zone_id=zone_id)
+
+
+def _with_children(zone_ids) -> list:
+    from parkgov.ledger.models import Zone
+
+    chosen, frontier = set(zone_ids), set(zone_ids)
+    while frontier:
+        frontier = set(Zone.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - chosen
+        chosen |= frontier
+    return sorted(chosen)
+
+
+def parcel_in_scope(*, scope, code: str, write=False) -> Parcel:
+    """The parcel `code` if the user may read (write) supply and it lies in the user's parks; NotFound else."""
+    from parkgov.errors import NotFound
+
+    scope.require("supply", write=write)
+    parcel = scope.filter_zones(Parcel.objects.filter(code=code), "zone_id").defer("geometry").first()
+    if parcel is None:
+        raise NotFound(gettext("地块 %(code)s 不存在或不在您的数据范围内") % {"code": code})
+    return parcel
+
+
 # --- notices ------------------------------------------------------------------------------------------------------
 
 NOTICE_FIELDS = ("kind", "document_number", "issued_on", "served_on", "answer_due", "answered_on", "note")

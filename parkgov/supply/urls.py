@@ -3,5 +3,18 @@ indicators and 零增地, land quota. Each topic's views live in its own module.
 
 from django.urls import path
 
+from parkgov.supply import idle_views
+
 app_name = "supply"
 urlpatterns: list = []
+
+# 闲置土地 (idle branch)
+urlpatterns += [
+    path("idle/", idle_views.idle_list, name="idle"),
+    path("idle/export.xlsx", idle_views.idle_export, name="idle_export"),
+    path("idle/<str:code>/", idle_views.idle_parcel, name="idle_parcel"),
+    path("idle/<str:code>/notices/new/", idle_views.notice_form, name="idle_notice_new"),
+    path("idle/<str:code>/notices/<int:pk>/", idle_views.notice_form, name="idle_notice_edit"),
+    path("idle/<str:code>/exceptions/new/", idle_views.exception_form, name="idle_exception_new"),
+    path("idle/<str:code>/exceptions/<int:pk>/", idle_views.exception_form, name="idle_exception_edit"),
+]
