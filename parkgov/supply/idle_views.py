@@ -46,12 +46,13 @@ def scoped(domain: str, *, write=False):
 
 
 def _listing(request, scope):
-    form = IdleFilterForm(request.GET or None, zones=scope.filter_zones(Zone.objects.defer("geometry")
-                                                                        .order_by("code"), "id"))
+    data = request.GET.copy()
+    # no status asked (a first visit, a link with only the date): the parcels needing attention
+    data.setdefault("status", idle.ATTENTION_FILTER)
+    form = IdleFilterForm(data, zones=scope.filter_zones(Zone.objects.defer("geometry").order_by("code"), "id"))
     chosen = form.cleaned_data if form.is_valid() else {}
     on = chosen.get("on") or timezone.localdate()
-    # no status asked (a first visit, a link with only the date): the parcels needing attention
-    status = chosen.get("status", "") if "status" in request.GET else idle.ATTENTION_FILTER
+    status = chosen.get("status", idle.ATTENTION_FILTER)
     rows = idle.idle_listing(scope=scope, on=on, status=status, zone_id=int(chosen["zone"]) if chosen.get("zone")
                              else None)
     return form, on, rows
