@@ -70,8 +70,10 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
+# issue 15: supply downloads (supply.urls); the rows are parcel codes
+SUPPLY_WEB = {"idle_export": ("supply", "地块编码")}
 # issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
-SUPPLY_WEB = {"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")}
+SUPPLY_WEB.update({"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")})
 SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
 API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
                   "list_commitment_checks": "supply", "list_idle_checks": "supply"})
@@ -406,7 +408,8 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
     """issue 15: the 标准地承诺 export, the review workbook and the review API lists, per role and park."""
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
-    for name, (domain, header) in SUPPLY_WEB.items():
+    for name in ("contracts_export", "review_export"):
+        domain, header = SUPPLY_WEB[name]
         url = reverse(f"supply:{name}", args=[supply_world.pk] if name == "review_export" else [])
         response = client.get(url)
         if domain not in reads:
@@ -438,3 +441,25 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
         writes = scope_for(user_of(role, park)).can_write("supply")
         assert patch.status_code == (403 if not writes else 200 if park is None else 404), (role, park)
 
+
+@pytest.mark.parametrize("role,park", users())
+def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, world, role, park):
+    """issue 15 §3: the idle-land workbook, as the page filters it, holds the parcels of the user's parks only;
+    403 for roles without the supply domain."""
+    from parkgov.testing import make_idle_contract
+
+    for code, agreed in (("SZ-0001", dt.date(2024, 11, 30)), ("SZ-0002", dt.date(2025, 1, 31)),
+                         ("SZ-0003", dt.date(2023, 10, 31))):
+        make_idle_contract(parcel_code=code, number=f"HT-{code}", agreed_start=agreed)
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    url = reverse("supply:idle_export")
+    for params, rows in (({"on": "2025-12-31"}, PARCELS[park]),
+                         ({"on": "2025-12-31", "status": "idle"}, PARCELS[park] & {"SZ-0001"}),
+                         ({"on": "2025-12-31", "status": "warning"}, PARCELS[park] & {"SZ-0002"})):
+        response = client.get(url, params)
+        if "supply" not in reads:
+            assert response.status_code == 403, (role, park)
+            return
+        assert response.status_code == 200, (role, park, response.status_code)
+        assert workbook_codes(response, SUPPLY_WEB["idle_export"][1]) == rows, (role, park, params)

@@ -7,6 +7,7 @@ class SupplyConfig(AppConfig):
     verbose_name = _("供地与准入")
 
     def ready(self):
-        from parkgov.supply import contract_sheet
+        from parkgov.supply import contract_sheet, idle_lists
 
         contract_sheet.register()
+        idle_lists.register()  # governance list 闲置土地 (idle branch)

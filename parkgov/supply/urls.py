@@ -3,11 +3,23 @@ indicators and 零增地, land quota. Each topic's views live in its own module.
 
 from django.urls import path
 
+from parkgov.supply import contract_views, idle_views
+
 app_name = "supply"
 urlpatterns: list = []
 
-from parkgov.supply import contract_views  # noqa: E402  (each topic appends its own patterns)
+# 闲置土地 (idle branch)
+urlpatterns += [
+    path("idle/", idle_views.idle_list, name="idle"),
+    path("idle/export.xlsx", idle_views.idle_export, name="idle_export"),
+    path("idle/<str:code>/", idle_views.idle_parcel, name="idle_parcel"),
+    path("idle/<str:code>/notices/new/", idle_views.notice_form, name="idle_notice_new"),
+    path("idle/<str:code>/notices/<int:pk>/", idle_views.notice_form, name="idle_notice_edit"),
+    path("idle/<str:code>/exceptions/new/", idle_views.exception_form, name="idle_exception_new"),
+    path("idle/<str:code>/exceptions/<int:pk>/", idle_views.exception_form, name="idle_exception_edit"),
+]
 
+# 标准地合同与达产复核 (contracts branch)
 urlpatterns += [
     path("contracts/", contract_views.contracts, name="contracts"),
     path("contracts/export/", contract_views.contracts_export, name="contracts_export"),
