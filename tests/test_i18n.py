@@ -381,7 +381,7 @@ def _data_strings() -> list[str]:
 
     strings = set()
     for model in apps.get_models():
-        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts", "governance"}:
+        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts", "governance", "supply"}:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, (django_models.CharField, django_models.TextField)) and not field.choices:
@@ -404,6 +404,14 @@ def _data_strings() -> list[str]:
     from parkgov.governance.case_exchange import update_sheet_terms
 
     strings |= set(update_sheet_terms().values())  # the 案件进展 sheet's name, columns and values (exchange format)
+    from django.utils import timezone
+
+    from parkgov.supply.idle import idle_status
+    from parkgov.supply.idle_rules import idle_rules
+
+    strings |= set(_json_strings(idle_rules().model_dump(mode="json")))  # order No. 53 as recalled (issue 15)
+    for row in idle_status(on=timezone.localdate()).iter_rows(named=True):  # idle reasons as the engine writes them
+        strings |= set(row["reasons"]) | {row["formula"]}
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 
