@@ -93,7 +93,7 @@ def test_steps_through_the_pages_and_the_record(client, world):
     assert "已签订标准地合同" in done.text and Contract.objects.get().indicators["investment_intensity"] == 280
     record = client.get(reverse("supply:application_record", args=[app.number]))
     assert record.status_code == 200 and "建设项目准入联审审查意见表" in record.text
-    for text in ("≥ 280.0 万元/亩", "生态环境", "通过", "（盖章）", "supply/record.css"):
+    for text in ("≥ 280 万元/亩", "生态环境", "通过", "（盖章）", "supply/record.css"):
         assert text in record.text, text
 
 

@@ -102,7 +102,7 @@ def investor_checks(facts: dict, rules: ReviewRules) -> list:
         reason = "；".join(describe[code](f) for f in found) if found else gettext("未发现")
         checks.append({"code": code, "kind": "investor", "label": spec.label, "level": spec.level if found else PASS,
                        "value": len(found), "threshold": 0, "op": "=", "unit": gettext("项"), "source": spec.source,
-                       "verified": spec.verified, "reason": f"{spec.label}：{reason}" if found else reason})
+                       "verified": spec.verified, "reason": f"{spec.label}：{reason}"})
     return checks
 
 
