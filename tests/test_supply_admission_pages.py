@@ -162,3 +162,25 @@ def test_export_lists_the_filtered_rows(client, world):
     response = client.get(reverse("supply:applications_export"), {"state": "submitted"})
     frame = fastexcel.read_excel(b"".join(response.streaming_content)).load_sheet(0).to_polars()
     assert frame["申请编号"].to_list() == [first.number] and frame["投资强度（万元/亩）"].to_list() == [280]
+
+
+def test_cli_export_by_operator_and_by_user_and_the_rules_listing(world, tmp_path):
+    import fastexcel
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    inside = make_application(zone_code="SZ-XW1", state="submitted")
+    make_application(investor_credit_code=uscc(901))
+    runner = CliRunner()
+    result = runner.invoke(app, ["supply", "applications", "--out", str(tmp_path / "all.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "准入申请 2 件" in result.output.replace("\n", "")
+    result = runner.invoke(app, ["supply", "applications", "--out", str(tmp_path / "xw1.xlsx"), "--user",
+                                 "committee-xw1", "--state", "submitted"])
+    frame = fastexcel.read_excel(str(tmp_path / "xw1.xlsx")).load_sheet("准入申请").to_polars()
+    assert result.exit_code == 0 and frame["申请编号"].to_list() == [inside.number]
+    bad = runner.invoke(app, ["supply", "applications", "--out", str(tmp_path / "x.xlsx"), "--state", "done"])
+    assert bad.exit_code != 0 and "状态“done”无效" in str(bad.exception)  # parkgov.cli.main prints it, exit 2
+    rules = runner.invoke(app, ["supply", "admission-rules"])
+    assert rules.exit_code == 0 and "suqian-2017" in rules.output and "tax_per_mu" in rules.output
