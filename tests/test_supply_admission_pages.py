@@ -184,3 +184,30 @@ def test_cli_export_by_operator_and_by_user_and_the_rules_listing(world, tmp_pat
     assert bad.exit_code != 0 and "状态“done”无效" in str(bad.exception)  # parkgov.cli.main prints it, exit 2
     rules = runner.invoke(app, ["supply", "admission-rules"])
     assert rules.exit_code == 0 and "suqian-2017" in rules.output and "tax_per_mu" in rules.output
+
+
+def test_class_d_detail_is_hidden_from_roles_without_the_evaluation_results(client, world):
+    """roles.yaml: 自然资源和规划 does not see 亩均评价结果; it sees that the check failed, not which firm is D."""
+    from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+    from parkgov.ledger.models import Enterprise
+
+    run = EvaluationRun.objects.create(year=2025, ruleset_id="t", ruleset_version=1, ruleset_hash="h",
+                                       ruleset_name="测试", input_hash="i")
+    EvaluationResult.objects.create(run=run, enterprise=Enterprise.objects.get(credit_code=uscc(1)),
+                                    class_original="D", class_final="D")
+    app = make_application(state="reviewing", related_credit_codes=[uscc(1)])
+    give_all_opinions(app)
+    from parkgov.accounts.scopes import scope_for
+
+    committee = get_user_model().objects.get(username="committee")
+    admission.decide(application=app, actor=committee, scope=scope_for(committee), outcome="conditional",
+                     conditions="两年内技改")
+    for url in (reverse("supply:application", args=[app.number]), reverse("supply:application_record",
+                                                                          args=[app.number])):
+        login(client, "economy")
+        assert "甲厨具" in client.get(url).text
+        login(client, "natural_resources")
+        shown = client.get(url).text
+        assert "甲厨具" not in shown and "无权查看亩均评价结果的明细" in shown
+    detail = client.get(f"/api/supply/applications/{app.number}", headers=bearer("natural_resources")).json()
+    assert "甲厨具" not in str(detail["checks"]) + str(detail["outcome_reasons"])

@@ -49,6 +49,13 @@ def shown(value) -> str:
     return str(value)
 
 
+def visible_reasons(reasons, *, scope) -> list:
+    """The outcome's reasons, the class D one masked as in `visible_checks` for a role without the results."""
+    hidden = not scope.sees("evaluation_class")
+    return [{**r, "text": gettext("投资主体或关联企业亩均评价为 D 类（您的角色无权查看亩均评价结果的明细）")}
+            if hidden and r.get("code") == "class_d" and r.get("level") != "pass" else r for r in reasons]
+
+
 def detail_context(app, *, scope) -> dict:
     """Everything the detail page and the record show of `app`."""
     flow = admission_workflow()
@@ -67,6 +74,7 @@ def detail_context(app, *, scope) -> dict:
         "opinions": opinions,
         "earlier": app.opinions.exclude(round=app.round).select_related("actor").order_by("round", "at"),
         "outcome_label": str(Outcome(app.outcome).label) if app.outcome else "",
+        "reasons": visible_reasons(app.outcome_reasons, scope=scope),
         "events": _timeline(app, flow), "documents": list(app.documents.select_related("uploaded_by")),
         "actions": [a for a in actions if a[0] not in (services.OPINION, services.EDIT, services.DECIDE,
                                                        services.CONTRACT)],
