@@ -2,7 +2,6 @@
 nothing written, the steps through the pages, the printable review record, documents served within scope, the
 API's list, steps and refusals (403 / 404 / 422 / 409)."""
 
-import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model

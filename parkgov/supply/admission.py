@@ -12,8 +12,6 @@ queryset of the list page, the export and the API list). The checks are computed
 submitted and again on resubmission (supply/admission_checks.py over the zone's profile and the ledger).
 """
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -411,15 +409,3 @@ def _insert_numbered(application):
             application.pk = None
     raise ConflictError(gettext("申请编号分配冲突，请稍后重试"))
 
-
-def as_date(value, *, label) -> dt.date | None:
-    """A date or None; InputError naming the field otherwise."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InputError(gettext("%(label)s应为日期（如 2026-03-01），实为“%(value)s”") % {
-            "label": label, "value": value}) from exc
