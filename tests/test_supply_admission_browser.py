@@ -50,7 +50,8 @@ def test_admission_pages_fit_the_width(site, settings, tmp_path, width):  # noqa
         for name, path, key in [("list", "/supply/applications/", "#application-table"),
                                 ("detail", f"/supply/applications/{made['reviewing'].number}/", "#checks"),
                                 ("decided", f"/supply/applications/{made['decided'].number}/", "#opinions"),
-                                ("record", f"/supply/applications/{made['decided'].number}/record/", "#record")]:
+                                ("record", f"/supply/applications/{made['decided'].number}/record/", "#record"),
+                                ("form", "/supply/applications/new/", "#application-form")]:
             page.goto(f"{site}{path}")
             expect(page.locator(key)).to_be_visible()
             screenshot(page, f"admission-{name}-{width}")
