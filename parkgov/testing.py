@@ -363,3 +363,52 @@ def idle_world(*, folder: Path, actor) -> dict:
         "SZ-0002": make_idle_contract(parcel_code="SZ-0002", number="HT-IDLE-2", agreed_start=dt.date(2025, 1, 31)),
         "SZ-0003": make_idle_contract(parcel_code="SZ-0003", number="HT-IDLE-3", agreed_start=dt.date(2023, 10, 31)),
     }
+# Supply, admission (issue 15 §1)
+
+APPLICATION_FIELDS = {"investor_name": "绍兴市测试智能装备有限公司", "project_name": "年产 10 万台智能厨电项目",
+                      "industry_code": "3854", "land_mu": 10, "fixed_investment": 2800, "expected_output": 30000,
+                      "expected_tax": 150, "expected_value_added": 6000, "energy_tce": 1200, "emissions_t": 3,
+                      "employees": 120, "plot_ratio": 1.2, "building_coefficient": 40, "admin_share": 6,
+                      "green_ratio": 10, "rd_share": 3.5}
+
+
+def application_fields(**overrides) -> dict:
+    """The fields of a valid application (investor uscc(900), 10 亩, 280 万元/亩, 15 万元/亩 tax), overridden."""
+    fields = {"investor_credit_code": uscc(900), **APPLICATION_FIELDS}
+    fields.update(overrides)
+    return fields
+
+
+def make_application(*, user="investment", zone_code="SZ", state=None, **overrides):
+    """An application filed by the demo account `user` in zone `zone_code` (run `cases_world` first); with
+    `state` ("submitted" or "reviewing"), moved there through the services."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.ledger.models import Zone
+    from parkgov.supply import admission
+
+    actor = get_user_model().objects.get(username=user)
+    scope = scope_for(actor)
+    app = admission.create_application(actor=actor, scope=scope, zone=Zone.objects.get(code=zone_code),
+                                       **application_fields(**overrides))
+    if state in ("submitted", "reviewing"):
+        admission.transition(application=app, action="submit", actor=actor, scope=scope)
+    if state == "reviewing":
+        committee = get_user_model().objects.get(username="committee")
+        admission.transition(application=app, action="start_review", actor=committee, scope=scope_for(committee))
+    return app
+
+
+def give_all_opinions(application, *, decision="approve", comment="同意"):
+    """Every review department's demo account gives `decision` in the current round."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.supply import admission
+    from parkgov.supply.admission_rules import review_rules
+
+    for department in review_rules().departments:
+        user = get_user_model().objects.get(username=department)
+        admission.give_opinion(application=application, actor=user, scope=scope_for(user), decision=decision,
+                               comment=comment)

@@ -412,6 +412,12 @@ def _data_strings() -> list[str]:
     strings |= set(_json_strings(idle_rules().model_dump(mode="json")))  # order No. 53 as recalled (issue 15)
     for row in idle_status(on=timezone.localdate()).iter_rows(named=True):  # idle reasons as the engine writes them
         strings |= set(row["reasons"]) | {row["formula"]}
+    from parkgov.supply.models import Application
+
+    for checks in Application.objects.values_list("checks", flat=True):  # issue 15: reasons and sources as computed
+        strings |= {c[k] for c in checks for k in ("reason", "source", "threshold", "value") if isinstance(c[k], str)}
+    for reasons in Application.objects.values_list("outcome_reasons", flat=True):
+        strings |= {r["text"] for r in reasons}
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 
@@ -482,6 +488,12 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
     pages += ["/governance/cases/", f"/governance/cases/{case.number}/"]  # issue 14: the board and a template case
     pages += ["/supply/idle/", "/supply/idle/SZ-0001/", "/supply/idle/SZ-0001/notices/new/",
               "/supply/idle/SZ-0001/exceptions/new/"]  # issue 15 §3: idle land
+    from parkgov.testing import give_all_opinions, make_application
+
+    application = make_application(state="reviewing", zone_code="SZ")  # issue 15 §1: 准入联审 pages
+    give_all_opinions(application)
+    pages += ["/supply/applications/", f"/supply/applications/{application.number}/",
+              f"/supply/applications/{application.number}/record/"]
     assert listed
     data = _data_strings()
     english(admin)

@@ -24,7 +24,7 @@ from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
 from parkgov.supply.models import Contract
-from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, png_bytes, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, pdf_bytes, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,15 @@ SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
 API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
                   "list_commitment_checks": "supply", "list_idle_checks": "supply"})
 API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
+# issue 15 §1 准入联审: the applications export and document download (supply.urls) and the API list; the rows are
+# the investors' credit codes (one application in SZ by uscc(901), one in its park SZ-XW1 by uscc(902))
+APPLICATIONS = {None: {uscc(901), uscc(902)}, "SZ-XW1": {uscc(902)}}
+ADMISSION_WEB = {"applications_export": ("supply", "统一社会信用代码")}
+SUPPLY_DOWNLOADS = {"application_document": "supply"}
+API_LISTS["list_applications"] = "supply"
+# single applications and their steps, scoped per role and park in tests/test_supply_admission*.py
+API_NOT_LISTS |= {"get_application", "create_application", "update_application", "transition_application",
+                  "give_application_opinion", "decide_application", "contract_application"}
 
 
 @pytest.fixture
@@ -128,8 +137,8 @@ def test_matrix_covers_every_export_download_and_api_list():
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
     supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns
-              if p.name and ("export" in p.name or "download" in p.name)}
-    assert supply == set(SUPPLY_WEB)
+              if p.name and ("export" in p.name or "download" in p.name or p.name.endswith("_document"))}
+    assert supply == set(SUPPLY_WEB) | set(ADMISSION_WEB) | set(SUPPLY_DOWNLOADS)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -145,6 +154,8 @@ def expected_rows(name, role, park):
         return RATED_FIRMS[park]
     if name in ("cases_export", "list_cases"):
         return CASES[park]
+    if name in ("applications_export", "list_applications"):
+        return APPLICATIONS[park]
     raise AssertionError(name)
 
 
@@ -466,3 +477,47 @@ def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, w
             return
         assert response.status_code == 200, (role, park, response.status_code)
         assert workbook_codes(response, SUPPLY_WEB["idle_export"][1]) == rows, (role, park, params)
+
+
+@pytest.fixture
+def applications(world, actor):
+    """issue 15 §1: one application in SZ and one in SZ-XW1, each with a submitted document."""
+    from parkgov.supply import admission
+    from parkgov.testing import make_application
+
+    investment = get_user_model().objects.get(username="investment")
+    documents = {}
+    for code, zone in ((uscc(901), "SZ"), (uscc(902), "SZ-XW1")):
+        app = make_application(zone_code=zone, investor_credit_code=code)
+        documents[code], = admission.add_documents(application=app, actor=investment, scope=scope_for(investment),
+                                                   uploads=[(f"{code}.pdf", pdf_bytes())])
+    return documents
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_admission_export_api_list_and_documents_give_exactly_the_users_rows(client, applications, role, park):
+    """issue 15 §1: the applications export, the API list and the document download per role and park."""
+    user = user_of(role, park)
+    reads = scope_for(user).read
+    client.force_login(user)
+    for name, (domain, header) in ADMISSION_WEB.items():
+        response = client.get(reverse(f"supply:{name}"))
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
+    served = set()
+    for code, document in applications.items():
+        response = client.get(reverse("supply:application_document", args=[document.pk]))
+        assert response.status_code in ((200, 404) if "supply" in reads else (403,)), (role, park, code)
+        if response.status_code == 200:
+            served.add(code)
+    assert served == (expected_rows("list_applications", role, park) if "supply" in reads else set())
+    response = client.get("/api/supply/applications", {"limit": 500},
+                          headers={"Authorization": f"Bearer {issue_api_token(user=user)}"})
+    if API_LISTS["list_applications"] not in reads:
+        assert response.status_code == 403, (role, park)
+        return
+    assert {i["investor_credit_code"] for i in response.json()["items"]} == expected_rows("list_applications", role,
+                                                                                           park), (role, park)
