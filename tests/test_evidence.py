@@ -23,7 +23,7 @@ IN_XW1 = {"fire-fire", "emergency-safety", "market-unlicensed", "ecology-other"}
 READS = {"admin": EVERY, "committee": EVERY, "economy": EVERY, "natural_resources": EVERY,
          "ecology": {"ecology-environment", "ecology-other"}, "emergency": {"emergency-safety"},
          "fire": {"fire-fire"}, "enforcement": {"enforcement-illegal"}, "market": {"market-unlicensed"},
-         "tax": set(), "statistics": set()}
+         "tax": set(), "statistics": set(), "development_reform": set(), "housing": set(), "investment": set()}
 
 
 @pytest.fixture
