@@ -442,10 +442,7 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
             continue
         assert response.status_code == 200, (name, role, park)
         codes = {i[key] for i in response.json()["items"]}
-        if name == "list_idle_checks":
-            assert codes <= PARCELS[park], (name, role, park)  # every supplied parcel of the park (idle engine)
-        else:
-            assert codes == SUPPLY_ROWS[park], (name, role, park)
+        assert codes == (PARCELS[park] if name == "list_idle_checks" else SUPPLY_ROWS[park]), (name, role, park)
     runs = client.get("/api/supply/reviews", headers=headers)
     assert runs.status_code == (200 if "supply" in reads else 403), (role, park)
     if "supply" in reads:
