@@ -44,6 +44,7 @@ class CategoryTable(BaseModel):
     supply: list[CategoryRule]
     available: list[CategoryRule]
     idle: list[CategoryRule]
+    covered: list[str]
     tolerance: float = Field(ge=0)
 
     @model_validator(mode="after")
@@ -56,6 +57,9 @@ class CategoryTable(BaseModel):
                 if code not in BY_CODE or not code.startswith(prefixes):
                     allowed = "、".join(c for c in BY_CODE if c.startswith(prefixes) and len(c) <= 3)
                     raise ValueError(f"{group}[{i}].category: 类别 {code} 不属于本组；允许：{allowed}")
+        unknown = [c for c in self.covered if c not in BY_CODE or c[0] not in "ABCDEG"]
+        if unknown:
+            raise ValueError(f"covered: 未知类别 {'、'.join(unknown)}")
         return self
 
     def groups(self) -> dict:

@@ -8,8 +8,8 @@ Inputs (one frame each):
 
 `derive(..., table, year)` returns one row per (account zone, field) that the ledger can give: zone_id, field,
 value (公顷 / 万平方米 / 万元), count (parcels or firms behind it) and kind ("parcels" or "firms"). A category the
-table can produce is 0 for a zone with parcels but none in it (the ledger knows there is none); a category no rule
-produces (C1 …) is absent, to be entered. The year gate: a parcel supplied after the year counts as not yet
+table lists as `covered` is 0 for a zone with parcels but none in it (the ledger knows there is none); another is
+present only when a parcel falls in it, and is otherwise left to be entered. The year gate: a parcel supplied after the year counts as not yet
 supplied; one built after the year as supplied but not built; the paid-use term is expired when supply year +
 term ≤ year. 工业企业固定资产投资总额 is the firms' fixed investment summed over every year up to the year (a stock,
 like the national monitoring figure), tax and output are the year's.
@@ -115,11 +115,10 @@ def _land(parcels, ancestors, table, year) -> pl.DataFrame:
     found = pl.concat([s.select("account_zone_id", "field", "value", pl.col("count").cast(pl.Int64))
                        for s in sums + buildings + [supplied]], how="vertical_relaxed") \
         .with_columns(pl.col("field").str.to_lowercase())  # category codes (A2) → account fields (a2)
-    produced = sorted({r.category.lower() for rules in table.groups().values() for r in rules if r.category}
-                      | {"floor_area", "footprint_area", "industrial_floor_area", "industrial_footprint_area",
+    produced = sorted({c.lower() for c in table.covered} | {"floor_area", "footprint_area", "industrial_floor_area", "industrial_footprint_area",
                          "supplied"})
     grid = frame.select("account_zone_id").unique().join(pl.DataFrame({"field": produced}), how="cross")
-    out = grid.join(found, on=["account_zone_id", "field"], how="left").with_columns(
+    out = grid.join(found, on=["account_zone_id", "field"], how="full", coalesce=True).with_columns(
         pl.col("value").fill_null(0.0), pl.col("count").fill_null(0), pl.lit("parcels").alias("kind"))
     return out.rename({"account_zone_id": "zone_id"}).select(list(_SCHEMA))
 
