@@ -69,6 +69,10 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
+# issue 16 §1: 园区评价 downloads (zones.urls) and API lists; the rows are zone codes (checked below)
+ZONES_WEB = {"zone_export": ("zone_eval", "园区编码"), "ranking_export": ("zone_eval", "园区编码")}
+API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval", "list_zone_accounts": "zone_eval"})
+ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 
 
 @pytest.fixture
@@ -118,6 +122,9 @@ def test_matrix_covers_every_export_download_and_api_list():
     governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
+    zones = {p.name for p in get_resolver("parkgov.zones.urls").url_patterns
+             if p.name and ("export" in p.name or "download" in p.name)}
+    assert zones == set(ZONES_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -381,3 +388,45 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
         assert form.status_code == ((200 if inside else 404) if writes else 403), (role, park, code)
     decided = set(DispositionDecision.objects.exclude(decided="").values_list("parcel__code", flat=True))
     assert decided == (PARCELS[park] if writes else set())
+
+
+@pytest.fixture
+def zone_run(world, actor):
+    """issue 16 §1: the 2025 zone evaluation of the world's two zones (accounts derived from their parcels)."""
+    from parkgov.zones.services import run_zone_evaluation
+
+    return run_zone_evaluation(year=2025, actor=actor)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_zone_evaluation_pages_downloads_and_api_give_exactly_the_users_zones(client, zone_run, role, park):
+    """issue 16 §1: the ranking and each zone's workbook, pages and API lists hold the zones of the user's parks
+    only (a zone outside them is 404); roles without zone_eval get 403 everywhere."""
+    user = user_of(role, park)
+    client.force_login(user)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    reads = scope_for(user).read
+    ranking = client.get(reverse("zones:ranking_export"), {"year": 2025})
+    results = client.get(f"/api/zones/evaluations/{zone_run.pk}/results", headers=headers)
+    accounts = client.get("/api/zones/accounts", {"year": 2025}, headers=headers)
+    runs = client.get("/api/zones/evaluations", headers=headers)
+    if "zone_eval" not in reads:
+        assert {ranking.status_code, results.status_code, accounts.status_code, runs.status_code} == {403}, role
+        assert client.get(reverse("zones:index")).status_code == 403
+        assert client.get(reverse("zones:zone_export", args=["SZ-XW1", 2025])).status_code == 403
+        return
+    assert workbook_codes(ranking, ZONES_WEB["ranking_export"][1]) == ZONES[park], (role, park)
+    assert {r["zone_code"] for r in results.json()["items"]} == ZONES[park], (role, park)
+    assert {r["zone_code"] for r in accounts.json()["items"]} == ZONES[park], (role, park)
+    assert runs.status_code == 200 and runs.json()["count"] == 1
+    index = client.get(reverse("zones:index"), {"year": 2025}).content.decode()
+    assert {c for c in ZONES[None] if f'data-zone="{c}"' in index} == ZONES[park], (role, park)
+    for code in sorted(ZONES[None]):
+        inside = code in ZONES[park]
+        download = client.get(reverse("zones:zone_export", args=[code, 2025]))
+        assert download.status_code == (200 if inside else 404), (role, park, code)
+        if inside:
+            assert workbook_codes(download, ZONES_WEB["zone_export"][1]) == {code}
+        assert client.get(reverse("zones:zone", args=[code, 2025])).status_code == (200 if inside else 404)
+    compare = client.get(reverse("zones:compare"), {"year": 2025, "zone": sorted(ZONES[None])}).content.decode()
+    assert {c for c in ZONES[None] if f'<th data-zone="{c}"' in compare} == ZONES[park], (role, park)

@@ -9,7 +9,8 @@ year is evaluated under the 2014 industrial profile, and 2025 also under the int
 
 The entered land is chosen so that the zone sits near the national monitoring figures (governance.md §6: 土地供应率
 92.84 %, 土地建成率 92.47 %, 综合容积率 0.98): non-industrial built land of about 42 % of the built land, at plot
-ratios of 1.8 (residential), 1.5 (commercial) and 0.8 (public services).
+ratios of 1.8 (residential), 1.5 (commercial) and 0.8 (public services), in proportion to the ledger's industrial
+land so that a smaller demo keeps the same shape.
 """
 
 import math
@@ -29,29 +30,34 @@ from parkgov.zones.services import run_zone_evaluation
 
 YEARS = (2023, 2024, 2025)
 ZONE = "SZ-KFQ"
-# non-industrial land of the development zone (公顷) with its plot ratio and building coverage
-OTHER_LAND = {"a1": (300.0, 1.8, 0.25), "a31": (280.0, 0.0, 0.0), "a32": (65.0, 0.0, 0.0), "a4": (110.0, 1.5, 0.35),
-              "a51": (120.0, 0.0, 0.0), "a52": (70.0, 0.8, 0.30)}
+# non-industrial land of the development zone as a share of its industrial land A2 (公顷 per 公顷 of A2), with the
+# plot ratio and building coverage of its buildings; the demo ledger's zone (about 1,350 公顷 of A2 at 1,500 firms)
+# so gets 300 公顷 of residential land, 280 of streets …
+OTHER_LAND = {"a1": (0.222, 1.8, 0.25), "a31": (0.2075, 0.0, 0.0), "a32": (0.048, 0.0, 0.0), "a4": (0.0815, 1.5, 0.35),
+              "a51": (0.089, 0.0, 0.0), "a52": (0.052, 0.8, 0.30)}
 ALLOCATED = ("a31", "a32", "a51", "a52")  # 划拨 (D1); residential and commercial land is paid use (D21)
-UNBUILDABLE = {"c1": 85.0, "c3": 40.0}
-INVESTMENT_BEFORE_LEDGER = 4_600_000.0  # 万元: fixed assets of industrial firms before the ledger's first year
-POPULATION = (50_800, 51_900, 53_100)
-TERTIARY_TAX = (232_000.0, 246_000.0, 259_000.0)  # 万元, added to the firms' tax for 二三产业税收总额
+UNBUILDABLE = {"c1": 0.063, "c3": 0.0296}
+INVESTMENT_BEFORE_LEDGER = 3410.0  # 万元 per 公顷 of A2: industrial fixed assets before the ledger's first year
+RESIDENTS_PER_HA = (169.0, 173.0, 177.0)  # 常住人口 per 公顷 of residential land A1, by year
+TERTIARY_SHARE = 0.37  # tertiary tax as a share of the firms' tax, added for 二三产业税收总额
 
 
 def entered_rows(derived: dict) -> list[dict]:
     """The 园区土地 rows of SZ-KFQ for YEARS from the ledger's derived values (year → {field: item})."""
     rows, parts = [], []
+    base = derived[YEARS[-1]].get("a2", {}).get("value") or 0.0
+    land = {k: round(share * base, 2) for k, (share, _r, _c) in OTHER_LAND.items()}
     for n, year in enumerate(YEARS):
         values = {field: item["value"] for field, item in derived[year].items()}
-        row = {"zone": ZONE, "year": year, **{k: area for k, (area, _r, _c) in OTHER_LAND.items()}, **UNBUILDABLE}
-        row["d1"] = values.get("d1", 0.0) + sum(OTHER_LAND[k][0] for k in ALLOCATED)
-        row["d21"] = values.get("d21", 0.0) + OTHER_LAND["a1"][0] + OTHER_LAND["a4"][0]
-        row["floor_area"] = values.get("floor_area", 0.0) + sum(a * r for a, r, _c in OTHER_LAND.values())
-        row["footprint_area"] = values.get("footprint_area", 0.0) + sum(a * c for a, _r, c in OTHER_LAND.values())
-        row["industrial_investment"] = INVESTMENT_BEFORE_LEDGER + values.get("industrial_investment", 0.0)
-        row["total_tax"] = values.get("industrial_tax", 0.0) + TERTIARY_TAX[n]
-        row["population"] = float(POPULATION[n])
+        row = {"zone": ZONE, "year": year, **land, **{k: round(share * base, 2) for k, share in UNBUILDABLE.items()}}
+        row["d1"] = values.get("d1", 0.0) + sum(land[k] for k in ALLOCATED)
+        row["d21"] = values.get("d21", 0.0) + land["a1"] + land["a4"]
+        row["floor_area"] = values.get("floor_area", 0.0) + sum(land[k] * r for k, (_s, r, _c) in OTHER_LAND.items())
+        row["footprint_area"] = values.get("footprint_area", 0.0) + sum(
+            land[k] * c for k, (_s, _r, c) in OTHER_LAND.items())
+        row["industrial_investment"] = INVESTMENT_BEFORE_LEDGER * base + values.get("industrial_investment", 0.0)
+        row["total_tax"] = values.get("industrial_tax", 0.0) * (1 + TERTIARY_SHARE)
+        row["population"] = float(round(RESIDENTS_PER_HA[n] * land["a1"]))
         merged = {**values, **row}
         parts.append(sum(x for x in (group_sum(merged, g) for g in ("A", "B", "C")) if x is not None))
         rows.append(row)

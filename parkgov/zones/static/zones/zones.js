@@ -22,8 +22,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const zone = read("zone-chart");
   if (zone) {
     draw("chart-zone-radar", {
-      radar: { indicator: zone.names.map(name => ({ name: narrow && name.length > 6 ? name.slice(0, 6) + "…" : name, max: 100 })),
-        radius: narrow ? "55%" : "65%", axisName: { fontSize: narrow ? 10 : 12 } },
+      radar: { indicator: zone.names.map(name => ({ name: narrow && name.length > 5 ? name.slice(0, 5) + "…" : name, max: 100 })),
+        radius: narrow ? "42%" : "65%", axisName: { fontSize: narrow ? 10 : 12 } },
       series: [{ type: "radar", name: zone.score_label, areaStyle: { opacity: 0.2 },
         data: [{ value: zone.scores.map(v => v === null ? 0 : Math.round(v * 10) / 10), name: zone.score_label }] }] });
     draw("chart-zone-years", {
