@@ -164,3 +164,10 @@ def test_a_bad_category_table_is_refused_naming_the_yaml_path(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=r"supply\[2\]\.category: 类别 A2 不属于本组"):
         category_table.__wrapped__(path)
+
+
+def test_areas_in_mu_or_square_metres_are_converted_to_hectares(ledger, tmp_path, actor):
+    rows = land_sheet_rows([{"zone": "SZ", "year": 2025, "a1": 15.0, "c1": 20000.0}])
+    rows[0] = [h.replace("A1（公顷）", "A1（亩）").replace("C1（公顷）", "C1（平方米）") for h in rows[0]]
+    import_workbook(path=write_workbook(tmp_path / "units.xlsx", {"园区土地": rows}), actor=actor)
+    assert account("SZ").a1 == pytest.approx(1.0) and account("SZ").c1 == pytest.approx(2.0)  # 15 亩, 20000 m²

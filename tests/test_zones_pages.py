@@ -106,3 +106,19 @@ def test_cli_zone_evaluate_writes_one_row_per_indicator(tmp_path):
     assert late.returncode != 0 and "年度 2100 不在允许范围" in late.stderr.replace("\n", "")
     bad = run(tmp_path, "zone", "evaluate", "--zone", "SZ", "--year", "2025", "--out", "z.xlsx", "--profile", "nope")
     assert bad.returncode != 0 and "没有指标体系 nope" in bad.stderr
+
+
+def test_every_profile_label_is_marked_for_the_catalogue():
+    import yaml
+
+    from parkgov.zones import labels
+    from parkgov.zones.profile import PROFILES_DIR
+
+    listed = set(labels.PROFILE_LABELS)
+    for path in PROFILES_DIR.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names = {data["name"]} | {p["name"] for p in data["potentials"]}
+        for goal in data["goals"]:
+            names |= {goal["name"]} | {s["name"] for s in goal["subgoals"]}
+            names |= {i["name"] for s in goal["subgoals"] for i in s["indicators"]}
+        assert names - listed == set(), path.name

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import xlsxwriter
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from parkgov.ingest.excel import safe_cell
 from parkgov.zones.fields import FIELDS
@@ -17,7 +18,6 @@ INDICATOR_COLUMNS = [("指标", "name", 22), ("目标", "goal", 12), ("子目标
                      ("单位", "unit", 10), ("理想值", "ideal", 10), ("实现度分值", "score", 12), ("权重", "weight", 8),
                      ("公式", "formula", 36), ("代入数值", "computation", 36), ("输入", "inputs", 48),
                      ("理想值依据", "ideal_reason", 40), ("来源", "source", 40), ("已核实", "verified", 8)]
-SOURCE_TEXT = {"entered": "填报（园区土地表）", "derived": "台账推算"}
 
 
 class _Book:
@@ -51,15 +51,15 @@ class _Book:
 
 
 def provenance_text(item: dict | None) -> str:
-    """填报（提交 12） / 台账推算（35 宗地块） / 未填报."""
+    """填报（园区土地表）（提交 12） / 台账推算（35 宗地块） / 未填报, in the active language."""
     if not item:
-        return "未填报"
+        return gettext("未填报")
     if item.get("source") == "entered":
-        return f"{SOURCE_TEXT['entered']}（提交 {item.get('submission')}）" if item.get("submission") else \
-            SOURCE_TEXT["entered"]
-    counts = [f"{item['parcels']} 宗地块" if "parcels" in item else "", f"{item['firms']} 家企业" if "firms" in item
-              else ""]
-    return f"{SOURCE_TEXT['derived']}（{'，'.join(c for c in counts if c)}）"
+        return gettext("填报（园区土地表）（提交 %(id)s）") % {"id": item["submission"]} if item.get("submission") \
+            else gettext("填报（园区土地表）")
+    if "parcels" in item:
+        return gettext("台账推算（%(n)s 宗地块）") % {"n": item["parcels"]}
+    return gettext("台账推算（%(n)s 家企业）") % {"n": item.get("firms", 0)}
 
 
 def write_zone_workbook(*, path: Path, zone, run, result, provenance: dict) -> int:

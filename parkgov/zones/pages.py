@@ -43,12 +43,15 @@ def zone_context(*, zone_code, year, profile_id, zone_ids) -> dict:
     zone, run, result = services.zone_result(zone_code=zone_code, year=year, profile_id=profile_id, zone_ids=zone_ids)
     account = ZoneLandAccount.objects.filter(zone=zone, year=year).first()
     provenance = account.provenance if account else {}
-    rows = [{"field": f, "value": result.account.get(f.field), "source": provenance_text(provenance.get(f.field)),
+    rows = [{"field": f, "header": gettext(f.header), "label": gettext(f.label), "unit": gettext(f.unit),
+             "value": result.account.get(f.field), "source": provenance_text(provenance.get(f.field)),
              "entered": (provenance.get(f.field) or {}).get("source") == "entered"} for f in FIELDS]
     years = services.history(zone=zone, profile_id=profile_id)
-    indicators = [dict(i, name=gettext(i["name"])) for i in result.indicators]
+    indicators = [dict(i, name=gettext(i["name"]), unit=gettext(i["unit"]) if i["unit"] else "")
+                  for i in result.indicators]
+    potentials = [dict(p, name=gettext(p["name"])) for p in result.potentials]
     return {"zone": zone, "run": run, "result": result, "year": year, "profile_id": profile_id,
-            "stars": _stars(result.stars), "indicators": indicators, "account_rows": rows,
+            "stars": _stars(result.stars), "indicators": indicators, "potentials": potentials, "account_rows": rows,
             "problems": account.problems if account else [], "years": years,
             "chart": {"names": [i["name"] for i in indicators], "scores": [i["score"] for i in indicators],
                       "years": [r.run.year for r in years], "totals": [r.total for r in years],
@@ -64,7 +67,8 @@ def compare_context(*, year, profile_id, codes, zone_ids) -> dict:
     table = []
     if results:
         for n, item in enumerate(results[0].indicators):
-            table.append({"name": gettext(item["name"]), "unit": item["unit"], "ideal": item["ideal"],
+            table.append({"name": gettext(item["name"]), "unit": gettext(item["unit"]) if item["unit"] else "",
+                          "ideal": item["ideal"],
                           "cells": [r.indicators[n] for r in results]})
     return {"run": run, "year": year, "profile_id": profile_id, "profiles": _profiles(), "results": results,
             "table": table, "choices": zone_choices(zone_ids), "codes": codes,

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -111,7 +112,7 @@ def compare(request, scope):
 def zone_export(request, scope, code, year):
     """The zone's evaluation workbook (the same as `parkgov zone evaluate`)."""
     profile_id = pages.pick(year=str(year), profile_id=request.GET.get("profile", ""))[1]
-    with tempfile.TemporaryDirectory(prefix="zone-") as folder:  # this request's own file
+    with tempfile.TemporaryDirectory(prefix="zone-") as folder, translation.override("zh-hans"):  # Chinese workbook
         path = Path(folder) / f"园区评价-{code}-{year}.xlsx"
         services.write_zone_evaluation(path=path, zone_code=code, year=year, profile_id=profile_id,
                                        zone_ids=scope.zone_ids)
@@ -128,7 +129,7 @@ def ranking_export(request, scope):
     if year is None:
         raise Http404(gettext("尚无园区评价"))
     run = services.latest_run(year=year, profile_id=profile_id)
-    with tempfile.TemporaryDirectory(prefix="zones-") as folder:
+    with tempfile.TemporaryDirectory(prefix="zones-") as folder, translation.override("zh-hans"):
         path = Path(folder) / f"园区排名-{year}.xlsx"
         write_ranking_workbook(path=path, run=run, results=services.scoped_results(run=run, zone_ids=scope.zone_ids))
         handle = open(path, "rb")
