@@ -122,3 +122,26 @@ def test_every_profile_label_is_marked_for_the_catalogue():
             names |= {goal["name"]} | {s["name"] for s in goal["subgoals"]}
             names |= {i["name"] for s in goal["subgoals"] for i in s["indicators"]}
         assert names - listed == set(), path.name
+
+
+def test_pages_in_english_show_chinese_only_for_data(client, world):
+    """The page text goes through the catalogue; what stays Chinese is data: zone names and the stored texts of a
+    run (formulas with their numbers, inputs, potentials, the account's checks), kept as the record of the run."""
+    from tests.test_i18n import CHINESE, _page_texts, english
+
+    client.force_login(user("committee"))
+    english(client)
+    result = world.results.get(zone__code="SZ")
+    account = result.zone.land_accounts.get(year=2025)
+    data = {"嵊州经济开发区", "三江小微企业园", "简体中文", result.total_text, result.supply_years_text}
+    data |= {i[k] for i in result.indicators for k in ("formula", "computation", "inputs")}
+    data |= {p["text"] for p in result.potentials} | {p["message"] for p in account.problems}
+    for url in (reverse("zones:index"), reverse("zones:zone", args=["SZ", 2025]),
+                reverse("zones:compare") + "?year=2025&zone=SZ&zone=SZ-XW1"):
+        left = []
+        for text in _page_texts(client.get(url).content.decode()):
+            for value in sorted(data, key=len, reverse=True):
+                text = text.replace(value, "")
+            if CHINESE.search(text):
+                left.append(text)
+        assert not left, (url, left)

@@ -29,9 +29,14 @@ def ranking_context(*, year, profile_id, zone_ids) -> dict:
     results = list(services.scoped_results(run=run, zone_ids=zone_ids)) if run else []
     years = sorted(set(ZoneEvaluationRun.objects.values_list("year", flat=True)), reverse=True)
     return {"run": run, "year": year, "profile_id": profile_id, "profiles": _profiles(), "years": years,
-            "rows": [{"result": r, "stars": _stars(r.stars)} for r in results],
+            "rows": [{"result": r, "stars": _stars(r.stars), "missing": missing_text(r.missing)} for r in results],
             "chart": {"zones": [r.zone.name for r in results], "totals": [r.total for r in results],
                       "label": gettext("集约度分值")}}
+
+
+def missing_text(missing: str) -> str:
+    """The stored names of indicators without data ("、"-separated), each in the active language."""
+    return gettext("、").join(gettext(name) for name in missing.split("、")) if missing else ""
 
 
 def _profiles() -> list:
@@ -53,6 +58,7 @@ def zone_context(*, zone_code, year, profile_id, zone_ids) -> dict:
     return {"zone": zone, "run": run, "result": result, "year": year, "profile_id": profile_id,
             "stars": _stars(result.stars), "indicators": indicators, "potentials": potentials, "account_rows": rows,
             "problems": account.problems if account else [], "years": years,
+            "missing": missing_text(result.missing),
             "chart": {"names": [i["name"] for i in indicators], "scores": [i["score"] for i in indicators],
                       "years": [r.run.year for r in years], "totals": [r.total for r in years],
                       "score_label": gettext("实现度分值"), "total_label": gettext("集约度分值")}}
