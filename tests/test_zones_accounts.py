@@ -171,3 +171,9 @@ def test_areas_in_mu_or_square_metres_are_converted_to_hectares(ledger, tmp_path
     rows[0] = [h.replace("A1（公顷）", "A1（亩）").replace("C1（公顷）", "C1（平方米）") for h in rows[0]]
     import_workbook(path=write_workbook(tmp_path / "units.xlsx", {"园区土地": rows}), actor=actor)
     assert account("SZ").a1 == pytest.approx(1.0) and account("SZ").c1 == pytest.approx(2.0)  # 15 亩, 20000 m²
+
+
+def test_an_unchanged_account_is_not_saved_again(ledger):
+    assert refresh_accounts(years=[2025]) == 2
+    history = ZoneLandAccount.history.count()
+    assert refresh_accounts(years=[2025]) == 0 and ZoneLandAccount.history.count() == history

@@ -64,9 +64,12 @@ def entries(*, year: int) -> dict:
 
 def refresh_accounts(*, years, zone_ids=None) -> int:
     """Rebuild the stored accounts of `years` (for every zone with parcels, figures or an entry; or `zone_ids`);
-    returns the accounts written. The caller owns the transaction."""
+    returns the accounts written (an unchanged account is not saved again). The caller owns the transaction."""
     inputs, written = ledger_inputs(), 0
     tolerance = category_table().tolerance
+    names = [f.field for f in FIELDS] + ["provenance", "problems"]
+    stored = {(r.pop("zone_id"), r.pop("year")): r
+              for r in ZoneLandAccount.objects.filter(year__in=list(years)).values("zone_id", "year", *names)}
     for year in sorted(set(years)):
         derived, entered = derived_values(year=year, inputs=inputs), entries(year=year)
         for zone_id in sorted(set(derived) | set(entered)):
@@ -74,8 +77,10 @@ def refresh_accounts(*, years, zone_ids=None) -> int:
                 continue
             values, provenance = merge(derived=derived.get(zone_id, {}), entered=entered.get(zone_id, ({}, {}))[0],
                                        provenance=entered.get(zone_id, ({}, {}))[1])
-            ZoneLandAccount.objects.update_or_create(zone_id=zone_id, year=year, defaults={
-                **values, "provenance": provenance, "problems": account_problems(values, tolerance=tolerance)})
+            wanted = {**values, "provenance": provenance, "problems": account_problems(values, tolerance=tolerance)}
+            if stored.get((zone_id, year)) == wanted:
+                continue  # unchanged: no save, so no history row for every evaluation run
+            ZoneLandAccount.objects.update_or_create(zone_id=zone_id, year=year, defaults=wanted)
             written += 1
     return written
 
