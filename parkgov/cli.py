@@ -13,6 +13,7 @@ from rich.console import Console
 
 from parkgov.governance.commands import governance_app
 from parkgov.supply.commands import supply_app
+from parkgov.zones.commands import zone_app
 
 app = typer.Typer(help="园区管家 parkgov：开发区工业用地治理（一码管地、亩均论英雄）", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -20,6 +21,7 @@ export_app = typer.Typer(help="导出台账或图形", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(governance_app, name="governance")
 app.add_typer(supply_app, name="supply")
+app.add_typer(zone_app, name="zone")
 console = Console(stderr=True)
 out = Console()
 log = logging.getLogger("parkgov")

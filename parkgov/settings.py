@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "parkgov.spatial",
     "parkgov.governance",
     "parkgov.supply",
+    "parkgov.zones",
 ]
 
 MIDDLEWARE = [

@@ -412,3 +412,27 @@ def give_all_opinions(application, *, decision="approve", comment="同意"):
         user = get_user_model().objects.get(username=department)
         admission.give_opinion(application=application, actor=user, scope=scope_for(user), decision=decision,
                                comment=comment)
+
+
+def land_sheet_rows(rows) -> list:
+    """The 园区土地 sheet as write_workbook rows: the header with units, then `rows` (dicts of field → value over
+    园区编码 zone and 年度 year), blank where a row states nothing (issue 16 §1)."""
+    from parkgov.ingest.schema import header_of
+    from parkgov.zones.land_sheet import land_sheet
+
+    columns = land_sheet().columns
+    return [[header_of(c) for c in columns]] + [[row.get(c.field) for c in columns] for row in rows]
+
+
+def zone_world(*, folder: Path, actor, entered=None) -> None:
+    """The small ledger with a 园区土地 row for SZ 2025 (`entered`, default: the total area and the non-industrial
+    land), imported through the workbook; then the 2025 zone evaluation (issue 16 §1)."""
+    from parkgov.ingest.services import import_workbook
+    from parkgov.zones.services import run_zone_evaluation
+
+    sheets = small_ledger_sheets()
+    row = entered if entered is not None else {"zone": "SZ", "year": 2025, "total_area": 10.0, "a1": 1.0,
+                                               "a31": 0.5, "d1": 0.5, "floor_area": 5.0, "footprint_area": 1.8}
+    sheets["园区土地"] = land_sheet_rows([row])
+    import_workbook(path=write_workbook(folder / "zones.xlsx", sheets), actor=actor)
+    run_zone_evaluation(year=2025, actor=actor)

@@ -18,3 +18,17 @@ def mu_to_square_metres(area_mu):
     if area_mu is None:
         return None
     return area_mu * 10000 / 15
+
+
+def square_metres_to_hectares(area_m2):
+    """Convert m² to 公顷 (1 公顷 = 10000 m²); works on floats, Polars expressions and NumPy arrays."""
+    if area_m2 is None:
+        return None
+    return area_m2 / 10000
+
+
+def square_metres_to_10k_square_metres(area_m2):
+    """Convert m² to 万平方米 (floor areas of the zone land account)."""
+    if area_m2 is None:
+        return None
+    return area_m2 / 10000

@@ -87,6 +87,10 @@ API_LISTS["list_applications"] = "supply"
 # single applications and their steps, scoped per role and park in tests/test_supply_admission*.py
 API_NOT_LISTS |= {"get_application", "create_application", "update_application", "transition_application",
                   "give_application_opinion", "decide_application", "contract_application"}
+# issue 16 §1: 园区评价 downloads (zones.urls) and API lists; the rows are zone codes (checked below)
+ZONES_WEB = {"zone_export": ("zone_eval", "园区编码"), "ranking_export": ("zone_eval", "园区编码")}
+API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval", "list_zone_accounts": "zone_eval"})
+ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 
 
 @pytest.fixture
@@ -139,6 +143,9 @@ def test_matrix_covers_every_export_download_and_api_list():
     supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns
               if p.name and ("export" in p.name or "download" in p.name or p.name.endswith("_document"))}
     assert supply == set(SUPPLY_WEB) | set(ADMISSION_WEB) | set(SUPPLY_DOWNLOADS)
+    zones = {p.name for p in get_resolver("parkgov.zones.urls").url_patterns
+             if p.name and ("export" in p.name or "download" in p.name)}
+    assert zones == set(ZONES_WEB)
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -491,30 +498,43 @@ def applications(world, actor):
     return documents
 
 
+@pytest.fixture
+def zone_run(world, actor):
+    """issue 16 §1: the 2025 zone evaluation of the world's two zones (accounts derived from their parcels)."""
+    from parkgov.zones.services import run_zone_evaluation
+
+    return run_zone_evaluation(year=2025, actor=actor)
+
+
 @pytest.mark.parametrize("role,park", users())
-def test_admission_export_api_list_and_documents_give_exactly_the_users_rows(client, applications, role, park):
-    """issue 15 §1: the applications export, the API list and the document download per role and park."""
+def test_zone_evaluation_pages_downloads_and_api_give_exactly_the_users_zones(client, zone_run, role, park):
+    """issue 16 §1: the ranking and each zone's workbook, pages and API lists hold the zones of the user's parks
+    only (a zone outside them is 404); roles without zone_eval get 403 everywhere."""
     user = user_of(role, park)
-    reads = scope_for(user).read
     client.force_login(user)
-    for name, (domain, header) in ADMISSION_WEB.items():
-        response = client.get(reverse(f"supply:{name}"))
-        if domain not in reads:
-            assert response.status_code == 403, (name, role, park)
-            continue
-        assert response.status_code == 200, (name, role, park)
-        assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
-    served = set()
-    for code, document in applications.items():
-        response = client.get(reverse("supply:application_document", args=[document.pk]))
-        assert response.status_code in ((200, 404) if "supply" in reads else (403,)), (role, park, code)
-        if response.status_code == 200:
-            served.add(code)
-    assert served == (expected_rows("list_applications", role, park) if "supply" in reads else set())
-    response = client.get("/api/supply/applications", {"limit": 500},
-                          headers={"Authorization": f"Bearer {issue_api_token(user=user)}"})
-    if API_LISTS["list_applications"] not in reads:
-        assert response.status_code == 403, (role, park)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    reads = scope_for(user).read
+    ranking = client.get(reverse("zones:ranking_export"), {"year": 2025})
+    results = client.get(f"/api/zones/evaluations/{zone_run.pk}/results", headers=headers)
+    accounts = client.get("/api/zones/accounts", {"year": 2025}, headers=headers)
+    runs = client.get("/api/zones/evaluations", headers=headers)
+    if "zone_eval" not in reads:
+        assert {ranking.status_code, results.status_code, accounts.status_code, runs.status_code} == {403}, role
+        assert client.get(reverse("zones:index")).status_code == 403
+        assert client.get(reverse("zones:zone_export", args=["SZ-XW1", 2025])).status_code == 403
         return
-    assert {i["investor_credit_code"] for i in response.json()["items"]} == expected_rows("list_applications", role,
-                                                                                           park), (role, park)
+    assert workbook_codes(ranking, ZONES_WEB["ranking_export"][1]) == ZONES[park], (role, park)
+    assert {r["zone_code"] for r in results.json()["items"]} == ZONES[park], (role, park)
+    assert {r["zone_code"] for r in accounts.json()["items"]} == ZONES[park], (role, park)
+    assert runs.status_code == 200 and runs.json()["count"] == 1
+    index = client.get(reverse("zones:index"), {"year": 2025}).content.decode()
+    assert {c for c in ZONES[None] if f'data-zone="{c}"' in index} == ZONES[park], (role, park)
+    for code in sorted(ZONES[None]):
+        inside = code in ZONES[park]
+        download = client.get(reverse("zones:zone_export", args=[code, 2025]))
+        assert download.status_code == (200 if inside else 404), (role, park, code)
+        if inside:
+            assert workbook_codes(download, ZONES_WEB["zone_export"][1]) == {code}
+        assert client.get(reverse("zones:zone", args=[code, 2025])).status_code == (200 if inside else 404)
+    compare = client.get(reverse("zones:compare"), {"year": 2025, "zone": sorted(ZONES[None])}).content.decode()
+    assert {c for c in ZONES[None] if f'<th data-zone="{c}"' in compare} == ZONES[park], (role, park)

@@ -59,6 +59,9 @@ def navigation(request):
         if domain is None or scope.can_read(domain):
             items.append({"name": name, "label": label, "url": reverse(f"web:{name}"),
                           "active": request.resolver_match and request.resolver_match.url_name == name})
+        if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §1: 园区评价 (parkgov/zones)
+            items.append({"name": "zones", "label": _("园区评价"), "url": reverse("zones:index"),
+                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones")})
         if name == "evaluation" and (governance := governance_item(scope, request)):
             items.append(governance)
     return {"nav": items, "scope": scope}

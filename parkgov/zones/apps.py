@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ZonesConfig(AppConfig):
+    name = "parkgov.zones"
+    verbose_name = _("园区评价")
+
+    def ready(self):
+        from parkgov.zones import land_sheet
+
+        land_sheet.register()

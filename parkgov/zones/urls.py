@@ -1,0 +1,15 @@
+"""Pages of 园区评价 (zone land accounts and the TD/T 1029 zone evaluation)."""
+
+from django.urls import path
+
+from parkgov.zones import views
+
+app_name = "zones"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("evaluate/", views.evaluate, name="evaluate"),
+    path("compare/", views.compare, name="compare"),
+    path("export.xlsx", views.ranking_export, name="ranking_export"),
+    path("<stored:code>/<int:year>/", views.zone_page, name="zone"),
+    path("<stored:code>/<int:year>/export.xlsx", views.zone_export, name="zone_export"),
+]
