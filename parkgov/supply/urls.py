@@ -3,5 +3,9 @@ indicators and 零增地, land quota. Each topic's views live in its own module.
 
 from django.urls import path
 
+from parkgov.supply import views
+
 app_name = "supply"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.index, name="index"),
+]

@@ -1,0 +1,129 @@
+"""What the 供地 landing page, the cockpit's 供地 card and the map show of supply: applications by state and outcome,
+the latest review run's commitment and idle counts, the contracts' date reminders and the quota balances.
+
+Every figure starts from a queryset cut to the user's parks (`scope.filter_zones` on the row's own zone: an
+application's park, a contract's parcel's park, a check's zone, an account's zone), so a park-scoped user never
+counts a row of a park it may not see. Reads the supply models directly, one query per figure.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Max
+from django.utils.translation import gettext_lazy as _
+
+from parkgov.supply import choices
+from parkgov.supply.models import (Application, CommitmentCheck, Contract, IdleCheck, QuotaAccount, QuotaMovement,
+                                   ReviewRun)
+
+# the contract's agreed dates a reminder watches, each with the actual date that settles it
+MILESTONES = (("start", _("动工"), "agreed_start", "actual_start"),
+              ("completion", _("竣工"), "agreed_completion", "actual_completion"),
+              ("production", _("达产"), "agreed_production", "actual_production"))
+WINDOWS = (30, 90)  # days ahead a reminder looks (the issue: "in the next 30 / 90 days")
+REMINDER_ROWS = 50  # rows listed per group on the page (the counts are complete)
+IDLE_ALERTS = (choices.IdleStatus.IDLE, choices.IdleStatus.RECOVER)  # the cockpit's "idle parcels"
+
+
+def latest_run() -> ReviewRun | None:
+    """The review run the pages and the map show: the newest run over the whole ledger (no zone), or, when every
+    run was limited to a zone, the newest run."""
+    return (ReviewRun.objects.filter(zone__isnull=True).order_by("-created_at", "-id").first()
+            or ReviewRun.objects.order_by("-created_at", "-id").first())
+
+
+def run_version() -> tuple:
+    """What the latest run's figures depend on: the newest run id and the number of runs (a run deleted changes
+    it too). Review runs and their checks are written once and carry no history rows."""
+    found = ReviewRun.objects.aggregate(newest=Max("id"), runs=Count("id"))
+    return found["newest"], found["runs"]
+
+
+def status_counts(*, scope, run, model, enum, colours) -> list:
+    """[{code, label, colour, count}] for every status of `enum`, counted on `model` rows of `run` in scope."""
+    counts = {}
+    if run is not None:
+        rows = scope.filter_zones(model.objects.filter(run=run))
+        counts = dict(rows.order_by().values_list("status").annotate(n=Count("id")))
+    return [{"code": s.value, "label": str(s.label), "colour": colours[s], "count": counts.get(s.value, 0)}
+            for s in enum]
+
+
+def application_counts(*, scope) -> dict:
+    """{"states": [{code, label, count}], "outcomes": [{code, label, colour, count}], "total"}."""
+    rows = scope.filter_zones(Application.objects.all())
+    states = dict(rows.order_by().values_list("state").annotate(n=Count("id")))
+    outcomes = dict(rows.exclude(outcome="").order_by().values_list("outcome").annotate(n=Count("id")))
+    return {"states": [{"code": s.value, "label": str(s.label), "count": states.get(s.value, 0)}
+                       for s in choices.ApplicationState],
+            "outcomes": [{"code": o.value, "label": str(o.label), "colour": choices.OUTCOME_COLOURS[o],
+                          "count": outcomes.get(o.value, 0)} for o in choices.Outcome],
+            "total": sum(states.values())}
+
+
+def contract_reminders(*, scope, today: dt.date, rows: int = REMINDER_ROWS) -> dict:
+    """The contracts' agreed 动工 / 竣工 / 达产 dates not yet met by an actual date: those falling within the next
+    30 and 90 days (today counts, 90 includes 30) and the overdue ones (agreed date before today).
+
+    {"within_30": n, "within_90": n, "overdue": n, "due": [row…], "late": [row…]}, rows (up to `rows` of each,
+    soonest and longest overdue first) {contract, number, parcel_code, enterprise, milestone, label, date, days, late_by}.
+    """
+    contracts = scope.filter_zones(Contract.objects.all(), "parcel__zone_id")
+    horizon = today + dt.timedelta(days=WINDOWS[-1])
+    found = []
+    for key, label, agreed, actual in MILESTONES:
+        pending = contracts.filter(**{f"{agreed}__isnull": False, f"{actual}__isnull": True,
+                                      f"{agreed}__lte": horizon})
+        for contract in pending.select_related("parcel", "enterprise"):
+            when = getattr(contract, agreed)
+            found.append({"contract": contract, "number": contract.number, "parcel_code": contract.parcel.code,
+                          "enterprise": contract.enterprise, "milestone": key, "label": str(label), "date": when,
+                          "days": (when - today).days, "late_by": max(0, (today - when).days)})
+    due = sorted((r for r in found if r["days"] >= 0), key=lambda r: (r["days"], r["number"]))
+    late = sorted((r for r in found if r["days"] < 0), key=lambda r: (r["days"], r["number"]))
+    return {"within_30": sum(1 for r in due if r["days"] <= WINDOWS[0]), "within_90": len(due),
+            "overdue": len(late), "due": due[:rows], "late": late[:rows]}
+
+
+def quota_balances(*, scope) -> list:
+    """[{zone, code, name, balance_mu, pending_in, pending_out}] for the quota accounts of the user's parks."""
+    accounts = scope.filter_zones(QuotaAccount.objects.select_related("zone"))
+    pending = QuotaMovement.objects.filter(account__in=accounts, transfer_state=choices.TransferState.PENDING)
+    pending_by = {(account_id, kind): n for account_id, kind, n in
+                  pending.order_by().values_list("account_id", "kind").annotate(n=Count("id"))}
+    return [{"zone": a.zone, "code": a.zone.code, "name": a.zone.name, "balance_mu": round(a.balance_mu, 2),
+             "pending_in": pending_by.get((a.pk, choices.QuotaMovementKind.TRANSFER_IN.value), 0),
+             "pending_out": pending_by.get((a.pk, choices.QuotaMovementKind.TRANSFER_OUT.value), 0)}
+            for a in accounts.order_by("zone__code")]
+
+
+def supply_summary(*, scope, today: dt.date) -> dict:
+    """Everything the 供地 landing page shows, in the user's parks."""
+    run = latest_run()
+    return {
+        "applications": application_counts(scope=scope),
+        "run": run,
+        "commitments": status_counts(scope=scope, run=run, model=CommitmentCheck, enum=choices.CommitmentStatus,
+                                     colours=choices.COMMITMENT_COLOURS),
+        "idle": status_counts(scope=scope, run=run, model=IdleCheck, enum=choices.IdleStatus,
+                              colours=choices.IDLE_COLOURS),
+        "reminders": contract_reminders(scope=scope, today=today),
+        "quota": quota_balances(scope=scope),
+        "contracts": scope.filter_zones(Contract.objects.all(), "parcel__zone_id").count(),
+    }
+
+
+def cockpit_figures(*, scope, today: dt.date) -> dict:
+    """The cockpit's 供地 card: reminders in 30 / 90 days and overdue, idle parcels (闲置 + 应收回) and contracts not
+    meeting their commitments (未达标 + 整改期内 + 应收回) in the latest review run, in the user's parks."""
+    run = latest_run()
+    reminders = contract_reminders(scope=scope, today=today, rows=0)
+    idle = not_met = 0
+    if run is not None:
+        idle = scope.filter_zones(IdleCheck.objects.filter(run=run, status__in=IDLE_ALERTS)).count()
+        not_met = scope.filter_zones(CommitmentCheck.objects.filter(run=run, status__in=NOT_MET)).count()
+    return {"within_30": reminders["within_30"], "within_90": reminders["within_90"],
+            "overdue": reminders["overdue"], "idle": idle, "not_met": not_met,
+            "run": {"id": run.pk, "as_of": run.as_of.isoformat()} if run else None}
+
+
+NOT_MET = (choices.CommitmentStatus.NOT_MET, choices.CommitmentStatus.RECTIFYING, choices.CommitmentStatus.RECOVERY)
