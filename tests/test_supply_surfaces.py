@@ -125,3 +125,50 @@ def test_topic_links_only_for_pages_that_exist(client, world):
     for name, url in links.items():
         if url:
             assert f'href="{url}' in page, name
+
+
+def _cockpit(client, user):
+    import json
+    import re
+
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    return json.loads(re.search(r'id="cockpit-data" type="application/json">(.*?)</script>', page, re.S).group(1)), page
+
+
+@pytest.fixture
+def figures_world(world, actor, tmp_path):
+    """The supply world with yearly figures (the cockpit needs a data year)."""
+    from parkgov.ledger.models import Enterprise, YearlyFigure
+
+    YearlyFigure.objects.create(enterprise=Enterprise.objects.get(credit_code=world["contracts"]["C-1"]
+                                                                  .enterprise.credit_code), year=2025, tax=100)
+    return world
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_cockpit_card_counts_per_role_and_park(client, figures_world, role, park):
+    """issue 15: reminders in 30 / 90 days and overdue, idle parcels (闲置 + 应收回) and contracts not meeting
+    their commitments in the latest run, in the user's parks, for roles reading supply only."""
+    data, page = _cockpit(client, user_of(role, park))
+    card = data["supply_card"]
+    if role not in READERS:
+        assert card is None and 'id="supply-card"' not in page
+        return
+    expected = (1, 2, 1, 2, 2) if park is None else (0, 1, 0, 1, 1)
+    assert (card["within_30"], card["within_90"], card["overdue"], card["idle"], card["not_met"]) == expected
+    assert 'id="supply-card"' in page and 'href="/supply/#reminders"' in page
+
+
+def test_cockpit_card_follows_a_new_review_run_and_a_contract_change(client, figures_world):
+    """The card is cached like the other cards; a new review run and a recorded actual date change its key."""
+    user = user_of("committee", None)
+    assert _cockpit(client, user)[0]["supply_card"]["not_met"] == 2
+    run = make_review_run(as_of=dt.date(2026, 3, 31))
+    make_commitment_check(run=run, contract=figures_world["contracts"]["C-1"], status="not_met")
+    card = _cockpit(client, user)[0]["supply_card"]
+    assert card["not_met"] == 1 and card["idle"] == 0 and card["run"]["as_of"] == "2026-03-31"
+    contract = figures_world["contracts"]["C-3"]
+    contract.actual_start = timezone.localdate()
+    contract.save()  # a history row: the contracts' version changes
+    assert _cockpit(client, user)[0]["supply_card"]["overdue"] == 0
