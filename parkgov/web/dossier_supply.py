@@ -1,0 +1,94 @@
+"""The supply sections of the parcel and firm dossiers (一地一档, 一企一档): the 标准地 contracts with their
+commitments and latest 达产复核, the idle-land clock (agreed start, the idle and recovery dates, days left or
+overdue, fee, notices, government-caused exceptions), 零增地 renovations, quota movements and the applications.
+
+A role that does not read `supply` gets None and the page shows no section. The dossier itself is already cut to
+the user's parks; rows reached through another park (a firm's contract on a parcel of a park the user may not
+see, a quota transfer booked on another park's account) are cut by their own zone, like the governance sections.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from parkgov.ledger.models import Parcel
+from parkgov.supply.models import (Application, CommitmentCheck, Contract, IdleCheck, IdleException, IdleNotice,
+                                   QuotaMovement, Renovation)
+from parkgov.supply.summary import latest_run
+
+
+def supply_sections(*, scope, enterprise=None, parcel=None) -> dict | None:
+    """{"contracts", "idle", "renovations", "quota", "applications"} for the dossier of `enterprise` or `parcel`,
+    or None when the role may not read supply."""
+    if not scope.can_read("supply"):
+        return None
+    today = timezone.localdate()
+    if parcel is not None:
+        contracts = Contract.objects.filter(parcel=parcel)
+        applications = Application.objects.filter(Q(parcel=parcel) | Q(contract__parcel=parcel))
+        parcel_ids = [parcel.pk]
+    else:
+        contracts = scope.filter_zones(Contract.objects.filter(enterprise=enterprise), "parcel__zone_id")
+        applications = Application.objects.filter(Q(enterprise=enterprise)
+                                                  | Q(investor_credit_code=enterprise.credit_code))
+        parcel_ids = list(contracts.values_list("parcel_id", flat=True).distinct())
+    contracts = list(contracts.select_related("parcel", "enterprise").order_by("-signed_on", "number"))
+    _attach_checks(contracts)
+    return {
+        "contracts": contracts,
+        "idle": idle_clocks(parcel_ids=parcel_ids, contracts=contracts, today=today),
+        "renovations": list(Renovation.objects.filter(parcel_id__in=parcel_ids).select_related("parcel")),
+        "quota": list(scope.filter_zones(QuotaMovement.objects.filter(parcel_id__in=parcel_ids), "account__zone_id")
+                      .select_related("account__zone", "parcel", "case").order_by("-moved_on", "-id")),
+        "applications": list(scope.filter_zones(applications.distinct()).select_related("zone", "parcel")
+                             .order_by("-created_at", "-id")),
+        "parcel_view": parcel is not None,
+    }
+
+
+def _attach_checks(contracts) -> None:
+    """Each contract's newest 达产复核 (`latest_check`, None before the first review) and its committed
+    indicators as rows (`commitment_rows`: code, name and unit from that check when it has them)."""
+    newest = {}
+    for check in CommitmentCheck.objects.filter(contract__in=contracts).select_related("run") \
+            .order_by("contract_id", "-run__created_at", "-run_id"):
+        newest.setdefault(check.contract_id, check)
+    for contract in contracts:
+        check = contract.latest_check = newest.get(contract.pk)
+        named = {row.get("code"): row for row in (check.indicators if check else []) if isinstance(row, dict)}
+        contract.commitment_rows = [{"code": code, "name": named.get(code, {}).get("name", code),
+                                     "unit": named.get(code, {}).get("unit", ""), "committed": value}
+                                    for code, value in (contract.indicators or {}).items()]
+
+
+def idle_clocks(*, parcel_ids, contracts, today) -> list:
+    """The idle-land clock of each parcel: its contract's agreed and actual start, the dates at which it becomes
+    idle and may be recovered, the days left to the next of them (negative: overdue), the fee, the status and
+    reasons of the latest review run, the notices served and the government-caused exceptions.
+
+    The dates are the review engine's (the idle rules in data, stored on the run's IdleCheck), not recomputed."""
+    run = latest_run()
+    checks = {c.parcel_id: c for c in IdleCheck.objects.filter(run=run, parcel_id__in=parcel_ids)} if run else {}
+    by_parcel = {}
+    for contract in contracts:
+        by_parcel.setdefault(contract.parcel_id, contract)  # the newest contract (contracts come newest first)
+    notices = _grouped(IdleNotice.objects.filter(parcel_id__in=parcel_ids).order_by("issued_on", "id"))
+    exceptions = _grouped(IdleException.objects.filter(parcel_id__in=parcel_ids).order_by("starts_on", "id"))
+    parcels = Parcel.objects.in_bulk(parcel_ids)
+    clocks = []
+    for parcel_id in parcel_ids:
+        check, contract = checks.get(parcel_id), by_parcel.get(parcel_id)
+        if check is None and contract is None and parcel_id not in notices and parcel_id not in exceptions:
+            continue
+        upcoming = [d for d in (check.idle_on, check.recover_on) if d] if check else []
+        target = next((d for d in upcoming if d >= today), upcoming[-1] if upcoming else None)
+        clocks.append({"parcel": parcels.get(parcel_id), "contract": contract, "check": check, "run": run if check else None,
+                       "next_date": target, "days_left": (target - today).days if target else None,
+                       "notices": notices.get(parcel_id, []), "exceptions": exceptions.get(parcel_id, [])})
+    return clocks
+
+
+def _grouped(rows) -> dict:
+    found = {}
+    for row in rows:
+        found.setdefault(row.parcel_id, []).append(row)
+    return found
