@@ -50,7 +50,8 @@ def test_the_latest_check_is_shown_with_its_indicators(world):
     (contract,) = found["contracts"]
     assert contract.latest_check.run == world["run"] and contract.latest_check.status == "not_met"
     assert contract.latest_check.indicators[0]["shortfall_pct"] == 37.5
-    assert [r["code"] for r in contract.commitment_rows] == ["investment_intensity", "tax_per_mu"]
+    assert [r["code"] for r in contract.commitment_rows] == ["tax_per_mu", "investment_intensity"]  # checked first
+    assert contract.commitment_rows[0]["name"] == "亩均税收"
     (clock,) = found["idle"]
     today = timezone.localdate()
     assert clock["check"].status == "idle" and clock["contract"].number == "C-2"

@@ -55,9 +55,12 @@ def _attach_checks(contracts) -> None:
     for contract in contracts:
         check = contract.latest_check = newest.get(contract.pk)
         named = {row.get("code"): row for row in (check.indicators if check else []) if isinstance(row, dict)}
+        committed = contract.indicators or {}
+        # the check's order, then by code (PostgreSQL's jsonb keeps no key order)
+        codes = [code for code in named if code in committed] + sorted(set(committed) - set(named))
         contract.commitment_rows = [{"code": code, "name": named.get(code, {}).get("name", code),
-                                     "unit": named.get(code, {}).get("unit", ""), "committed": value}
-                                    for code, value in (contract.indicators or {}).items()]
+                                     "unit": named.get(code, {}).get("unit", ""), "committed": committed[code]}
+                                    for code in codes]
 
 
 def idle_clocks(*, parcel_ids, contracts, today) -> list:
