@@ -69,6 +69,13 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
+# issue 15: EVERY supply URL (supply.urls: pages, exports, downloads, actions) is in one of these, or the coverage
+# test fails. Pages and exports: url name → (domain the role must read, what identifies the rows), checked per role
+# and park below; actions and single records: scoped per role and park in the part's own tests.
+SUPPLY_PAGES = {"index": ("supply", "data-contract")}  # the 供地 landing page's reminders
+SUPPLY_WEB: dict = {}
+SUPPLY_NOT_LISTS: set = set()
+SUPPLY_CONTRACTS = {None: {"K-1", "K-2", "K-3"}, "SZ-XW1": {"K-2"}}  # contracts on SZ-0001, SZ-0002, SZ-0003
 
 
 @pytest.fixture
@@ -118,6 +125,8 @@ def test_matrix_covers_every_export_download_and_api_list():
     governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
+    supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns if p.name}
+    assert supply == set(SUPPLY_PAGES) | set(SUPPLY_WEB) | SUPPLY_NOT_LISTS, "issue 15: a supply URL not in the matrix"
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -382,3 +391,34 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
         assert form.status_code == ((200 if inside else 404) if writes else 403), (role, park, code)
     decided = set(DispositionDecision.objects.exclude(decided="").values_list("parcel__code", flat=True))
     assert decided == (PARCELS[park] if writes else set())
+
+
+@pytest.fixture
+def supply_rows(world):
+    """issue 15: a contract on each parcel with an agreed start in the reminders' window (K-3 overdue)."""
+    from django.utils import timezone
+
+    from parkgov.testing import make_contract
+
+    today = timezone.localdate()
+    for n, days in ((1, 10), (2, 20), (3, -3)):
+        make_contract(number=f"K-{n}", parcel=Parcel.objects.get(code=f"SZ-000{n}"),
+                      agreed_start=today + dt.timedelta(days=days))
+    return world
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_rows, role, park):
+    """issue 15: each supply page lists exactly the rows of the user's parks; 403 without `supply` read."""
+    import re
+
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    for name, (domain, marker) in SUPPLY_PAGES.items():
+        response = client.get(reverse(f"supply:{name}"))
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        shown = set(re.findall(rf'{marker}="([^"]+)"', response.content.decode()))
+        assert shown == SUPPLY_CONTRACTS[park], (name, role, park)
