@@ -314,7 +314,7 @@ def cases_world() -> None:
 
 # --- supply surfaces (issue 15): rows made directly; the services that write them are in supply/ ------------
 
-def make_application(*, number, zone, state="draft", outcome="", project_name="新建智能厨电项目", enterprise=None,
+def make_application_row(*, number, zone, state="draft", outcome="", project_name="新建智能厨电项目", enterprise=None,
                      investor_credit_code=None, land_mu=30.0, fixed_investment=9000.0, parcel=None, industry_code="3854"):
     """An admission application in `state` (with `outcome` once decided)."""
     from parkgov.supply.models import Application
@@ -424,12 +424,12 @@ def supply_world(*, today: dt.date) -> dict:
                                        recover_on=dt.date(2026, 3, 1), days_to_next=60, fee=60.0,
                                        formula="300 × 20% = 60"),
             "SZ-0003": make_idle_check(run=run, parcel=p3, status="recover", contract=c3)}
-    applications = [make_application(number="ZR-2025-0001", zone=sz, state="draft"),
-                    make_application(number="ZR-2025-0002", zone=sz, state="reviewing"),
-                    make_application(number="ZR-2025-0003", zone=sz, state="decided", outcome="rejected"),
-                    make_application(number="ZR-2025-0004", zone=park, state="contracted", outcome="approved",
+    applications = [make_application_row(number="ZR-2025-0001", zone=sz, state="draft"),
+                    make_application_row(number="ZR-2025-0002", zone=sz, state="reviewing"),
+                    make_application_row(number="ZR-2025-0003", zone=sz, state="decided", outcome="rejected"),
+                    make_application_row(number="ZR-2025-0004", zone=park, state="contracted", outcome="approved",
                                      enterprise=f2, parcel=p2),
-                    make_application(number="ZR-2025-0005", zone=park, state="decided", outcome="conditional",
+                    make_application_row(number="ZR-2025-0005", zone=park, state="decided", outcome="conditional",
                                      enterprise=f2)]
     sz_account, park_account = make_quota_account(zone=sz, balance_mu=42.5), make_quota_account(zone=park, balance_mu=8)
     make_quota_movement(account=sz_account, kind="credit", mu=50, parcel=p3, balance_after=50)
@@ -444,3 +444,53 @@ def supply_world(*, today: dt.date) -> dict:
                                  starts_on=dt.date(2025, 1, 1))
     return {"contracts": {"C-1": c1, "C-2": c2, "C-3": c3}, "run": run, "old_run": old, "checks": checks,
             "idle": idle, "applications": applications}
+
+# Supply, admission (issue 15 §1)
+
+APPLICATION_FIELDS = {"investor_name": "绍兴市测试智能装备有限公司", "project_name": "年产 10 万台智能厨电项目",
+                      "industry_code": "3854", "land_mu": 10, "fixed_investment": 2800, "expected_output": 30000,
+                      "expected_tax": 150, "expected_value_added": 6000, "energy_tce": 1200, "emissions_t": 3,
+                      "employees": 120, "plot_ratio": 1.2, "building_coefficient": 40, "admin_share": 6,
+                      "green_ratio": 10, "rd_share": 3.5}
+
+
+def application_fields(**overrides) -> dict:
+    """The fields of a valid application (investor uscc(900), 10 亩, 280 万元/亩, 15 万元/亩 tax), overridden."""
+    fields = {"investor_credit_code": uscc(900), **APPLICATION_FIELDS}
+    fields.update(overrides)
+    return fields
+
+
+def make_application(*, user="investment", zone_code="SZ", state=None, **overrides):
+    """An application filed by the demo account `user` in zone `zone_code` (run `cases_world` first); with
+    `state` ("submitted" or "reviewing"), moved there through the services."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.ledger.models import Zone
+    from parkgov.supply import admission
+
+    actor = get_user_model().objects.get(username=user)
+    scope = scope_for(actor)
+    app = admission.create_application(actor=actor, scope=scope, zone=Zone.objects.get(code=zone_code),
+                                       **application_fields(**overrides))
+    if state in ("submitted", "reviewing"):
+        admission.transition(application=app, action="submit", actor=actor, scope=scope)
+    if state == "reviewing":
+        committee = get_user_model().objects.get(username="committee")
+        admission.transition(application=app, action="start_review", actor=committee, scope=scope_for(committee))
+    return app
+
+
+def give_all_opinions(application, *, decision="approve", comment="同意"):
+    """Every review department's demo account gives `decision` in the current round."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.supply import admission
+    from parkgov.supply.admission_rules import review_rules
+
+    for department in review_rules().departments:
+        user = get_user_model().objects.get(username=department)
+        admission.give_opinion(application=application, actor=user, scope=scope_for(user), decision=decision,
+                               comment=comment)

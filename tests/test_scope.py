@@ -23,7 +23,7 @@ from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
-from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, png_bytes, uscc
+from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, pdf_bytes, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -69,12 +69,24 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
+# issue 15 §1 准入联审: the applications export and document download (supply.urls) and the API list; the rows are
+# the investors' credit codes (one application in SZ by uscc(901), one in its park SZ-XW1 by uscc(902))
+APPLICATIONS = {None: {uscc(901), uscc(902)}, "SZ-XW1": {uscc(902)}}
+SUPPLY_WEB = {"applications_export": ("supply", "统一社会信用代码")}
+SUPPLY_DOWNLOADS = {"application_document": "supply"}
+API_LISTS["list_applications"] = "supply"
+# single applications and their steps, scoped per role and park in tests/test_supply_admission*.py
+API_NOT_LISTS |= {"get_application", "create_application", "update_application", "transition_application",
+                  "give_application_opinion", "decide_application", "contract_application"}
 # issue 15: EVERY supply URL (supply.urls: pages, exports, downloads, actions) is in one of these, or the coverage
 # test fails. Pages and exports: url name → (domain the role must read, what identifies the rows), checked per role
 # and park below; actions and single records: scoped per role and park in the part's own tests.
-SUPPLY_PAGES = {"index": ("supply", "data-contract")}  # the 供地 landing page's reminders
-SUPPLY_WEB: dict = {}
-SUPPLY_NOT_LISTS: set = set()
+SUPPLY_PAGES = {"index": ("supply", "data-contract"),  # the 供地 landing page's reminders
+                "applications": ("supply", "data-number")}  # 准入联审: the applications list
+# 准入联审: the form, one application, its printable record and its steps (tests/test_supply_admission*.py)
+SUPPLY_NOT_LISTS: set = {"application_new", "application", "application_edit", "application_record",
+                         "application_act", "application_opinion", "application_decide", "application_contract",
+                         "application_documents"}
 SUPPLY_CONTRACTS = {None: {"K-1", "K-2", "K-3"}, "SZ-XW1": {"K-2"}}  # contracts on SZ-0001, SZ-0002, SZ-0003
 
 
@@ -126,7 +138,8 @@ def test_matrix_covers_every_export_download_and_api_list():
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
     supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns if p.name}
-    assert supply == set(SUPPLY_PAGES) | set(SUPPLY_WEB) | SUPPLY_NOT_LISTS, "issue 15: a supply URL not in the matrix"
+    assert supply == set(SUPPLY_PAGES) | set(SUPPLY_WEB) | set(SUPPLY_DOWNLOADS) | SUPPLY_NOT_LISTS, \
+        "issue 15: a supply URL not in the matrix"
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -142,6 +155,8 @@ def expected_rows(name, role, park):
         return RATED_FIRMS[park]
     if name in ("cases_export", "list_cases"):
         return CASES[park]
+    if name in ("applications_export", "list_applications"):
+        return APPLICATIONS[park]
     raise AssertionError(name)
 
 
@@ -394,6 +409,50 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
 
 
 @pytest.fixture
+def applications(world, actor):
+    """issue 15 §1: one application in SZ and one in SZ-XW1, each with a submitted document."""
+    from parkgov.supply import admission
+    from parkgov.testing import make_application
+
+    investment = get_user_model().objects.get(username="investment")
+    documents = {}
+    for code, zone in ((uscc(901), "SZ"), (uscc(902), "SZ-XW1")):
+        app = make_application(zone_code=zone, investor_credit_code=code)
+        documents[code], = admission.add_documents(application=app, actor=investment, scope=scope_for(investment),
+                                                   uploads=[(f"{code}.pdf", pdf_bytes())])
+    return documents
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_admission_export_api_list_and_documents_give_exactly_the_users_rows(client, applications, role, park):
+    """issue 15 §1: the applications export, the API list and the document download per role and park."""
+    user = user_of(role, park)
+    reads = scope_for(user).read
+    client.force_login(user)
+    for name, (domain, header) in SUPPLY_WEB.items():
+        response = client.get(reverse(f"supply:{name}"))
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
+    served = set()
+    for code, document in applications.items():
+        response = client.get(reverse("supply:application_document", args=[document.pk]))
+        assert response.status_code in ((200, 404) if "supply" in reads else (403,)), (role, park, code)
+        if response.status_code == 200:
+            served.add(code)
+    assert served == (expected_rows("list_applications", role, park) if "supply" in reads else set())
+    response = client.get("/api/supply/applications", {"limit": 500},
+                          headers={"Authorization": f"Bearer {issue_api_token(user=user)}"})
+    if API_LISTS["list_applications"] not in reads:
+        assert response.status_code == 403, (role, park)
+        return
+    assert {i["investor_credit_code"] for i in response.json()["items"]} == expected_rows("list_applications", role,
+                                                                                           park), (role, park)
+
+
+@pytest.fixture
 def supply_rows(world):
     """issue 15: a contract on each parcel with an agreed start in the reminders' window (K-3 overdue)."""
     from django.utils import timezone
@@ -408,10 +467,15 @@ def supply_rows(world):
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_rows, role, park):
+def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_rows, applications, role, park):
     """issue 15: each supply page lists exactly the rows of the user's parks; 403 without `supply` read."""
     import re
 
+    from parkgov.supply.models import Application
+
+    numbers = {park: set(Application.objects.filter(investor_credit_code__in=codes).values_list("number", flat=True))
+               for park, codes in APPLICATIONS.items()}  # the applications by their investors (not by park)
+    expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park]}
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
     for name, (domain, marker) in SUPPLY_PAGES.items():
@@ -421,4 +485,4 @@ def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_ro
             continue
         assert response.status_code == 200, (name, role, park)
         shown = set(re.findall(rf'{marker}="([^"]+)"', response.content.decode()))
-        assert shown == SUPPLY_CONTRACTS[park], (name, role, park)
+        assert shown == expected[name], (name, role, park)

@@ -93,6 +93,15 @@ def store_attachment(*, upload, actor, finding=None, case=None, event=None, step
     for part in (event, step):
         if part is not None and part.case_id != case.pk:
             raise ValueError("the event or step belongs to another case")
+    stored = store_file(upload=upload)
+    return Attachment.objects.create(**stored, finding=finding, case=case, event=event, step=step,
+                                     uploaded_by=actor)
+
+
+def store_file(*, upload) -> dict:
+    """Check `upload` by content and size and keep it under the evidence folder by SHA-256, writing no row:
+    {stored_name, original_name, content_type, size, sha256} for the caller's record (an Attachment, a supply
+    ApplicationDocument). InputError names the file and the reason; nothing is kept then."""
     name, chunks = _source(upload)
     folder = evidence_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,9 +117,8 @@ def store_attachment(*, upload, actor, finding=None, case=None, event=None, step
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return Attachment.objects.create(
-        stored_name=stored_name, original_name=name, content_type=content_type, size=size, sha256=digest,
-        finding=finding, case=case, event=event, step=step, uploaded_by=actor)
+    return {"stored_name": stored_name, "original_name": name, "content_type": content_type, "size": size,
+            "sha256": digest}
 
 
 def check_upload(upload) -> str:
@@ -179,7 +187,8 @@ def _megabytes(size: int) -> str:
 
 
 def open_attachment(*, attachment) -> BinaryIO:
-    """The stored file, opened for reading (NotFound when it is missing from the evidence folder)."""
+    """The stored file (an Attachment or any record with `stored_name` and `original_name`), opened for reading
+    (NotFound when it is missing from the evidence folder)."""
     folder = evidence_dir()
     path = (folder / attachment.stored_name).resolve()
     if folder not in path.parents or not path.is_file():

@@ -3,9 +3,23 @@ indicators and 零增地, land quota. Each topic's views live in its own module.
 
 from django.urls import path
 
-from parkgov.supply import views
+from parkgov.supply import admission_views, views
 
 app_name = "supply"
-urlpatterns: list = [
-    path("", views.index, name="index"),
+urlpatterns: list = [path("", views.index, name="index")]  # the 供地 landing page (surfaces)
+urlpatterns += [  # admission (准入联审)
+    path("applications/", admission_views.applications, name="applications"),
+    path("applications/new/", admission_views.application_new, name="application_new"),
+    path("applications/export.xlsx", admission_views.applications_export, name="applications_export"),
+    path("applications/documents/<int:pk>/", admission_views.application_document, name="application_document"),
+    path("applications/<stored:number>/", admission_views.application_page, name="application"),
+    path("applications/<stored:number>/edit/", admission_views.application_edit, name="application_edit"),
+    path("applications/<stored:number>/record/", admission_views.application_record, name="application_record"),
+    path("applications/<stored:number>/act/", admission_views.application_act, name="application_act"),
+    path("applications/<stored:number>/opinion/", admission_views.application_opinion, name="application_opinion"),
+    path("applications/<stored:number>/decide/", admission_views.application_decide, name="application_decide"),
+    path("applications/<stored:number>/contract/", admission_views.application_contract,
+         name="application_contract"),
+    path("applications/<stored:number>/documents/", admission_views.application_documents,
+         name="application_documents"),
 ]
