@@ -494,3 +494,29 @@ def give_all_opinions(application, *, decision="approve", comment="同意"):
         user = get_user_model().objects.get(username=department)
         admission.give_opinion(application=application, actor=user, scope=scope_for(user), decision=decision,
                                comment=comment)
+
+CONTRACT_HEADER = ["地块编码", "合同编号", "统一社会信用代码", "签订日期", "约定动工日期", "约定竣工日期", "约定达产日期",
+                   "实际动工日期", "实际竣工日期", "投资强度(万元/亩)", "容积率", "建筑系数(%)", "亩均税收(万元/亩)",
+                   "单位能耗增加值(万元/吨标准煤)", "研发经费占比(%)", "违约规则"]
+
+
+def contract_row(parcel="SZ-0001", number="BZD-2021-0001", credit_code=None, **changes) -> list:
+    """One 标准地承诺 row (header CONTRACT_HEADER): due by 2025-12-31, 亩均税收 committed 25 万元/亩."""
+    row = dict(zip(CONTRACT_HEADER, [parcel, number, credit_code or uscc(1), dt.date(2021, 3, 1),
+                                     dt.date(2021, 9, 1), dt.date(2023, 3, 1), dt.date(2025, 3, 1),
+                                     dt.date(2021, 8, 20), dt.date(2023, 1, 10), None, None, None, 25, None, None,
+                                     "shortfall-1pct"]))
+    row.update(changes)
+    return [row[h] for h in CONTRACT_HEADER]
+
+
+def contracts_world(*, folder: Path, actor, on=dt.date(2025, 12, 31)):
+    """Two 标准地 contracts on the small ledger — SZ-0001 (park SZ, firm 1, 亩均税收 22.67 against 25: not met) and
+    SZ-0002 (park SZ-XW1, firm 2) — imported through the 标准地承诺 sheet, and a review run as of `on`."""
+    from parkgov.ingest.services import import_workbook
+    from parkgov.supply.review import run_review
+
+    sheet = [CONTRACT_HEADER, contract_row(),
+             contract_row("SZ-0002", "BZD-2021-0002", uscc(2), **{"亩均税收(万元/亩)": 1})]
+    import_workbook(path=write_workbook(folder / "contracts.xlsx", {"标准地承诺": sheet}), actor=actor)
+    return run_review(on=on, year=2025, actor=actor)

@@ -23,6 +23,7 @@ from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
+from parkgov.supply.models import Contract
 from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, pdf_bytes, png_bytes, uscc
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
 # issue 15 §1 准入联审: the applications export and document download (supply.urls) and the API list; the rows are
 # the investors' credit codes (one application in SZ by uscc(901), one in its park SZ-XW1 by uscc(902))
 APPLICATIONS = {None: {uscc(901), uscc(902)}, "SZ-XW1": {uscc(902)}}
-SUPPLY_WEB = {"applications_export": ("supply", "统一社会信用代码")}
+ADMISSION_WEB = {"applications_export": ("supply", "统一社会信用代码")}
 SUPPLY_DOWNLOADS = {"application_document": "supply"}
 API_LISTS["list_applications"] = "supply"
 # single applications and their steps, scoped per role and park in tests/test_supply_admission*.py
@@ -82,12 +83,23 @@ API_NOT_LISTS |= {"get_application", "create_application", "update_application",
 # test fails. Pages and exports: url name → (domain the role must read, what identifies the rows), checked per role
 # and park below; actions and single records: scoped per role and park in the part's own tests.
 SUPPLY_PAGES = {"index": ("supply", "data-contract"),  # the 供地 landing page's reminders
-                "applications": ("supply", "data-number")}  # 准入联审: the applications list
+                "applications": ("supply", "data-number"),  # 准入联审: the applications list
+                "contracts": ("supply", "data-number")}  # 标准地: the contracts list
 # 准入联审: the form, one application, its printable record and its steps (tests/test_supply_admission*.py)
 SUPPLY_NOT_LISTS: set = {"application_new", "application", "application_edit", "application_record",
                          "application_act", "application_opinion", "application_decide", "application_contract",
                          "application_documents"}
+# 标准地: one contract, its edit form and starting a review (a job), in tests/test_supply_contract*.py and
+# tests/test_supply_review*.py
+SUPPLY_NOT_LISTS |= {"contract", "contract_edit", "review_start"}
 SUPPLY_CONTRACTS = {None: {"K-1", "K-2", "K-3"}, "SZ-XW1": {"K-2"}}  # contracts on SZ-0001, SZ-0002, SZ-0003
+# issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
+CONTRACT_WEB = {"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")}
+SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
+API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
+                  "list_commitment_checks": "supply", "list_idle_checks": "supply"})
+API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
+SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB}
 
 
 @pytest.fixture
@@ -429,7 +441,7 @@ def test_admission_export_api_list_and_documents_give_exactly_the_users_rows(cli
     user = user_of(role, park)
     reads = scope_for(user).read
     client.force_login(user)
-    for name, (domain, header) in SUPPLY_WEB.items():
+    for name, (domain, header) in ADMISSION_WEB.items():
         response = client.get(reverse(f"supply:{name}"))
         if domain not in reads:
             assert response.status_code == 403, (name, role, park)
@@ -475,7 +487,7 @@ def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_ro
 
     numbers = {park: set(Application.objects.filter(investor_credit_code__in=codes).values_list("number", flat=True))
                for park, codes in APPLICATIONS.items()}  # the applications by their investors (not by park)
-    expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park]}
+    expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park], "contracts": SUPPLY_CONTRACTS[park]}
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
     for name, (domain, marker) in SUPPLY_PAGES.items():
@@ -486,3 +498,50 @@ def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_ro
         assert response.status_code == 200, (name, role, park)
         shown = set(re.findall(rf'{marker}="([^"]+)"', response.content.decode()))
         assert shown == expected[name], (name, role, park)
+
+
+@pytest.fixture
+def supply_world(world, tmp_path, actor):
+    """issue 15: two 标准地 contracts (SZ-0001 in SZ, SZ-0002 in SZ-XW1) and a review run of them."""
+    from parkgov.testing import contracts_world
+
+    return contracts_world(folder=tmp_path, actor=actor)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(client, supply_world, role, park):
+    """issue 15: the 标准地承诺 export, the review workbook and the review API lists, per role and park."""
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    for name, (domain, header) in CONTRACT_WEB.items():
+        url = reverse(f"supply:{name}", args=[supply_world.pk] if name == "review_export" else [])
+        response = client.get(url)
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == SUPPLY_ROWS[park], (name, role, park)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
+    for name, url, key in [("list_supply_contracts", "/api/supply/contracts", "parcel_code"),
+                           ("list_commitment_checks", f"/api/supply/reviews/{supply_world.pk}/commitments",
+                            "parcel_code"),
+                           ("list_idle_checks", f"/api/supply/reviews/{supply_world.pk}/idle", "parcel_code")]:
+        response = client.get(url, {"limit": 500}, headers=headers)
+        if API_LISTS[name] not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        codes = {i[key] for i in response.json()["items"]}
+        if name == "list_idle_checks":
+            assert codes <= PARCELS[park], (name, role, park)  # every supplied parcel of the park (idle engine)
+        else:
+            assert codes == SUPPLY_ROWS[park], (name, role, park)
+    runs = client.get("/api/supply/reviews", headers=headers)
+    assert runs.status_code == (200 if "supply" in reads else 403), (role, park)
+    if "supply" in reads:
+        assert runs.json()["items"][0]["contracts"] == len(SUPPLY_ROWS[park])
+        patch = client.patch(f"/api/supply/contracts/{Contract.objects.get(number='BZD-2021-0001').pk}",
+                             {"indicators": {"tax_per_mu": 24}}, content_type="application/json", headers=headers)
+        writes = scope_for(user_of(role, park)).can_write("supply")
+        assert patch.status_code == (403 if not writes else 200 if park is None else 404), (role, park)
+

@@ -50,7 +50,7 @@ class SheetWriter:
             sheet.write_string(0, col, header_of(column), self.required if column.required else self.header)
             sheet.set_column(col, col, max(12, min(40, len(header_of(column)) * 2 + 2)))
             self._validate(sheet, col, column)
-        if with_note:
+        if with_note and not any(c.header == "备注" for c in columns):  # a sheet may have 备注 as a column of its own
             sheet.write_string(0, len(columns), "备注", self.header)
             sheet.set_column(len(columns), len(columns), 22)
         sheet.set_row(0, 36)

@@ -7,6 +7,7 @@ import xlsxwriter
 
 from parkgov.codes.tables import code_table
 from parkgov.ingest.excel import SheetWriter
+from parkgov.ingest.extensions import EXTENSIONS, all_sheets
 from parkgov.ingest.schema import SHEETS
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
@@ -43,7 +44,9 @@ def ledger_frames() -> dict:
               "检查发现": findings}
     sort = {"园区": ["code"], "企业": ["credit_code"], "地块": ["code"], "用地关系": ["enterprise", "parcel", "role"],
             "年度数据": ["enterprise", "year"], "检查发现": ["found_on", "enterprise", "parcel"]}
-    return {name: frame.sort(sort[name], nulls_last=True) for name, frame in frames.items()}
+    frames = {name: frame.sort(sort[name], nulls_last=True) for name, frame in frames.items()}
+    frames.update({name: ext.export() for name, ext in EXTENSIONS.items() if ext.export is not None})
+    return frames
 
 
 def _spec(name):
@@ -78,7 +81,7 @@ def write_exchange_workbook(*, path: Path, frames: dict) -> dict:
                                                "strings_to_urls": False, "strings_to_numbers": False})
     writer = SheetWriter(workbook)
     counts = {}
-    for spec in SHEETS:
+    for spec in all_sheets():
         if spec.name not in frames:
             continue
         frame = to_display(frames.pop(spec.name), spec)

@@ -14,7 +14,8 @@ from parkgov.errors import InputError
 from parkgov.ingest.excel import GUARD_PATTERN
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ingest.normalise import normalise_header
-from parkgov.ingest.schema import SHEETS, Column, Sheet, header_of
+from parkgov.ingest.extensions import all_sheets
+from parkgov.ingest.schema import Column, Sheet, header_of
 from parkgov.ingest.sheet_chunks import split_sheet
 
 IGNORED_SHEETS = {"说明", "填表说明", "错误清单", "导入说明", "代码表"}
@@ -45,13 +46,14 @@ def read_workbook(path: Path, issues: IssueList, *, read_rows: int | None = None
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own types for corrupt or non-xlsx files
         raise InputError(f"无法读取 {path.name}：不是有效的 Excel 工作簿（{_short(exc)}）") from exc
-    by_name = {normalise_header(s.name)[0]: s for s in SHEETS}
+    sheets = all_sheets()
+    by_name = {normalise_header(s.name)[0]: s for s in sheets}
     found = []
     for title in reader.sheet_names:
         spec = by_name.get(normalise_header(title)[0])
         if spec is None:
             if title.strip() not in IGNORED_SHEETS:
-                issues.add(title, 1, "", title, f"未识别的工作表，已忽略（可识别：{'、'.join(s.name for s in SHEETS)}）",
+                issues.add(title, 1, "", title, f"未识别的工作表，已忽略（可识别：{'、'.join(s.name for s in sheets)}）",
                            WARNING)
             continue
         try:
@@ -63,7 +65,7 @@ def read_workbook(path: Path, issues: IssueList, *, read_rows: int | None = None
             found.append(raw)
     if not found and not issues.errors:
         issues.add("（工作簿）", 1, "", path.name,
-                   f"没有可导入的工作表；工作表名称应为：{'、'.join(s.name for s in SHEETS)}")
+                   f"没有可导入的工作表；工作表名称应为：{'、'.join(s.name for s in sheets)}")
     return found
 
 

@@ -9,6 +9,7 @@ import polars as pl
 
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
+from parkgov.ingest.extensions import EXTENSIONS
 from parkgov.ingest.issues import WARNING, IssueList
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, Parcel, Zone
@@ -43,6 +44,9 @@ def check_workbook(sheets: dict, issues: IssueList):
         _yearly_rules(*sheets["年度数据"], issues)
     if "检查发现" in sheets:
         _finding_rules(*sheets["检查发现"], issues)
+    for name, extension in EXTENSIONS.items():
+        if name in sheets and extension.check is not None:
+            extension.check(sheets, issues)
     if "企业" in sheets:
         raw, typed = sheets["企业"]
         _flag(raw, typed, issues, "production_start", pl.col("production_start") > dt.date.today(),

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parkgov.errors import ImportRejected, InputError
+from parkgov.ingest.extensions import EXTENSIONS
 from parkgov.ingest.issues import IssueList
 from parkgov.ingest.reader import read_workbook
 from parkgov.ingest.rules import check_finding_scope, check_workbook
@@ -145,7 +146,7 @@ def import_workbook(*, path, actor, department="", dry_run=False, progress=None,
             method=SubmissionMethod.IMPORT, department=department, file_name=report.file_name,
             file_sha256=report.sha256, actor=actor)
         report.written = write_sheets(
-            sheets={n: report.typed[n] for n in ORDER if n in report.typed}, submission_id=submission.pk,
+            sheets={n: report.typed[n] for n in (*ORDER, *EXTENSIONS) if n in report.typed}, submission_id=submission.pk,
             actor_id=getattr(actor, "pk", None), reason=f"导入 {report.file_name}", now=now,
             progress=(lambda name, n: progress("write", name, n)) if progress else None, chunk_rows=chunk_rows)
         submission.summary = {"rows": report.rows, "written": report.written}

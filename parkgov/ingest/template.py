@@ -8,7 +8,8 @@ import xlsxwriter
 from parkgov.errors import InputError
 from parkgov.ingest.excel import SheetWriter
 from parkgov.ingest.reader import EXAMPLE_MARK
-from parkgov.ingest.schema import SHEETS, SHEETS_BY_NAME, header_of
+from parkgov.ingest.extensions import all_sheets, sheets_by_name
+from parkgov.ingest.schema import header_of
 
 KIND_LABELS = {
     "text": "文本", "ref": "编码（引用）", "float": "数字", "int": "整数", "date": "日期", "choice": "下拉选择",
@@ -19,11 +20,12 @@ KIND_LABELS = {
 
 def write_template(*, path: Path, sheet_names=None) -> None:
     """Write the template with the chosen sheets (all by default)."""
-    names = sheet_names or [s.name for s in SHEETS]
-    unknown = [n for n in names if n not in SHEETS_BY_NAME]
+    by_name = sheets_by_name()
+    names = sheet_names or [s.name for s in all_sheets()]
+    unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise InputError(f"未知的工作表 {'、'.join(unknown)}；可选：{'、'.join(SHEETS_BY_NAME)}")
-    specs = [SHEETS_BY_NAME[n] for n in names]
+        raise InputError(f"未知的工作表 {'、'.join(unknown)}；可选：{'、'.join(by_name)}")
+    specs = [by_name[n] for n in names]
     workbook = xlsxwriter.Workbook(str(path))
     _instructions(workbook, specs)
     lists = workbook.add_worksheet("代码表")
@@ -32,7 +34,8 @@ def write_template(*, path: Path, sheet_names=None) -> None:
         sheet, columns = writer.start(spec, with_note=True)
         values = [_example_value(c) for c in columns]
         writer.write_row(sheet, 1, columns, values, example=True)
-        sheet.write_string(1, len(columns), f"{EXAMPLE_MARK}（导入时忽略，可删除）", writer.example)
+        note = next((i for i, c in enumerate(columns) if c.header == "备注"), len(columns))
+        sheet.write_string(1, note, f"{EXAMPLE_MARK}（导入时忽略，可删除）", writer.example)
     workbook.close()
 
 

@@ -4,6 +4,7 @@ import polars as pl
 
 from parkgov.codes.thresholds import threshold
 from parkgov.errors import InputError
+from parkgov.ingest.extensions import EXTENSIONS
 from parkgov.ledger.bulk import UpsertCounts, fetch_frame, upsert
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 
@@ -23,8 +24,9 @@ def write_sheets(*, sheets: dict, submission_id: int, actor_id, reason: str, now
     writers = {"园区": _zones, "企业": _enterprises, "地块": _parcels, "用地关系": _links,
                "年度数据": _yearly, "检查发现": _findings}
     common = {"actor_id": actor_id, "reason": reason, "now": now}
+    writers.update({name: ext.write for name, ext in EXTENSIONS.items()})
     size = chunk_rows or int(threshold("import_chunk_rows"))
-    for name in ORDER:
+    for name in (*ORDER, *EXTENSIONS):
         if name in sheets:
             frame = sheets[name].drop("__row")
             step = size if name in CHUNKED else max(frame.height, 1)

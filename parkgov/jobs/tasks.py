@@ -123,6 +123,37 @@ def lists_task(job_id: str):
 
 
 @task()
+def supply_review_task(job_id: str):
+    """Run and store the supply review (达产复核 and 闲置土地) as of the job's date, and write its workbook within
+    the creator's parks for download."""
+    import datetime as dt
+
+    from django.db import transaction
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.supply.review import run_review
+    from parkgov.supply.review_export import write_review_workbook
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    params = job.params
+    report(job_id, status=JobStatus.RUNNING, progress=10, message="读取合同、地块与年度数据")
+    try:
+        with acting_as(job.created_by, reason="网页运行供地复核"), transaction.atomic():
+            run = run_review(on=dt.date.fromisoformat(params["on"]), year=int(params["year"]), actor=job.created_by,
+                             zone_code=params.get("zone") or None)
+        report(job_id, progress=70, message="写出复核工作簿")
+        output = job_dir(job) / f"供地复核-{run.as_of:%Y%m%d}-批次{run.pk}.xlsx"
+        counts = write_review_workbook(run=run, path=output, zone_ids=scope_for(job.created_by).zone_ids)
+        report(job_id, status=JobStatus.DONE, progress=100, message="复核完成",
+               result={"run": run.pk, "summary": run.summary, "rows": counts}, output_file=str(output))
+    except ParkgovError as exc:
+        report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
+    except Exception:
+        log.exception("supply review job %s failed", job_id)
+        report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")
+
+
+@task()
 def export_task(job_id: str):
     """Write a large list export to the job's folder for download."""
     from parkgov.web.exports import export_to_file

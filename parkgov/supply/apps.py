@@ -11,3 +11,7 @@ class SupplyConfig(AppConfig):
         from parkgov.supply import map_data
 
         map_data.register_map_modes()  # the map's 承诺状态 and 闲置状态 modes (surfaces)
+
+        from parkgov.supply import contract_sheet
+
+        contract_sheet.register()
