@@ -14,12 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from parkgov.supply import choices
 from parkgov.supply.models import (Application, CommitmentCheck, Contract, IdleCheck, QuotaAccount, QuotaMovement,
                                    ReviewRun)
+from parkgov.supply.reminders import reminders
 
-# the contract's agreed dates a reminder watches, each with the actual date that settles it
-MILESTONES = (("start", _("动工"), "agreed_start", "actual_start"),
-              ("completion", _("竣工"), "agreed_completion", "actual_completion"),
-              ("production", _("达产"), "agreed_production", "actual_production"))
-WINDOWS = (30, 90)  # days ahead a reminder looks (the issue: "in the next 30 / 90 days")
+# the stages of `supply.reminders` (its labels) → the key and the translated label the pages show
+MILESTONES = {"动工": ("start", _("动工")), "竣工": ("completion", _("竣工")), "达产": ("production", _("达产"))}
 REMINDER_ROWS = 50  # rows listed per group on the page (the counts are complete)
 IDLE_ALERTS = (choices.IdleStatus.IDLE, choices.IdleStatus.RECOVER)  # the cockpit's "idle parcels"
 
@@ -61,27 +59,23 @@ def application_counts(*, scope) -> dict:
 
 
 def contract_reminders(*, scope, today: dt.date, rows: int = REMINDER_ROWS) -> dict:
-    """The contracts' agreed 动工 / 竣工 / 达产 dates not yet met by an actual date: those falling within the next
-    30 and 90 days (today counts, 90 includes 30) and the overdue ones (agreed date before today).
+    """The contracts' agreed 动工 / 竣工 / 达产 dates not yet reached (`supply.reminders`: the windows are data),
+    as the pages show them: {"within_30": n, "within_90": n, "overdue": n, "due": [row…], "late": [row…]}, rows
+    (up to `rows` of each, soonest and longest overdue first) {number, parcel_code, enterprise, milestone, label,
+    date, days, late_by}; within_90 includes within_30."""
+    found = reminders(scope=scope, today=today)
+    shown = found["within_90"][:rows] + found["overdue"][:rows]
+    firms = {c.pk: c.enterprise for c in Contract.objects.filter(pk__in=[i["contract_id"] for i in shown])
+             .select_related("enterprise")}
 
-    {"within_30": n, "within_90": n, "overdue": n, "due": [row…], "late": [row…]}, rows (up to `rows` of each,
-    soonest and longest overdue first) {contract, number, parcel_code, enterprise, milestone, label, date, days, late_by}.
-    """
-    contracts = scope.filter_zones(Contract.objects.all(), "parcel__zone_id")
-    horizon = today + dt.timedelta(days=WINDOWS[-1])
-    found = []
-    for key, label, agreed, actual in MILESTONES:
-        pending = contracts.filter(**{f"{agreed}__isnull": False, f"{actual}__isnull": True,
-                                      f"{agreed}__lte": horizon})
-        for contract in pending.select_related("parcel", "enterprise"):
-            when = getattr(contract, agreed)
-            found.append({"contract": contract, "number": contract.number, "parcel_code": contract.parcel.code,
-                          "enterprise": contract.enterprise, "milestone": key, "label": str(label), "date": when,
-                          "days": (when - today).days, "late_by": max(0, (today - when).days)})
-    due = sorted((r for r in found if r["days"] >= 0), key=lambda r: (r["days"], r["number"]))
-    late = sorted((r for r in found if r["days"] < 0), key=lambda r: (r["days"], r["number"]))
-    return {"within_30": sum(1 for r in due if r["days"] <= WINDOWS[0]), "within_90": len(due),
-            "overdue": len(late), "due": due[:rows], "late": late[:rows]}
+    def row(item):
+        key, label = MILESTONES[item["stage"]]
+        return {"number": item["number"], "parcel_code": item["parcel"], "enterprise": firms.get(item["contract_id"]),
+                "milestone": key, "label": str(label), "date": item["date"], "days": item["days"],
+                "late_by": max(0, -item["days"])}
+    return {"within_30": found["counts"]["within_30"], "within_90": found["counts"]["within_90"],
+            "overdue": found["counts"]["overdue"], "due": [row(i) for i in found["within_90"][:rows]],
+            "late": [row(i) for i in found["overdue"][:rows]]}
 
 
 def quota_balances(*, scope) -> list:
