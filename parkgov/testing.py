@@ -520,3 +520,28 @@ def contracts_world(*, folder: Path, actor, on=dt.date(2025, 12, 31)):
              contract_row("SZ-0002", "BZD-2021-0002", uscc(2), **{"亩均税收(万元/亩)": 1})]
     import_workbook(path=write_workbook(folder / "contracts.xlsx", {"标准地承诺": sheet}), actor=actor)
     return run_review(on=on, year=2025, actor=actor)
+
+# --- supply: idle land (issue 15 §3) -------------------------------------------------------------------------
+
+def make_idle_contract(*, parcel_code: str, number: str, agreed_start=None, actual_start=None,
+                       signed_on=dt.date(2020, 1, 1), **fields):
+    """A land contract on a ledger parcel with the dates the idle-land clock reads (crafted: until the contracts
+    branch's 标准地承诺 import is merged, idle tests create their contracts here)."""
+    from parkgov.ledger.models import Parcel
+    from parkgov.supply.models import Contract
+
+    return Contract.objects.create(parcel=Parcel.objects.get(code=parcel_code), number=number, signed_on=signed_on,
+                                   agreed_start=agreed_start, actual_start=actual_start, **fields)
+
+
+def idle_world(*, folder: Path, actor) -> dict:
+    """The small ledger with a contract on each parcel as of 2025-12-31: SZ-0001 idle (agreed start 13 months
+    before), SZ-0002 (park SZ-XW1) about to become idle (11 months), SZ-0003 to be recovered (26 months)."""
+    from parkgov.ingest.services import import_workbook
+
+    import_workbook(path=write_workbook(folder / "ledger.xlsx", small_ledger_sheets()), actor=actor)
+    return {
+        "SZ-0001": make_idle_contract(parcel_code="SZ-0001", number="HT-IDLE-1", agreed_start=dt.date(2024, 11, 30)),
+        "SZ-0002": make_idle_contract(parcel_code="SZ-0002", number="HT-IDLE-2", agreed_start=dt.date(2025, 1, 31)),
+        "SZ-0003": make_idle_contract(parcel_code="SZ-0003", number="HT-IDLE-3", agreed_start=dt.date(2023, 10, 31)),
+    }

@@ -180,11 +180,14 @@ def test_generate_stores_a_run_per_rule_reproducibly(ledger, actor, django_asser
     from parkgov.evaluation.models import EvaluationRun
     from parkgov.governance.lists import generate_lists
     from parkgov.governance.listrules import builtin_rules, rule_hash
+    from parkgov.governance.sources import list_sources
 
     with django_assert_max_num_queries(60):  # entries in bulk: no query per entry
         first = generate_lists(year=2025, actor=actor)
     rules = builtin_rules()
-    assert [r.rule_id for r in first] == sorted(rules)
+    # issue 15: lists other apps register (supply's 闲置土地) run beside the rules, with their own fingerprints
+    assert [r.rule_id for r in first] == sorted({**rules, **list_sources()})
+    first = [r for r in first if r.rule_id in rules]
     for run in first:
         rule = rules[run.rule_id]
         assert (run.rule_version, run.rule_hash, run.owner_department) == (rule.version, rule_hash(rule),
@@ -196,9 +199,10 @@ def test_generate_stores_a_run_per_rule_reproducibly(ledger, actor, django_asser
         "evaluation_class", "evaluation_tier", "tax"]
     assert any("亩均税收" in reason for e in stored(low) for reason in e[2])
     again = generate_lists(year=2025, actor=actor)
+    assert latest_runs(year=2025) == again
+    again = [r for r in again if r.rule_id in rules]
     assert len({r.input_hash for r in first + again}) == 1  # one set of inputs, unchanged
     assert [stored(r) for r in again] == [stored(r) for r in first]
-    assert latest_runs(year=2025) == again
 
 
 def test_generate_refuses_a_year_without_evaluation_run_in_chinese(ledger, actor):

@@ -472,6 +472,8 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
 
     case = open_test_case(workflow="chemical_restoration", state="rectifying", deadline=dt.date(2020, 1, 1))
     pages += ["/governance/cases/", f"/governance/cases/{case.number}/"]  # issue 14: the board and a template case
+    pages += ["/supply/idle/", "/supply/idle/SZ-0001/", "/supply/idle/SZ-0001/notices/new/",
+              "/supply/idle/SZ-0001/exceptions/new/"]  # issue 15 §3: idle land
     assert listed
     data = _data_strings()
     english(admin)

@@ -84,7 +84,8 @@ API_NOT_LISTS |= {"get_application", "create_application", "update_application",
 # and park below; actions and single records: scoped per role and park in the part's own tests.
 SUPPLY_PAGES = {"index": ("supply", "data-contract"),  # the 供地 landing page's reminders
                 "applications": ("supply", "data-number"),  # 准入联审: the applications list
-                "contracts": ("supply", "data-number")}  # 标准地: the contracts list
+                "contracts": ("supply", "data-number"),  # 标准地: the contracts list
+                "idle": ("supply", "data-parcel")}  # 闲置土地: the supplied parcels' clocks
 # 准入联审: the form, one application, its printable record and its steps (tests/test_supply_admission*.py)
 SUPPLY_NOT_LISTS: set = {"application_new", "application", "application_edit", "application_record",
                          "application_act", "application_opinion", "application_decide", "application_contract",
@@ -92,6 +93,9 @@ SUPPLY_NOT_LISTS: set = {"application_new", "application", "application_edit", "
 # 标准地: one contract, its edit form and starting a review (a job), in tests/test_supply_contract*.py and
 # tests/test_supply_review*.py
 SUPPLY_NOT_LISTS |= {"contract", "contract_edit", "review_start"}
+# 闲置土地: one parcel's clock and the notice and exception forms (tests/test_supply_idle*.py)
+SUPPLY_NOT_LISTS |= {"idle_parcel", "idle_notice_new", "idle_notice_edit", "idle_exception_new",
+                     "idle_exception_edit"}
 SUPPLY_CONTRACTS = {None: {"K-1", "K-2", "K-3"}, "SZ-XW1": {"K-2"}}  # contracts on SZ-0001, SZ-0002, SZ-0003
 # issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
 CONTRACT_WEB = {"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")}
@@ -99,7 +103,9 @@ SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
 API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
                   "list_commitment_checks": "supply", "list_idle_checks": "supply"})
 API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
-SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB}
+# issue 15 §3 闲置土地: the idle-land workbook; the rows are parcel codes
+IDLE_WEB = {"idle_export": ("supply", "地块编码")}
+SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB, **IDLE_WEB}
 
 
 @pytest.fixture
@@ -487,11 +493,12 @@ def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_ro
 
     numbers = {park: set(Application.objects.filter(investor_credit_code__in=codes).values_list("number", flat=True))
                for park, codes in APPLICATIONS.items()}  # the applications by their investors (not by park)
-    expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park], "contracts": SUPPLY_CONTRACTS[park]}
+    expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park], "contracts": SUPPLY_CONTRACTS[park],
+                "idle": PARCELS[park]}  # K-1, K-2, K-3 on the three parcels
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
     for name, (domain, marker) in SUPPLY_PAGES.items():
-        response = client.get(reverse(f"supply:{name}"))
+        response = client.get(reverse(f"supply:{name}"), {"status": ""} if name == "idle" else {})  # idle: all
         if domain not in reads:
             assert response.status_code == 403, (name, role, park)
             continue
@@ -520,7 +527,11 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
             assert response.status_code == 403, (name, role, park)
             continue
         assert response.status_code == 200, (name, role, park)
-        assert workbook_codes(response, header) == SUPPLY_ROWS[park], (name, role, park)
+        codes = workbook_codes(response, header)
+        if name == "review_export":  # with the idle engine merged its 闲置土地 sheet lists every supplied parcel
+            assert SUPPLY_ROWS[park] <= codes <= PARCELS[park], (name, role, park, codes)
+        else:
+            assert codes == SUPPLY_ROWS[park], (name, role, park)
     headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
     for name, url, key in [("list_supply_contracts", "/api/supply/contracts", "parcel_code"),
                            ("list_commitment_checks", f"/api/supply/reviews/{supply_world.pk}/commitments",
@@ -545,3 +556,25 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
         writes = scope_for(user_of(role, park)).can_write("supply")
         assert patch.status_code == (403 if not writes else 200 if park is None else 404), (role, park)
 
+
+@pytest.mark.parametrize("role,park", users())
+def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, world, role, park):
+    """issue 15 §3: the idle-land workbook, as the page filters it, holds the parcels of the user's parks only;
+    403 for roles without the supply domain."""
+    from parkgov.testing import make_idle_contract
+
+    for code, agreed in (("SZ-0001", dt.date(2024, 11, 30)), ("SZ-0002", dt.date(2025, 1, 31)),
+                         ("SZ-0003", dt.date(2023, 10, 31))):
+        make_idle_contract(parcel_code=code, number=f"HT-{code}", agreed_start=agreed)
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    url = reverse("supply:idle_export")
+    for params, rows in (({"on": "2025-12-31"}, PARCELS[park]),
+                         ({"on": "2025-12-31", "status": "idle"}, PARCELS[park] & {"SZ-0001"}),
+                         ({"on": "2025-12-31", "status": "warning"}, PARCELS[park] & {"SZ-0002"})):
+        response = client.get(url, params)
+        if "supply" not in reads:
+            assert response.status_code == 403, (role, park)
+            return
+        assert response.status_code == 200, (role, park, response.status_code)
+        assert workbook_codes(response, IDLE_WEB["idle_export"][1]) == rows, (role, park, params)

@@ -18,6 +18,7 @@ from parkgov.errors import InputError, NotFound
 from parkgov.evaluation.inputs import zone_scope
 from parkgov.evaluation.models import EvaluationRun
 from parkgov.governance.models import ListEntry, ListRun
+from parkgov.governance.sources import ListSource, list_sources
 from parkgov.ledger.bulk import insert_rows
 from parkgov.ledger.models import Zone
 
@@ -39,16 +40,22 @@ def generate_lists(*, year: int, actor, rule_ids=None, evaluation_run=None, zone
     zone = Zone.objects.filter(code=zone_code).first() if zone_code else None
     if zone_code and zone is None:
         raise NotFound(gettext("园区编码 %(code)s 不存在") % {"code": zone_code})
-    inputs = list_inputs(year=year, evaluation_run_id=run.pk if run else None, zone_ids=zone_scope(zone_code))
+    zone_ids = zone_scope(zone_code)
+    inputs = list_inputs(year=year, evaluation_run_id=run.pk if run else None, zone_ids=zone_ids)
     digest = input_hash(inputs)
     stored = []
     with transaction.atomic():
         for done, rule in enumerate(rules, start=1):
-            frame = generate(inputs, rule).sort("subject_key")
+            if isinstance(rule, ListSource):  # a list another app computes (sources.py)
+                frame = rule.frame(year=year, zone_ids=zone_ids).sort("subject_key")
+                hashes = rule.digest(), rule.input_digest(year=year, zone_ids=zone_ids)
+            else:
+                frame = generate(inputs, rule).sort("subject_key")
+                hashes = rule_hash(rule), digest
             list_run = ListRun.objects.create(
-                rule_id=rule.id, rule_version=rule.version, rule_hash=rule_hash(rule), rule_name=rule.name,
+                rule_id=rule.id, rule_version=rule.version, rule_hash=hashes[0], rule_name=rule.name,
                 owner_department=rule.owner_department, subject=rule.subject, year=year, evaluation_run=run,
-                zone=zone, input_hash=digest, actor=actor, entries_count=frame.height,
+                zone=zone, input_hash=hashes[1], actor=actor, entries_count=frame.height,
                 summary=_summary(frame, rule))
             _store_entries(list_run, frame)
             stored.append(list_run)
@@ -85,10 +92,11 @@ def check_zone_for(*, scope, zone_code: str | None) -> None:
 
 
 def chosen_rules(rule_ids=None) -> list:
-    """The built-in rules named by `rule_ids` (all of them, in id order, when None or empty)."""
+    """The built-in rules and the registered list sources (sources.py) named by `rule_ids` (all of them, in id
+    order, when None or empty)."""
     from parkgov.governance.listrules import builtin_rules
 
-    rules = builtin_rules()
+    rules = {**builtin_rules(), **list_sources()}
     if not rule_ids:
         return [rules[key] for key in sorted(rules)]
     unknown = [key for key in rule_ids if key not in rules]

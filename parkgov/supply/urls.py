@@ -34,3 +34,16 @@ urlpatterns += [
     path("reviews/start/", contract_views.review_start, name="review_start"),
     path("reviews/<int:run_id>/export/", contract_views.review_export, name="review_export"),
 ]
+
+from parkgov.supply import idle_views  # noqa: E402
+
+# 闲置土地 (idle branch)
+urlpatterns += [
+    path("idle/", idle_views.idle_list, name="idle"),
+    path("idle/export.xlsx", idle_views.idle_export, name="idle_export"),
+    path("idle/<str:code>/", idle_views.idle_parcel, name="idle_parcel"),
+    path("idle/<str:code>/notices/new/", idle_views.notice_form, name="idle_notice_new"),
+    path("idle/<str:code>/notices/<int:pk>/", idle_views.notice_form, name="idle_notice_edit"),
+    path("idle/<str:code>/exceptions/new/", idle_views.exception_form, name="idle_exception_new"),
+    path("idle/<str:code>/exceptions/<int:pk>/", idle_views.exception_form, name="idle_exception_edit"),
+]
