@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from parkgov.ledger.models import Parcel
-from parkgov.supply.models import (Application, CommitmentCheck, Contract, IdleCheck, IdleException, IdleNotice,
-                                   QuotaMovement, Renovation)
+from parkgov.supply.models import Application, CommitmentCheck, Contract, IdleCheck, QuotaMovement, Renovation
+from parkgov.supply.idle import idle_clock
 from parkgov.supply.summary import latest_run
 
 
@@ -35,7 +35,7 @@ def supply_sections(*, scope, enterprise=None, parcel=None) -> dict | None:
     _attach_checks(contracts)
     return {
         "contracts": contracts,
-        "idle": idle_clocks(parcel_ids=parcel_ids, contracts=contracts, today=today),
+        "idle": idle_clocks(parcel_ids=parcel_ids, today=today),
         "renovations": list(Renovation.objects.filter(parcel_id__in=parcel_ids).select_related("parcel")),
         "quota": list(scope.filter_zones(QuotaMovement.objects.filter(parcel_id__in=parcel_ids), "account__zone_id")
                       .select_related("account__zone", "parcel", "case").order_by("-moved_on", "-id")),
@@ -63,35 +63,17 @@ def _attach_checks(contracts) -> None:
                                     for code in codes]
 
 
-def idle_clocks(*, parcel_ids, contracts, today) -> list:
-    """The idle-land clock of each parcel: its contract's agreed and actual start, the dates at which it becomes
-    idle and may be recovered, the days left to the next of them (negative: overdue), the fee, the status and
-    reasons of the latest review run, the notices served and the government-caused exceptions.
-
-    The dates are the review engine's (the idle rules in data, stored on the run's IdleCheck), not recomputed."""
+def idle_clocks(*, parcel_ids, today) -> list:
+    """The idle-land clock of each parcel as of today (`supply.idle.idle_clock`: status, agreed and actual start,
+    the one-year and two-year dates, days left or overdue, fee with its formula, reasons, notices, exceptions), with
+    the status the latest review run stored (`check`, None when the run has none). Parcels without a clock
+    (not supplied) and with nothing recorded are left out."""
     run = latest_run()
     checks = {c.parcel_id: c for c in IdleCheck.objects.filter(run=run, parcel_id__in=parcel_ids)} if run else {}
-    by_parcel = {}
-    for contract in contracts:
-        by_parcel.setdefault(contract.parcel_id, contract)  # the newest contract (contracts come newest first)
-    notices = _grouped(IdleNotice.objects.filter(parcel_id__in=parcel_ids).order_by("issued_on", "id"))
-    exceptions = _grouped(IdleException.objects.filter(parcel_id__in=parcel_ids).order_by("starts_on", "id"))
-    parcels = Parcel.objects.in_bulk(parcel_ids)
     clocks = []
-    for parcel_id in parcel_ids:
-        check, contract = checks.get(parcel_id), by_parcel.get(parcel_id)
-        if check is None and contract is None and parcel_id not in notices and parcel_id not in exceptions:
+    for parcel in Parcel.objects.filter(pk__in=parcel_ids).order_by("code"):
+        clock = idle_clock(parcel=parcel, on=today)
+        if clock["status"] is None and not (clock["notices"] or clock["exceptions"]):
             continue
-        upcoming = [d for d in (check.idle_on, check.recover_on) if d] if check else []
-        target = next((d for d in upcoming if d >= today), upcoming[-1] if upcoming else None)
-        clocks.append({"parcel": parcels.get(parcel_id), "contract": contract, "check": check, "run": run if check else None,
-                       "next_date": target, "days_left": (target - today).days if target else None,
-                       "notices": notices.get(parcel_id, []), "exceptions": exceptions.get(parcel_id, [])})
+        clocks.append(clock | {"parcel": parcel, "check": checks.get(parcel.pk), "run": run})
     return clocks
-
-
-def _grouped(rows) -> dict:
-    found = {}
-    for row in rows:
-        found.setdefault(row.parcel_id, []).append(row)
-    return found
