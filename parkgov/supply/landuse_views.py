@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from parkgov.audit.context import acting_as
 from parkgov.errors import InputError
 from parkgov.governance.finding_views import scoped_page
-from parkgov.ledger.models import Parcel, Zone
+from parkgov.ledger.models import Zone
 from parkgov.supply import control, quota, renovations
 from parkgov.supply.choices import TransferState
 from parkgov.supply.landuse_forms import ControlFilterForm, DebitForm, DecideForm, RenovationForm, TransferForm
@@ -124,11 +124,8 @@ def quota_debit(request, scope, code):
     form = DebitForm(request.POST or None, initial={"parcel_code": request.GET.get("parcel", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        parcel = Parcel.objects.filter(zone=zone, code=data["parcel_code"].strip()).first()
         try:
-            if parcel is None:
-                raise InputError(gettext("园区 %(zone)s 没有地块编码为“%(code)s”的地块") % {
-                    "zone": zone.name, "code": data["parcel_code"]})
+            parcel = quota.zone_parcel(zone=zone, code=data["parcel_code"])
             with acting_as(request.user, reason="登记新增供地使用指标"), transaction.atomic():
                 quota.debit(scope=scope, actor=request.user, zone=zone, parcel=parcel, mu=data["mu"],
                             moved_on=data["moved_on"], note=data["note"])
@@ -150,8 +147,8 @@ def quota_transfer(request, scope):
         data = form.cleaned_data
         try:
             with acting_as(request.user, reason="申请指标调剂"), transaction.atomic():
-                quota.request_transfer(scope=scope, actor=request.user, from_zone=Zone.objects.get(code=data["from_zone"]),
-                                       to_zone=Zone.objects.get(code=data["to_zone"]), mu=data["mu"],
+                quota.request_transfer(scope=scope, actor=request.user, from_zone=quota.any_zone(code=data["from_zone"]),
+                                       to_zone=quota.zone_in_scope(scope=scope, code=data["to_zone"]), mu=data["mu"],
                                        reason=data["reason"], requested_on=timezone.localdate())
             messages.success(request, gettext("已提交指标调剂申请，待管委会审批"))
             return redirect("supply:quota")

@@ -169,6 +169,22 @@ def zone_in_scope(*, scope, code: str) -> Zone:
     return zone
 
 
+def zone_parcel(*, zone: Zone, code: str) -> Parcel:
+    """The parcel `code` of `zone`; InputError naming both otherwise."""
+    parcel = Parcel.objects.filter(zone=zone, code=(code or "").strip()).first()
+    if parcel is None:
+        raise InputError(gettext("园区 %(zone)s 没有地块编码为“%(code)s”的地块") % {"zone": zone.name, "code": code})
+    return parcel
+
+
+def any_zone(*, code: str) -> Zone:
+    """A transfer's source zone by code (it may lie outside the requester's parks); InputError otherwise."""
+    zone = Zone.objects.filter(code=(code or "").strip()).first()
+    if zone is None:
+        raise InputError(gettext("没有园区编码为“%(code)s”的园区") % {"code": code})
+    return zone
+
+
 def movements(*, scope, zone: Zone | None = None):
     """The movements of the accounts of the user's parks (or of one zone), newest first, with their links."""
     scope.require(DOMAIN)
