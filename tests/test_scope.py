@@ -381,3 +381,72 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
         assert form.status_code == ((200 if inside else 404) if writes else 403), (role, park, code)
     decided = set(DispositionDecision.objects.exclude(decided="").values_list("parcel__code", flat=True))
     assert decided == (PARCELS[park] if writes else set())
+
+
+# --- issue 15 (landuse): control indicators, 零增地, land quota ------------------------------------------------
+# supply URL name → (domain, what the rows are identified by); other supply branches add their exports here
+SUPPLY_WEB = {"control_export": ("supply", "地块编码")}
+API_LISTS.update({"list_control_violations": "supply", "list_renovations": "supply", "list_quota_accounts": "supply",
+                  "list_quota_movements": "supply", "list_quota_transfers": "supply"})
+API_NOT_LISTS |= {"create_renovation", "create_quota_debit", "create_quota_transfer", "decide_quota_transfer"}
+# the small ledger checked against the control indicators: SZ-0001 and SZ-0002 meet them, SZ-0003 (supplied
+# 2008-01-01 under the 2004 edition, 建筑系数 700/3000 = 23.33 % < 30 %) breaks one; with all=1 every checked one
+CONTROL_ALL = PARCELS
+CONTROL_VIOLATIONS = {None: {"SZ-0003"}, "SZ-XW1": set()}
+ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
+
+
+def test_supply_matrix_covers_every_supply_export():
+    supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns
+              if p.name and ("export" in p.name or "download" in p.name)}
+    assert supply == set(SUPPLY_WEB)
+
+
+@pytest.fixture
+def landuse(world):
+    from parkgov.testing import make_quota_credit, make_renovation
+
+    parcels = {p.code: p for p in Parcel.objects.all()}
+    for code in sorted(PARCELS[None]):
+        make_renovation(parcel=parcels[code])
+        make_quota_credit(zone=parcels[code].zone, mu=5, parcel=parcels[code])
+    return world
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_landuse_exports_and_api_lists_give_exactly_the_rows_of_the_users_parks(client, landuse, role, park):
+    """issue 15: the control export (violations, and with all=1 every checked parcel), the control, 零增地 and
+    quota API lists, per role and park."""
+    user = user_of(role, park)
+    client.force_login(user)
+    reads = scope_for(user).read
+    for params, expected in (({}, CONTROL_VIOLATIONS[park]), ({"all": "1"}, CONTROL_ALL[park])):
+        response = client.get(reverse("supply:control_export"), params)
+        if "supply" not in reads:
+            assert response.status_code == 403, (role, park)
+            continue
+        assert response.status_code == 200, (role, park)
+        assert workbook_codes(response, "地块编码") == expected, (role, park, params)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    lists = [("/api/supply/control/violations", {"all": "true"}, "parcel_code", CONTROL_ALL[park]),
+             ("/api/supply/control/violations", {}, "parcel_code", CONTROL_VIOLATIONS[park]),
+             ("/api/supply/renovations", {}, "parcel_code", PARCELS[park]),
+             ("/api/supply/quota/accounts", {}, "zone_code", ZONES[park]),
+             ("/api/supply/quota/movements", {}, "parcel_code", PARCELS[park])]
+    for url, params, key, expected in lists:
+        response = client.get(url, params, headers=headers)
+        if "supply" not in reads:
+            assert response.status_code == 403, (url, role, park)
+            continue
+        assert response.status_code == 200, (url, role, park, response.content[:200])
+        body = response.json()
+        items = body if isinstance(body, list) else body["items"]
+        assert {i[key] for i in items} == expected, (url, role, park)
+    transfers = client.get("/api/supply/quota/transfers", headers=headers)
+    assert transfers.status_code == (200 if "supply" in reads else 403) and (
+        "supply" not in reads or transfers.json() == [])
+    page = client.get(reverse("supply:control"), {"all": "1"})
+    assert page.status_code == (200 if "supply" in reads else 403)
+    if "supply" in reads:
+        shown = {c for c in PARCELS[None] if f'data-parcel="{c}"' in page.content.decode()}
+        assert shown == CONTROL_ALL[park], (role, park)

@@ -77,7 +77,8 @@ def check(*, land_area_m2: float, plot_ratio_before, plot_ratio_after, floor_are
     labels = {"storeys_added": gettext("加层数"), "plot_ratio_before": gettext("改造前容积率"),
               "plot_ratio_after": gettext("改造后容积率"), "floor_area_added_m2": gettext("新增建筑面积")}
     for name, value in numbers.items():
-        if not isinstance(value, (int, float)) or value != value or value < 0:
+        if not isinstance(value, (int, float)) or value != value or value < 0 or (
+                name == "storeys_added" and value != int(value)):
             problems.append(gettext("%(field)s应为不小于 0 的数字，实为“%(value)s”") % {"field": labels[name], "value": value})
     if problems:
         return problems
