@@ -472,6 +472,8 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
 
     case = open_test_case(workflow="chemical_restoration", state="rectifying", deadline=dt.date(2020, 1, 1))
     pages += ["/governance/cases/", f"/governance/cases/{case.number}/"]  # issue 14: the board and a template case
+    pages += ["/supply/control/?all=1", "/supply/renovations/", "/supply/renovations/new/", "/supply/quota/",
+              "/supply/quota/SZ/", "/supply/quota/SZ/debit/", "/supply/quota/transfer/"]  # issue 15: landuse
     assert listed
     data = _data_strings()
     english(admin)

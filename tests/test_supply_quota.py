@@ -252,3 +252,49 @@ def test_two_debits_at_once_never_overdraw(world):
     assert sorted(results.values())[0] == "ok" and "不足 10 亩" in sorted(results.values())[1], results
     assert balance(Zone.objects.get(code="SZ")) == 2.5
     assert QuotaMovement.objects.filter(kind="debit").count() == 1
+
+
+def test_api_writes_and_refusals_keep_the_error_shape(client, world):
+    from parkgov.accounts.services import issue_api_token
+
+    close_restoration(free_mu=10)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user('natural_resources'))}"}
+    debit = client.post("/api/supply/quota/debits", {"zone": "SZ", "parcel_code": "SZ-0003", "mu": 4,
+                                                     "moved_on": "2025-06-30"}, content_type="application/json",
+                        headers=headers)
+    assert debit.status_code == 200 and debit.json()["balance_after"] == 6
+    short = client.post("/api/supply/quota/debits", {"zone": "SZ", "parcel_code": "SZ-0001", "mu": 7,
+                                                     "moved_on": "2025-06-30"}, content_type="application/json",
+                        headers=headers)
+    assert short.status_code == 422 and "不足 7 亩" in short.json()["error"]["message"]
+    missing = client.post("/api/supply/quota/debits", {"zone": "SZ", "parcel_code": "SZ-9", "mu": 1,
+                                                       "moved_on": "2025-06-30"}, content_type="application/json",
+                          headers=headers)
+    assert missing.status_code == 422 and "没有地块编码为“SZ-9”" in missing.json()["error"]["message"]
+    asked = client.post("/api/supply/quota/transfers", {"from_zone": "SZ", "to_zone": "SZ-XW1", "mu": 2,
+                                                        "reason": "新项目"}, content_type="application/json",
+                        headers=headers)
+    assert asked.status_code == 200 and asked.json()["state"] == "pending"
+    refused = client.post(f"/api/supply/quota/transfers/{asked.json()['id']}/decide", {"approve": True},
+                          content_type="application/json", headers=headers)
+    assert refused.status_code == 403  # 自然资源 may request, only the 管委会 decides
+    committee = {"Authorization": f"Bearer {issue_api_token(user=user('committee'))}"}
+    done = client.post(f"/api/supply/quota/transfers/{asked.json()['id']}/decide", {"approve": True},
+                       content_type="application/json", headers=committee)
+    assert done.status_code == 200 and done.json()["state"] == "approved"
+    assert balance(world["SZ"]) == 4 and balance(world["XW1"]) == 2
+    moves = client.get("/api/supply/quota/movements", {"zone": "SZ"}, headers=headers).json()["items"]
+    assert [(m["kind"], m["mu"], m["balance_after"]) for m in moves] == [
+        ("transfer_out", 2, 4), ("debit", 4, 6), ("credit", 10, 10)]
+    assert moves[2]["case_number"] and moves[1]["parcel_code"] == "SZ-0003"
+
+
+def test_cli_prints_the_account(world, capsys):
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    close_restoration(free_mu=10)
+    result = CliRunner().invoke(app, ["supply", "quota", "--zone", "SZ"])
+    assert result.exit_code == 0, result.output
+    assert "SZ 嵊州经济开发区 用地指标余额：10.0000 亩" in result.output and "复垦复绿释放 +10.0000 亩" in result.output
