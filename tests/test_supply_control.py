@@ -128,3 +128,65 @@ def test_rules_refuse_bad_files_naming_file_and_path(tmp_path):
                                       encoding="utf-8")
     with pytest.raises(ConfigError, match="applies_from 重复"):
         load_control_rules(folder)
+
+
+@pytest.fixture
+def built(db):
+    """cases_world's parcels given buildings: SZ-0001 (firm 1, 3854, supplied 2010) breaks 行政办公 (7.01 %),
+    SZ-0002 (park SZ-XW1, firm 2, 1811 → 2002 18, 容积率 ≥ 1.0) breaks 容积率 (0.9), SZ-0003 meets all."""
+    from parkgov.ledger.models import Enterprise, LandLink, Parcel
+    from parkgov.testing import cases_world, uscc
+
+    cases_world()
+    Enterprise.objects.filter(credit_code=uscc(1)).update(industry_code="3854")
+    Enterprise.objects.filter(credit_code=uscc(2)).update(industry_code="1811")
+    area = 10000.0
+    values = {"SZ-0001": (8000, 4000, 701, 1000), "SZ-0002": (9000, 4000, 500, 1000), "SZ-0003": (8000, 4000, 700, 2000)}
+    for code, (floor, footprint, admin, green) in values.items():
+        Parcel.objects.filter(code=code).update(
+            registered_area_m2=area, floor_area_m2=floor, footprint_area_m2=footprint, admin_area_m2=admin,
+            green_area_m2=green, land_use_code="100101", supply_date=dt.date(2010, 1, 1))
+    for credit, code in ((uscc(1), "SZ-0001"), (uscc(2), "SZ-0002")):
+        LandLink.objects.create(enterprise=Enterprise.objects.get(credit_code=credit),
+                                parcel=Parcel.objects.get(code=code), role="holder", land_area_m2=area)
+
+
+def test_control_rows_export_and_cli_name_the_values(built, tmp_path):
+    import fastexcel
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+    from parkgov.governance.lists import operator_scope
+    from parkgov.supply.control import ControlFilters, control_rows, export_rows
+
+    rows = control_rows(scope=operator_scope(), filters=ControlFilters())
+    assert [(r["code"], r["indicator"], r["value"], r["limit"]) for r in rows] == [
+        ("SZ-0001", "admin_share", 7.01, 7.0), ("SZ-0002", "plot_ratio", 0.9, 1.0)]
+    assert rows[0]["enterprise_name"] == "嵊州市甲厨具有限公司" and rows[1]["industry_key"] == "18"
+    path = tmp_path / "control.xlsx"
+    assert export_rows(rows=rows, path=path) == 2
+    sheet = fastexcel.read_excel(path.read_bytes()).load_sheet("控制指标核查").to_polars()
+    assert sheet["地块编码"].to_list() == ["SZ-0001", "SZ-0002"] and sheet["实际值"].to_list() == [7.01, 0.9]
+    assert sheet["控制值"].to_list() == ["≤ 7", "≥ 1"] and set(sheet["结果"]) == {"不符合"}
+    result = CliRunner().invoke(app, ["supply", "control", "--out", str(tmp_path / "cli.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "容积率：不符合 1 宗" in result.output and "行政办公及生活服务设施用地所占比重：不符合 1 宗" in result.output
+    assert (tmp_path / "cli.xlsx").exists()
+    bad = CliRunner().invoke(app, ["supply", "control", "--indicator", "tax"])
+    from parkgov.errors import UsageError
+
+    assert isinstance(bad.exception, UsageError) and "--indicator “tax”无效" in str(bad.exception)
+
+
+def test_control_page_filters_and_scope(client, built):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    client.force_login(get_user_model().objects.get(username="natural_resources"))
+    page = client.get(reverse("supply:control")).content.decode()
+    assert 'data-parcel="SZ-0001" data-indicator="admin_share"' in page and 'data-parcel="SZ-0002"' in page
+    only = client.get(reverse("supply:control"), {"indicator": "plot_ratio"}).content.decode()
+    assert 'data-parcel="SZ-0001"' not in only and 'data-parcel="SZ-0002" data-indicator="plot_ratio"' in only
+    client.force_login(get_user_model().objects.get(username="natural_resources-xw1"))
+    page = client.get(reverse("supply:control"), {"all": "1"}).content.decode()
+    assert 'data-parcel="SZ-0002"' in page and 'data-parcel="SZ-0001"' not in page and 'data-parcel="SZ-0003"' not in page
