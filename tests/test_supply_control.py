@@ -190,3 +190,20 @@ def test_control_page_filters_and_scope(client, built):
     client.force_login(get_user_model().objects.get(username="natural_resources-xw1"))
     page = client.get(reverse("supply:control"), {"all": "1"}).content.decode()
     assert 'data-parcel="SZ-0002"' in page and 'data-parcel="SZ-0001"' not in page and 'data-parcel="SZ-0003"' not in page
+
+
+def test_demo_part_makes_a_violation_of_each_missing_kind(built, actor):
+    """The crafted ledger breaks only 行政办公 and 容积率; the demo part nudges one checked parcel past the 建筑系数
+    and 绿地率 limits (with history), leaving the kinds already present alone."""
+    from parkgov.demo.supply_landuse import _ensure_violations
+    from parkgov.governance.lists import operator_scope
+    from parkgov.ledger.models import Parcel
+    from parkgov.supply.control import ControlFilters, control_rows
+
+    assert _ensure_violations(actor=actor) == 2
+    rows = control_rows(scope=operator_scope(), filters=ControlFilters())
+    assert {r["indicator"] for r in rows} == {"plot_ratio", "building_coefficient", "admin_share", "green_ratio"}
+    nudged = Parcel.objects.get(code="SZ-0001")
+    assert (nudged.footprint_area_m2, nudged.green_area_m2) == (2400.0, 2600.0)  # 30 % × 0.8, 20 % × 1.3 of 1 ha
+    assert nudged.history.count() >= 2
+    assert _ensure_violations(actor=actor) == 0
