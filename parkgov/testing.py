@@ -545,3 +545,24 @@ def idle_world(*, folder: Path, actor) -> dict:
         "SZ-0002": make_idle_contract(parcel_code="SZ-0002", number="HT-IDLE-2", agreed_start=dt.date(2025, 1, 31)),
         "SZ-0003": make_idle_contract(parcel_code="SZ-0003", number="HT-IDLE-3", agreed_start=dt.date(2023, 10, 31)),
     }
+
+# --- supply: land control, 零增地 and quota (issue 15, landuse) -----------------------------------------------
+
+def make_renovation(*, parcel, before=0.8, after=1.2, storeys=1, completed_on=None, note=""):
+    """A 零增地 renovation of `parcel` whose floor area added matches the plot-ratio change exactly."""
+    from parkgov.supply.models import Renovation
+
+    return Renovation.objects.create(parcel=parcel, completed_on=completed_on or dt.date(2025, 3, 1),
+                                     storeys_added=storeys, plot_ratio_before=before, plot_ratio_after=after,
+                                     floor_area_added_m2=(after - before) * parcel.registered_area_m2, note=note)
+
+
+def make_quota_credit(*, zone, mu, parcel=None, case=None, moved_on=None):
+    """A credit on `zone`'s quota account written directly (the services are what the quota tests exercise)."""
+    from parkgov.supply.models import QuotaAccount, QuotaMovement
+
+    account, _created = QuotaAccount.objects.get_or_create(zone=zone)
+    account.balance_mu += mu
+    account.save()
+    return QuotaMovement.objects.create(account=account, kind="credit", mu=mu, balance_after=account.balance_mu,
+                                        moved_on=moved_on or dt.date(2025, 6, 30), parcel=parcel, case=case)

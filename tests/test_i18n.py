@@ -474,6 +474,8 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
     pages += ["/governance/cases/", f"/governance/cases/{case.number}/"]  # issue 14: the board and a template case
     pages += ["/supply/idle/", "/supply/idle/SZ-0001/", "/supply/idle/SZ-0001/notices/new/",
               "/supply/idle/SZ-0001/exceptions/new/"]  # issue 15 §3: idle land
+    pages += ["/supply/control/?all=1", "/supply/renovations/", "/supply/renovations/new/", "/supply/quota/",
+              "/supply/quota/SZ/", "/supply/quota/SZ/debit/", "/supply/quota/transfer/"]  # issue 15: landuse
     assert listed
     data = _data_strings()
     english(admin)

@@ -85,7 +85,10 @@ API_NOT_LISTS |= {"get_application", "create_application", "update_application",
 SUPPLY_PAGES = {"index": ("supply", "data-contract"),  # the 供地 landing page's reminders
                 "applications": ("supply", "data-number"),  # 准入联审: the applications list
                 "contracts": ("supply", "data-number"),  # 标准地: the contracts list
-                "idle": ("supply", "data-parcel")}  # 闲置土地: the supplied parcels' clocks
+                "idle": ("supply", "data-parcel"),  # 闲置土地: the supplied parcels' clocks
+                "control": ("supply", "data-parcel"),  # 控制指标: the checked parcels (all=1)
+                "renovations": ("supply", "data-parcel"),  # 零增地: the renovated parcels
+                "quota": ("supply", "data-zone")}  # 用地指标: the parks' accounts
 # 准入联审: the form, one application, its printable record and its steps (tests/test_supply_admission*.py)
 SUPPLY_NOT_LISTS: set = {"application_new", "application", "application_edit", "application_record",
                          "application_act", "application_opinion", "application_decide", "application_contract",
@@ -96,6 +99,10 @@ SUPPLY_NOT_LISTS |= {"contract", "contract_edit", "review_start"}
 # 闲置土地: one parcel's clock and the notice and exception forms (tests/test_supply_idle*.py)
 SUPPLY_NOT_LISTS |= {"idle_parcel", "idle_notice_new", "idle_notice_edit", "idle_exception_new",
                      "idle_exception_edit"}
+# 零增地 and 用地指标: forms, one account and the transfer decision (tests/test_supply_quota*.py, test_supply_control*)
+SUPPLY_NOT_LISTS |= {"renovation_new", "renovation_edit", "quota_transfer", "quota_decide", "quota_account",
+                     "quota_debit"}
+PAGE_PARAMS = {"idle": {"status": ""}, "control": {"all": "1"}}  # every row, not the default filter
 SUPPLY_CONTRACTS = {None: {"K-1", "K-2", "K-3"}, "SZ-XW1": {"K-2"}}  # contracts on SZ-0001, SZ-0002, SZ-0003
 # issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
 CONTRACT_WEB = {"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")}
@@ -105,7 +112,17 @@ API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "sup
 API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
 # issue 15 §3 闲置土地: the idle-land workbook; the rows are parcel codes
 IDLE_WEB = {"idle_export": ("supply", "地块编码")}
-SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB, **IDLE_WEB}
+# issue 15 (landuse): control indicators, 零增地, land quota
+LANDUSE_WEB = {"control_export": ("supply", "地块编码")}
+API_LISTS.update({"list_control_violations": "supply", "list_renovations": "supply", "list_quota_accounts": "supply",
+                  "list_quota_movements": "supply", "list_quota_transfers": "supply"})
+API_NOT_LISTS |= {"create_renovation", "create_quota_debit", "create_quota_transfer", "decide_quota_transfer"}
+# the small ledger checked against the control indicators: SZ-0001 and SZ-0002 meet them, SZ-0003 (supplied
+# 2008-01-01 under the 2004 edition, 建筑系数 700/3000 = 23.33 % < 30 %) breaks one; with all=1 every checked one
+CONTROL_ALL = PARCELS
+CONTROL_VIOLATIONS = {None: {"SZ-0003"}, "SZ-XW1": set()}
+ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
+SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB, **IDLE_WEB, **LANDUSE_WEB}
 
 
 @pytest.fixture
@@ -471,7 +488,7 @@ def test_admission_export_api_list_and_documents_give_exactly_the_users_rows(cli
 
 
 @pytest.fixture
-def supply_rows(world):
+def supply_rows(landuse):
     """issue 15: a contract on each parcel with an agreed start in the reminders' window (K-3 overdue)."""
     from django.utils import timezone
 
@@ -481,7 +498,7 @@ def supply_rows(world):
     for n, days in ((1, 10), (2, 20), (3, -3)):
         make_contract(number=f"K-{n}", parcel=Parcel.objects.get(code=f"SZ-000{n}"),
                       agreed_start=today + dt.timedelta(days=days))
-    return world
+    return landuse
 
 
 @pytest.mark.parametrize("role,park", users())
@@ -494,11 +511,12 @@ def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_ro
     numbers = {park: set(Application.objects.filter(investor_credit_code__in=codes).values_list("number", flat=True))
                for park, codes in APPLICATIONS.items()}  # the applications by their investors (not by park)
     expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park], "contracts": SUPPLY_CONTRACTS[park],
-                "idle": PARCELS[park]}  # K-1, K-2, K-3 on the three parcels
+                "idle": PARCELS[park],  # K-1, K-2, K-3 on the three parcels
+                "control": CONTROL_ALL[park], "renovations": PARCELS[park], "quota": ZONES[park]}
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
     for name, (domain, marker) in SUPPLY_PAGES.items():
-        response = client.get(reverse(f"supply:{name}"), {"status": ""} if name == "idle" else {})  # idle: all
+        response = client.get(reverse(f"supply:{name}"), PAGE_PARAMS.get(name, {}))
         if domain not in reads:
             assert response.status_code == 403, (name, role, park)
             continue
@@ -578,3 +596,53 @@ def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, w
             return
         assert response.status_code == 200, (role, park, response.status_code)
         assert workbook_codes(response, IDLE_WEB["idle_export"][1]) == rows, (role, park, params)
+
+
+@pytest.fixture
+def landuse(world):
+    from parkgov.testing import make_quota_credit, make_renovation
+
+    parcels = {p.code: p for p in Parcel.objects.all()}
+    for code in sorted(PARCELS[None]):
+        make_renovation(parcel=parcels[code])
+        make_quota_credit(zone=parcels[code].zone, mu=5, parcel=parcels[code])
+    return world
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_landuse_exports_and_api_lists_give_exactly_the_rows_of_the_users_parks(client, landuse, role, park):
+    """issue 15: the control export (violations, and with all=1 every checked parcel), the control, 零增地 and
+    quota API lists, per role and park."""
+    user = user_of(role, park)
+    client.force_login(user)
+    reads = scope_for(user).read
+    for params, expected in (({}, CONTROL_VIOLATIONS[park]), ({"all": "1"}, CONTROL_ALL[park])):
+        response = client.get(reverse("supply:control_export"), params)
+        if "supply" not in reads:
+            assert response.status_code == 403, (role, park)
+            continue
+        assert response.status_code == 200, (role, park)
+        assert workbook_codes(response, "地块编码") == expected, (role, park, params)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    lists = [("/api/supply/control/violations", {"all": "true"}, "parcel_code", CONTROL_ALL[park]),
+             ("/api/supply/control/violations", {}, "parcel_code", CONTROL_VIOLATIONS[park]),
+             ("/api/supply/renovations", {}, "parcel_code", PARCELS[park]),
+             ("/api/supply/quota/accounts", {}, "zone_code", ZONES[park]),
+             ("/api/supply/quota/movements", {}, "parcel_code", PARCELS[park])]
+    for url, params, key, expected in lists:
+        response = client.get(url, params, headers=headers)
+        if "supply" not in reads:
+            assert response.status_code == 403, (url, role, park)
+            continue
+        assert response.status_code == 200, (url, role, park, response.content[:200])
+        body = response.json()
+        items = body if isinstance(body, list) else body["items"]
+        assert {i[key] for i in items} == expected, (url, role, park)
+    transfers = client.get("/api/supply/quota/transfers", headers=headers)
+    assert transfers.status_code == (200 if "supply" in reads else 403) and (
+        "supply" not in reads or transfers.json() == [])
+    page = client.get(reverse("supply:control"), {"all": "1"})
+    assert page.status_code == (200 if "supply" in reads else 403)
+    if "supply" in reads:
+        shown = {c for c in PARCELS[None] if f'data-parcel="{c}"' in page.content.decode()}
+        assert shown == CONTROL_ALL[park], (role, park)

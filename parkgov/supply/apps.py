@@ -12,7 +12,8 @@ class SupplyConfig(AppConfig):
 
         map_data.register_map_modes()  # the map's 承诺状态 and 闲置状态 modes (surfaces)
 
-        from parkgov.supply import contract_sheet, idle_lists
+        from parkgov.supply import contract_sheet, idle_lists, quota
 
         contract_sheet.register()
         idle_lists.register()  # governance list 闲置土地 (idle branch)
+        quota.register()  # landuse: credit a zone's quota when a restoration case is closed

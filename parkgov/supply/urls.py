@@ -47,3 +47,19 @@ urlpatterns += [
     path("idle/<str:code>/exceptions/new/", idle_views.exception_form, name="idle_exception_new"),
     path("idle/<str:code>/exceptions/<int:pk>/", idle_views.exception_form, name="idle_exception_edit"),
 ]
+
+from parkgov.supply import landuse_views  # noqa: E402
+
+# landuse: control indicators, 零增地, land quota
+urlpatterns += [
+    path("control/", landuse_views.control_page, name="control"),
+    path("control/export.xlsx", landuse_views.control_export, name="control_export"),
+    path("renovations/", landuse_views.renovations_page, name="renovations"),
+    path("renovations/new/", landuse_views.renovation_new, name="renovation_new"),
+    path("renovations/<int:pk>/edit/", landuse_views.renovation_edit, name="renovation_edit"),
+    path("quota/", landuse_views.quota_page, name="quota"),
+    path("quota/transfer/", landuse_views.quota_transfer, name="quota_transfer"),
+    path("quota/transfers/<int:pk>/decide/", landuse_views.quota_decide, name="quota_decide"),
+    path("quota/<stored:code>/", landuse_views.quota_account, name="quota_account"),
+    path("quota/<stored:code>/debit/", landuse_views.quota_debit, name="quota_debit"),
+]
