@@ -399,7 +399,7 @@ def supply_world(*, today: dt.date) -> dict:
     Latest run: commitments C-1 met, C-2 not_met, C-3 recovery; idle SZ-0001 normal, SZ-0002 idle, SZ-0003 recover.
     """
     from parkgov.ledger.models import Enterprise, Parcel, Zone
-    from parkgov.supply.models import IdleException, IdleNotice, Renovation
+    from parkgov.supply.models import IdleException, IdleNotice, QuotaTransfer, Renovation
 
     day = dt.timedelta(days=1)
     sz, park = Zone.objects.get(code="SZ"), Zone.objects.get(code="SZ-XW1")
@@ -434,7 +434,9 @@ def supply_world(*, today: dt.date) -> dict:
     sz_account, park_account = make_quota_account(zone=sz, balance_mu=42.5), make_quota_account(zone=park, balance_mu=8)
     make_quota_movement(account=sz_account, kind="credit", mu=50, parcel=p3, balance_after=50)
     make_quota_movement(account=sz_account, kind="debit", mu=7.5, parcel=p1, balance_after=42.5)
-    make_quota_movement(account=park_account, kind="transfer_in", mu=3, parcel=p2, transfer_state="pending")
+    make_quota_movement(account=park_account, kind="transfer_in", mu=3, parcel=p2, transfer_state="approved")
+    QuotaTransfer.objects.create(from_account=sz_account, to_account=park_account, mu=2, reason="测试调剂",
+                                 requested_on=dt.date(2025, 7, 1))  # pending: nothing moved yet
     Renovation.objects.create(parcel=p2, completed_on=dt.date(2025, 5, 1), storeys_added=2, plot_ratio_before=1.2,
                               plot_ratio_after=1.8, floor_area_added_m2=4000)
     IdleNotice.objects.create(parcel=p2, contract=c2, kind="investigation", document_number="嵊闲调〔2025〕1号",

@@ -56,8 +56,8 @@ def test_landing_page_figures_per_role_and_park(client, world, role, park):
         assert (reminders["within_30"], reminders["within_90"], reminders["overdue"]) == (1, 2, 1)
         assert [(r["number"], r["milestone"]) for r in reminders["due"]] == [("C-1", "start"), ("C-2", "completion")]
         assert [(r["number"], r["milestone"], r["late_by"]) for r in reminders["late"]] == [("C-3", "start", 5)]
-        assert [(q["code"], q["balance_mu"], q["pending_in"]) for q in data["quota"]] == [("SZ", 42.5, 0),
-                                                                                           ("SZ-XW1", 8.0, 1)]
+        assert [(q["code"], q["balance_mu"], q["pending_in"], q["pending_out"]) for q in data["quota"]] == [
+            ("SZ", 42.5, 0, 1), ("SZ-XW1", 8.0, 1, 0)]
         assert data["contracts"] == 3
     else:
         assert data["applications"]["total"] == 2
@@ -65,7 +65,7 @@ def test_landing_page_figures_per_role_and_park(client, world, role, park):
         assert counts(data["commitments"]) == {"not_met": 1} and counts(data["idle"]) == {"idle": 1}
         reminders = data["reminders"]
         assert (reminders["within_30"], reminders["within_90"], reminders["overdue"]) == (0, 1, 0)
-        assert [q["code"] for q in data["quota"]] == ["SZ-XW1"] and data["contracts"] == 1
+        assert [(q["code"], q["pending_in"]) for q in data["quota"]] == [("SZ-XW1", 1)] and data["contracts"] == 1
     page = response.content.decode()
     assert 'id="chart-commitments"' in page and 'id="supply-data"' in page
     assert ("C-3" in page) == (park is None)

@@ -79,7 +79,7 @@ def test_quota_movements_on_another_parks_account_are_cut(world):
 
     parcel = Parcel.objects.get(code="SZ-0002")
     make_quota_movement(account=QuotaAccount.objects.get(zone__code="SZ"), kind="transfer_out", mu=3, parcel=parcel,
-                        transfer_state="pending")
+                        transfer_state="approved")
     every = supply_sections(scope=scope_for(user_of("committee", None)), parcel=parcel)
     park = supply_sections(scope=scope_for(user_of("committee", "SZ-XW1")), parcel=parcel)
     assert sorted(m.kind for m in every["quota"]) == ["transfer_in", "transfer_out"]

@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
 
 from parkgov.supply import choices
-from parkgov.supply.models import (Application, CommitmentCheck, Contract, IdleCheck, QuotaAccount, QuotaMovement,
+from parkgov.supply.models import (Application, CommitmentCheck, Contract, IdleCheck, QuotaAccount, QuotaTransfer,
                                    ReviewRun)
 from parkgov.supply.reminders import reminders
 
@@ -79,15 +79,14 @@ def contract_reminders(*, scope, today: dt.date, rows: int = REMINDER_ROWS) -> d
 
 
 def quota_balances(*, scope) -> list:
-    """[{zone, code, name, balance_mu, pending_in, pending_out}] for the quota accounts of the user's parks."""
-    accounts = scope.filter_zones(QuotaAccount.objects.select_related("zone"))
-    pending = QuotaMovement.objects.filter(account__in=accounts, transfer_state=choices.TransferState.PENDING)
-    pending_by = {(account_id, kind): n for account_id, kind, n in
-                  pending.order_by().values_list("account_id", "kind").annotate(n=Count("id"))}
+    """[{zone, code, name, balance_mu, pending_in, pending_out}] for the quota accounts of the user's parks; the
+    pending counts are the 指标调剂 requests awaiting the 管委会's decision (nothing has moved for them yet)."""
+    accounts = list(scope.filter_zones(QuotaAccount.objects.select_related("zone")).order_by("zone__code"))
+    pending = QuotaTransfer.objects.filter(state=choices.TransferState.PENDING).order_by()
+    into = dict(pending.filter(to_account__in=accounts).values_list("to_account_id").annotate(n=Count("id")))
+    out = dict(pending.filter(from_account__in=accounts).values_list("from_account_id").annotate(n=Count("id")))
     return [{"zone": a.zone, "code": a.zone.code, "name": a.zone.name, "balance_mu": round(a.balance_mu, 2),
-             "pending_in": pending_by.get((a.pk, choices.QuotaMovementKind.TRANSFER_IN.value), 0),
-             "pending_out": pending_by.get((a.pk, choices.QuotaMovementKind.TRANSFER_OUT.value), 0)}
-            for a in accounts.order_by("zone__code")]
+             "pending_in": into.get(a.pk, 0), "pending_out": out.get(a.pk, 0)} for a in accounts]
 
 
 def supply_summary(*, scope, today: dt.date) -> dict:
