@@ -105,26 +105,21 @@ def test_navigation_shows_supply_only_to_roles_reading_it(client, world, role):
     if "supply" in names:
         item = nav[names.index("supply")]
         assert item["url"] == "/supply/"
-        assert all(child["url"] for child in item["children"])  # only pages that exist
 
 
-def test_topic_links_only_for_pages_that_exist(client, world):
-    """The figures link to the topic pages by URL name; a page not there (yet) is not linked."""
-    from django.urls import NoReverseMatch
-
-    from parkgov.supply.views import TOPICS, topic_links
-
-    links = topic_links()
-    for name in TOPICS:
-        try:
-            assert links[name] == reverse(f"supply:{name}")
-        except NoReverseMatch:
-            assert links[name] == ""
+def test_the_figures_link_to_the_topic_pages(client, world):
+    """Each figure links to the page that lists its rows, with the page's own filter."""
     client.force_login(user_of("committee", None))
     page = client.get(reverse("supply:index")).content.decode()
-    for name, url in links.items():
-        if url:
-            assert f'href="{url}' in page, name
+    for url in (f"{reverse('supply:applications')}?state=decided", f"{reverse('supply:applications')}?outcome=rejected",
+                f"{reverse('supply:contracts')}?status=not_met", f"{reverse('supply:idle')}?on=2025-12-31&amp;status=idle",
+                reverse("supply:quota_account", args=["SZ-XW1"]), reverse("supply:control"),
+                reverse("supply:contract", args=[world["contracts"]["C-3"].pk])):
+        assert f'href="{url}"' in page, url
+    nav = client.get(reverse("supply:index")).context["nav"]
+    children = next(item for item in nav if item["name"] == "supply")["children"]
+    assert [c["url"] for c in children] == ["/supply/applications/", "/supply/contracts/", "/supply/idle/",
+                                            "/supply/control/", "/supply/renovations/", "/supply/quota/"]
 
 
 def _cockpit(client, user):

@@ -61,7 +61,7 @@ def application_counts(*, scope) -> dict:
 def contract_reminders(*, scope, today: dt.date, rows: int = REMINDER_ROWS) -> dict:
     """The contracts' agreed 动工 / 竣工 / 达产 dates not yet reached (`supply.reminders`: the windows are data),
     as the pages show them: {"within_30": n, "within_90": n, "overdue": n, "due": [row…], "late": [row…]}, rows
-    (up to `rows` of each, soonest and longest overdue first) {number, parcel_code, enterprise, milestone, label,
+    (up to `rows` of each, soonest and longest overdue first) {contract_id, number, parcel_code, enterprise, milestone, label,
     date, days, late_by}; within_90 includes within_30."""
     found = reminders(scope=scope, today=today)
     shown = found["within_90"][:rows] + found["overdue"][:rows]
@@ -70,7 +70,7 @@ def contract_reminders(*, scope, today: dt.date, rows: int = REMINDER_ROWS) -> d
 
     def row(item):
         key, label = MILESTONES[item["stage"]]
-        return {"number": item["number"], "parcel_code": item["parcel"], "enterprise": firms.get(item["contract_id"]),
+        return {"contract_id": item["contract_id"], "number": item["number"], "parcel_code": item["parcel"], "enterprise": firms.get(item["contract_id"]),
                 "milestone": key, "label": str(label), "date": item["date"], "days": item["days"],
                 "late_by": max(0, -item["days"])}
     return {"within_30": found["counts"]["within_30"], "within_90": found["counts"]["within_90"],

@@ -24,13 +24,13 @@ GOVERNANCE_NAV = [
 ]
 
 
-# 供地 (issue 15), for roles that read `supply`: the landing page and the topic pages that exist (each built on
-# its own branch; a name not (yet) there is left out of the menu, not linked to a missing page).
+# 供地 (issue 15), for roles that read `supply`: the landing page and its topic pages.
 SUPPLY_NAV = [
     ("supply:applications", _("准入联审")),
     ("supply:contracts", _("标准地合同")),
     ("supply:idle", _("闲置土地")),
     ("supply:control", _("控制指标")),
+    ("supply:renovations", _("零增地改造")),
     ("supply:quota", _("用地指标")),
 ]
 
@@ -54,11 +54,11 @@ def governance_item(scope, request) -> dict | None:
 
 
 def supply_item(scope, request) -> dict | None:
-    """The 供地 entry with the topic pages that exist, or None for a role that does not read `supply`."""
+    """The 供地 entry with its topic pages, or None for a role that does not read `supply`."""
     if not scope.can_read("supply"):
         return None
     match = request.resolver_match
-    children = [{"label": label, "url": url} for name, label in SUPPLY_NAV if (url := _url(name, ""))]
+    children = [{"label": label, "url": reverse(name)} for name, label in SUPPLY_NAV]
     return {"name": "supply", "label": _("供地"), "url": reverse("supply:index"), "children": children,
             "active": bool(match and match.namespace == "supply")}
 

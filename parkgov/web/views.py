@@ -16,7 +16,6 @@ from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.evaluation.summary import evaluation_summary, scoped_results
 from parkgov.jobs.models import Job
 from parkgov.jobs.services import start_job, store_upload
-from parkgov.supply.views import topic_links
 from parkgov.web import services
 from parkgov.web.access import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
@@ -33,8 +32,7 @@ def cockpit(request, scope):
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
     data = services.cockpit(scope=scope, year=year)
-    links = topic_links() if data.get("supply_card") else {}
-    return render(request, "web/cockpit.html", {"data": data, "chart_labels": CHART_LABELS, "supply_links": links})
+    return render(request, "web/cockpit.html", {"data": data, "chart_labels": CHART_LABELS})
 
 
 @scoped("import")
