@@ -212,7 +212,8 @@ def test_enterprise_dossier_in_english(admin):
     assert headings(html, 1) == ["嵊州市甲厨具有限公司"]  # the firm's name is data
     assert headings(html, 2) == ["Land", "Yearly figures", "Per-mu evaluation", "Differentiated policies",
                                  "Findings", "Governance lists", "Four batches", "Case",
-                                 "Change history"]  # the three before the history: issue 14
+                                 "Standard-land contracts and full-production review", "Idle-land clock",
+                                 "Admission application", "Change history"]  # issue 14's three, issue 15's three
     for text in ("Enterprise dossier", "Unified social credit code", "Above designated size", "30.00 mu",
                  "Land-use right holder", "Supplied and in use", "Tax for evaluation (10k yuan)", "Environmental protection",
                  "Ecology and environment", "Rectifying", "2025 evaluation: class"):
