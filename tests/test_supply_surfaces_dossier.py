@@ -91,3 +91,19 @@ def test_firm_dossier_page_renders_the_sections(client, world):
     page = client.get(reverse("web:enterprise", args=[uscc(2)])).content.decode()
     assert {"supply-contracts", "supply-idle", "supply-applications"} <= sections(page)
     assert 'data-parcel="SZ-0002"' in page and 'data-contract="C-2"' in page
+
+
+def test_actual_values_from_hidden_figures_are_withheld(client, world):
+    """亩均税收's actual value is computed from tax (indicators.yaml): 住建 (no tax figures) sees the committed
+    value and the result, not the actual value or the shortfall; 经信 sees them. (The damages and their formula,
+    a consequence of the contract, stay.)"""
+    parcel = Parcel.objects.get(code="SZ-0002")
+    (hidden,) = supply_sections(scope=scope_for(user_of("housing", None)), parcel=parcel)["contracts"]
+    (shown,) = supply_sections(scope=scope_for(user_of("economy", None)), parcel=parcel)["contracts"]
+    assert hidden.latest_check.indicators[0] | {} == {**shown.latest_check.indicators[0], "actual": None,
+                                                      "shortfall_pct": None, "withheld": True}
+    assert shown.latest_check.indicators[0]["actual"] == 12.5
+    client.force_login(user_of("housing", None))
+    page = client.get(reverse("web:parcel", args=["SZ-0002"])).content.decode()
+    row = re.search(r'<tr data-indicator="tax_per_mu".*?</tr>', page, re.S).group(0)
+    assert "12.5" not in row and "37.5" not in row and "无权查看" in row and ">20<" in row

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from parkgov.ledger.models import Parcel
+from parkgov.supply.contract_rules import indicator_set
 from parkgov.supply.models import Application, CommitmentCheck, Contract, IdleCheck, QuotaMovement, Renovation
 from parkgov.supply.idle import idle_clock
 from parkgov.supply.summary import latest_run
@@ -32,7 +33,7 @@ def supply_sections(*, scope, enterprise=None, parcel=None) -> dict | None:
                                                   | Q(investor_credit_code=enterprise.credit_code))
         parcel_ids = list(contracts.values_list("parcel_id", flat=True).distinct())
     contracts = list(contracts.select_related("parcel", "enterprise").order_by("-signed_on", "number"))
-    _attach_checks(contracts)
+    _attach_checks(contracts, withheld=withheld_indicators(scope))
     return {
         "contracts": contracts,
         "idle": idle_clocks(parcel_ids=parcel_ids, today=today),
@@ -45,15 +46,32 @@ def supply_sections(*, scope, enterprise=None, parcel=None) -> dict | None:
     }
 
 
-def _attach_checks(contracts) -> None:
-    """Each contract's newest 达产复核 (`latest_check`, None before the first review) and its committed
-    indicators as rows (`commitment_rows`: code, name and unit from that check when it has them)."""
+def withheld_indicators(scope) -> set:
+    """Codes of the indicators (supply/data/indicators.yaml) whose actual value is computed from a yearly figure the
+    role may not see (亩均税收 from tax for a role without the tax figures): their actual value and shortfall are
+    left out of the dossier, the committed value and the result stay."""
+    withheld = set()
+    for indicator in indicator_set().indicators:
+        sources = [*indicator.numerator, indicator.denominator]
+        if any(not scope.sees(s.split(".", 1)[1]) for s in sources if s.startswith(("yearly.", "yearly_total."))):
+            withheld.add(indicator.code)
+    return withheld
+
+
+def _attach_checks(contracts, *, withheld=frozenset()) -> None:
+    """Each contract's newest 达产复核 (`latest_check`, None before the first review; the actual value and shortfall
+    of `withheld` indicators blanked) and its committed indicators as rows (`commitment_rows`: code, name and unit
+    from that check when it has them)."""
     newest = {}
     for check in CommitmentCheck.objects.filter(contract__in=contracts).select_related("run") \
             .order_by("contract_id", "-run__created_at", "-run_id"):
         newest.setdefault(check.contract_id, check)
     for contract in contracts:
         check = contract.latest_check = newest.get(contract.pk)
+        if check is not None:
+            check.indicators = [row | {"actual": None, "shortfall_pct": None, "withheld": True}
+                                if isinstance(row, dict) and row.get("code") in withheld else row
+                                for row in check.indicators or []]
         named = {row.get("code"): row for row in (check.indicators if check else []) if isinstance(row, dict)}
         committed = contract.indicators or {}
         # the check's order, then by code (PostgreSQL's jsonb keeps no key order)
