@@ -382,7 +382,7 @@ def _data_strings() -> list[str]:
 
     strings = set()
     for model in apps.get_models():
-        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts", "governance"}:
+        if model._meta.app_label not in {"ledger", "evaluation", "jobs", "auth", "accounts", "governance", "supply"}:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, (django_models.CharField, django_models.TextField)) and not field.choices:
@@ -405,6 +405,12 @@ def _data_strings() -> list[str]:
     from parkgov.governance.case_exchange import update_sheet_terms
 
     strings |= set(update_sheet_terms().values())  # the 案件进展 sheet's name, columns and values (exchange format)
+    from parkgov.supply.models import Application
+
+    for checks in Application.objects.values_list("checks", flat=True):  # issue 15: reasons and sources as computed
+        strings |= {c[k] for c in checks for k in ("reason", "source", "threshold", "value") if isinstance(c[k], str)}
+    for reasons in Application.objects.values_list("outcome_reasons", flat=True):
+        strings |= {r["text"] for r in reasons}
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 
@@ -477,6 +483,12 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
               "/supply/idle/SZ-0001/exceptions/new/"]  # issue 15 §3: idle land
     pages += ["/supply/control/?all=1", "/supply/renovations/", "/supply/renovations/new/", "/supply/quota/",
               "/supply/quota/SZ/", "/supply/quota/SZ/debit/", "/supply/quota/transfer/"]  # issue 15: landuse
+    from parkgov.testing import give_all_opinions, make_application
+
+    application = make_application(state="reviewing", zone_code="SZ")  # issue 15 §1: 准入联审 pages
+    give_all_opinions(application)
+    pages += ["/supply/applications/", f"/supply/applications/{application.number}/",
+              f"/supply/applications/{application.number}/record/"]
     assert listed
     data = _data_strings()
     english(admin)

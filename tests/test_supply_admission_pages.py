@@ -93,7 +93,7 @@ def test_steps_through_the_pages_and_the_record(client, world):
     assert "已签订标准地合同" in done.text and Contract.objects.get().indicators["investment_intensity"] == 280
     record = client.get(reverse("supply:application_record", args=[app.number]))
     assert record.status_code == 200 and "建设项目准入联审审查意见表" in record.text
-    for text in ("≥ 280.0 万元/亩", "生态环境", "通过", "（盖章）", "supply/record.css"):
+    for text in ("≥ 280 万元/亩", "生态环境", "通过", "（盖章）", "supply/record.css"):
         assert text in record.text, text
 
 
@@ -162,3 +162,52 @@ def test_export_lists_the_filtered_rows(client, world):
     response = client.get(reverse("supply:applications_export"), {"state": "submitted"})
     frame = fastexcel.read_excel(b"".join(response.streaming_content)).load_sheet(0).to_polars()
     assert frame["申请编号"].to_list() == [first.number] and frame["投资强度（万元/亩）"].to_list() == [280]
+
+
+def test_cli_export_by_operator_and_by_user_and_the_rules_listing(world, tmp_path):
+    import fastexcel
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    inside = make_application(zone_code="SZ-XW1", state="submitted")
+    make_application(investor_credit_code=uscc(901))
+    runner = CliRunner()
+    result = runner.invoke(app, ["supply", "applications", "--out", str(tmp_path / "all.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "准入申请 2 件" in result.output.replace("\n", "")
+    result = runner.invoke(app, ["supply", "applications", "--out", str(tmp_path / "xw1.xlsx"), "--user",
+                                 "committee-xw1", "--state", "submitted"])
+    frame = fastexcel.read_excel(str(tmp_path / "xw1.xlsx")).load_sheet("准入申请").to_polars()
+    assert result.exit_code == 0 and frame["申请编号"].to_list() == [inside.number]
+    bad = runner.invoke(app, ["supply", "applications", "--out", str(tmp_path / "x.xlsx"), "--state", "done"])
+    assert bad.exit_code != 0 and "状态“done”无效" in str(bad.exception)  # parkgov.cli.main prints it, exit 2
+    rules = runner.invoke(app, ["supply", "admission-rules"])
+    assert rules.exit_code == 0 and "suqian-2017" in rules.output and "tax_per_mu" in rules.output
+
+
+def test_class_d_detail_is_hidden_from_roles_without_the_evaluation_results(client, world):
+    """roles.yaml: 自然资源和规划 does not see 亩均评价结果; it sees that the check failed, not which firm is D."""
+    from parkgov.evaluation.models import EvaluationResult, EvaluationRun
+    from parkgov.ledger.models import Enterprise
+
+    run = EvaluationRun.objects.create(year=2025, ruleset_id="t", ruleset_version=1, ruleset_hash="h",
+                                       ruleset_name="测试", input_hash="i")
+    EvaluationResult.objects.create(run=run, enterprise=Enterprise.objects.get(credit_code=uscc(1)),
+                                    class_original="D", class_final="D")
+    app = make_application(state="reviewing", related_credit_codes=[uscc(1)])
+    give_all_opinions(app)
+    from parkgov.accounts.scopes import scope_for
+
+    committee = get_user_model().objects.get(username="committee")
+    admission.decide(application=app, actor=committee, scope=scope_for(committee), outcome="conditional",
+                     conditions="两年内技改")
+    for url in (reverse("supply:application", args=[app.number]), reverse("supply:application_record",
+                                                                          args=[app.number])):
+        login(client, "economy")
+        assert "甲厨具" in client.get(url).text
+        login(client, "natural_resources")
+        shown = client.get(url).text
+        assert "甲厨具" not in shown and "无权查看亩均评价结果的明细" in shown
+    detail = client.get(f"/api/supply/applications/{app.number}", headers=bearer("natural_resources")).json()
+    assert "甲厨具" not in str(detail["checks"]) + str(detail["outcome_reasons"])

@@ -167,3 +167,14 @@ def test_review_rules_refuse_an_unknown_department(tmp_path):
     with pytest.raises(AdmissionRulesError) as error:
         load_validated(write(tmp_path, "r.yaml", text), ReviewRules, noun="联审规则文件", error=AdmissionRulesError)
     assert "departments" in str(error.value) and "未知部门 'investors'" in str(error.value)
+
+
+def test_every_admission_label_is_listed_for_the_catalogue():
+    from parkgov.supply.admission_rules import profile_ids
+    from parkgov.web.data_labels import ADMISSION
+
+    labels = {c.label for c in review_rules().investor_checks.values()}
+    for profile_id in profile_ids():
+        profile = get_profile(profile_id)
+        labels |= {profile.name} | {r.label for r in profile.rules}
+    assert labels - set(ADMISSION) == set()

@@ -269,7 +269,7 @@ def application_public(app) -> dict:
 
 
 def application_detail(app, *, scope) -> dict:
-    from parkgov.supply.admission_presenters import visible_checks
+    from parkgov.supply.admission_presenters import visible_checks, visible_reasons
 
     opinions = app.opinions.select_related("actor").order_by("round", "at")
     return {**application_public(app), "fields": {name: getattr(app, name) for name in FIELDS},
@@ -278,5 +278,5 @@ def application_detail(app, *, scope) -> dict:
             "opinions": [{"round": o.round, "department": o.department, "decision": o.decision,
                           "comment": o.comment, "actor": o.actor.username if o.actor else None, "at": o.at}
                          for o in opinions],
-            "outcome_reasons": list(app.outcome_reasons), "conditions": app.conditions,
+            "outcome_reasons": visible_reasons(app.outcome_reasons, scope=scope), "conditions": app.conditions,
             "actions": [code for code, _label in services.available_actions(application=app, scope=scope)]}

@@ -12,12 +12,13 @@ rounded to 6 decimals first so that a division such as 2800/10 does not fail by 
 
 import operator
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from parkgov.supply.admission_rules import NegativeList, Profile, ReviewRules, industry_ancestors
 
 OPS = {"ge": (operator.ge, "≥"), "gt": (operator.gt, ">"), "le": (operator.le, "≤"), "lt": (operator.lt, "<")}
 PASS, UNCHECKED = "pass", "unchecked"
+COUNT_UNIT = gettext_noop("项")  # stored as written, translated where shown (like the data files' units)
 
 
 def _ratio(numerator, denominator):
@@ -101,8 +102,8 @@ def investor_checks(facts: dict, rules: ReviewRules) -> list:
         found = facts.get(code, [])
         reason = "；".join(describe[code](f) for f in found) if found else gettext("未发现")
         checks.append({"code": code, "kind": "investor", "label": spec.label, "level": spec.level if found else PASS,
-                       "value": len(found), "threshold": 0, "op": "=", "unit": gettext("项"), "source": spec.source,
-                       "verified": spec.verified, "reason": f"{spec.label}：{reason}" if found else reason})
+                       "value": len(found), "threshold": 0, "op": "=", "unit": COUNT_UNIT, "source": spec.source,
+                       "verified": spec.verified, "reason": f"{spec.label}：{reason}"})
     return checks
 
 

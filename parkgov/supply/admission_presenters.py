@@ -34,9 +34,26 @@ def visible_checks(checks, *, scope) -> list:
         if check["code"] == "class_d" and check["level"] != "pass" and not scope.sees("evaluation_class"):
             row["reason"] = gettext("%(label)s（您的角色无权查看亩均评价结果的明细）") % {"label": check["label"]}
         label, css = LEVELS.get(check["level"], (check["level"], ""))
-        row.update(level_label=gettext(label), css=css, kind_label=gettext(KINDS.get(check["kind"], check["kind"])))
+        row.update(level_label=gettext(label), css=css, kind_label=gettext(KINDS.get(check["kind"], check["kind"])),
+                   value_shown=shown(check["value"]), threshold_shown=shown(check["threshold"]))
         rows.append(row)
     return rows
+
+
+def shown(value) -> str:
+    """A value as the pages show it: numbers without trailing zeros (280, 7.5, 0.35), None and "" as —."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{round(value, 4):g}"
+    return str(value)
+
+
+def visible_reasons(reasons, *, scope) -> list:
+    """The outcome's reasons, the class D one masked as in `visible_checks` for a role without the results."""
+    hidden = not scope.sees("evaluation_class")
+    return [{**r, "text": gettext("投资主体或关联企业亩均评价为 D 类（您的角色无权查看亩均评价结果的明细）")}
+            if hidden and r.get("code") == "class_d" and r.get("level") != "pass" else r for r in reasons]
 
 
 def detail_context(app, *, scope) -> dict:
@@ -46,7 +63,8 @@ def detail_context(app, *, scope) -> dict:
     opinions = [(services.department_label(code), code, opinion) for code, opinion in services.round_opinions(app)]
     actions = services.available_actions(application=app, scope=scope)
     checks = visible_checks(app.checks, scope=scope)
-    fields = [(gettext(FIELDS[name][0]), getattr(app, name)) for name in FIELDS]
+    fields = [(gettext(FIELDS[name][0]), shown(getattr(app, name))) for name in FIELDS]
+    missing = [services.department_label(code) for code, opinion in services.round_opinions(app) if opinion is None]
     return {
         "application": app, "flow": flow, "state": flow.state(app.state), "state_label": gettext(flow.state(app.state).label),
         "profile": profile, "fields": fields,
@@ -56,12 +74,15 @@ def detail_context(app, *, scope) -> dict:
         "opinions": opinions,
         "earlier": app.opinions.exclude(round=app.round).select_related("actor").order_by("round", "at"),
         "outcome_label": str(Outcome(app.outcome).label) if app.outcome else "",
+        "reasons": visible_reasons(app.outcome_reasons, scope=scope),
         "events": _timeline(app, flow), "documents": list(app.documents.select_related("uploaded_by")),
         "actions": [a for a in actions if a[0] not in (services.OPINION, services.EDIT, services.DECIDE,
                                                        services.CONTRACT)],
         "may_opinion": any(a[0] == services.OPINION for a in actions),
         "may_edit": any(a[0] == services.EDIT for a in actions),
         "may_decide": any(a[0] == services.DECIDE for a in actions),
+        "decide_blocked": gettext("尚缺本轮意见：%(departments)s") % {"departments": services.listed(missing)}
+        if missing else "",
         "may_contract": any(a[0] == services.CONTRACT for a in actions),
         "may_upload": services.EDIT in [a[0] for a in actions] or (
             scope.can_write("supply") and scope.role in flow.edit_by and app.state in ("submitted", "reviewing")),

@@ -106,7 +106,7 @@ class ProfileFile(Strict):
 
 
 class Profile(Strict):
-    """A loaded profile: its own rules after those of the profile it extends (a rule code of the extending file
+    """A loaded profile: its own rules, then those of the profile it extends (a rule code of the extending file
     replaces the base's rule of the same code)."""
 
     id: str
@@ -285,7 +285,7 @@ def load_profile_file(path: Path, *, _seen=()) -> Profile:
     if problems:
         raise AdmissionRulesError(problems_text("准入标准文件", path.name, problems))
     own = {r.code for r in raw.rules}
-    rules = tuple(r for r in base_rules if r.code not in own) + raw.rules
+    rules = raw.rules + tuple(r for r in base_rules if r.code not in own)  # the local rules first
     return Profile(id=raw.id, version=raw.version, name=raw.name, source=raw.source, verified=raw.verified,
                    chain=chain, rules=rules)
 

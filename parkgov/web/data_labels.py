@@ -44,3 +44,15 @@ FEATURE_CODES = (
 
 # parkgov/governance/data/finding_transitions.yaml: the finding actions (buttons, history reasons)
 FINDING_ACTIONS = (gettext_noop("开始整改"), gettext_noop("销号"), gettext_noop("重新打开"))
+
+
+# issue 15 §1 准入联审: supply/thresholds/*.yaml profile names and rule labels, admission_review.yaml investor
+# checks (tests/test_supply_admission_rules.py fails when one is missing here)
+ADMISSION = (
+    gettext_noop("灌云经济开发区项目准入标准（2020）"), gettext_noop("投资强度（亩均投资密度）"), gettext_noop("亩均税收"),
+    gettext_noop("行政办公及生活服务设施用地所占比重"), gettext_noop("绿地率"), gettext_noop("建筑系数"),
+    gettext_noop("投资强度（国家控制指标，按地区类别与行业）"), gettext_noop("工业项目建设用地控制指标（国家，2008）"),
+    gettext_noop("宿迁市开发区项目准入标准（2017）"), gettext_noop("投资强度"), gettext_noop("容积率（一般工业项目）"),
+    gettext_noop("建筑系数（一般工业项目）"), gettext_noop("投资主体或关联企业持有闲置土地"), gettext_noop("投资主体或关联企业存在未了结的标准地违约"),
+    gettext_noop("投资主体或关联企业亩均评价为 D 类"), gettext_noop("投资主体或关联企业存在未销号的较重或重大检查问题"),
+)
