@@ -402,6 +402,16 @@ def _data_strings() -> list[str]:
         strings |= set(_json_strings(reasons or []))
     for summary in ListRun.objects.values_list("summary", flat=True):
         strings |= set(_json_strings(summary or {}))
+    from parkgov.supply.contract_rules import breach_rules, indicator_set
+    from parkgov.supply.models import CommitmentCheck, IdleCheck
+
+    strings |= set(_json_strings(indicator_set().model_dump(mode="json")))  # issue 15: 标准地 terms, as published
+    for rule in breach_rules().values():
+        strings |= set(_json_strings(rule.model_dump(mode="json")))
+    for indicators, reasons in CommitmentCheck.objects.values_list("indicators", "reasons"):  # as the engine wrote
+        strings |= set(_json_strings(indicators or [])) | set(_json_strings(reasons or []))
+    for reasons in IdleCheck.objects.values_list("reasons", flat=True):
+        strings |= set(_json_strings(reasons or []))
     from parkgov.governance.case_exchange import update_sheet_terms
 
     strings |= set(update_sheet_terms().values())  # the 案件进展 sheet's name, columns and values (exchange format)
@@ -461,8 +471,9 @@ def _json_strings(value):
             yield from _json_strings(item)
 
 
-def test_every_page_in_english_shows_chinese_only_for_data(admin):
+def test_every_page_in_english_shows_chinese_only_for_data(admin, tmp_path, actor):
     from parkgov.ledger.models import Enterprise, Finding
+    from parkgov.supply.models import Contract
 
     from parkgov.governance.lists import generate_lists
 
@@ -489,6 +500,11 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin):
     give_all_opinions(application)
     pages += ["/supply/applications/", f"/supply/applications/{application.number}/",
               f"/supply/applications/{application.number}/record/"]
+    from parkgov.testing import contracts_world
+
+    contracts_world(folder=tmp_path, actor=actor)  # issue 15 §2: 标准地 contracts and a review
+    contract = Contract.objects.get(number="BZD-2021-0001")
+    pages += ["/supply/contracts/", f"/supply/contracts/{contract.pk}/", f"/supply/contracts/{contract.pk}/edit/"]
     assert listed
     data = _data_strings()
     english(admin)

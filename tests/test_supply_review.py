@@ -54,6 +54,7 @@ def test_max_rule_takes_the_largest_shortfall():
     # 0.5 % × 50 points × 1,200 = 300, cap 10 % = 120
     row = _run(on=D(2025, 12, 31), commitments={"tax_per_mu": 20, "rd_share": 5}, rule="max-shortfall-buyback")
     assert row["damages"] == 120 and row["rectify_by"] == D(2025, 12, 31) + dt.timedelta(days=180)
+    assert "短缺 50 个百分点（取最大：亩均税收 12.5、研发经费占比 50） = 300 万元，超过上限 120 万元" in row["formula"]
 
 
 @pytest.mark.parametrize("on, status", [(D(2025, 3, 14), "not_due"), (D(2025, 3, 15), "not_met"),

@@ -45,7 +45,10 @@ def ledger_frames() -> dict:
     sort = {"园区": ["code"], "企业": ["credit_code"], "地块": ["code"], "用地关系": ["enterprise", "parcel", "role"],
             "年度数据": ["enterprise", "year"], "检查发现": ["found_on", "enterprise", "parcel"]}
     frames = {name: frame.sort(sort[name], nulls_last=True) for name, frame in frames.items()}
-    frames.update({name: ext.export() for name, ext in EXTENSIONS.items() if ext.export is not None})
+    for name, extension in EXTENSIONS.items():  # a registered sheet is exported when it has rows
+        frame = extension.export() if extension.export is not None else None
+        if frame is not None and frame.height:
+            frames[name] = frame
     return frames
 
 

@@ -168,9 +168,9 @@ def _decide(frame: pl.DataFrame, on: dt.date) -> pl.DataFrame:
     frame = frame.with_columns(raw.round(2).alias("raw"), cap.round(2).alias("cap_amount"))
     frame = frame.with_columns(pl.when(failing).then(pl.min_horizontal("raw", "cap_amount")).alias("damages"))
     shortfall_text = pl.when(pl.col("n_failed") > 1).then(
-        pl.format("短缺 {} 个百分点（{}{}）", _num(pl.col("points")),
-                  pl.when(pl.col("combine") == "max").then(pl.lit("取最大：")).otherwise(pl.lit("合计：")),
-                  pl.col("parts").list.join(" + "))
+        pl.when(pl.col("combine") == "max")
+        .then(pl.format("短缺 {} 个百分点（取最大：{}）", _num(pl.col("points")), pl.col("parts").list.join("、")))
+        .otherwise(pl.format("短缺 {} 个百分点（合计：{}）", _num(pl.col("points")), pl.col("parts").list.join(" + ")))
     ).otherwise(pl.format("短缺 {} 个百分点", _num(pl.col("points"))))
     formula = pl.format("土地价款 {} 万元 × {}% × {} = {} 万元", _num(pl.col("land_price")), _num(pl.col("rate")),
                         shortfall_text, _num(pl.col("raw")))

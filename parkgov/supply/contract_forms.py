@@ -4,7 +4,7 @@ supply/contracts.py (the same ones the 标准地承诺 import and the API apply)
 import datetime as dt
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from parkgov.supply.contract_rules import breach_rules, indicator_set
 from parkgov.supply.contracts import indicator_field
@@ -34,8 +34,9 @@ class ContractForm(forms.Form):
             self.fields[name] = _date_field(label, required)
         for indicator in indicator_set().indicators:
             self.fields[indicator_field(indicator.code)] = forms.FloatField(
-                label=f"{indicator.name}（{indicator.unit}）" if indicator.unit else indicator.name, required=False,
-                help_text=f"{indicator.stage_label}复核")
+                label=gettext("%(name)s（%(unit)s）") % {"name": indicator.name, "unit": indicator.unit}
+                if indicator.unit else indicator.name, required=False,
+                help_text=gettext("%(stage)s时复核") % {"stage": gettext(indicator.stage_label)})
         for name, label in AMOUNT_FIELDS:
             self.fields[name] = forms.FloatField(label=label, required=False)
         self.fields["breach_rule"] = forms.ChoiceField(

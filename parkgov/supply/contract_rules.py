@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from django.utils.translation import gettext_noop
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from parkgov.codes.datafiles import load_validated
@@ -22,7 +23,7 @@ PARCEL_SOURCES = ("land_mu", "registered_area_m2", "floor_area_m2", "footprint_a
 CONTRACT_SOURCES = ("invested", "total_investment", "developed_area_m2")
 YEARLY_SOURCES = ("tax", "revenue", "output_value", "value_added", "energy_tce", "emissions_t", "rd_expense",
                   "employees", "fixed_investment")
-STAGE_LABELS = {"completion": "竣工", "production": "达产"}
+STAGE_LABELS = {"completion": gettext_noop("竣工"), "production": gettext_noop("达产")}
 
 
 class ContractRulesError(InputError):

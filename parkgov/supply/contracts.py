@@ -6,6 +6,7 @@ a whole sheet with it and the form checks a one-row frame with the very same rul
 """
 
 import polars as pl
+from django.utils.translation import gettext, gettext_noop
 
 from parkgov.errors import InputError
 from parkgov.ledger.models import Enterprise, Parcel
@@ -17,19 +18,19 @@ DATE_FIELDS = ("signed_on", "delivered_on", "agreed_start", "agreed_completion",
 NUMBER_FIELDS = ("total_investment", "invested", "developed_area_m2")
 # (later, earlier, message): `later` may not be before `earlier`
 DATE_ORDER = (
-    ("agreed_start", "signed_on", "约定动工日期早于签订日期"),
-    ("agreed_completion", "agreed_start", "约定竣工日期早于约定动工日期"),
-    ("agreed_production", "agreed_completion", "约定达产日期早于约定竣工日期"),
-    ("delivered_on", "signed_on", "交地日期早于签订日期"),
-    ("actual_start", "signed_on", "实际动工日期早于签订日期"),
-    ("actual_completion", "actual_start", "实际竣工日期早于实际动工日期"),
-    ("actual_production", "actual_completion", "实际投产日期早于实际竣工日期"),
-    ("stopped_on", "actual_start", "停工日期早于实际动工日期"),
+    ("agreed_start", "signed_on", gettext_noop("约定动工日期早于签订日期")),
+    ("agreed_completion", "agreed_start", gettext_noop("约定竣工日期早于约定动工日期")),
+    ("agreed_production", "agreed_completion", gettext_noop("约定达产日期早于约定竣工日期")),
+    ("delivered_on", "signed_on", gettext_noop("交地日期早于签订日期")),
+    ("actual_start", "signed_on", gettext_noop("实际动工日期早于签订日期")),
+    ("actual_completion", "actual_start", gettext_noop("实际竣工日期早于实际动工日期")),
+    ("actual_production", "actual_completion", gettext_noop("实际投产日期早于实际竣工日期")),
+    ("stopped_on", "actual_start", gettext_noop("停工日期早于实际动工日期")),
 )
 # (field, requires, message): `field` filled while `requires` is blank
 NEEDS = (
-    ("actual_completion", "actual_start", "填写了实际竣工日期，须同时填写实际动工日期"),
-    ("stopped_on", "actual_start", "填写了停工日期，须同时填写实际动工日期"),
+    ("actual_completion", "actual_start", gettext_noop("填写了实际竣工日期，须同时填写实际动工日期")),
+    ("stopped_on", "actual_start", gettext_noop("填写了停工日期，须同时填写实际动工日期")),
 )
 
 
@@ -46,21 +47,21 @@ def problems(frame: pl.DataFrame) -> pl.DataFrame:
     for later, earlier, message in DATE_ORDER:
         if {later, earlier} <= columns:
             parts.append(frame.filter((pl.col(later) < pl.col(earlier)).fill_null(False))
-                         .select("__row", pl.lit(later).alias("field"), pl.lit(message).alias("message")))
+                         .select("__row", pl.lit(later).alias("field"), pl.lit(gettext(message)).alias("message")))
     for field, requires, message in NEEDS:
         if field in columns:
             blank = pl.col(requires).is_null() if requires in columns else pl.lit(True)
             parts.append(frame.filter(pl.col(field).is_not_null() & blank)
-                         .select("__row", pl.lit(field).alias("field"), pl.lit(message).alias("message")))
+                         .select("__row", pl.lit(field).alias("field"), pl.lit(gettext(message)).alias("message")))
     numbers = [*NUMBER_FIELDS, *(indicator_field(i.code) for i in indicator_set().indicators)]
     for field in numbers:
         if field in columns:
             parts.append(frame.filter((pl.col(field) < 0).fill_null(False))
-                         .select("__row", pl.lit(field).alias("field"), pl.lit("不能为负数").alias("message")))
+                         .select("__row", pl.lit(field).alias("field"), pl.lit(gettext("不能为负数")).alias("message")))
     if {"invested", "total_investment"} <= columns:
         parts.append(frame.filter((pl.col("invested") > pl.col("total_investment") * 1.5).fill_null(False))
                      .select("__row", pl.lit("invested").alias("field"),
-                             pl.lit("已完成投资超过约定总投资的1.5倍，请核对单位").alias("message")))
+                             pl.lit(gettext("已完成投资超过约定总投资的1.5倍，请核对单位")).alias("message")))
     empty = pl.DataFrame(schema={"__row": pl.Int64, "field": pl.String, "message": pl.String})
     return pl.concat([empty, *[p.with_columns(pl.col("__row").cast(pl.Int64)) for p in parts]]).sort("__row")
 
@@ -70,7 +71,8 @@ def check_values(values: dict) -> dict:
     found = {}
     rule = values.get("breach_rule")
     if rule and rule not in breach_rules():
-        found["breach_rule"] = f"违约规则「{rule}」不存在（可选：{'、'.join(breach_rules())}）"
+        found["breach_rule"] = gettext("违约规则「%(rule)s」不存在（可选：%(rules)s）") % {
+            "rule": rule, "rules": "、".join(breach_rules())}
     schema = {f: pl.Date for f in DATE_FIELDS} | {f: pl.Float64 for f in NUMBER_FIELDS} | \
         {indicator_field(i.code): pl.Float64 for i in indicator_set().indicators}
     row = {"__row": [1], **{f: [values.get(f)] for f in schema}}
@@ -93,11 +95,11 @@ def save_contract(*, values: dict, contract: Contract | None = None) -> Contract
         if field in values:
             setattr(contract, field, values[field] if values[field] is not None or field not in ("note",) else "")
     if not isinstance(values.get("parcel", contract.parcel if contract.parcel_id else None), Parcel):
-        raise InputError("须指定地块")
+        raise InputError(gettext("须指定地块"))
     contract.parcel = values.get("parcel", contract.parcel if contract.parcel_id else None)
     if "enterprise" in values:
         if values["enterprise"] is not None and not isinstance(values["enterprise"], Enterprise):
-            raise InputError("企业无效")
+            raise InputError(gettext("企业无效"))
         contract.enterprise = values["enterprise"]
     indicators = dict(contract.indicators or {})
     for indicator in indicator_set().indicators:

@@ -7,14 +7,16 @@ The windows come from data (thresholds.csv `supply_reminder_days_near`, `supply_
 import datetime as dt
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from parkgov.codes.thresholds import threshold
 from parkgov.supply.models import CommitmentCheck, Contract
 
 # (stage label, agreed date field, the field recording that it happened). 达产 has no date of its own: it is
 # reached when the latest 达产复核 found the commitments met.
-STAGES = (("动工", "agreed_start", "actual_start"), ("竣工", "agreed_completion", "actual_completion"),
-          ("达产", "agreed_production", None))
+STAGES = ((gettext_noop("动工"), "agreed_start", "actual_start"),
+          (gettext_noop("竣工"), "agreed_completion", "actual_completion"),
+          (gettext_noop("达产"), "agreed_production", None))
 
 
 def _item(contract, stage, agreed, today):

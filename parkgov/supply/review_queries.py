@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext
 
 from parkgov.supply.models import CommitmentCheck, Contract, IdleCheck, ReviewRun
 
@@ -43,7 +44,7 @@ def contract(*, scope, contract_id: int) -> Contract:
     """One contract in the caller's parks (404 otherwise)."""
     found = contracts(scope=scope).filter(pk=contract_id).first()
     if found is None:
-        raise Http404("合同不存在或不在您的数据范围内")
+        raise Http404(gettext("合同不存在或不在您的数据范围内"))
     return found
 
 
@@ -74,7 +75,7 @@ def runs(*, scope):
 def run(*, scope, run_id: int) -> ReviewRun:
     found = runs(scope=scope).filter(pk=run_id).first()
     if found is None:
-        raise Http404("复核批次不存在或不在您的数据范围内")
+        raise Http404(gettext("复核批次不存在或不在您的数据范围内"))
     return found
 
 
