@@ -421,6 +421,15 @@ def _data_strings() -> list[str]:
         strings |= {c[k] for c in checks for k in ("reason", "source", "threshold", "value") if isinstance(c[k], str)}
     for reasons in Application.objects.values_list("outcome_reasons", flat=True):
         strings |= {r["text"] for r in reasons}
+
+    from django.utils import timezone
+
+    from parkgov.supply.idle import idle_status
+    from parkgov.supply.idle_rules import idle_rules
+
+    strings |= set(_json_strings(idle_rules().model_dump(mode="json")))  # order No. 53 as recalled (issue 15)
+    for row in idle_status(on=timezone.localdate()).iter_rows(named=True):  # idle reasons as the engine writes them
+        strings |= set(row["reasons"]) | {row["formula"]}
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 

@@ -178,6 +178,13 @@ def test_without_a_contract_or_agreed_start_unknown_with_a_reason():
     assert second["status"] == "unknown" and second["reasons"] == ["合同HT-1未填写约定动工日期，无法计算闲置期限"]
 
 
+def test_started_without_an_agreed_start_is_started_not_unknown():
+    row = one(date(2025, 1, 1), contract={"actual_start": date(2024, 3, 1)})
+    assert row["status"] == "started" and row["reasons"] == ["已于 2024-03-01 动工开发"]
+    stalled = one(date(2025, 6, 1), contract={**STALLED, "agreed_start": None})
+    assert stalled["status"] == "idle" and stalled["idle_on"] == date(2025, 5, 10)
+
+
 def test_latest_contract_of_a_parcel_counts():
     frame = evaluate(parcels=parcels({}), contracts=contracts(
         {"id": 11, "signed_on": date(2020, 1, 1), "agreed_start": date(2020, 6, 1)},

@@ -29,7 +29,8 @@ The rules (supply/data/idle_rules.yaml): a mark falls on the anniversary (`on_or
   extended start the status is `government` with no fee; after it the holder is idle/recover again. idle_on
   and recover_on always stay the marks of the agreed start (the clock's facts); extended_idle_on is the mark
   of the extended start.
-- a supplied parcel without a contract or without an agreed start is `unknown` with the reason.
+- a supplied parcel without a contract, or not started and without an agreed start, is `unknown` with the reason
+  (a recorded start needs no agreed date: the parcel is `started`, or stalled).
 """
 
 from datetime import date
@@ -161,7 +162,7 @@ def _status(frame: pl.DataFrame, rules: IdleRules, on: date) -> pl.DataFrame:
     stall_recover = lit(rules.stalled.recover)
     not_started = ~col("started")
     status = (
-        when(col("contract_id").is_null() | col("agreed_start").is_null()).then(lit(S.UNKNOWN.value))
+        when(col("contract_id").is_null() | (col("agreed_start").is_null() & not_started)).then(lit(S.UNKNOWN.value))
         # not started: the marks of the effective start (= the agreed one without a government exception)
         .when(not_started & (col("effective_recover_on") <= on)).then(lit(S.RECOVER.value))
         .when(not_started & (col("effective_idle_on") <= on)).then(lit(S.IDLE.value))
@@ -226,7 +227,7 @@ def _explain(frame: pl.DataFrame, rules: IdleRules, on: date) -> pl.DataFrame:
         _amount(col("fee")), lit(rules.fee.article)))
     reasons = [
         when(col("contract_id").is_null()).then(lit("地块已供应，但没有登记土地合同，无法计算闲置期限")),
-        when(col("contract_id").is_not_null() & col("agreed_start").is_null()).then(
+        when(col("contract_id").is_not_null() & col("agreed_start").is_null() & not_started).then(
             pl.format("合同{}未填写约定动工日期，无法计算闲置期限", col("number").fill_null(""))),
         # the clock's facts of the agreed start
         when(col("agreed_start").is_not_null() & not_started).then(pl.format(

@@ -68,9 +68,11 @@ def write_idle_workbook(*, target, rows: list[dict], on, rules: IdleRules) -> in
         (gettext("核对状态"), gettext("已核对官方文本") if rules.verified else gettext("条款为记忆所及，尚未核对官方文本")),
         (gettext("满一年"), f"{rules.idle.article}：{rules.idle.text}"),
         (gettext("满两年"), f"{rules.recover.article}：{rules.recover.text}"),
-        (gettext("土地闲置费"), f"{rules.fee.article}：{gettext('土地价款')} × {rules.fee.share_pct:g}%"),
+        (gettext("土地闲置费"), gettext("%(article)s：土地价款 × %(share)s%%") % {
+            "article": rules.fee.article, "share": f"{rules.fee.share_pct:g}"}),
         (gettext("中止开发"), f"{rules.stalled.article}"),
-        (gettext("即将闲置"), f"{rules.warning.days} {gettext('天')}（{rules.warning.article}）"),
+        (gettext("即将闲置"), gettext("满一年前 %(days)s 天（%(article)s）") % {
+            "days": rules.warning.days, "article": rules.warning.article}),
         (gettext("政府原因"), f"{rules.government.article}：{rules.government.text}"),
         (gettext("日期规则"), gettext("周年日当天即满一年；2 月 29 日在平年取 %(rule)s（%(article)s）") % {
             "rule": "2 月 28 日" if rules.day_rule.leap_day == "month_end" else "3 月 1 日",
