@@ -223,10 +223,13 @@ def test_debit_and_transfer_forms(client, world):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.postgis
 def test_two_debits_at_once_never_overdraw(world):
-    """PostgreSQL: two transactions debit 10 亩 each from a balance of 12.5 at the same moment; the row lock makes
-    the second wait for the first, re-read 2.5 and refuse: one debit, balance 2.5, never below 0."""
+    """Two transactions debit 10 亩 each from a balance of 12.5 at the same moment; the row lock (PostgreSQL: SELECT
+    … FOR UPDATE; SQLite: the IMMEDIATE transaction's write lock) makes the second wait for the first, re-read 2.5
+    and refuse: one debit, balance 2.5, never below 0. On SQLite only with a file test database (make test-sqlite:
+    PARKGOV_TEST_SQLITE), where the two threads have their own connections."""
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(("file:memorydb", ":memory:")):
+        pytest.skip("SQLite 内存测试库：两个线程共用一个库，无法模拟两个连接（make test-sqlite 使用文件库）")
     close_restoration()
     Parcel.objects.filter(code="SZ-0001").update(registered_area_m2=20000)
     results, started = {}, threading.Barrier(2)

@@ -22,7 +22,7 @@ router = Router(tags=["供地：控制指标与用地指标"])
 
 
 class ControlFilters(Schema):
-    zone: Code | None = Field(None, description="园区编码（含下级园区）")
+    zone: Code | None = Field(None, description="园区编码（只含该园区自身的地块）")
     indicator: str | None = Field(None, description="plot_ratio、building_coefficient、admin_share、green_ratio")
     edition: str | None = Field(None, description="控制指标版本：2004、2008、2023")
     all: bool = Field(False, description="true 含符合与未核的指标，默认只列不符合")

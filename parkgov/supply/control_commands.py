@@ -10,7 +10,7 @@ from parkgov.supply.commands import supply_app
 
 
 @supply_app.command("control")
-def control_command(zone: str = typer.Option("", "--zone", help="只核查此园区（园区编码，含下级园区）"),
+def control_command(zone: str = typer.Option("", "--zone", help="只核查此园区的地块（园区编码，不含下级园区）"),
                     indicator: str = typer.Option("", "--indicator", help="只列此指标：plot_ratio、building_coefficient、"
                                                                           "admin_share、green_ratio"),
                     out_path: Optional[Path] = typer.Option(None, "--out", help="写出不符合项的 xlsx 文件"),
