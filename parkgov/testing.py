@@ -312,57 +312,141 @@ def cases_world() -> None:
             Profile.objects.create(user=user, role=role, department=spec.get("department", role)).zones.set([park])
 
 
-CONTRACT_HEADER = ["地块编码", "合同编号", "统一社会信用代码", "签订日期", "约定动工日期", "约定竣工日期", "约定达产日期",
-                   "实际动工日期", "实际竣工日期", "投资强度(万元/亩)", "容积率", "建筑系数(%)", "亩均税收(万元/亩)",
-                   "单位能耗增加值(万元/吨标准煤)", "研发经费占比(%)", "违约规则"]
+# --- supply surfaces (issue 15): rows made directly; the services that write them are in supply/ ------------
+
+def make_application_row(*, number, zone, state="draft", outcome="", project_name="新建智能厨电项目", enterprise=None,
+                     investor_credit_code=None, land_mu=30.0, fixed_investment=9000.0, parcel=None, industry_code="3854"):
+    """An admission application in `state` (with `outcome` once decided)."""
+    from parkgov.supply.models import Application
+
+    return Application.objects.create(
+        number=number, zone=zone, state=state, outcome=outcome, project_name=project_name, enterprise=enterprise,
+        investor_credit_code=investor_credit_code or (enterprise.credit_code if enterprise else uscc(90)),
+        investor_name=enterprise.name if enterprise else "测试投资有限公司", industry_code=industry_code,
+        land_mu=land_mu, fixed_investment=fixed_investment, threshold_profile="test", parcel=parcel)
 
 
-def contract_row(parcel="SZ-0001", number="BZD-2021-0001", credit_code=None, **changes) -> list:
-    """One 标准地承诺 row (header CONTRACT_HEADER): due by 2025-12-31, 亩均税收 committed 25 万元/亩."""
-    row = dict(zip(CONTRACT_HEADER, [parcel, number, credit_code or uscc(1), dt.date(2021, 3, 1),
-                                     dt.date(2021, 9, 1), dt.date(2023, 3, 1), dt.date(2025, 3, 1),
-                                     dt.date(2021, 8, 20), dt.date(2023, 1, 10), None, None, None, 25, None, None,
-                                     "shortfall-1pct"]))
-    row.update(changes)
-    return [row[h] for h in CONTRACT_HEADER]
-
-
-def contracts_world(*, folder: Path, actor, on=dt.date(2025, 12, 31)):
-    """Two 标准地 contracts on the small ledger — SZ-0001 (park SZ, firm 1, 亩均税收 22.67 against 25: not met) and
-    SZ-0002 (park SZ-XW1, firm 2) — imported through the 标准地承诺 sheet, and a review run as of `on`."""
-    from parkgov.ingest.services import import_workbook
-    from parkgov.supply.review import run_review
-
-    sheet = [CONTRACT_HEADER, contract_row(),
-             contract_row("SZ-0002", "BZD-2021-0002", uscc(2), **{"亩均税收(万元/亩)": 1})]
-    import_workbook(path=write_workbook(folder / "contracts.xlsx", {"标准地承诺": sheet}), actor=actor)
-    return run_review(on=on, year=2025, actor=actor)
-
-
-# --- supply: idle land (issue 15 §3) -------------------------------------------------------------------------
-
-def make_idle_contract(*, parcel_code: str, number: str, agreed_start=None, actual_start=None,
-                       signed_on=dt.date(2020, 1, 1), **fields):
-    """A land contract on a ledger parcel with the dates the idle-land clock reads (crafted: until the contracts
-    branch's 标准地承诺 import is merged, idle tests create their contracts here)."""
-    from parkgov.ledger.models import Parcel
+def make_contract(*, number, parcel, enterprise=None, signed_on=dt.date(2022, 1, 10), agreed_start=None,
+                  agreed_completion=None, agreed_production=None, actual_start=None, actual_completion=None,
+                  actual_production=None, indicators=None, breach_rule="test-rule", application=None):
+    """A 标准地 contract on `parcel` with its committed indicators (code → value)."""
     from parkgov.supply.models import Contract
 
-    return Contract.objects.create(parcel=Parcel.objects.get(code=parcel_code), number=number, signed_on=signed_on,
-                                   agreed_start=agreed_start, actual_start=actual_start, **fields)
+    return Contract.objects.create(
+        number=number, parcel=parcel, enterprise=enterprise, signed_on=signed_on, agreed_start=agreed_start,
+        agreed_completion=agreed_completion, agreed_production=agreed_production, actual_start=actual_start,
+        actual_completion=actual_completion, actual_production=actual_production, application=application,
+        indicators=indicators if indicators is not None else {"investment_intensity": 300, "tax_per_mu": 20},
+        breach_rule=breach_rule)
 
 
-def idle_world(*, folder: Path, actor) -> dict:
-    """The small ledger with a contract on each parcel as of 2025-12-31: SZ-0001 idle (agreed start 13 months
-    before), SZ-0002 (park SZ-XW1) about to become idle (11 months), SZ-0003 to be recovered (26 months)."""
-    from parkgov.ingest.services import import_workbook
+def make_review_run(*, as_of=dt.date(2025, 12, 31), year=2025, zone=None):
+    """A stored review run without checks (add them with `make_commitment_check` / `make_idle_check`)."""
+    from parkgov.supply.models import ReviewRun
 
-    import_workbook(path=write_workbook(folder / "ledger.xlsx", small_ledger_sheets()), actor=actor)
-    return {
-        "SZ-0001": make_idle_contract(parcel_code="SZ-0001", number="HT-IDLE-1", agreed_start=dt.date(2024, 11, 30)),
-        "SZ-0002": make_idle_contract(parcel_code="SZ-0002", number="HT-IDLE-2", agreed_start=dt.date(2025, 1, 31)),
-        "SZ-0003": make_idle_contract(parcel_code="SZ-0003", number="HT-IDLE-3", agreed_start=dt.date(2023, 10, 31)),
-    }
+    return ReviewRun.objects.create(as_of=as_of, year=year, zone=zone, rules_hash="r" * 64, input_hash="i" * 64)
+
+
+def make_commitment_check(*, run, contract, status, damages=None, indicators=None, next_step="", rectify_by=None,
+                          failures=0, reasons=None, formula=""):
+    """The 达产复核 of `contract` in `run` (its parcel, firm and zone from the contract)."""
+    from parkgov.supply.models import CommitmentCheck
+
+    return CommitmentCheck.objects.create(
+        run=run, contract=contract, parcel=contract.parcel, enterprise=contract.enterprise,
+        zone_id=contract.parcel.zone_id, status=status, damages=damages, next_step=next_step, rectify_by=rectify_by,
+        failures=failures, formula=formula, reasons=reasons if reasons is not None else [f"{status}：测试理由"],
+        indicators=indicators if indicators is not None else [
+            {"code": "tax_per_mu", "name": "亩均税收", "unit": "万元/亩", "committed": 20, "actual": 12.5,
+             "met": status == "met", "shortfall_pct": 0 if status == "met" else 37.5}])
+
+
+def make_idle_check(*, run, parcel, status, contract=None, idle_on=None, recover_on=None, days_to_next=None,
+                    fee=None, government_caused=False, reasons=None, formula=""):
+    """The idle-land status of `parcel` in `run`."""
+    from parkgov.supply.models import IdleCheck
+
+    return IdleCheck.objects.create(
+        run=run, parcel=parcel, contract=contract, zone_id=parcel.zone_id, status=status, idle_on=idle_on,
+        recover_on=recover_on, days_to_next=days_to_next, fee=fee, government_caused=government_caused,
+        formula=formula, reasons=reasons if reasons is not None else [f"{status}：测试理由"])
+
+
+def make_quota_account(*, zone, balance_mu=0.0):
+    """A zone's land-quota account."""
+    from parkgov.supply.models import QuotaAccount
+
+    return QuotaAccount.objects.create(zone=zone, balance_mu=balance_mu, source="测试")
+
+
+def make_quota_movement(*, account, kind, mu, moved_on=dt.date(2025, 6, 1), parcel=None, case=None,
+                        transfer_state="", balance_after=None, note=""):
+    """One movement on `account` (the balance is not changed: set it on the account)."""
+    from parkgov.supply.models import QuotaMovement
+
+    return QuotaMovement.objects.create(account=account, kind=kind, mu=mu, moved_on=moved_on, parcel=parcel,
+                                        case=case, transfer_state=transfer_state, balance_after=balance_after,
+                                        note=note)
+
+
+def supply_world(*, today: dt.date) -> dict:
+    """On `cases_world` (SZ-0001 and SZ-0003 in SZ, SZ-0002 in SZ-XW1; firm 1 in SZ, firm 2 in SZ-XW1): three
+    contracts with agreed dates around `today`, an older and a newer review run (the newer one counts), five
+    applications, quota accounts with a pending transfer, a renovation, an idle notice and exception.
+
+    Reminders as of `today`: C-1 start in 10 days (≤ 30), C-2 completion in 60 days (≤ 90), C-3 start 5 days ago
+    (overdue), C-1 production in 200 days (beyond 90), C-2 start met by its actual date (no reminder).
+    Latest run: commitments C-1 met, C-2 not_met, C-3 recovery; idle SZ-0001 normal, SZ-0002 idle, SZ-0003 recover.
+    """
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
+    from parkgov.supply.models import IdleException, IdleNotice, QuotaTransfer, Renovation
+
+    day = dt.timedelta(days=1)
+    sz, park = Zone.objects.get(code="SZ"), Zone.objects.get(code="SZ-XW1")
+    p1, p2, p3 = (Parcel.objects.get(code=f"SZ-000{n}") for n in (1, 2, 3))
+    f1, f2 = Enterprise.objects.get(credit_code=uscc(1)), Enterprise.objects.get(credit_code=uscc(2))
+    c1 = make_contract(number="C-1", parcel=p1, enterprise=f1, agreed_start=today + 10 * day,
+                       agreed_production=today + 200 * day)
+    c2 = make_contract(number="C-2", parcel=p2, enterprise=f2, agreed_start=today - 400 * day,
+                       actual_start=today - 390 * day, agreed_completion=today + 60 * day)
+    c3 = make_contract(number="C-3", parcel=p3, agreed_start=today - 5 * day)
+    old = make_review_run(as_of=dt.date(2024, 12, 31), year=2024)
+    make_commitment_check(run=old, contract=c2, status="met")
+    make_idle_check(run=old, parcel=p2, status="normal", contract=c2)
+    run = make_review_run(as_of=dt.date(2025, 12, 31), year=2025)
+    checks = {"C-1": make_commitment_check(run=run, contract=c1, status="met"),
+              "C-2": make_commitment_check(run=run, contract=c2, status="not_met", damages=18.75, failures=1,
+                                           next_step="限期整改", rectify_by=dt.date(2026, 6, 30),
+                                           formula="300 × 37.5% × 0.5% × 100 = 18.75"),
+              "C-3": make_commitment_check(run=run, contract=c3, status="recovery", next_step="收回土地", failures=2)}
+    idle = {"SZ-0001": make_idle_check(run=run, parcel=p1, status="normal", contract=c1),
+            "SZ-0002": make_idle_check(run=run, parcel=p2, status="idle", contract=c2, idle_on=dt.date(2025, 3, 1),
+                                       recover_on=dt.date(2026, 3, 1), days_to_next=60, fee=60.0,
+                                       formula="300 × 20% = 60"),
+            "SZ-0003": make_idle_check(run=run, parcel=p3, status="recover", contract=c3)}
+    applications = [make_application_row(number="ZR-2025-0001", zone=sz, state="draft"),
+                    make_application_row(number="ZR-2025-0002", zone=sz, state="reviewing"),
+                    make_application_row(number="ZR-2025-0003", zone=sz, state="decided", outcome="rejected"),
+                    make_application_row(number="ZR-2025-0004", zone=park, state="contracted", outcome="approved",
+                                     enterprise=f2, parcel=p2),
+                    make_application_row(number="ZR-2025-0005", zone=park, state="decided", outcome="conditional",
+                                     enterprise=f2)]
+    sz_account, park_account = make_quota_account(zone=sz, balance_mu=42.5), make_quota_account(zone=park, balance_mu=8)
+    make_quota_movement(account=sz_account, kind="credit", mu=50, parcel=p3, balance_after=50)
+    make_quota_movement(account=sz_account, kind="debit", mu=7.5, parcel=p1, balance_after=42.5)
+    make_quota_movement(account=park_account, kind="transfer_in", mu=3, parcel=p2, transfer_state="approved")
+    QuotaTransfer.objects.create(from_account=sz_account, to_account=park_account, mu=2, reason="测试调剂",
+                                 requested_on=dt.date(2025, 7, 1))  # pending: nothing moved yet
+    Renovation.objects.create(parcel=p2, completed_on=dt.date(2025, 5, 1), storeys_added=2, plot_ratio_before=1.2,
+                              plot_ratio_after=1.8, floor_area_added_m2=4000)
+    IdleNotice.objects.create(parcel=p2, contract=c2, kind="investigation", document_number="嵊闲调〔2025〕1号",
+                              issued_on=dt.date(2025, 4, 1), served_on=dt.date(2025, 4, 3),
+                              answer_due=dt.date(2025, 5, 3))
+    IdleException.objects.create(parcel=p3, contract=c3, cause="plan_changed", reason="规划调整", article="第八条",
+                                 starts_on=dt.date(2025, 1, 1))
+    return {"contracts": {"C-1": c1, "C-2": c2, "C-3": c3}, "run": run, "old_run": old, "checks": checks,
+            "idle": idle, "applications": applications}
+
 # Supply, admission (issue 15 §1)
 
 APPLICATION_FIELDS = {"investor_name": "绍兴市测试智能装备有限公司", "project_name": "年产 10 万台智能厨电项目",
@@ -412,6 +496,78 @@ def give_all_opinions(application, *, decision="approve", comment="同意"):
         user = get_user_model().objects.get(username=department)
         admission.give_opinion(application=application, actor=user, scope=scope_for(user), decision=decision,
                                comment=comment)
+
+CONTRACT_HEADER = ["地块编码", "合同编号", "统一社会信用代码", "签订日期", "约定动工日期", "约定竣工日期", "约定达产日期",
+                   "实际动工日期", "实际竣工日期", "投资强度(万元/亩)", "容积率", "建筑系数(%)", "亩均税收(万元/亩)",
+                   "单位能耗增加值(万元/吨标准煤)", "研发经费占比(%)", "违约规则"]
+
+
+def contract_row(parcel="SZ-0001", number="BZD-2021-0001", credit_code=None, **changes) -> list:
+    """One 标准地承诺 row (header CONTRACT_HEADER): due by 2025-12-31, 亩均税收 committed 25 万元/亩."""
+    row = dict(zip(CONTRACT_HEADER, [parcel, number, credit_code or uscc(1), dt.date(2021, 3, 1),
+                                     dt.date(2021, 9, 1), dt.date(2023, 3, 1), dt.date(2025, 3, 1),
+                                     dt.date(2021, 8, 20), dt.date(2023, 1, 10), None, None, None, 25, None, None,
+                                     "shortfall-1pct"]))
+    row.update(changes)
+    return [row[h] for h in CONTRACT_HEADER]
+
+
+def contracts_world(*, folder: Path, actor, on=dt.date(2025, 12, 31)):
+    """Two 标准地 contracts on the small ledger — SZ-0001 (park SZ, firm 1, 亩均税收 22.67 against 25: not met) and
+    SZ-0002 (park SZ-XW1, firm 2) — imported through the 标准地承诺 sheet, and a review run as of `on`."""
+    from parkgov.ingest.services import import_workbook
+    from parkgov.supply.review import run_review
+
+    sheet = [CONTRACT_HEADER, contract_row(),
+             contract_row("SZ-0002", "BZD-2021-0002", uscc(2), **{"亩均税收(万元/亩)": 1})]
+    import_workbook(path=write_workbook(folder / "contracts.xlsx", {"标准地承诺": sheet}), actor=actor)
+    return run_review(on=on, year=2025, actor=actor)
+
+# --- supply: idle land (issue 15 §3) -------------------------------------------------------------------------
+
+def make_idle_contract(*, parcel_code: str, number: str, agreed_start=None, actual_start=None,
+                       signed_on=dt.date(2020, 1, 1), **fields):
+    """A land contract on a ledger parcel with the dates the idle-land clock reads (crafted: until the contracts
+    branch's 标准地承诺 import is merged, idle tests create their contracts here)."""
+    from parkgov.ledger.models import Parcel
+    from parkgov.supply.models import Contract
+
+    return Contract.objects.create(parcel=Parcel.objects.get(code=parcel_code), number=number, signed_on=signed_on,
+                                   agreed_start=agreed_start, actual_start=actual_start, **fields)
+
+
+def idle_world(*, folder: Path, actor) -> dict:
+    """The small ledger with a contract on each parcel as of 2025-12-31: SZ-0001 idle (agreed start 13 months
+    before), SZ-0002 (park SZ-XW1) about to become idle (11 months), SZ-0003 to be recovered (26 months)."""
+    from parkgov.ingest.services import import_workbook
+
+    import_workbook(path=write_workbook(folder / "ledger.xlsx", small_ledger_sheets()), actor=actor)
+    return {
+        "SZ-0001": make_idle_contract(parcel_code="SZ-0001", number="HT-IDLE-1", agreed_start=dt.date(2024, 11, 30)),
+        "SZ-0002": make_idle_contract(parcel_code="SZ-0002", number="HT-IDLE-2", agreed_start=dt.date(2025, 1, 31)),
+        "SZ-0003": make_idle_contract(parcel_code="SZ-0003", number="HT-IDLE-3", agreed_start=dt.date(2023, 10, 31)),
+    }
+
+# --- supply: land control, 零增地 and quota (issue 15, landuse) -----------------------------------------------
+
+def make_renovation(*, parcel, before=0.8, after=1.2, storeys=1, completed_on=None, note=""):
+    """A 零增地 renovation of `parcel` whose floor area added matches the plot-ratio change exactly."""
+    from parkgov.supply.models import Renovation
+
+    return Renovation.objects.create(parcel=parcel, completed_on=completed_on or dt.date(2025, 3, 1),
+                                     storeys_added=storeys, plot_ratio_before=before, plot_ratio_after=after,
+                                     floor_area_added_m2=(after - before) * parcel.registered_area_m2, note=note)
+
+
+def make_quota_credit(*, zone, mu, parcel=None, case=None, moved_on=None):
+    """A credit on `zone`'s quota account written directly (the services are what the quota tests exercise)."""
+    from parkgov.supply.models import QuotaAccount, QuotaMovement
+
+    account, _created = QuotaAccount.objects.get_or_create(zone=zone)
+    account.balance_mu += mu
+    account.save()
+    return QuotaMovement.objects.create(account=account, kind="credit", mu=mu, balance_after=account.balance_mu,
+                                        moved_on=moved_on or dt.date(2025, 6, 30), parcel=parcel, case=case)
 
 
 def land_sheet_rows(rows) -> list:

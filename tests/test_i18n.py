@@ -212,7 +212,8 @@ def test_enterprise_dossier_in_english(admin):
     assert headings(html, 1) == ["嵊州市甲厨具有限公司"]  # the firm's name is data
     assert headings(html, 2) == ["Land", "Yearly figures", "Per-mu evaluation", "Differentiated policies",
                                  "Findings", "Governance lists", "Four batches", "Case",
-                                 "Change history"]  # the three before the history: issue 14
+                                 "Standard-land contracts and full-production review", "Idle-land clock",
+                                 "Admission application", "Change history"]  # issue 14's three, issue 15's three
     for text in ("Enterprise dossier", "Unified social credit code", "Above designated size", "30.00 mu",
                  "Land-use right holder", "Supplied and in use", "Tax for evaluation (10k yuan)", "Environmental protection",
                  "Ecology and environment", "Rectifying", "2025 evaluation: class"):
@@ -414,6 +415,13 @@ def _data_strings() -> list[str]:
     from parkgov.governance.case_exchange import update_sheet_terms
 
     strings |= set(update_sheet_terms().values())  # the 案件进展 sheet's name, columns and values (exchange format)
+    from parkgov.supply.models import Application
+
+    for checks in Application.objects.values_list("checks", flat=True):  # issue 15: reasons and sources as computed
+        strings |= {c[k] for c in checks for k in ("reason", "source", "threshold", "value") if isinstance(c[k], str)}
+    for reasons in Application.objects.values_list("outcome_reasons", flat=True):
+        strings |= {r["text"] for r in reasons}
+
     from django.utils import timezone
 
     from parkgov.supply.idle import idle_status
@@ -422,12 +430,6 @@ def _data_strings() -> list[str]:
     strings |= set(_json_strings(idle_rules().model_dump(mode="json")))  # order No. 53 as recalled (issue 15)
     for row in idle_status(on=timezone.localdate()).iter_rows(named=True):  # idle reasons as the engine writes them
         strings |= set(row["reasons"]) | {row["formula"]}
-    from parkgov.supply.models import Application
-
-    for checks in Application.objects.values_list("checks", flat=True):  # issue 15: reasons and sources as computed
-        strings |= {c[k] for c in checks for k in ("reason", "source", "threshold", "value") if isinstance(c[k], str)}
-    for reasons in Application.objects.values_list("outcome_reasons", flat=True):
-        strings |= {r["text"] for r in reasons}
     return sorted((s for s in strings if isinstance(s, str) and CHINESE.search(s)), key=len, reverse=True)
 
 
@@ -499,6 +501,8 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin, tmp_path, acto
     pages += ["/governance/cases/", f"/governance/cases/{case.number}/"]  # issue 14: the board and a template case
     pages += ["/supply/idle/", "/supply/idle/SZ-0001/", "/supply/idle/SZ-0001/notices/new/",
               "/supply/idle/SZ-0001/exceptions/new/"]  # issue 15 §3: idle land
+    pages += ["/supply/control/?all=1", "/supply/renovations/", "/supply/renovations/new/", "/supply/quota/",
+              "/supply/quota/SZ/", "/supply/quota/SZ/debit/", "/supply/quota/transfer/"]  # issue 15: landuse
     from parkgov.testing import give_all_opinions, make_application
 
     application = make_application(state="reviewing", zone_code="SZ")  # issue 15 §1: 准入联审 pages

@@ -70,14 +70,6 @@ API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_li
 # actions: generating lists (a job, refused without list write: tests/test_governance_lists.py) and deciding a
 # 四个一批 disposition (test_disposition_page_api_and_decide_are_scoped below)
 API_NOT_LISTS |= {"generate_lists", "decide_disposition"}
-# issue 15: supply downloads (supply.urls); the rows are parcel codes
-SUPPLY_WEB = {"idle_export": ("supply", "地块编码")}
-# issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
-SUPPLY_WEB.update({"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")})
-SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
-API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
-                  "list_commitment_checks": "supply", "list_idle_checks": "supply"})
-API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
 # issue 15 §1 准入联审: the applications export and document download (supply.urls) and the API list; the rows are
 # the investors' credit codes (one application in SZ by uscc(901), one in its park SZ-XW1 by uscc(902))
 APPLICATIONS = {None: {uscc(901), uscc(902)}, "SZ-XW1": {uscc(902)}}
@@ -87,6 +79,50 @@ API_LISTS["list_applications"] = "supply"
 # single applications and their steps, scoped per role and park in tests/test_supply_admission*.py
 API_NOT_LISTS |= {"get_application", "create_application", "update_application", "transition_application",
                   "give_application_opinion", "decide_application", "contract_application"}
+# issue 15: EVERY supply URL (supply.urls: pages, exports, downloads, actions) is in one of these, or the coverage
+# test fails. Pages and exports: url name → (domain the role must read, what identifies the rows), checked per role
+# and park below; actions and single records: scoped per role and park in the part's own tests.
+SUPPLY_PAGES = {"index": ("supply", "data-contract"),  # the 供地 landing page's reminders
+                "applications": ("supply", "data-number"),  # 准入联审: the applications list
+                "contracts": ("supply", "data-number"),  # 标准地: the contracts list
+                "idle": ("supply", "data-parcel"),  # 闲置土地: the supplied parcels' clocks
+                "control": ("supply", "data-parcel"),  # 控制指标: the checked parcels (all=1)
+                "renovations": ("supply", "data-parcel"),  # 零增地: the renovated parcels
+                "quota": ("supply", "data-zone")}  # 用地指标: the parks' accounts
+# 准入联审: the form, one application, its printable record and its steps (tests/test_supply_admission*.py)
+SUPPLY_NOT_LISTS: set = {"application_new", "application", "application_edit", "application_record",
+                         "application_act", "application_opinion", "application_decide", "application_contract",
+                         "application_documents"}
+# 标准地: one contract, its edit form and starting a review (a job), in tests/test_supply_contract*.py and
+# tests/test_supply_review*.py
+SUPPLY_NOT_LISTS |= {"contract", "contract_edit", "review_start"}
+# 闲置土地: one parcel's clock and the notice and exception forms (tests/test_supply_idle*.py)
+SUPPLY_NOT_LISTS |= {"idle_parcel", "idle_notice_new", "idle_notice_edit", "idle_exception_new",
+                     "idle_exception_edit"}
+# 零增地 and 用地指标: forms, one account and the transfer decision (tests/test_supply_quota*.py, test_supply_control*)
+SUPPLY_NOT_LISTS |= {"renovation_new", "renovation_edit", "quota_transfer", "quota_decide", "quota_account",
+                     "quota_debit"}
+PAGE_PARAMS = {"idle": {"status": ""}, "control": {"all": "1"}}  # every row, not the default filter
+SUPPLY_CONTRACTS = {None: {"K-1", "K-2", "K-3"}, "SZ-XW1": {"K-2"}}  # contracts on SZ-0001, SZ-0002, SZ-0003
+# issue 15 (contracts): supply downloads (supply.urls) and API lists; rows are parcel codes of the two contracts
+CONTRACT_WEB = {"contracts_export": ("supply", "地块编码"), "review_export": ("supply", "地块编码")}
+SUPPLY_ROWS = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}
+API_LISTS.update({"list_supply_contracts": "supply", "list_supply_reviews": "supply",
+                  "list_commitment_checks": "supply", "list_idle_checks": "supply"})
+API_NOT_LISTS |= {"update_supply_contract"}  # a write: scoped in tests/test_supply_contract_pages.py and below
+# issue 15 §3 闲置土地: the idle-land workbook; the rows are parcel codes
+IDLE_WEB = {"idle_export": ("supply", "地块编码")}
+# issue 15 (landuse): control indicators, 零增地, land quota
+LANDUSE_WEB = {"control_export": ("supply", "地块编码")}
+API_LISTS.update({"list_control_violations": "supply", "list_renovations": "supply", "list_quota_accounts": "supply",
+                  "list_quota_movements": "supply", "list_quota_transfers": "supply"})
+API_NOT_LISTS |= {"create_renovation", "create_quota_debit", "create_quota_transfer", "decide_quota_transfer"}
+# the small ledger checked against the control indicators: SZ-0001 and SZ-0002 meet them, SZ-0003 (supplied
+# 2008-01-01 under the 2004 edition, 建筑系数 700/3000 = 23.33 % < 30 %) breaks one; with all=1 every checked one
+CONTROL_ALL = PARCELS
+CONTROL_VIOLATIONS = {None: {"SZ-0003"}, "SZ-XW1": set()}
+ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
+SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB, **IDLE_WEB, **LANDUSE_WEB}
 # issue 16 §1: 园区评价 downloads (zones.urls) and API lists; the rows are zone codes (checked below)
 ZONES_WEB = {"zone_export": ("zone_eval", "园区编码"), "ranking_export": ("zone_eval", "园区编码")}
 API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval", "list_zone_accounts": "zone_eval"})
@@ -140,9 +176,9 @@ def test_matrix_covers_every_export_download_and_api_list():
     governance = {p.name for p in get_resolver("parkgov.governance.urls").url_patterns
                   if p.name and any(word in p.name for word in ("export", "download", "attachment"))}
     assert governance == set(GOVERNANCE_DOWNLOADS) | set(GOVERNANCE_WEB) | set(CASE_WEB)
-    supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns
-              if p.name and ("export" in p.name or "download" in p.name or p.name.endswith("_document"))}
-    assert supply == set(SUPPLY_WEB) | set(ADMISSION_WEB) | set(SUPPLY_DOWNLOADS)
+    supply = {p.name for p in get_resolver("parkgov.supply.urls").url_patterns if p.name}
+    assert supply == set(SUPPLY_PAGES) | set(SUPPLY_WEB) | set(SUPPLY_DOWNLOADS) | SUPPLY_NOT_LISTS, \
+        "issue 15: a supply URL not in the matrix"
     zones = {p.name for p in get_resolver("parkgov.zones.urls").url_patterns
              if p.name and ("export" in p.name or "download" in p.name)}
     assert zones == set(ZONES_WEB)
@@ -282,7 +318,8 @@ def test_evaluation_results_visible_only_to_their_field_group(world, role):
     assert [n for n in rated_names(scope) if n in ("class", "tier")] == (["class", "tier"] if sees else [])
     governance = [n for n in rated_names(scope) if n not in ("class", "tier", "finding")]  # issue 14
     reads = role_table()["roles"][role]["read"]
-    assert governance == ["lists"] * ("list" in reads) + ["case", "overdue", "case_number"] * ("case" in reads)
+    assert governance == ["lists"] * ("list" in reads) + ["case", "overdue", "case_number"] * ("case" in reads) \
+        + ["commitment", "idle"] * ("supply" in reads)  # issue 15: the map's 承诺状态 and 闲置状态
     assert ("tier" not in properties) or sees
 
 
@@ -414,6 +451,88 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
 
 
 @pytest.fixture
+def applications(world, actor):
+    """issue 15 §1: one application in SZ and one in SZ-XW1, each with a submitted document."""
+    from parkgov.supply import admission
+    from parkgov.testing import make_application
+
+    investment = get_user_model().objects.get(username="investment")
+    documents = {}
+    for code, zone in ((uscc(901), "SZ"), (uscc(902), "SZ-XW1")):
+        app = make_application(zone_code=zone, investor_credit_code=code)
+        documents[code], = admission.add_documents(application=app, actor=investment, scope=scope_for(investment),
+                                                   uploads=[(f"{code}.pdf", pdf_bytes())])
+    return documents
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_admission_export_api_list_and_documents_give_exactly_the_users_rows(client, applications, role, park):
+    """issue 15 §1: the applications export, the API list and the document download per role and park."""
+    user = user_of(role, park)
+    reads = scope_for(user).read
+    client.force_login(user)
+    for name, (domain, header) in ADMISSION_WEB.items():
+        response = client.get(reverse(f"supply:{name}"))
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
+    served = set()
+    for code, document in applications.items():
+        response = client.get(reverse("supply:application_document", args=[document.pk]))
+        assert response.status_code in ((200, 404) if "supply" in reads else (403,)), (role, park, code)
+        if response.status_code == 200:
+            served.add(code)
+    assert served == (expected_rows("list_applications", role, park) if "supply" in reads else set())
+    response = client.get("/api/supply/applications", {"limit": 500},
+                          headers={"Authorization": f"Bearer {issue_api_token(user=user)}"})
+    if API_LISTS["list_applications"] not in reads:
+        assert response.status_code == 403, (role, park)
+        return
+    assert {i["investor_credit_code"] for i in response.json()["items"]} == expected_rows("list_applications", role,
+                                                                                           park), (role, park)
+
+
+@pytest.fixture
+def supply_rows(landuse):
+    """issue 15: a contract on each parcel with an agreed start in the reminders' window (K-3 overdue)."""
+    from django.utils import timezone
+
+    from parkgov.testing import make_contract
+
+    today = timezone.localdate()
+    for n, days in ((1, 10), (2, 20), (3, -3)):
+        make_contract(number=f"K-{n}", parcel=Parcel.objects.get(code=f"SZ-000{n}"),
+                      agreed_start=today + dt.timedelta(days=days))
+    return landuse
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_supply_pages_give_exactly_the_rows_of_the_users_parks(client, supply_rows, applications, role, park):
+    """issue 15: each supply page lists exactly the rows of the user's parks; 403 without `supply` read."""
+    import re
+
+    from parkgov.supply.models import Application
+
+    numbers = {park: set(Application.objects.filter(investor_credit_code__in=codes).values_list("number", flat=True))
+               for park, codes in APPLICATIONS.items()}  # the applications by their investors (not by park)
+    expected = {"index": SUPPLY_CONTRACTS[park], "applications": numbers[park], "contracts": SUPPLY_CONTRACTS[park],
+                "idle": PARCELS[park],  # K-1, K-2, K-3 on the three parcels
+                "control": CONTROL_ALL[park], "renovations": PARCELS[park], "quota": ZONES[park]}
+    client.force_login(user_of(role, park))
+    reads = scope_for(user_of(role, park)).read
+    for name, (domain, marker) in SUPPLY_PAGES.items():
+        response = client.get(reverse(f"supply:{name}"), PAGE_PARAMS.get(name, {}))
+        if domain not in reads:
+            assert response.status_code == 403, (name, role, park)
+            continue
+        assert response.status_code == 200, (name, role, park)
+        shown = set(re.findall(rf'{marker}="([^"]+)"', response.content.decode()))
+        assert shown == expected[name], (name, role, park)
+
+
+@pytest.fixture
 def supply_world(world, tmp_path, actor):
     """issue 15: two 标准地 contracts (SZ-0001 in SZ, SZ-0002 in SZ-XW1) and a review run of them."""
     from parkgov.testing import contracts_world
@@ -434,9 +553,8 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
             assert response.status_code == 403, (name, role, park)
             continue
         assert response.status_code == 200, (name, role, park)
-        # the review workbook's 闲置土地 sheet lists every supplied parcel of the park (idle engine), the 达产复核
-        # sheet the contracts' parcels
-        expected = SUPPLY_ROWS[park] | PARCELS[park] if name == "review_export" else SUPPLY_ROWS[park]
+        # the review workbook's 闲置土地 sheet has every supplied parcel of the parks, the contracts' beside
+        expected = PARCELS[park] if name == "review_export" else SUPPLY_ROWS[park]
         assert workbook_codes(response, header) == expected, (name, role, park)
     headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
     for name, url, key in [("list_supply_contracts", "/api/supply/contracts", "parcel_code"),
@@ -480,22 +598,57 @@ def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, w
             assert response.status_code == 403, (role, park)
             return
         assert response.status_code == 200, (role, park, response.status_code)
-        assert workbook_codes(response, SUPPLY_WEB["idle_export"][1]) == rows, (role, park, params)
+        assert workbook_codes(response, IDLE_WEB["idle_export"][1]) == rows, (role, park, params)
 
 
 @pytest.fixture
-def applications(world, actor):
-    """issue 15 §1: one application in SZ and one in SZ-XW1, each with a submitted document."""
-    from parkgov.supply import admission
-    from parkgov.testing import make_application
+def landuse(world):
+    from parkgov.testing import make_quota_credit, make_renovation
 
-    investment = get_user_model().objects.get(username="investment")
-    documents = {}
-    for code, zone in ((uscc(901), "SZ"), (uscc(902), "SZ-XW1")):
-        app = make_application(zone_code=zone, investor_credit_code=code)
-        documents[code], = admission.add_documents(application=app, actor=investment, scope=scope_for(investment),
-                                                   uploads=[(f"{code}.pdf", pdf_bytes())])
-    return documents
+    parcels = {p.code: p for p in Parcel.objects.all()}
+    for code in sorted(PARCELS[None]):
+        make_renovation(parcel=parcels[code])
+        make_quota_credit(zone=parcels[code].zone, mu=5, parcel=parcels[code])
+    return world
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_landuse_exports_and_api_lists_give_exactly_the_rows_of_the_users_parks(client, landuse, role, park):
+    """issue 15: the control export (violations, and with all=1 every checked parcel), the control, 零增地 and
+    quota API lists, per role and park."""
+    user = user_of(role, park)
+    client.force_login(user)
+    reads = scope_for(user).read
+    for params, expected in (({}, CONTROL_VIOLATIONS[park]), ({"all": "1"}, CONTROL_ALL[park])):
+        response = client.get(reverse("supply:control_export"), params)
+        if "supply" not in reads:
+            assert response.status_code == 403, (role, park)
+            continue
+        assert response.status_code == 200, (role, park)
+        assert workbook_codes(response, "地块编码") == expected, (role, park, params)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    lists = [("/api/supply/control/violations", {"all": "true"}, "parcel_code", CONTROL_ALL[park]),
+             ("/api/supply/control/violations", {}, "parcel_code", CONTROL_VIOLATIONS[park]),
+             ("/api/supply/renovations", {}, "parcel_code", PARCELS[park]),
+             ("/api/supply/quota/accounts", {}, "zone_code", ZONES[park]),
+             ("/api/supply/quota/movements", {}, "parcel_code", PARCELS[park])]
+    for url, params, key, expected in lists:
+        response = client.get(url, params, headers=headers)
+        if "supply" not in reads:
+            assert response.status_code == 403, (url, role, park)
+            continue
+        assert response.status_code == 200, (url, role, park, response.content[:200])
+        body = response.json()
+        items = body if isinstance(body, list) else body["items"]
+        assert {i[key] for i in items} == expected, (url, role, park)
+    transfers = client.get("/api/supply/quota/transfers", headers=headers)
+    assert transfers.status_code == (200 if "supply" in reads else 403) and (
+        "supply" not in reads or transfers.json() == [])
+    page = client.get(reverse("supply:control"), {"all": "1"})
+    assert page.status_code == (200 if "supply" in reads else 403)
+    if "supply" in reads:
+        shown = {c for c in PARCELS[None] if f'data-parcel="{c}"' in page.content.decode()}
+        assert shown == CONTROL_ALL[park], (role, park)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from django.utils.translation import gettext, gettext_noop
 from parkgov.errors import ConflictError, InputError, NotFound
 from parkgov.governance import choices
 from parkgov.governance.models import Case, CaseEvent, CaseSignoff, CaseStep
+from parkgov.governance.signals import case_closed
 from parkgov.governance.workflow import REQUIREMENTS, Workflow, get_workflow
 
 NUMBER_PREFIX = "ZL"
@@ -155,6 +156,8 @@ def transition(*, case, action, actor, scope, comment="", new_deadline=None, att
                        comment=comment, deadline_before=before_deadline if step.to is None else None,
                        deadline_after=case.deadline if step.to is None else None)
         _store(attachments, actor=actor, case=case, event=event)
+        if flow.is_final(case.state):
+            case_closed.send(sender=Case, case=case, event=event, actor=actor)
     return event
 
 

@@ -15,7 +15,7 @@ from parkgov.governance.choices import CASE_STATE_COLOURS, CaseState
 from parkgov.governance.queries import case_url, latest_list_runs
 from parkgov.ledger.choices import SEVERITY_COLOURS, SUPPLY_STATUS_COLOURS, Severity, SupplyStatus
 from parkgov.ledger.models import Parcel, Zone
-from parkgov.spatial import tile_data
+from parkgov.spatial import modes, tile_data
 from parkgov.spatial.tile_data import CARD_ONLY
 from parkgov.spatial.tiles import rated_names
 
@@ -111,15 +111,20 @@ def _extent(scope, zones):
 
 def legend_counts(*, scope, zones, rated) -> dict:
     """{"columns": ["zone", "supply_status", *rated], "rows": [[values…, parcels], …]} for the user's parks; the
-    governance properties (lists, case, overdue) in a table of their own under "governance", same shape."""
+    governance properties (lists, case, overdue) in a table of their own under "governance", same shape, and each
+    registered mode's properties in one table each under "tables"."""
     codes = None if scope.zone_ids is None else [zone["code"] for zone in zones]
     table = tile_data.parcel_table()
-    names = [name for name in rated if name not in CARD_ONLY and name not in GOVERNANCE]
+    apart = set(modes.names())
+    names = [name for name in rated if name not in CARD_ONLY and name not in GOVERNANCE and name not in apart]
     governance = [name for name in rated if name in GOVERNANCE]
     counts = {"columns": ["zone", "supply_status", *names], "rows": table.counts(zones=codes, names=names)}
     if governance:
         counts["governance"] = {"columns": ["zone", "supply_status", *governance],
                                 "rows": table.counts(zones=codes, names=governance)}
+    # each registered mode's properties (issue 15: commitment, idle) in a table of their own, one per property
+    counts["tables"] = [{"columns": ["zone", "supply_status", name], "rows": table.counts(zones=codes, names=[name])}
+                        for name in rated if name in apart]
     return counts
 
 
@@ -156,6 +161,9 @@ def _legends(rated) -> dict:
                       for state in CaseState]
             + [{"value": None, "label": gettext("无案件"), "colour": NONE_COLOUR}],
             "overdue": {"label": gettext("其中逾期"), "colour": OVERDUE_COLOUR}}
+    for mode in modes.registered():  # issue 15: supply's 承诺状态 and 闲置状态
+        if set(mode.names) <= set(rated):
+            legends |= {key: legend | {"extra": True} for key, legend in mode.legends().items()}
     return legends
 
 

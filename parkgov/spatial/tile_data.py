@@ -27,7 +27,7 @@ from parkgov.ledger import bulk
 from parkgov.ledger.bulk import query_frame
 from parkgov.ledger.choices import FindingStatus, LinkRole, Severity
 from parkgov.ledger.models import Finding, LandLink, Parcel, Zone
-from parkgov.spatial import governance_data, mvt, overview
+from parkgov.spatial import governance_data, modes, mvt, overview
 from parkgov.spatial.mvt import ValueTable, factorise, value_table
 from parkgov.spatial.shared import shared
 
@@ -50,6 +50,12 @@ class LayerSpec:
 # parcel properties taken from the holders' results, the open findings and the governance lists and cases
 # (`parkgov.spatial.governance_data`); CARD_ONLY ones are left out of generalised tiles and legend counts
 RATED = ("class", "tier", "finding", *governance_data.NAMES)
+
+
+def rated_properties() -> tuple:
+    """RATED and the properties of the modes other apps registered (`parkgov.spatial.modes`), in the order the
+    parcel table and the PostGIS query carry them."""
+    return (*RATED, *modes.names())
 CARD_ONLY = ("case_number",)
 OVERVIEW_PROPERTIES = ("supply_status", "zone")  # with class and tier: what colours and filters need
 NUMBERS = {"area_mu": pl.Float64}  # properties that are numbers (the others are text)
@@ -205,8 +211,9 @@ _BUILT_BY = (sys.modules[__name__], overview, mvt, bulk, governance_data)  # the
 def data_version() -> tuple:
     """What every tile depends on: the runs shown and the data version of the source tables
     (`audit.versions.data_version`: change token, newest run, date — land links end, cases fall overdue — and
-    newest history rows) and the stored list runs (`governance.queries.list_version`)."""
-    return (*_runs(), *versions.data_version(*SOURCES), list_version())
+    newest history rows), the stored list runs (`governance.queries.list_version`) and the registered modes'
+    versions (`modes.version`: issue 15, the newest review run)."""
+    return (*_runs(), *versions.data_version(*SOURCES), list_version(), modes.version())
 
 
 def parcel_table(version: tuple | None = None) -> ParcelTable:
@@ -222,7 +229,8 @@ def parcel_table(version: tuple | None = None) -> ParcelTable:
                 def build():
                     with connection.cursor() as cursor:
                         return _build_parcel_table(cursor, class_run, tier_run).to_arrays()
-                table = ParcelTable.from_arrays(*shared("parcel-table", key, build, code=_BUILT_BY))
+                built_by = (*_BUILT_BY, *(mode.module for mode in modes.registered()))
+                table = ParcelTable.from_arrays(*shared("parcel-table", key, build, code=built_by))
                 cached = _PARCEL_TABLE["current"] = (key, table)
     return cached[1]
 
@@ -280,9 +288,9 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
 
 
 def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
-    """RATED (String series, null = none) of each parcel of `parcels` (its "id" column): its current holder's
-    class and tier (the lowest enterprise id when it has several), the most severe finding not yet closed (已销号)
-    about the parcel or that holder, and its lists and case (`governance_data`)."""
+    """`rated_properties()` (String series, null = none) of each parcel of `parcels` (its "id" column): its current
+    holder's class and tier (the lowest enterprise id when it has several), the most severe finding not yet closed
+    (已销号) about the parcel or that holder, its lists and case (`governance_data`) and the registered modes'."""
     links = query_frame(cursor, f"SELECT parcel_id, enterprise_id FROM {LandLink._meta.db_table} WHERE role = %s "
                                 f"AND (end_date IS NULL OR end_date >= %s)",
                         [LinkRole.HOLDER.value, timezone.localdate().isoformat()],
@@ -296,7 +304,10 @@ def _holder_ratings(cursor, parcels: pl.DataFrame, class_run, tier_run) -> dict:
         rated = holders.join(results, on="enterprise").select("id", name)
         ratings[name] = parcels.join(rated, on="id", how="left", maintain_order="left")[name]
     ratings["finding"] = _worst_findings(cursor, parcels, holders)
-    return ratings | governance_data.governance_ratings(cursor, parcels)
+    ratings |= governance_data.governance_ratings(cursor, parcels)
+    for mode in modes.registered():
+        ratings |= mode.ratings(cursor, parcels)
+    return ratings
 
 
 def _worst_findings(cursor, parcels: pl.DataFrame, holders: pl.DataFrame) -> pl.Series:

@@ -37,11 +37,11 @@ from pyproj import Transformer
 from parkgov.errors import InputError, NotFound
 from parkgov.ledger.geometry import STORAGE_CRS
 from parkgov.ledger.models import Parcel
-from parkgov.spatial import overview
+from parkgov.spatial import modes, overview
 from parkgov.spatial.mvt import EXTENT, Geometry, encode_layer, geometry, polygon_commands
 from parkgov.spatial.mvt import columns as columns_of
-from parkgov.spatial.tile_data import (CARD_ONLY, OVERVIEW_PROPERTIES, RATED, LayerSpec, data_version, layers,
-                                       parcel_shapes, parcel_table)
+from parkgov.spatial.tile_data import (CARD_ONLY, OVERVIEW_PROPERTIES, LayerSpec, data_version, layers,
+                                       parcel_shapes, parcel_table, rated_properties)
 
 MAX_ZOOM = 22
 TILE_PX = 512  # MapLibre draws vector tiles at 512 CSS pixels
@@ -163,13 +163,16 @@ def rated_names(scope) -> list:
     (roles.yaml `evaluation_results`; the 亩均税收 tier also reveals tax, so it needs the tax figures too), the open
     findings for those who read every department's findings of every category (a department limited to its own
     would see the others'), the governance lists for roles that read `list` and the case state, overdue flag and
-    number for those that read `case` (issue 14)."""
+    number for those that read `case` (issue 14), and each registered mode's properties for the roles it is shown
+    to (`parkgov.spatial.modes`)."""
     cases = scope.can_read("case")
     shown = {"class": scope.sees("evaluation_class"), "tier": scope.sees("evaluation_tier") and scope.sees("tax"),
              "finding": scope.can_read("finding") and not scope.own_findings_only
              and scope.finding_categories is None, "lists": scope.can_read("list"),
              "case": cases, "overdue": cases, "case_number": cases}
-    return [name for name in RATED if shown[name]]
+    for mode in modes.registered():  # issue 15: supply's commitment and idle status, for roles reading supply
+        shown |= dict.fromkeys(mode.names, mode.shown(scope))
+    return [name for name in rated_properties() if shown[name]]
 
 
 def _where(spec: LayerSpec, zone_ids) -> str:
@@ -273,8 +276,9 @@ def _postgis_tile(spec, box, rated, where, params, version) -> bytes:
     joins, selected = spec.joins, list(spec.properties)
     if rated:
         params = {**params, **parcel_table(version).ratings_within(box.lonlat)}
-        arrays = "".join(f", string_to_array(%({name})s, chr(31))" for name in RATED)
-        aliases = ", ".join(f'"{name}"' for name in RATED)  # "case" is an SQL keyword
+        every = rated_properties()
+        arrays = "".join(f", string_to_array(%({name})s, chr(31))" for name in every)
+        aliases = ", ".join(f'"{name}"' for name in every)  # "case" is an SQL keyword
         joins += (f" LEFT JOIN unnest(string_to_array(%(rated_ids)s, ',')::bigint[]{arrays}) "
                   f"AS r(id, {aliases}) ON r.id = t.id")
         selected += [(name, f'NULLIF(r."{name}", \'\')') for name in rated]

@@ -370,3 +370,39 @@ class QuotaMovement(models.Model):
         verbose_name_plural = _("指标变动")
         ordering = ["moved_on", "id"]
         constraints = [models.CheckConstraint(condition=models.Q(mu__gt=0), name="quota_movement_positive")]
+
+
+class QuotaTransfer(models.Model):
+    """指标调剂: a zone's request for quota from another zone's account, decided by the 管委会. Nothing moves while
+    it is pending; approval writes the pair of movements (调出 on the source, 调入 on the requesting zone) under
+    the accounts' row locks and links them here; a refusal writes none."""
+
+    from_account = models.ForeignKey(QuotaAccount, verbose_name=_("调出账户"), on_delete=models.PROTECT,
+                                     related_name="transfers_out")
+    to_account = models.ForeignKey(QuotaAccount, verbose_name=_("调入账户"), on_delete=models.PROTECT,
+                                   related_name="transfers_in")
+    mu = models.FloatField(_("指标（亩）"))
+    state = models.CharField(_("调剂审批"), max_length=12, choices=choices.TransferState.choices,
+                             default=choices.TransferState.PENDING)
+    reason = models.TextField(_("申请理由"))
+    requested_on = models.DateField(_("申请日期"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_on = models.DateField(_("审批日期"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    movement_out = models.OneToOneField(QuotaMovement, verbose_name=_("调出记录"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="transfer_out_of")
+    movement_in = models.OneToOneField(QuotaMovement, verbose_name=_("调入记录"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="transfer_in_of")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    history = _history()
+
+    class Meta:
+        verbose_name = _("指标调剂")
+        verbose_name_plural = _("指标调剂")
+        ordering = ["-requested_on", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(mu__gt=0), name="quota_transfer_positive"),
+                       models.CheckConstraint(condition=~models.Q(from_account=models.F("to_account")),
+                                              name="quota_transfer_between_zones")]

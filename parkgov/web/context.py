@@ -24,6 +24,17 @@ GOVERNANCE_NAV = [
 ]
 
 
+# 供地 (issue 15), for roles that read `supply`: the landing page and its topic pages.
+SUPPLY_NAV = [
+    ("supply:applications", _("准入联审")),
+    ("supply:contracts", _("标准地合同")),
+    ("supply:idle", _("闲置土地")),
+    ("supply:control", _("控制指标")),
+    ("supply:renovations", _("零增地改造")),
+    ("supply:quota", _("用地指标")),
+]
+
+
 def _url(name, fallback) -> str:
     try:
         return reverse(name)
@@ -40,6 +51,16 @@ def governance_item(scope, request) -> dict | None:
                 if scope.can_read(domain)]
     return {"name": "governance", "label": _("治理"), "url": _url(*GOVERNANCE_HOME), "children": children,
             "active": bool(match and match.namespace == "governance")}
+
+
+def supply_item(scope, request) -> dict | None:
+    """The 供地 entry with its topic pages, or None for a role that does not read `supply`."""
+    if not scope.can_read("supply"):
+        return None
+    match = request.resolver_match
+    children = [{"label": label, "url": reverse(name)} for name, label in SUPPLY_NAV]
+    return {"name": "supply", "label": _("供地"), "url": reverse("supply:index"), "children": children,
+            "active": bool(match and match.namespace == "supply")}
 
 
 def navigation(request):
@@ -64,4 +85,6 @@ def navigation(request):
                           "active": bool(request.resolver_match and request.resolver_match.namespace == "zones")})
         if name == "evaluation" and (governance := governance_item(scope, request)):
             items.append(governance)
+        if name == "evaluation" and (supply := supply_item(scope, request)):
+            items.append(supply)
     return {"nav": items, "scope": scope}

@@ -27,6 +27,7 @@ from parkgov.ledger.models import (
 from parkgov.units import square_metres_to_mu
 from parkgov.web.access import scoped
 from parkgov.web.dossier_governance import governance_sections
+from parkgov.web.dossier_supply import supply_sections
 from parkgov.web.lists import department_text, figure_fields, figure_label, industry_text
 
 HISTORY_LIMIT = 60
@@ -83,6 +84,7 @@ def enterprise_dossier(*, enterprise, scope) -> dict:
         "policies": [r for r in evaluations or [] if r.policy_rows], "findings": findings,
         "history": history_rows(history_sources, scope=scope),
         "governance": governance_sections(scope=scope, enterprise=enterprise),
+        "supply": supply_sections(scope=scope, enterprise=enterprise),
     }
 
 
@@ -113,6 +115,7 @@ def parcel_dossier(*, parcel, scope) -> dict:
         "lineage": lineage_edges(parcel),
         "history": history_rows(history, scope=scope),
         "governance": governance_sections(scope=scope, parcel=parcel),
+        "supply": supply_sections(scope=scope, parcel=parcel),
     }
 
 

@@ -21,6 +21,8 @@ from parkgov.governance.queries import case_figures
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.ledger.services import parcel_frame
+from parkgov.supply.models import Contract
+from parkgov.supply.summary import cockpit_figures, run_version
 from parkgov.web.lists import department_text
 
 COCKPIT_CACHE_SECONDS = 24 * 3600  # a day at most; the data version changes the key before that
@@ -53,7 +55,10 @@ def _kpi(key, value):
 # written does not recompute the cockpit; add Finding here if a figure ever shows them), and the cases' figures.
 FIGURE_SOURCES = (Enterprise, YearlyFigure, Parcel, Zone, LandLink, EvaluationResult)
 CASE_SOURCES = (Case, RevitalisationTarget, Zone)
-VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget)
+# the 供地 card (issue 15) reads contracts (their agreed and actual dates) and the latest review run, whose runs and
+# checks carry no history rows: `supply.summary.run_version` names them
+SUPPLY_SOURCES = (Contract, Zone)
+VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget, Contract)
 
 
 def cockpit(*, scope, year: int | None = None) -> dict:
@@ -65,7 +70,9 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     read them, and a change to any source table or a new evaluation run is a new key. The cases' figures are kept
     apart, under the cases' and targets' version (which names today's date, so a case falling overdue overnight
     counts the next morning): a case step does not recompute the ledger's figures. One version query and one
-    cache read serve both.
+    cache read serve both. For roles that read `supply` the 供地 card (`supply.summary.cockpit_figures`: reminders,
+    idle parcels, contracts not meeting their commitments) is kept the same way, under the contracts' version,
+    today's date (reminders count days) and the newest review run.
     """
     # Cases close in calendar time while the ledger's latest data year lags behind (figures of 2025 are
     # reported in 2026): unless a year is asked for, the cases' card counts this calendar year's closures.
@@ -81,7 +88,11 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     if scope.can_read("case"):
         case_seen = (case_year, scope.zone_ids, get_language(), _version_of(version, CASE_SOURCES))
         case_key = "parkgov:cockpit-cases:" + hashlib.sha256(repr(case_seen).encode()).hexdigest()
-    found = django_cache.get_many([k for k in (key, case_key) if k])
+    supply_key = None
+    if scope.can_read("supply"):
+        supply_seen = (scope.zone_ids, get_language(), _version_of(version, SUPPLY_SOURCES), run_version())
+        supply_key = "parkgov:cockpit-supply:" + hashlib.sha256(repr(supply_seen).encode()).hexdigest()
+    found = django_cache.get_many([k for k in (key, case_key, supply_key) if k])
     figures = found.get(key)
     if figures is None:
         figures = _cockpit(scope=scope, year=year)
@@ -90,7 +101,11 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     if case_key and cases is None:
         cases = case_figures_shown(scope=scope, year=case_year)
         django_cache.set(case_key, cases, timeout=COCKPIT_CACHE_SECONDS)
-    return {**figures, "cases": cases}
+    supply = found.get(supply_key) if supply_key else None
+    if supply_key and supply is None:
+        supply = cockpit_figures(scope=scope, today=timezone.localdate())
+        django_cache.set(supply_key, supply, timeout=COCKPIT_CACHE_SECONDS)
+    return {**figures, "cases": cases, "supply_card": supply}
 
 
 def _version_of(version: tuple, models: tuple) -> tuple:

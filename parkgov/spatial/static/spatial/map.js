@@ -71,7 +71,10 @@
   // Legend counts: the server's parcels per (park, supply status, colour values), summed for what is drawn
   function countTable(property) {
     var governance = config.counts.governance;
-    return governance && governance.columns.indexOf(property) >= 0 ? governance : config.counts;
+    if (governance && governance.columns.indexOf(property) >= 0) { return governance; }
+    // the modes other apps register (issue 15: commitment, idle) are counted in tables of their own
+    var own = (config.counts.tables || []).filter(function (t) { return t.columns.indexOf(property) >= 0; })[0];
+    return own || config.counts;
   }
 
   function legendCounts(mode) {
@@ -242,6 +245,8 @@
         link.href = properties.case_number ? config.case_url.replace("__NUMBER__", encodeURIComponent(properties.case_number)) : "#";
         element.querySelector("[data-case-state]").textContent = properties["case"]
           ? labelOf("case", properties["case"]) + (properties.overdue === "1" ? " · " + card.dataset.overdue : "") : "—";
+      } else if (element.dataset.mode) {  // a registered mode's property: its legend's label
+        element.textContent = labelOf(element.dataset.mode, properties[field]);
       } else if (field === "link") {
         element.href = config.parcel_url.replace("__CODE__", encodeURIComponent(storedSegment(properties.code)));
       } else {
