@@ -14,6 +14,7 @@ Every choice is fixed by the seed and the data.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import polars as pl
@@ -137,7 +138,8 @@ def _debits(zone, credited: float, user, day) -> int:
     parcels = Parcel.objects.filter(zone=zone, supply_date__isnull=False).exclude(
         supply_status="approved_not_supplied").order_by("-supply_date", "code")[:2]
     for parcel in parcels:
-        mu = round(min(square_metres_to_mu(parcel.registered_area_m2), 0.3 * credited), 2)
+        # to the hundredth of a 亩 below, so a parcel's whole area never rounds above itself
+        mu = math.floor(min(square_metres_to_mu(parcel.registered_area_m2), 0.3 * credited) * 100) / 100
         debit(scope=scope_for(user), actor=user, zone=zone, parcel=parcel, mu=mu,
               moved_on=day, note="新增供地使用腾退指标（演示）")
     return len(parcels)
