@@ -48,7 +48,8 @@ def contract_from_application(*, application, parcel, number, signed_on, deliver
             "number": application.number, "problems": "；".join(problems)})
     with transaction.atomic():
         admission.claim(application)
-        contract = Contract(number=number, parcel=parcel, enterprise=application.enterprise, application=application,
+        holder = _holder(application=application, parcel=parcel, signed_on=signed_on, actor=actor)
+        contract = Contract(number=number, parcel=parcel, enterprise=holder, application=application,
                             signed_on=signed_on, delivered_on=delivered_on, agreed_start=agreed_start,
                             agreed_completion=agreed_completion, agreed_production=agreed_production,
                             indicators=commitments(application), breach_rule=breach_rule or "",
@@ -69,6 +70,27 @@ def contract_from_application(*, application, parcel, number, signed_on, deliver
                                to_state=step.to, comment=gettext("合同 %(number)s，地块 %(parcel)s") % {
                                    "number": number, "parcel": parcel.code})
     return contract
+
+
+def _holder(*, application, parcel, signed_on, actor):
+    """The investor as the ledger's firm holding the parcel from the signing day: registered in the ledger (the
+    parcel's zone, 规下, 存续) when it is not there yet, so that the contract, its 达产复核 and the exchange
+    workbook name a firm (the 标准地承诺 sheet requires its credit code)."""
+    from parkgov.ledger.models import Enterprise, LandLink
+
+    firm = application.enterprise or Enterprise.objects.filter(credit_code=application.investor_credit_code).first()
+    if firm is None:
+        firm = Enterprise(credit_code=application.investor_credit_code, name=application.investor_name,
+                          industry_code=application.industry_code, scale="below", zone=parcel.zone, status="active")
+        firm._history_user = actor
+        firm.save()
+    if not LandLink.objects.filter(enterprise=firm, parcel=parcel, role="holder").exists():
+        link = LandLink(enterprise=firm, parcel=parcel, role="holder", land_area_m2=parcel.registered_area_m2,
+                        start_date=signed_on)
+        link._history_user = actor
+        link.save()
+    application.enterprise = firm
+    return firm
 
 
 def _problems(*, application, parcel, number, signed_on, dates, breach_rule, scope) -> list:
