@@ -88,6 +88,13 @@ def test_full_review_to_contract(world):
                                    "building_coefficient": 40, "rd_share": 3.5, "energy_value_added": 5,
                                    "emission_value_added": 2000}
     assert contract.application == app and contract.total_investment == 2800
+    # the investor, not in the ledger before, now holds the parcel there from the signing day (so the 标准地承诺
+    # export names its credit code and imports back)
+    firm = Enterprise.objects.get(credit_code=app.investor_credit_code)
+    assert (contract.enterprise, firm.name, firm.industry_code, firm.zone) == \
+        (firm, app.investor_name, "3854", parcel.zone)
+    assert list(firm.land_links.values_list("parcel__code", "role", "start_date")) == [
+        ("SZ-0003", "holder", dt.date(2026, 3, 1))]
     parcel.refresh_from_db()
     assert (parcel.supply_status, parcel.supply_date) == ("supplied_not_used", dt.date(2026, 3, 1))
     app.refresh_from_db()
