@@ -63,10 +63,10 @@ test test-both test-sqlite test-postgres: export PARKGOV_TASK_BACKEND ?= django_
 test-sqlite: $(STAMP)
 	@mkdir -p build
 	PARKGOV_DATABASE_URL=sqlite:///test-parkgov.db PARKGOV_TEST_SQLITE=build/test-sqlite.db \
-	  $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider
+	  $(BIN)/python -m pytest -m "not postgis" -p no:cacheprovider --durations=25
 
 test-postgres: $(STAMP)
-	PARKGOV_DATABASE_URL=$$PARKGOV_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider
+	PARKGOV_DATABASE_URL=$$PARKGOV_TEST_POSTGRES_URL $(BIN)/python -m pytest -p no:cacheprovider --durations=25
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -1,5 +1,9 @@
-"""Issue 14 §6: the demo zone shows governance — findings of every department with legal basis and deadlines,
-盘活 targets, evaluations of two years, every list matching some firms or parcels in both years."""
+"""Issue 14 §6 and issue 15: the demo zone shows governance — findings of every department with legal basis and
+deadlines, 盘活 targets, evaluations of two years, every list matching some firms or parcels in both years — and
+supply: applications in every state and outcome, idle parcels at every status, violations, renovations and quota
+movements. One demo build serves the whole module (the `demo` fixture)."""
+
+import datetime as dt
 
 import pytest
 from django.db.models import F
@@ -7,24 +11,44 @@ from django.utils import timezone
 
 from parkgov.demo.services import build_demo
 from parkgov.evaluation.models import EvaluationRun
-from parkgov.governance.listrules import builtin_rules
-from parkgov.governance.sources import list_sources
 from parkgov.governance.cases import is_overdue
 from parkgov.governance.choices import CaseState
+from parkgov.governance.listrules import builtin_rules
+from parkgov.governance.lists import operator_scope
 from parkgov.governance.models import (Attachment, Case, CaseEvent, DispositionDecision, ListRun,
                                        ReferenceLayer, RevitalisationTarget)
+from parkgov.governance.sources import list_sources
 from parkgov.ledger.models import Finding, Parcel, Zone
+from parkgov.supply.choices import ApplicationState, IdleStatus, NoticeKind, Outcome
+from parkgov.supply.control import ControlFilters, control_rows
+from parkgov.supply.idle import idle_status
+from parkgov.supply.models import (Application, ApplicationEvent, IdleCheck, IdleException, IdleNotice,
+                                   QuotaAccount, QuotaMovement, QuotaTransfer, Renovation, ReviewRun)
 
 pytestmark = pytest.mark.django_db
 
 FIRMS = 400
 
 
-@pytest.fixture
-def demo(actor, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
-    build_demo(enterprises=FIRMS, seed=2021, actor=actor, governance=True)
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The 400-firm demo with its governance and supply, built ONCE for this module and committed (each test runs in
+    its own rolled-back transaction over it), then flushed so that other modules start from an empty database.
+    One build instead of one per test saves about 25 s per test and database pass."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from parkgov.audit.context import system_user
+
+    folder = tmp_path_factory.mktemp("demo")
+    with django_db_blocker.unblock(), override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            PARKGOV_EVIDENCE_DIR=folder / "evidence", PARKGOV_CACHE_DIR=folder / "cache"):
+        try:
+            build_demo(enterprises=FIRMS, seed=2021, actor=system_user("test:operator"), governance=True)
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def test_findings_of_every_department_with_legal_basis_deadline_and_follow_up(demo):
@@ -122,3 +146,71 @@ def test_case_subjects_follow_the_seed(demo):
             expected.append(picked[source].pop(0).pk)
     assert list(Case.objects.order_by("number").values_list("list_entry_id", flat=True)) == expected
     assert _pick_entries(7) != _pick_entries(2021)
+
+
+# test_supply_admission_demo (issue 15): Issue 15 §1: the demo's applications are in every state and every outcome, made through the services (every
+
+def test_demo_applications_cover_every_state_and_outcome(demo):
+    apps = Application.objects.all()
+    assert set(apps.values_list("state", flat=True)) == set(ApplicationState.values)
+    assert set(apps.exclude(outcome="").values_list("outcome", flat=True)) == set(Outcome.values)
+    contracted = apps.get(state="contracted")
+    assert contracted.parcel.supply_status == "supplied_not_used" and contracted.contract.indicators[
+        "investment_intensity"] == pytest.approx(320)
+    negative = apps.get(industry_code="2521")
+    assert negative.outcome == "rejected" and any(c["kind"] == "negative_list" and c["level"] == "block"
+                                                  for c in negative.checks)
+    thresholds = apps.get(project_name="塑料零件制造项目")
+    assert thresholds.outcome == "rejected" and any(c["code"] == "investment_intensity" and c["level"] == "block"
+                                                    for c in thresholds.checks)
+    conditional = apps.get(outcome="conditional")
+    assert next(c for c in conditional.checks if c["code"] == "class_d")["level"] == "warn"
+    assert conditional.conditions and apps.filter(round=2).exists() and apps.filter(documents__isnull=False).exists()
+    # 5 decided × 6 departments + 3 in review + (1 + 需补正) + (1 + 需补正 + 1 in round 2) = 38
+    assert ApplicationEvent.objects.filter(action="opinion").count() == 38
+
+
+# test_supply_idle_demo (issue 15): Issue 15 §3 in the demo: as of 2025-12-31 supplied parcels sit at every idle status, with notices at each step
+
+def test_every_idle_status_with_notices_and_lists(demo):
+    rows = idle_status(on=dt.date(2025, 12, 31))
+    assert set(rows["status"].to_list()) == set(IdleStatus.values)
+    assert set(IdleNotice.objects.values_list("kind", flat=True)) == set(NoticeKind.values)
+    exception = IdleException.objects.get(contract__agreed_start=dt.date(2024, 10, 31))
+    assert exception.cause == "not_delivered" and exception.extended_start == dt.date(2025, 8, 31)
+    government = rows.filter(rows["parcel_id"] == exception.parcel_id).row(0, named=True)
+    assert government["status"] == "government"
+    assert government["idle_on"] == dt.date(2025, 10, 31) and government["fee"] is None
+    stalled = rows.filter((rows["status"] == "idle") & rows["actual_start"].is_not_null())
+    assert stalled.height >= 1
+    for year in (2024, 2025):
+        run = ListRun.objects.filter(rule_id="idle-land", year=year).get()
+        assert run.entries_count > 0
+    # the review run as of 2025-12-31 (contracts part) stored the same statuses
+    review = ReviewRun.objects.filter(as_of=dt.date(2025, 12, 31)).latest("created_at")
+    stored = set(IdleCheck.objects.filter(run=review).values_list("status", flat=True))
+    assert stored == set(IdleStatus.values)
+
+
+# test_supply_quota_demo (issue 15): Issue 15 §4–§5 in the demo: control-indicator violations of each kind, 零增地 renovations, the chemical site's
+
+def test_demo_has_violations_renovations_and_quota_movements(demo):
+    rows = control_rows(scope=operator_scope(), filters=ControlFilters())
+    assert {r["indicator"] for r in rows} == {"plot_ratio", "building_coefficient", "admin_share", "green_ratio"}
+    assert all(r["violated"] and r["edition"] in ("2004", "2008", "2023") for r in rows)
+    renovations = Renovation.objects.all()
+    assert renovations.count() >= 3
+    for row in renovations:
+        change = (row.plot_ratio_after - row.plot_ratio_before) * row.parcel.registered_area_m2
+        assert row.plot_ratio_after > row.plot_ratio_before and abs(row.floor_area_added_m2 - change) <= 0.05 * change
+    credit = QuotaMovement.objects.get(kind="credit")
+    assert credit.case.workflow == "chemical_restoration" and credit.case.state == "closed"
+    assert credit.mu == credit.case.freed_mu and credit.parcel == credit.case.parcel
+    debits = QuotaMovement.objects.filter(kind="debit")
+    assert debits.count() >= 1 and not debits.filter(parcel=None).exists()
+    assert sorted(QuotaTransfer.objects.values_list("state", flat=True)) == ["approved", "pending"]
+    approved = QuotaTransfer.objects.get(state="approved")
+    assert approved.movement_out.counterpart == approved.movement_in
+    for account in QuotaAccount.objects.all():
+        signed = sum(m.mu if m.kind in ("credit", "transfer_in") else -m.mu for m in account.movements.all())
+        assert account.balance_mu >= 0 and abs(account.balance_mu - signed) < 1e-6
