@@ -26,6 +26,29 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("postgis") and not on_postgres:
             # `make test` deselects these in the SQLite pass and runs them in the PostgreSQL pass, which CI requires.
             item.add_marker(pytest.mark.skip(reason="PostGIS 测试只在 PostgreSQL 轮次运行"))
+    if on_postgres and os.environ.get("PARKGOV_BROWSER_ON_POSTGRES") != "1":
+        # Chromium walk-throughs test pages, not SQL: `make test` runs them in the SQLite pass (the embedded default
+        # that `make demo` serves) and not again on PostgreSQL, where every query they make is already covered by the
+        # page, API and scope tests. They were a third of CI's time twice over. PARKGOV_BROWSER_ON_POSTGRES=1 runs them.
+        browser = [item for item in items if _drives_chromium(item)]
+        if browser:
+            config.hook.pytest_deselected(items=browser)
+            items[:] = [item for item in items if item not in browser]
+
+
+def _drives_chromium(item) -> bool:
+    import inspect
+
+    functions = [getattr(item, "function", None)]
+    for defs in getattr(item, "_fixtureinfo", None).name2fixturedefs.values() if hasattr(item, "_fixtureinfo") else ():
+        functions += [d.func for d in defs]
+    for function in functions:
+        try:
+            if function is not None and "sync_playwright" in inspect.getsource(function):
+                return True
+        except (OSError, TypeError):
+            continue
+    return False
 
 
 @pytest.fixture
