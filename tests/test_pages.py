@@ -445,7 +445,8 @@ def test_cockpit_figures_are_cached_until_the_data_changes(ledger):
     first = cockpit(scope=scope, year=2025)
     with CaptureQueriesContext(connection) as queries:
         assert cockpit(scope=scope, year=2025) == first
-    assert len(queries) == 3  # the data version, the change token and the cache
+    # the data version, the change token, the supply review runs' version (the 供地 card, issue 15) and the cache
+    assert len(queries) == 4
     figure = YearlyFigure.objects.get(enterprise__credit_code=ledger.a, year=2025)
     figure.tax = figure.tax * 2
     figure.save()
@@ -474,8 +475,8 @@ def test_an_evaluation_job_leaves_the_cockpit_computed(transactional_db, tmp_pat
     scope = scope_for(committee)
     with CaptureQueriesContext(connection) as queries:
         figures = cockpit(scope=scope)  # the page opened without a year, as the worker warmed it
-    # four queries: the latest year, the data version, the change token, the cache
-    assert figures["kpis"] and figures["classes"]["counts"] and len(queries) == 4
+    # five queries: the latest year, the data version, the change token, the supply review runs' version, the cache
+    assert figures["kpis"] and figures["classes"]["counts"] and len(queries) == 5
     # and the map's opening tiles are cut into the shared cache, for every web worker
     from django.core.cache import cache
 
