@@ -147,6 +147,7 @@ def test_change_tokens_outlive_a_full_cache_table():
     from parkgov.audit.versions import CHANGE_TOKEN_KEY
 
     small = DatabaseCache("parkgov_cache", {"OPTIONS": {"MAX_ENTRIES": 20, "CULL_FREQUENCY": 3}})
+    small.clear()  # a table of tiles and this one token (rolled back with the test)
     small.set(CHANGE_TOKEN_KEY + "ledger_parcel", "token", timeout=None)
     for number in range(100):
         small.set(f"parkgov:tile:{number:03}", b"tile", timeout=None)
