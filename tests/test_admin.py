@@ -26,7 +26,7 @@ from parkgov.ingest.services import import_workbook
 from parkgov.ledger import models
 from parkgov.ledger.services import attach_geometry
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
-from parkgov.web.access import request_scope
+from parkgov.accounts.pages import request_scope
 from parkgov.web.lists import zone_tree_ids
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from parkgov.audit.row_version import ROW_VERSION_FIELD, RowVersionAdminMixin, RowVersionForm
 from parkgov.ledger.models import Zone
-from parkgov.web.access import request_scope
+from parkgov.accounts.pages import request_scope
 
 OUT_OF_SCOPE = _("记录不存在或不在您的数据范围内")
 

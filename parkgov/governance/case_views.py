@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from parkgov.errors import ConflictError, InputError
+from parkgov.accounts.pages import form_errors, run_step, scoped_page
+from parkgov.errors import InputError
 from parkgov.governance import cases as services
 from parkgov.governance.case_forms import (
     ActionForm, CaseImportForm, EvidenceForm, OpenCaseForm, SignoffForm, StepForm, department_choices,
@@ -27,7 +28,6 @@ from parkgov.governance.case_forms import (
 from parkgov.governance.case_exchange import update_sheet_terms
 from parkgov.governance.case_queries import BoardFilters, board_cases, board_summary
 from parkgov.governance.evidence import max_bytes
-from parkgov.governance.finding_views import scoped_page
 from parkgov.governance.workflow import get_workflow
 
 BOARD_PAGE = 50
@@ -106,12 +106,12 @@ def act(request, scope, number):
     if form.is_valid():
         data = form.cleaned_data
         case.version = data["version"]  # the version the page showed: a newer change makes this a conflict
-        _act(request, lambda: services.transition(
+        run_step(request, lambda: services.transition(
             case=case, action=data["action"], actor=request.user, scope=scope, comment=data["comment"],
             new_deadline=data["new_deadline"], freed_mu=data["freed_mu"], attachments=data["files"]),
             gettext("已办理"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("governance:case", number=case.number)
 
 
@@ -121,12 +121,12 @@ def sign(request, scope, number):
     case = services.scoped_case(scope=scope, number=number)
     form = SignoffForm(request.POST, request.FILES)
     if form.is_valid():
-        _act(request, lambda: services.sign_off(case=case, actor=request.user, scope=scope,
+        run_step(request, lambda: services.sign_off(case=case, actor=request.user, scope=scope,
                                                 decision=form.cleaned_data["decision"],
                                                 comment=form.cleaned_data["comment"],
                                                 attachments=form.cleaned_data["files"]), gettext("验收意见已签署"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("governance:case", number=case.number)
 
 
@@ -136,11 +136,11 @@ def step(request, scope, number, code):
     case = services.scoped_case(scope=scope, number=number)
     form = StepForm(request.POST, request.FILES)
     if form.is_valid():
-        _act(request, lambda: services.complete_step(case=case, step_code=code, actor=request.user, scope=scope,
+        run_step(request, lambda: services.complete_step(case=case, step_code=code, actor=request.user, scope=scope,
                                                      note=form.cleaned_data["note"],
                                                      attachments=form.cleaned_data["files"]), gettext("步骤已完成"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("governance:case", number=case.number)
 
 
@@ -150,11 +150,11 @@ def evidence(request, scope, number):
     case = services.scoped_case(scope=scope, number=number)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
-        _act(request, lambda: services.add_evidence(case=case, actor=request.user, scope=scope,
+        run_step(request, lambda: services.add_evidence(case=case, actor=request.user, scope=scope,
                                                     uploads=form.cleaned_data["files"],
                                                     comment=form.cleaned_data["comment"]), gettext("证据材料已上传"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("governance:case", number=case.number)
 
 
@@ -178,7 +178,7 @@ def cases_import(request, scope):
 
     form = CaseImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect("governance:cases")
     upload = form.cleaned_data["file"]
     with tempfile.TemporaryDirectory(prefix="case-import-") as folder:
@@ -235,16 +235,3 @@ def _saved(form, write):
             return write()
     except (InputError, PermissionDenied) as exc:
         form.add_error(None, str(exc))
-
-
-def _act(request, write, done):
-    try:
-        with transaction.atomic():
-            write()
-        messages.success(request, done)
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        messages.error(request, str(exc))
-
-
-def _form_errors(request, form):
-    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

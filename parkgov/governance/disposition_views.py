@@ -16,7 +16,7 @@ from parkgov.audit.context import acting_as
 from parkgov.governance.disposition_forms import DecideForm, DispositionFilterForm, SuggestForm
 from parkgov.governance.dispositions import decide, decision_in_scope, scoped_decisions, suggest_dispositions
 from parkgov.ledger.models import Zone
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 
 DECIDED = {"yes": True, "no": False}
 

@@ -5,45 +5,19 @@ services apply the user's scope (categories, own department, parks), so a findin
 a refused change shows its Chinese reason on the page with nothing written.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from parkgov.accounts.scopes import scope_for
-from parkgov.errors import InputError, NotFound
+from parkgov.accounts.pages import run_step, scoped_page
+from parkgov.errors import InputError
 from parkgov.governance import findings as services
 from parkgov.governance.evidence import max_bytes
 from parkgov.governance.finding_forms import EvidenceForm, FindingForm, StatusForm
-
-
-def scoped_page(domain, *, write=False):
-    """Login, the user's scope (kept on the request for the navigation, as web.access does) and the domain;
-    NotFound from a service becomes the 404 page."""
-
-    def decorate(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if getattr(request, "_parkgov_scope", None) is None:
-                request._parkgov_scope = scope_for(request.user)
-            scope = request._parkgov_scope
-            scope.require(domain, write=write)
-            try:
-                return view(request, *args, scope=scope, **kwargs)
-            except NotFound as exc:
-                raise Http404(str(exc)) from exc
-
-        return wrapper
-
-    return decorate
 
 
 @scoped_page("finding", write=True)
@@ -91,7 +65,7 @@ def finding_status(request, scope, pk):
     finding = services.finding_for(scope=scope, pk=pk, write=True)
     form = StatusForm(request.POST)
     if form.is_valid():
-        _act(request, lambda: services.change_status(finding=finding, actor=request.user, scope=scope,
+        run_step(request, lambda: services.change_status(finding=finding, actor=request.user, scope=scope,
                                                      **form.cleaned_data), gettext("状态已更新"))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -104,7 +78,7 @@ def finding_evidence(request, scope, pk):
     finding = services.finding_for(scope=scope, pk=pk, write=True)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
-        _act(request, lambda: services.add_evidence(finding=finding, actor=request.user, scope=scope,
+        run_step(request, lambda: services.add_evidence(finding=finding, actor=request.user, scope=scope,
                                                     uploads=form.cleaned_data["files"]), gettext("证据材料已上传"))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -119,16 +93,6 @@ def _saved(form, write):
     except (InputError, PermissionDenied) as exc:
         form.add_error(None, str(exc))
         return None
-
-
-def _act(request, write, done):
-    try:
-        with transaction.atomic():
-            write()
-    except (InputError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
 
 
 def _form_context(form, finding):

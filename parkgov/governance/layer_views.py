@@ -15,7 +15,7 @@ from parkgov.errors import InputError
 from parkgov.governance.disposition_forms import LayerUploadForm
 from parkgov.governance.layers import import_layer, layer_rows
 from parkgov.jobs.services import upload_name
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 
 
 def may_upload(scope) -> bool:

@@ -30,7 +30,7 @@ from parkgov.governance.export import write_lists_workbook, write_year_workbook
 from parkgov.governance.models import ListRun
 from parkgov.jobs.services import start_job
 from parkgov.ledger.models import Zone
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 from parkgov.web.lists import ALL, ListMeta, ScopedFilterSet, TotalledTable, department_text, paginate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

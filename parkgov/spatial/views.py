@@ -1,4 +1,4 @@
-"""The map page, its vector tiles and the parcel card's properties. Scope checks live in `parkgov.web.access.scoped`."""
+"""The map page, its vector tiles and the parcel card's properties. Scope checks live in `parkgov.accounts.pages.scoped`."""
 
 import re
 
@@ -10,7 +10,7 @@ from parkgov.errors import InputError, NotFound
 from parkgov.spatial.services import map_context
 from parkgov.spatial.tile_cache import finished_tile
 from parkgov.spatial.tiles import data_version, parcel_at, parcel_properties, tile_etag
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 
 TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 TILE_MAX_AGE = 60  # seconds a browser reuses a tile unasked; afterwards it revalidates with the ETag

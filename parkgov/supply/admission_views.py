@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from parkgov.accounts.pages import form_errors, run_step, scoped_page
 from parkgov.errors import ConflictError, InputError, NotFound
-from parkgov.governance.finding_views import scoped_page
 from parkgov.supply import admission as services
 from parkgov.supply.admission_contract import commitments, contract_from_application
 from parkgov.supply.admission_fields import FIELDS
@@ -108,11 +108,11 @@ def application_act(request, scope, number):
     form = ActionForm(request.POST)
     if form.is_valid():
         app.version = form.cleaned_data["version"]
-        _act(request, lambda: services.transition(application=app, action=form.cleaned_data["action"],
+        run_step(request, lambda: services.transition(application=app, action=form.cleaned_data["action"],
                                                   actor=request.user, scope=scope,
                                                   comment=form.cleaned_data["comment"]), gettext("已办理"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("supply:application", number=app.number)
 
 
@@ -123,11 +123,11 @@ def application_opinion(request, scope, number):
     form = OpinionForm(request.POST)
     if form.is_valid():
         app.version = form.cleaned_data["version"]
-        _act(request, lambda: services.give_opinion(application=app, actor=request.user, scope=scope,
+        run_step(request, lambda: services.give_opinion(application=app, actor=request.user, scope=scope,
                                                     decision=form.cleaned_data["decision"],
                                                     comment=form.cleaned_data["comment"]), gettext("联审意见已签署"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("supply:application", number=app.number)
 
 
@@ -139,11 +139,11 @@ def application_decide(request, scope, number):
     if form.is_valid():
         data = form.cleaned_data
         app.version = data["version"]
-        _act(request, lambda: services.decide(application=app, actor=request.user, scope=scope,
+        run_step(request, lambda: services.decide(application=app, actor=request.user, scope=scope,
                                               outcome=data["outcome"], comment=data["comment"],
                                               conditions=data["conditions"]), gettext("已作出联审结论"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("supply:application", number=app.number)
 
 
@@ -155,7 +155,7 @@ def application_contract(request, scope, number):
     app = services.scoped_application(scope=scope, number=number)
     form = ContractForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect("supply:application", number=app.number)
     data = dict(form.cleaned_data)
     app.version = data.pop("version")
@@ -164,7 +164,7 @@ def application_contract(request, scope, number):
         messages.error(request, gettext("您的园区范围内没有地块编码为“%(code)s”的地块") % {
             "code": form.cleaned_data["parcel_code"]})
         return redirect("supply:application", number=app.number)
-    _act(request, lambda: contract_from_application(application=app, parcel=parcel, actor=request.user,
+    run_step(request, lambda: contract_from_application(application=app, parcel=parcel, actor=request.user,
                                                     scope=scope, **data),
          gettext("已签订标准地合同，承诺指标已写入合同：%(values)s") % {
              "values": "、".join(f"{k}={v:g}" for k, v in commitments(app).items())})
@@ -177,11 +177,11 @@ def application_documents(request, scope, number):
     app = services.scoped_application(scope=scope, number=number)
     form = DocumentsForm(request.POST, request.FILES)
     if form.is_valid():
-        _act(request, lambda: services.add_documents(application=app, actor=request.user, scope=scope,
+        run_step(request, lambda: services.add_documents(application=app, actor=request.user, scope=scope,
                                                      uploads=form.cleaned_data["files"],
                                                      kind=form.cleaned_data["kind"]), gettext("申报材料已上传"))
     else:
-        _form_errors(request, form)
+        form_errors(request, form)
     return redirect("supply:application", number=app.number)
 
 
@@ -224,17 +224,3 @@ def _saved(form, write):
             return write()
     except (InputError, PermissionDenied, ConflictError) as exc:
         form.add_error(None, str(exc))
-
-
-def _act(request, write, done):
-    try:
-        with transaction.atomic():
-            write()
-        messages.success(request, done)
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        messages.error(request, str(exc))
-
-
-def _form_errors(request, form):
-    messages.error(request, " ".join(f"{form.fields[name].label if name in form.fields else ''} {e}".strip()
-                                     for name, errors in form.errors.items() for e in errors))

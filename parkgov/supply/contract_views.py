@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from parkgov.errors import InputError
-from parkgov.governance.finding_views import scoped_page
+from parkgov.accounts.pages import scoped_page
 from parkgov.jobs.services import start_job
 from parkgov.ledger.models import Zone
 from parkgov.supply import review_queries as queries

@@ -3,10 +3,8 @@ its notices and government-caused exceptions, and the notice and exception forms
 `idle.idle_listing` / `idle.parcel_in_scope`, so a park-scoped user sees, exports and writes only their parks."""
 
 import io
-from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -14,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from parkgov.accounts.scopes import scope_for
+from parkgov.accounts.pages import scoped
 from parkgov.audit.context import acting_as
 from parkgov.errors import InputError, NotFound
 from parkgov.ledger.models import Zone
@@ -25,24 +23,6 @@ from parkgov.supply.idle_rules import idle_rules
 from parkgov.supply.models import IdleException, IdleNotice
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def scoped(domain: str, *, write=False):
-    """Login and read (write) access to `domain`; passes the user's `scope` (as web.access.scoped does — supply
-    does not import web: the scope is kept on the request under the same name, so the navigation reuses it)."""
-
-    def decorate(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if getattr(request, "_parkgov_scope", None) is None:
-                request._parkgov_scope = scope_for(request.user)
-            request._parkgov_scope.require(domain, write=write)
-            return view(request, *args, scope=request._parkgov_scope, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _listing(request, scope):

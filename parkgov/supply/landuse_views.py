@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from parkgov.audit.context import acting_as
 from parkgov.errors import InputError
-from parkgov.governance.finding_views import scoped_page
+from parkgov.accounts.pages import scoped_page
 from parkgov.ledger.models import Zone
 from parkgov.supply import control, quota, renovations
 from parkgov.supply.choices import TransferState

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parkgov.governance.finding_views import scoped_page
+from parkgov.accounts.pages import scoped_page
 from parkgov.supply.summary import supply_summary
 
 CHART_LABELS = {"applications": _("件"), "contracts": _("份"), "parcels": _("宗")}

@@ -69,7 +69,7 @@ def navigation(request):
         return {}
     from django.core.exceptions import PermissionDenied
 
-    from parkgov.web.access import request_scope
+    from parkgov.accounts.pages import request_scope
 
     try:
         scope = request_scope(request)

@@ -25,7 +25,7 @@ from parkgov.governance.findings import scoped_findings
 from parkgov.ledger.models import (
     FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, ParcelLineage, Submission, YearlyFigure)
 from parkgov.units import square_metres_to_mu
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 from parkgov.web.dossier_governance import governance_sections
 from parkgov.web.dossier_supply import supply_sections
 from parkgov.web.lists import department_text, figure_fields, figure_label, industry_text

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from parkgov.ingest.excel import safe_cell
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 from parkgov.web.lists import LISTINGS, Listing, build_table, enterprise_listing, finding_listing, parcel_listing
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header

@@ -37,7 +37,7 @@ from parkgov.governance.findings import scoped_findings, writable_categories
 from parkgov.ledger import choices
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
 from parkgov.units import square_metres_to_mu
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 from parkgov.web.table_body import ListTable
 
 ALL = _("全部")

@@ -1,4 +1,4 @@
-"""Pages: parse the request, call one service, render. Scope checks live in `access.scoped`."""
+"""Pages: parse the request, call one service, render. Scope checks live in `accounts.pages.scoped`."""
 
 import tempfile
 from pathlib import Path
@@ -17,7 +17,7 @@ from parkgov.evaluation.summary import evaluation_summary, scoped_results
 from parkgov.jobs.models import Job
 from parkgov.jobs.services import start_job, store_upload
 from parkgov.web import services
-from parkgov.web.access import scoped
+from parkgov.accounts.pages import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
 
 CHART_LABELS = {"tax_per_mu": gettext_lazy("亩均税收"), "va_per_mu": gettext_lazy("亩均增加值"),

@@ -6,12 +6,10 @@ zone_result): a zone outside them is 404, and a ranking lists only the zones the
 """
 
 import tempfile
-from functools import wraps
 from pathlib import Path
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from parkgov.audit.context import acting_as
-from parkgov.errors import NotFound, ParkgovError
-from parkgov.web.access import request_scope
+from parkgov.errors import ParkgovError
+from parkgov.accounts import pages as pages_access
 from parkgov.zones import pages, services
 from parkgov.zones.profile import get_profile, profile_ids
 
@@ -30,22 +28,8 @@ DOMAIN = "zone_eval"
 
 
 def scoped_page(*, write=False):
-    """Login, the user's scope and the zone_eval domain; NotFound from a service becomes the 404 page."""
-
-    def decorate(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            scope = request_scope(request)
-            scope.require(DOMAIN, write=write)
-            try:
-                return view(request, *args, scope=scope, **kwargs)
-            except NotFound as exc:
-                raise Http404(str(exc)) from exc
-
-        return wrapper
-
-    return decorate
+    """The zone_eval domain's `accounts.pages.scoped_page`."""
+    return pages_access.scoped_page(DOMAIN, write=write)
 
 
 class RunForm(forms.Form):
