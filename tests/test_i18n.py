@@ -127,12 +127,14 @@ def _data_labels() -> set:
             labels |= {row["name"] for row in csv.DictReader(handle)}
     transitions = yaml.safe_load((PACKAGE / "governance" / "data" / "finding_transitions.yaml").read_text(encoding="utf-8"))
     labels |= {t["name"] for t in transitions["transitions"]}  # issue 14: the finding actions' buttons
+    topology = yaml.safe_load((PACKAGE / "spatial" / "data" / "topology.yaml").read_text(encoding="utf-8"))
+    labels |= {kind["name"] for kind in topology["kinds"].values()}  # issue 17: the topology problems' kinds
     return {label for label in labels if label and CHINESE.search(label)}
 
 
 def test_every_data_file_label_is_listed_for_the_catalogue(po_entries):
     listed = set(data_labels.COCKPIT + data_labels.ROLES + data_labels.DEPARTMENTS + data_labels.FEATURE_CODES
-                 + data_labels.FINDING_ACTIONS)
+                 + data_labels.FINDING_ACTIONS + data_labels.TOPOLOGY)
     assert _data_labels() - listed == set()
     assert listed - {e["msgid"] for e in po_entries if e["msgctxt"] is None} == set()
 

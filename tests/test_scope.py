@@ -8,6 +8,7 @@ import io
 import fastexcel
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.urls import get_resolver, reverse
 
 from parkgov.accounts.models import Profile
@@ -21,6 +22,7 @@ from parkgov.jobs.services import start_job
 from parkgov.governance.evidence import store_attachment
 from parkgov.ledger.models import Finding, Parcel, Zone
 from parkgov.spatial.services import map_context
+from parkgov.spatial.topology_checks import check_topology
 from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
 from parkgov.supply.models import Contract
@@ -48,7 +50,7 @@ def expected_findings(role, park):
 # export/download/list URL missing here
 WEB = {"enterprises_export": ("enterprise", "统一社会信用代码"), "parcels_export": ("parcel", "地块编码"),
        "findings_export": ("finding", "地块编码"), "evaluation_download": ("evaluation", "统一社会信用代码"),
-       "job_download": (None, "统一社会信用代码")}
+       "job_download": (None, "统一社会信用代码"), "topology_download": ("parcel", "地块编码")}
 API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises": "enterprise",
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
              "get_job_file": None, "list_dispositions": "list", "list_cases": "case"}
@@ -145,6 +147,8 @@ def world(tmp_path, actor, settings):
         Profile.objects.create(user=user, role=role, department=role).zones.set([Zone.objects.get(code="SZ-XW1")])
     for code in sorted(CASES[None]):  # issue 14: one case in SZ, one in its park SZ-XW1
         open_test_case(parcel_code=code)
+    Parcel.objects.update(registered_area_m2=F("registered_area_m2") * 2)  # issue 17: a problem on every parcel
+    check_topology()
     return EvaluationRun.objects.get()
 
 
@@ -189,6 +193,8 @@ def test_matrix_covers_every_export_download_and_api_list():
 def expected_rows(name, role, park):
     if name in ("enterprises_export", "list_enterprises"):
         return FIRMS[park]
+    if name == "topology_download":  # the two drawn parcels (SZ-0003 has no geometry)
+        return PARCELS[park] - {"SZ-0003"}
     if name in ("parcels_export", "list_parcels"):
         return PARCELS[park]
     if name in ("findings_export", "list_findings"):
@@ -210,7 +216,8 @@ def test_web_exports_give_exactly_the_rows_of_the_users_scope(client, world, rol
     for name, (domain, header) in WEB.items():
         if name == "job_download":
             continue  # below: served only to the job's creator
-        url = reverse(f"web:{name}", kwargs={"run_id": world.pk} if name == "evaluation_download" else {})
+        kwargs = {"evaluation_download": {"run_id": world.pk}, "topology_download": {"fmt": "xlsx"}}.get(name, {})
+        url = reverse(f"web:{name}", kwargs=kwargs)
         response = client.get(url)
         if domain not in reads:
             assert response.status_code == 403, (name, role, park)

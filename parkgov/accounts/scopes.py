@@ -83,7 +83,7 @@ def scope_for(user) -> Scope:
     zone_ids = None
     if profile is not None and not user.is_superuser and getattr(user, PARK_LIMITED, True):
         chosen = list(profile.zones.values_list("id", flat=True))
-        zone_ids = tuple(_with_children(chosen)) if chosen else None
+        zone_ids = tuple(with_children(chosen)) if chosen else None
     return Scope(role=role, role_name=spec["name"], read=frozenset(spec["read"]), write=frozenset(spec["write"]),
                  hidden_fields=frozenset(every - visible), zone_ids=zone_ids,
                  department=profile.department if profile else "",
@@ -105,7 +105,8 @@ def may_enter_admin(user) -> bool:
         return False
 
 
-def _with_children(zone_ids):
+def with_children(zone_ids) -> list:
+    """`zone_ids` and every park inside them (at any depth), sorted."""
     from parkgov.ledger.models import Zone
 
     chosen = set(zone_ids)

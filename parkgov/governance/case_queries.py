@@ -55,11 +55,11 @@ def board_cases(*, scope, filters: BoardFilters, today: dt.date):
     if filters.department:  # JSON list of codes; codes are slugs, so the quoted code matches exactly one item
         cases = cases.filter(departments__icontains=f'"{filters.department}"')
     if filters.zone:
-        from parkgov.accounts.scopes import _with_children
+        from parkgov.accounts.scopes import with_children
         from parkgov.ledger.models import Zone
 
         ids = list(Zone.objects.filter(code=filters.zone).values_list("id", flat=True))
-        cases = cases.filter(zone_id__in=_with_children(ids) if ids else [])
+        cases = cases.filter(zone_id__in=with_children(ids) if ids else [])
     if filters.overdue:
         cases = cases.filter(late=1)
     return cases.select_related("enterprise", "parcel", "zone").order_by("-late", "deadline", "number")

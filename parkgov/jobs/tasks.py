@@ -154,6 +154,33 @@ def supply_review_task(job_id: str):
 
 
 @task()
+def topology_task(job_id: str):
+    """Check the parcels' topology (all parks or the job's one) and write the problems within the creator's parks
+    as a GeoPackage for download."""
+    from django.db import transaction
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.spatial.topology_checks import check_topology, run_problems, write_problems
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    report(job_id, status=JobStatus.RUNNING, progress=10, message="读取地块图形并检查")
+    try:
+        with acting_as(job.created_by, reason="网页拓扑检查"), transaction.atomic():
+            run = check_topology(zone_code=job.params.get("zone") or None, actor=job.created_by)
+        report(job_id, progress=80, message="写出问题图层")
+        output = job_dir(job) / f"拓扑检查-{run.pk}.gpkg"
+        written = write_problems(path=output, problems=run_problems(run=run, zone_ids=scope_for(job.created_by).zone_ids),
+                                 run=run)
+        report(job_id, status=JobStatus.DONE, progress=100, message=f"检查完成：{written} 个问题",
+               result={"run": run.pk, "counts": run.counts, "parcels": run.parcels}, output_file=str(output))
+    except ParkgovError as exc:
+        report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
+    except Exception:
+        log.exception("topology job %s failed", job_id)
+        report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")
+
+
+@task()
 def export_task(job_id: str):
     """Write a large list export to the job's folder for download."""
     from parkgov.web.exports import export_to_file

@@ -11,6 +11,7 @@ import datetime as dt
 import polars as pl
 from django.utils.translation import gettext
 
+from parkgov.accounts.scopes import with_children
 from parkgov.errors import InputError
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Parcel
@@ -94,7 +95,7 @@ def idle_listing(*, scope, on: dt.date, status: str = ATTENTION_FILTER, zone_id=
             "status": status, "allowed": ", ".join([ATTENTION_FILTER, *IdleStatus.values])})
     zone_ids = scope.zone_ids
     if zone_id:
-        chosen = set(_with_children([zone_id]))
+        chosen = set(with_children([zone_id]))
         zone_ids = sorted(chosen if zone_ids is None else chosen & set(zone_ids))
     rows = idle_status(on=on, zone_ids=zone_ids)
     if status == ATTENTION_FILTER:
@@ -128,16 +129,6 @@ def operator_listing(*, on: dt.date, zone_code: str | None = None, status: str =
         if zone_id is None:
             raise NotFound(gettext("园区编码 %(code)s 不存在") % {"code": zone_code})
     return idle_listing(scope=operator_scope(), on=on, status=status, zone_id=zone_id)
-
-
-def _with_children(zone_ids) -> list:
-    from parkgov.ledger.models import Zone
-
-    chosen, frontier = set(zone_ids), set(zone_ids)
-    while frontier:
-        frontier = set(Zone.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - chosen
-        chosen |= frontier
-    return sorted(chosen)
 
 
 def parcel_in_scope(*, scope, code: str, write=False) -> Parcel:

@@ -11,7 +11,7 @@ import importlib.util
 
 import polars as pl
 
-from parkgov.accounts.scopes import _with_children
+from parkgov.accounts.scopes import with_children
 from parkgov.errors import InputError
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Parcel, YearlyFigure, Zone
@@ -34,7 +34,7 @@ def _zone_ids(zone_code):
     zone = Zone.objects.filter(code=zone_code).first()
     if zone is None:
         raise InputError(f"园区编码不存在：{zone_code}")
-    return _with_children([zone.pk]), zone
+    return with_children([zone.pk]), zone
 
 
 def load_frames(*, on: dt.date, year: int, zone_ids=None) -> dict:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 NAV = [
     ("cockpit", _("园区大脑"), None),
     ("map", _("一张图"), "parcel"),
+    ("topology", _("拓扑检查"), "parcel"),
     ("enterprises", pgettext_lazy("list", "企业"), "enterprise"),
     ("parcels", pgettext_lazy("list", "地块"), "parcel"),
     ("findings", pgettext_lazy("list", "检查发现"), "finding"),

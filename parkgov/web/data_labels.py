@@ -56,3 +56,7 @@ ADMISSION = (
     gettext_noop("建筑系数（一般工业项目）"), gettext_noop("投资主体或关联企业持有闲置土地"), gettext_noop("投资主体或关联企业存在未了结的标准地违约"),
     gettext_noop("投资主体或关联企业亩均评价为 D 类"), gettext_noop("投资主体或关联企业存在未销号的较重或重大检查问题"),
 )
+
+# parkgov/spatial/data/topology.yaml: the kinds of topology problem
+TOPOLOGY = (gettext_noop("无效图形"), gettext_noop("地块重叠"), gettext_noop("超出园区范围"), gettext_noop("地块缝隙"),
+            gettext_noop("狭长碎片"), gettext_noop("面积不符"))

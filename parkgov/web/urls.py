@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from parkgov.spatial import topology_views
 from parkgov.spatial.views import map_page, parcel_at_point, parcel_feature, tile
 from parkgov.web import dossiers, exports, lists, views
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     # pages added by the map, lists and dossiers work (same app):
     path("map/", map_page, name="map"),
+    path("map/topology/", topology_views.topology_page, name="topology"),
+    path("map/topology/check/", topology_views.topology_start, name="topology_start"),
+    path("map/topology/problems.<str:fmt>", topology_views.topology_download, name="topology_download"),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path("tiles/parcels/<int:parcel_id>.json", parcel_feature, name="parcel_feature"),
     path("tiles/parcels/at.json", parcel_at_point, name="parcel_at_point"),
