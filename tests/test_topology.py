@@ -215,3 +215,19 @@ def test_a_check_from_the_page_runs_as_a_job_for_writers_only(drawn, client, dja
     job = Job.objects.get(kind="topology")
     assert job.status == "done" and job.result["counts"]["area_mismatch"] == 2, (job.status, job.message)
     assert json.loads(json.dumps(job.result))["parcels"] == 2
+
+
+def test_areas_and_perimeters_agree_with_an_equal_area_projection():
+    """The area element and the per-segment radii give what pyproj's Albers plane measures (holes and
+    multipolygons too), within a part in a million."""
+    from pyproj import Transformer
+
+    shapes = [_metres(shapely.box(0, 0, 50, 40)), _metres(shapely.box(0, 0, 300, 2)),
+              _metres(shapely.box(0, 0, 100, 100).difference(shapely.box(20, 20, 40, 40))),
+              _metres(shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)]))]
+    geoms = np.array(shapes, dtype=object)
+    albers = Transformer.from_crs("EPSG:4490", f"+proj=aea +lat_1={LAT - 0.1} +lat_2={LAT + 0.1} +lat_0={LAT} "
+                                  f"+lon_0={LON} +ellps=GRS80 +units=m", always_xy=True)
+    plane = shapely.transform(geoms, lambda xy: np.column_stack(albers.transform(xy[:, 0], xy[:, 1])))
+    assert topology.areas_m2(geoms) == pytest.approx(shapely.area(plane), rel=1e-6)
+    assert topology.perimeters_m(geoms) == pytest.approx(shapely.length(plane), rel=1e-5)
