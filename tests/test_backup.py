@@ -25,11 +25,19 @@ def _postgres_url(name):
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
 
 
-@pytest.fixture
-def databases(tmp_path):
-    """(source URL, fresh empty target URL, connect(url)) for the backend of this pass."""
+@pytest.fixture(scope="module")
+def source_database(tmp_path_factory):
+    """The source database's URL for the backend of this pass (on PostgreSQL the test database itself)."""
     if ON_SQLITE:
-        yield f"sqlite:///{tmp_path / 'source.db'}", f"sqlite:///{tmp_path / 'restored.db'}"
+        return f"sqlite:///{tmp_path_factory.mktemp('source') / 'source.db'}"
+    return _postgres_url(settings.DATABASES["default"]["NAME"])
+
+
+@pytest.fixture
+def databases(tmp_path, source_database):
+    """(source URL, fresh empty target URL) for the backend of this pass."""
+    if ON_SQLITE:
+        yield source_database, f"sqlite:///{tmp_path / 'restored.db'}"
         return
     import psycopg
 
@@ -41,7 +49,7 @@ def databases(tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{restore}"')
         conn.execute(f'CREATE DATABASE "{restore}" TEMPLATE template0')
     try:
-        yield _postgres_url(admin["NAME"]), _postgres_url(restore)
+        yield source_database, _postgres_url(restore)
     finally:
         with psycopg.connect(host=admin["HOST"], port=admin["PORT"], user=admin["USER"], dbname="postgres",
                              autocommit=True) as conn:
@@ -72,20 +80,29 @@ def all_rows(url) -> dict:
         return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"'))) for n in names}
 
 
-@pytest.fixture
-def backup(tmp_path, databases):
-    """A demo zone (evaluated) with an uploaded file and a job output, backed up; returns (file, target URL)."""
-    source, target = databases
-    assert cli(tmp_path, source, "init").returncode == 0
-    assert cli(tmp_path, source, "demo", "--enterprises", "120").returncode == 0
-    assert cli(tmp_path, source, "evaluate", "--year", "2025", "--ruleset", "zj-huangyan-2022").returncode == 0
-    (tmp_path / "media" / "uploads").mkdir(parents=True)
-    (tmp_path / "media" / "uploads" / "税务.xlsx").write_bytes(b"PK\x03\x04 workbook")
-    (tmp_path / "media" / "jobs" / "7").mkdir(parents=True)
-    (tmp_path / "media" / "jobs" / "7" / "公示名单.xlsx").write_bytes(os.urandom(5000))
-    result = cli(tmp_path, source, "backup", "backup.tar.gz")
+@pytest.fixture(scope="module")
+def made_backup(tmp_path_factory, source_database):
+    """A demo zone (evaluated) with an uploaded file and a job output, backed up ONCE for the module (the tests
+    only read the source and the file); returns the file."""
+    folder = tmp_path_factory.mktemp("backup")
+    source = source_database
+    assert cli(folder, source, "init").returncode == 0
+    assert cli(folder, source, "demo", "--enterprises", "120").returncode == 0
+    assert cli(folder, source, "evaluate", "--year", "2025", "--ruleset", "zj-huangyan-2022").returncode == 0
+    (folder / "media" / "uploads").mkdir(parents=True)
+    (folder / "media" / "uploads" / "税务.xlsx").write_bytes(b"PK\x03\x04 workbook")
+    (folder / "media" / "jobs" / "7").mkdir(parents=True)
+    (folder / "media" / "jobs" / "7" / "公示名单.xlsx").write_bytes(os.urandom(5000))
+    result = cli(folder, source, "backup", "backup.tar.gz")
     assert result.returncode == 0 and "备份已写入" in result.stdout, result.stderr
-    return tmp_path / "backup.tar.gz", source, target
+    return folder / "backup.tar.gz"
+
+
+@pytest.fixture
+def backup(made_backup, databases):
+    """(the backup file, source URL, a fresh empty target URL); the source's media lie beside the file."""
+    source, target = databases
+    return made_backup, source, target
 
 
 def test_restore_into_a_fresh_database_gives_every_table_identical(tmp_path, backup):
@@ -100,7 +117,7 @@ def test_restore_into_a_fresh_database_gives_every_table_identical(tmp_path, bac
         assert before[table] == after[table], table
     assert sum(map(len, before.values())) > 1000
     for name in ("uploads/税务.xlsx", "jobs/7/公示名单.xlsx"):
-        assert (tmp_path / "restored-media" / name).read_bytes() == (tmp_path / "media" / name).read_bytes()
+        assert (tmp_path / "restored-media" / name).read_bytes() == (path.parent / "media" / name).read_bytes()
     assert cli(tmp_path, source, "summary").stdout == cli(tmp_path, target, "summary").stdout
     manifest = json.loads(tarfile.open(path).extractfile("manifest.json").read())
     assert manifest["parkgov_version"] and manifest["migrations"]["ledger"]
@@ -190,7 +207,7 @@ def test_backup_never_overwrites_and_leaves_nothing_on_failure(tmp_path, backup)
     assert result.returncode == 1 and "已存在" in result.stderr and path.stat().st_size == size
     result = cli(tmp_path, source, "backup", str(tmp_path / "missing" / "b.tar.gz"))
     assert result.returncode == 1 and "不存在" in result.stderr
-    assert not list(tmp_path.glob(".parkgov-backup-*"))
+    assert not list(tmp_path.glob(".parkgov-backup-*")) and not list(path.parent.glob(".parkgov-backup-*"))
 
 
 @pytest.mark.skipif(not ON_SQLITE, reason="the SQLite online backup API (PostgreSQL: pg_dump's snapshot)")
