@@ -8,7 +8,6 @@ import io
 import fastexcel
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.urls import get_resolver, reverse
 
 from parkgov.accounts.models import Profile
@@ -131,12 +130,31 @@ API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval
 ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 
 
-@pytest.fixture
-def world(tmp_path, actor, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
-    settings.PARKGOV_EVIDENCE_DIR = tmp_path / "evidence"
-    evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
+@pytest.fixture(scope="module")
+def world_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small evaluated ledger with its users, findings, cases and a topology check, built ONCE for the module
+    and committed (each test runs in its own rolled-back transaction over it: about 370 builds before), then
+    flushed so that other modules start from an empty database."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from parkgov.audit.context import system_user
+
+    folder = tmp_path_factory.mktemp("scope")
+    with django_db_blocker.unblock(), override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            PARKGOV_MEDIA_ROOT=folder / "media", PARKGOV_EVIDENCE_DIR=folder / "evidence"):
+        try:
+            _build_world(folder, system_user("test:operator"))
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+            cache.clear()
+
+
+def _build_world(folder, actor):
+    evaluated_ledger_with_geometry(folder=folder, actor=actor)
     Finding.objects.create(parcel=Parcel.objects.get(code=CROSS_FINDING), department="ecology", category="safety",
                            severity="major", found_on=dt.date(2025, 6, 1), description="跨类别")
     User = get_user_model()
@@ -147,8 +165,17 @@ def world(tmp_path, actor, settings):
         Profile.objects.create(user=user, role=role, department=role).zones.set([Zone.objects.get(code="SZ-XW1")])
     for code in sorted(CASES[None]):  # issue 14: one case in SZ, one in its park SZ-XW1
         open_test_case(parcel_code=code)
-    Parcel.objects.update(registered_area_m2=F("registered_area_m2") * 2)  # issue 17: a problem on every parcel
-    check_topology()
+    # issue 17: a topology problem on every drawn parcel — any difference of drawn and recorded area counts here
+    from parkgov.spatial.topology import RULES_FILE
+
+    strict = folder / "topology.yaml"
+    strict.write_text(RULES_FILE.read_text(encoding="utf-8").replace("relative: 0.03", "relative: 0.000001")
+                      .replace("absolute_m2: 10.0", "absolute_m2: 0.0"), encoding="utf-8")
+    check_topology(rules_path=strict)
+
+
+@pytest.fixture
+def world(world_data, db):
     return EvaluationRun.objects.get()
 
 
