@@ -1,0 +1,137 @@
+"""Issue 16 §2: green indicators per zone and year against the profile's baseline year (firms' yearly figures of
+the 规上 firms summed, the 园区绿色指标 sheet for what firms do not report and for the baseline), the 底线 sets per
+year, pass/fail, the consequences (通报约谈, 问责) with reasons and history, and at most three leading industries;
+the sheet refuses bad rows naming file, sheet, row, column and value and writes nothing. SQLite and PostgreSQL."""
+
+import pytest
+
+from parkgov.errors import ImportRejected, InputError, NotFound
+from parkgov.ingest.services import import_workbook
+from parkgov.testing import green_sheet_rows, green_world, write_workbook
+from parkgov.zones.bottom_line import assess, consequence_of, zone_outcomes, zones_outcomes
+from parkgov.zones.green import zone_green
+from parkgov.zones.green_rules import ConsequenceRules, GreenProfile, consequence_rules, green_profile
+from parkgov.zones.industries import leading_industries
+from parkgov.zones.models import ZoneGreenEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(tmp_path, actor):
+    green_world(folder=tmp_path, actor=actor)
+
+
+def by_code(items):
+    return {i["code"]: i for i in items}
+
+
+def test_green_indicators_against_the_baseline_year(world):
+    green = zone_green(zone="SZ", year=2025)
+    assert green["baseline_year"] == 2015
+    ind = by_code(green["indicators"])
+    energy, water = ind["energy_intensity"], ind["water_intensity"]
+    assert energy["value"] == pytest.approx(2150 / 3500) and energy["baseline"] == pytest.approx(0.75)
+    assert energy["change_pct"] == pytest.approx((2150 / 3500 / 0.75 - 1) * 100)  # −18.1 %
+    assert energy["passed"] is True and energy["target"] == -10 and energy["unit"] == "吨标准煤/万元"
+    assert water["value"] == pytest.approx(6.0 * 10000 / 3500) and water["baseline"] == pytest.approx(20.0)
+    assert water["change_pct"] == pytest.approx(-14.2857, abs=1e-3) and water["passed"] is False
+    assert ind["solid_waste"]["value"] == pytest.approx(90.0) and ind["solid_waste"]["passed"] is False
+    assert ind["iso14001"]["value"] == 1.0 and ind["iso14001"]["passed"] is True
+    assert "1 家规上企业" in energy["origin"]
+    # SZ-XW1 has no 规上 firm: no intensity, its certificate stated 否
+    xw = by_code(zone_green(zone="SZ-XW1", year=2025)["indicators"])
+    assert xw["energy_intensity"]["value"] is None and xw["energy_intensity"]["passed"] is None
+    assert xw["iso14001"]["passed"] is False
+
+
+def test_bottom_line_consequences_two_running_years_and_one(world, tmp_path, actor):
+    outcome = zone_outcomes(zone="SZ", year=2025)
+    assert set(outcome) >= {"year", "indicators", "failed", "consequence", "reasons", "history"}
+    assert outcome["failed"] == 3 and outcome["consequence"] == "问责"
+    assert {i["code"]: i["passed"] for i in outcome["indicators"]} == {
+        "energy_reduction": True, "water_reduction": False, "solid_waste": False, "iso14001": True,
+        "energy_intensity_cap": False}  # 2025 adds the 0.5 tce/万元 cap: 0.614 fails it
+    assert [(h["year"], h["failed"], h["consequence"]) for h in outcome["history"]] == [
+        (2023, 0, ""), (2024, 2, "通报约谈"), (2025, 3, "问责")]
+    assert any("问责" in r and "连续两年" in r for r in outcome["reasons"])
+    assert any(r.startswith("工业固体废物综合利用率 不达标：90.00%") for r in outcome["reasons"])
+    # 2024 mended (certificate stated 是): only one failed in 2024, so 2025 is 通报约谈
+    import_workbook(path=write_workbook(tmp_path / "fix.xlsx", {"园区绿色指标": green_sheet_rows(
+        [{"zone": "SZ", "year": 2024, "iso14001": "是"}])}), actor=actor)
+    mended = zone_outcomes(zone="SZ", year=2025)
+    assert mended["consequence"] == "通报约谈" and mended["history"][1]["failed"] == 1
+    assert ZoneGreenEntry.objects.get(zone__code="SZ", year=2024).waste_utilised == 9.8  # blank cell kept
+    xw = {o["zone"].code: o for o in zones_outcomes(year=2025)}["SZ-XW1"]
+    assert xw["failed"] == 1 and xw["consequence"] == "" and xw["missing"] == 4
+    with pytest.raises(NotFound, match="没有 2019 年的底线指标"):
+        zone_outcomes(zone="SZ", year=2019)
+
+
+def test_the_consequence_rules_are_data():
+    rules = consequence_rules()
+    assert consequence_of(failed_by_year={2024: 2, 2025: 2}, year=2025, rules=rules)[0] == "问责"
+    assert consequence_of(failed_by_year={2024: 1, 2025: 3}, year=2025, rules=rules)[0] == "通报约谈"
+    assert consequence_of(failed_by_year={2025: 1}, year=2025, rules=rules)[0] == ""
+    assert consequence_of(failed_by_year={2023: 2, 2025: 2}, year=2025, rules=rules)[0] == "通报约谈"  # 2024 gap
+    three = ConsequenceRules.model_validate({**rules.model_dump(), "rules": [
+        {**rules.rules[0].model_dump(), "years_running": 3}, rules.rules[1].model_dump()]})
+    assert consequence_of(failed_by_year={2024: 2, 2025: 2}, year=2025, rules=three)[0] == "通报约谈"
+
+
+def test_bad_data_files_are_refused_naming_the_yaml_path(tmp_path):
+    path = tmp_path / "bad.yaml"
+    data = green_profile().model_dump()
+    data["indicators"][0]["target"] = 10
+    data["indicators"][1]["kind"] = "maximum"
+    import yaml
+
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        green_profile(str(path))
+    text = str(caught.value)
+    assert "bad.yaml 有 2 处错误" in text and "indicators[0]: 降幅指标的目标须为负数" in text
+    assert "indicators[1].kind: 取值无效" in text
+    assert GreenProfile  # the model the loader validates with
+
+
+def test_the_sheet_refuses_bad_rows_naming_the_cell_and_writes_nothing(world, tmp_path, actor):
+    rows = [{"zone": "SZ", "year": 2023, "iso14001": "是"},
+            {"zone": "SZ", "year": 2025, "waste_utilised": 10.5},  # 10.5 > 10 stored
+            {"zone": "NOPE", "year": 2025, "iso14001": "是"},
+            {"zone": "SZ", "year": 2024, "waste_generated": -1},
+            {"zone": "SZ", "year": 2022, "iso14001": "也许"}]
+    path = write_workbook(tmp_path / "bad.xlsx", {"园区绿色指标": green_sheet_rows(rows)})
+    before = ZoneGreenEntry.objects.count()
+    with pytest.raises(ImportRejected) as caught:
+        import_workbook(path=path, actor=actor)
+    errors = {(e.sheet, e.row, e.column, e.value): e.message for e in caught.value.report.issues.errors}
+    assert errors[("园区绿色指标", 3, "工业固体废物综合利用量（万吨）", "10.5")] == \
+        "综合利用量 10.5 万吨大于产生量与往年贮存量之和 10 万吨"
+    assert ("园区绿色指标", 4, "园区编码", "NOPE") in errors
+    assert any(k[1] == 5 and k[2] == "工业固体废物产生量（万吨）" for k in errors)
+    assert any(k[1] == 6 and k[2] == "通过ISO 14001认证（是/否）" and k[3] == "也许" for k in errors)
+    assert ZoneGreenEntry.objects.count() == before and not ZoneGreenEntry.objects.filter(year=2023).exists()
+    assert str(caught.value).startswith("bad.xlsx 有 4 处错误，未写入任何数据")
+
+
+def test_at_most_three_leading_industries(world):
+    mix = {m["zone"].code: m for m in leading_industries(year=2025)}
+    # SZ (with its park): 38 电气机械 16100 and 36 汽车制造 390 of 2025 output; SZ-XW1's firm reports only 2024
+    sz = mix["SZ"]
+    assert [(i["code"], round(i["share"], 2), i["leading"]) for i in sz["industries"]] == [
+        ("38", round(16100 / 16490 * 100, 2), True), ("36", round(390 / 16490 * 100, 2), False)]
+    assert sz["leading_count"] == 1 and not sz["flagged"] and not mix["SZ-XW1"]["has_data"]
+
+
+def test_a_park_with_four_leading_industries_is_flagged(world, actor):
+    from parkgov.ledger.models import Enterprise, YearlyFigure, Zone
+
+    zone = Zone.objects.get(code="SZ-XW1")
+    for n, code in enumerate(("1830", "2614", "3670", "3484")):
+        firm = Enterprise.objects.create(credit_code=f"91330683MA2{n:07d}", name=f"企业{n}", industry_code=code,
+                                         scale="above", zone=zone, status="active")
+        YearlyFigure.objects.create(enterprise=firm, year=2025, output_value=1000 + n)
+    xw = {m["zone"].code: m for m in leading_industries(year=2025)}["SZ-XW1"]
+    # 1830 → 18, 2614 → 26, 3670 → 36, 3484 → 34: four divisions of about 25 % each
+    assert xw["leading_count"] == 4 and xw["flagged"] and "超过 3 个" in xw["reason"]
