@@ -135,3 +135,68 @@ def test_a_park_with_four_leading_industries_is_flagged(world, actor):
     xw = {m["zone"].code: m for m in leading_industries(year=2025)}["SZ-XW1"]
     # 1830 → 18, 2614 → 26, 3670 → 36, 3484 → 34: four divisions of about 25 % each
     assert xw["leading_count"] == 4 and xw["flagged"] and "超过 3 个" in xw["reason"]
+
+
+# --- pages, API, CLI, cockpit ------------------------------------------------------------------------------------
+
+def committee():
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.models import Profile
+
+    account = get_user_model().objects.create_user("committee")
+    Profile.objects.create(user=account, role="committee", department="committee")
+    return account
+
+
+def test_pages_show_the_outcome_reasons_history_and_charts(client, world):
+    from django.urls import reverse
+
+    client.force_login(committee())
+    page = client.get(reverse("zones:green"), {"year": 2025}).content.decode()
+    assert '<tr data-zone="SZ" class="alert">' in page and '<tr data-zone="SZ-XW1" class="ok">' in page
+    assert 'id="chart-green-failed"' in page and 'id="green-compare"' in page and "1 <small>/ 2</small>" in page
+    zone = client.get(reverse("zones:green_zone", args=["SZ", 2025])).content.decode()
+    assert "连续两年有两项及以上底线指标不达标" in zone and 'data-indicator="water_reduction" class="fail"' in zone
+    assert 'data-year="2024"' in zone and 'id="chart-green-mix"' in zone and 'data-industry="38"' in zone
+    assert client.get(reverse("zones:green_zone", args=["NOPE", 2025])).status_code == 404
+    assert client.get(reverse("zones:green_zone", args=["SZ", 2019])).status_code == 404
+    cockpit = client.get("/").content.decode()
+    assert 'id="bottom-line-card"' in cockpit and "/zones/green/SZ/2025/" in cockpit
+
+
+def test_api_lists_each_zones_outcome(client, world):
+    from parkgov.accounts.services import issue_api_token
+
+    headers = {"Authorization": f"Bearer {issue_api_token(user=committee())}"}
+    body = client.get("/api/zones/bottom-line", {"year": 2025}, headers=headers).json()
+    sz = {z["zone_code"]: z for z in body}["SZ"]
+    assert sz["consequence"] == "问责" and sz["failed"] == 3 and [h["year"] for h in sz["history"]] == [2023, 2024, 2025]
+    assert {g["code"] for g in sz["green"]} == {"energy_intensity", "water_intensity", "solid_waste", "iso14001"}
+    missing = client.get("/api/zones/bottom-line", {"year": 2019}, headers=headers)
+    assert missing.status_code == 404 and "没有 2019 年的底线指标" in missing.json()["error"]["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cli_bottom_line_writes_the_workbook(tmp_path):
+    import fastexcel
+
+    from parkgov.testing import GREEN_ROWS, small_ledger_sheets
+    from tests.test_cli import run
+
+    run(tmp_path, "init")
+    sheets = small_ledger_sheets()
+    sheets["园区绿色指标"] = green_sheet_rows(GREEN_ROWS)
+    write_workbook(tmp_path / "ledger.xlsx", sheets)
+    assert run(tmp_path, "import", "ledger.xlsx").returncode == 0
+    result = run(tmp_path, "zone", "bottom-line", "--year", "2025", "--out", "b.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "SZ 嵊州经济开发区：3 项不达标，问责" in result.stdout and "2 个园区的底线考核" in result.stdout
+    reader = fastexcel.read_excel(tmp_path / "b.xlsx")
+    assert reader.sheet_names == ["底线考核", "底线指标", "绿色指标", "主导产业", "说明"]
+    outcome = reader.load_sheet("底线考核").to_polars()
+    assert outcome["园区编码"].to_list() == ["SZ", "SZ-XW1"] and outcome["后果"].to_list() == ["问责", "—"]
+    limits = reader.load_sheet("底线指标").to_polars()
+    assert limits.height == 10 and set(limits["是否达标"].to_list()) == {"是", "否", "—"}
+    late = run(tmp_path, "zone", "bottom-line", "--year", "2019", "--out", "x.xlsx")
+    assert late.returncode != 0 and "没有 2019 年的底线指标" in late.stderr and not (tmp_path / "x.xlsx").exists()

@@ -121,3 +121,16 @@ def summary(*, year: int, zone_ids=None) -> dict | None:
                       for o in outcomes if o["consequence"] == c]
     return {"year": year, "zones": len(outcomes), "failing": sum(1 for o in outcomes if o["failed"]),
             "talks": pick("通报约谈"), "accountability": pick("问责")}
+
+
+def overview(*, year: int, zone_ids=None) -> list:
+    """Per zone in `zone_ids` (None = all), by code: its outcome of `year` (zones_outcomes), its green indicators
+    under the set's profile (`green`) and its leading-industry check (`mix`) — what pages, API and workbook show."""
+    from parkgov.zones.green import zones_green
+    from parkgov.zones.industries import leading_industries
+
+    profile_id = bottom_line_set(year).green_profile
+    greens = {g["zone"].pk: g["indicators"] for g in zones_green(year=year, zone_ids=zone_ids, profile_id=profile_id)}
+    mixes = {m["zone"].pk: m for m in leading_industries(year=year, zone_ids=zone_ids)}
+    return [{**o, "green": greens[o["zone"].pk], "mix": mixes[o["zone"].pk]}
+            for o in zones_outcomes(year=year, zone_ids=zone_ids)]
