@@ -18,6 +18,7 @@ from parkgov.zones.green import green_frame
 from parkgov.zones.green_rules import bottom_line_set, bottom_line_years, consequence_rules
 
 OPS = {"<=": lambda v, x: v <= x, ">=": lambda v, x: v >= x, "==": lambda v, x: abs(v - x) < 1e-9}
+SIGNS = {"<=": "≤", ">=": "≥", "==": "="}
 
 
 def _judge(indicator, value) -> bool | None:
@@ -35,7 +36,7 @@ def assess_year(*, row: dict | None, year: int, rules) -> dict:
         failed += passed is False or (passed is None and rules.missing_counts_as_failed)
         missing += passed is None
         indicators.append({"code": ind.code, "name": gettext(ind.name), "value": value, "unit": gettext(ind.unit),
-                           "op": ind.op, "limit": ind.limit, "passed": passed, "source": ind.source,
+                           "op": ind.op, "sign": SIGNS[ind.op], "limit": ind.limit, "passed": passed, "source": ind.source,
                            "verified": ind.verified})
     return {"year": year, "set": gettext(found.name), "indicators": indicators, "failed": failed, "missing": missing}
 
@@ -70,7 +71,7 @@ def assess(*, frame: pl.DataFrame, zone_id: int, year: int) -> dict:
 def _reasons(this: dict, consequence: str, text: str, failed: dict, year: int) -> list:
     reasons = []
     for ind in this["indicators"]:
-        limit = f"{ind['op']} {ind['limit']:g}{ind['unit']}" if ind["op"] != "==" else gettext("须达到")
+        limit = f"{ind['sign']} {ind['limit']:g}{ind['unit']}" if ind["op"] != "==" else gettext("须达到")
         if ind["passed"] is False:
             value = gettext("否") if ind["op"] == "==" else f"{ind['value']:.2f}{ind['unit']}"
             reasons.append(gettext("%(name)s 不达标：%(value)s（底线 %(limit)s）")

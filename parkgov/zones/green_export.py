@@ -45,7 +45,7 @@ def write_bottom_line(*, path: Path, year: int, zone_ids=None) -> int:
         put(0, [zone.code, zone.name, year, o["failed"], o["missing"], o["consequence"] or "—",
                 "\n".join(o["reasons"]), history])
         for i in o["indicators"]:
-            put(1, [zone.code, i["name"], i["value"], i["unit"], f"{i['op']} {i['limit']:g}", _passed(i["passed"]),
+            put(1, [zone.code, i["name"], i["value"], i["unit"], f"{i['sign']} {i['limit']:g}", _passed(i["passed"]),
                     i["source"], _passed(i["verified"])])
         for i in o["green"]:
             put(2, [zone.code, i["name"], i["value"], i["unit"], i["baseline"], i["change_pct"], i["target"],

@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!window.echarts) return;
   const read = id => { const node = document.getElementById(id); return node ? JSON.parse(node.textContent) : null; };
   const narrow = window.innerWidth < 600;
-  const colour = { ok: "#2f855a", warn: "#d69e2e", alert: "#c53030" };
+  const colour = { ok: "#2f855a", some: "#a0aec0", warn: "#d69e2e", alert: "#c53030" };
   const draw = (id, option) => {
     const el = document.getElementById(id);
     if (!el) return;
@@ -21,9 +21,9 @@ document.addEventListener("DOMContentLoaded", () => {
       grid: { left: 40, right: 16, top: 30, bottom: narrow ? 110 : 90 }, xAxis: axis(all.zones),
       yAxis: { type: "value", name: all.failed_label, minInterval: 1 },
       series: [{ type: "bar", label: { show: true, position: "top" },
-        data: all.failed.map((v, i) => ({ value: v, itemStyle: { color: colour[all.states[i]] } })) }] });
+        data: all.failed.map((v, i) => ({ value: v, itemStyle: { color: colour[v && all.states[i] === "ok" ? "some" : all.states[i]] } })) }] });
     draw("chart-green-energy", {
-      grid: { left: 50, right: 16, top: 30, bottom: narrow ? 110 : 90 }, xAxis: axis(all.zones),
+      grid: { left: 50, right: narrow ? 16 : 70, top: 30, bottom: narrow ? 110 : 90 }, xAxis: axis(all.zones),
       yAxis: { type: "value", name: all.energy_label },
       series: [{ type: "bar", itemStyle: { color: "#1d4e89" }, data: all.energy,
         markLine: all.energy_target === null ? undefined : { symbol: "none", data: [{ yAxis: all.energy_target, name: all.target_label }],
