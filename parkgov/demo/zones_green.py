@@ -34,30 +34,32 @@ GROWTH_SINCE_BASELINE = 1.61  # value added 2023 ÷ 2015
 REDUCTION = {"energy": 0.18, "water": 0.25}  # intensity fall 2015 → 2023 of a zone that meets its targets
 WEAK = {"SZ-KFQ-HG": {"energy": 0.02, "water": 0.04}}  # zones that barely lowered theirs
 WASTE_PER_VA = 0.0004  # 万吨 of industrial solid waste per 万元 of value added
+MIN_WASTE = 0.05  # 万吨, a zone without 规上 value added
 UTILISATION = 0.972
 LOW_UTILISATION = {("SZ-JJ-CR", 2024): 0.91, ("SZ-JJ-CR", 2025): 0.90}
 NOT_CERTIFIED = {("SZ-JJ-CL", y) for y in YEARS} | {("SZ-JJ-CR", 2025)}
 
 
 def green_rows() -> list[dict]:
-    """The 园区绿色指标 rows for every zone with 规上 figures: the 2015 baseline and YEARS."""
-    codes = dict(Zone.objects.values_list("id", "code"))
+    """The 园区绿色指标 rows of every zone: the 2015 baseline (where the zone has 规上 figures) and YEARS."""
     frame = green_frame(years=YEARS).filter(pl.col("year").is_in(YEARS))
+    found = {(r["zone_id"], r["year"]): r for r in frame.iter_rows(named=True)}
     rows = []
-    for row in frame.sort("zone_id", "year").iter_rows(named=True):
-        code = codes[row["zone_id"]]
-        va = row["va_total"] or 0.0
-        if row["year"] == YEARS[0] and row["energy_intensity"] and row["water_intensity"]:
-            cut = WEAK.get(code, REDUCTION)
-            base_va = round(va / GROWTH_SINCE_BASELINE, 2)
-            rows.append({"zone": code, "year": green_profile().baseline_year, "value_added": base_va,
-                         "energy_tce": round(base_va * row["energy_intensity"] / (1 - cut["energy"]), 2),
-                         "water_10k_t": round(base_va * row["water_intensity"] / (1 - cut["water"]) / 10000, 3)})
-        generated = round(va * WASTE_PER_VA, 3)
-        rate = LOW_UTILISATION.get((code, row["year"]), UTILISATION)
-        rows.append({"zone": code, "year": row["year"], "waste_generated": generated,
-                     "waste_utilised": round(generated * rate, 3), "waste_stored_utilised": 0.0,
-                     "iso14001": "no" if (code, row["year"]) in NOT_CERTIFIED else "yes"})
+    for zone_id, code in Zone.objects.order_by("code").values_list("id", "code"):
+        for year in YEARS:
+            row = found.get((zone_id, year), {})
+            va = row.get("va_total") or 0.0
+            if year == YEARS[0] and row.get("energy_intensity") and row.get("water_intensity"):
+                cut = WEAK.get(code, REDUCTION)
+                base_va = round(va / GROWTH_SINCE_BASELINE, 2)
+                rows.append({"zone": code, "year": green_profile().baseline_year, "value_added": base_va,
+                             "energy_tce": round(base_va * row["energy_intensity"] / (1 - cut["energy"]), 2),
+                             "water_10k_t": round(base_va * row["water_intensity"] / (1 - cut["water"]) / 10000, 3)})
+            generated = round(va * WASTE_PER_VA, 3) or MIN_WASTE
+            rate = LOW_UTILISATION.get((code, year), UTILISATION)
+            rows.append({"zone": code, "year": year, "waste_generated": generated,
+                         "waste_utilised": round(generated * rate, 3), "waste_stored_utilised": 0.0,
+                         "iso14001": "no" if (code, year) in NOT_CERTIFIED else "yes"})
     return rows
 
 
