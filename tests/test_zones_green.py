@@ -200,3 +200,49 @@ def test_cli_bottom_line_writes_the_workbook(tmp_path):
     assert limits.height == 10 and set(limits["是否达标"].to_list()) == {"是", "否", "—"}
     late = run(tmp_path, "zone", "bottom-line", "--year", "2019", "--out", "x.xlsx")
     assert late.returncode != 0 and "没有 2019 年的底线指标" in late.stderr and not (tmp_path / "x.xlsx").exists()
+
+
+def test_every_green_and_bottom_line_label_is_marked_for_the_catalogue():
+    import re
+
+    import yaml
+
+    from parkgov.zones import labels
+    from parkgov.zones.green_rules import BOTTOM_LINE_DIR, GREEN_DIR
+
+    names = set()
+    for path in GREEN_DIR.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names |= {data["name"]} | {i[k] for i in data["indicators"] for k in ("name", "unit", "formula")}
+    for path in BOTTOM_LINE_DIR.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if "rules" in data:
+            names |= {r[k] for r in data["rules"] for k in ("consequence", "text")}
+        else:
+            names |= {data["name"]} | {i[k] for i in data["indicators"] for k in ("name", "unit") if k in i}
+    names = {n for n in names if re.search(r"[\u4e00-\u9fff]", n)}
+    assert names - set(labels.GREEN_LABELS) == set()
+
+
+def test_pages_in_english_show_chinese_only_for_data(client, world):
+    """The page text goes through the catalogue; what stays Chinese is data: zone names, industry names and the
+    sources cited by the data files."""
+    from django.urls import reverse
+
+    from parkgov.codes.tables import code_table
+    from parkgov.zones.green_rules import bottom_line_set, green_profile
+    from tests.test_i18n import CHINESE, _page_texts, english
+
+    client.force_login(committee())
+    english(client)
+    data = {"嵊州经济开发区", "三江小微企业园", "简体中文", code_table("gbt4754_2017").label("38"),
+            code_table("gbt4754_2017").label("36")}
+    data |= {i.source for i in green_profile().indicators} | {i.source for i in bottom_line_set(2025).indicators}
+    for url in (reverse("zones:green") + "?year=2025", reverse("zones:green_zone", args=["SZ", 2025]), "/"):
+        left = []
+        for text in _page_texts(client.get(url).content.decode()):
+            for value in sorted(data, key=len, reverse=True):
+                text = text.replace(value, "")
+            if CHINESE.search(text):
+                left.append(text)
+        assert not left, (url, left)

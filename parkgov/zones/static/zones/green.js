@@ -9,7 +9,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const el = document.getElementById(id);
     if (!el) return;
     const chart = echarts.init(el);
-    chart.setOption(Object.assign({ animation: false, tooltip: {} }, option));
+    const merged = Object.assign({ animation: false, tooltip: {} }, option);
+    // tooltips drawn on the canvas: ECharts' HTML tooltips carry style="", which the Content-Security-Policy refuses
+    merged.tooltip = Object.assign({ renderMode: "richText" }, merged.tooltip);
+    chart.setOption(merged);
     el.dataset.rendered = "1";
     window.addEventListener("resize", () => chart.resize());
   };
