@@ -33,7 +33,8 @@ def compare_context(*, year, zone_ids) -> dict:
     certified = sum(1 for v in iso if v == 1.0)
     counts = {c: sum(1 for r in rows if r["outcome"]["consequence"] == c) for c in ("通报约谈", "问责")}
     return {"year": year, "years": bottom_line_years(), "rows": rows, "green_names": names,
-            "set": bottom_line_set(year), "rule": industry_rule(), "certified": certified, "reported": len(iso),
+            "set": bottom_line_set(year), "rule": industry_rule(), "share_text": f"{industry_rule().min_share:g}%",
+            "certified": certified, "reported": len(iso),
             "talks": counts["通报约谈"], "accountability": counts["问责"],
             "flagged": sum(1 for r in rows if r["mix"]["flagged"]),
             "chart": {"zones": [r["zone"].name for r in rows], "failed": [r["outcome"]["failed"] for r in rows],
