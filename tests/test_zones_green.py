@@ -247,3 +247,21 @@ def test_pages_in_english_show_chinese_only_for_data(client, world):
             if CHINESE.search(text):
                 left.append(text)
         assert not left, (url, left)
+
+
+def test_the_sheet_records_provenance_and_round_trips(world, tmp_path, actor):
+    import fastexcel
+    import polars as pl
+
+    from parkgov.ingest.export import export_ledger, ledger_frames
+
+    entry = ZoneGreenEntry.objects.get(zone__code="SZ", year=2025)
+    assert entry.iso14001 == "yes" and set(entry.provenance) == {"waste_generated", "waste_utilised", "iso14001"}
+    assert entry.history.count() == 1
+    before = ledger_frames()["园区绿色指标"]
+    export_ledger(path=tmp_path / "out.xlsx")
+    sheet = fastexcel.read_excel(tmp_path / "out.xlsx").load_sheet("园区绿色指标").to_polars()
+    assert sheet.height == 4 and sheet.filter(pl.col("年度") == 2025)["通过ISO 14001认证（是/否）"].to_list() == ["是", "否"]
+    report = import_workbook(path=tmp_path / "out.xlsx", actor=actor)
+    assert report.written["园区绿色指标"] == {"created": 0, "updated": 0, "unchanged": 4}
+    assert ledger_frames()["园区绿色指标"].equals(before)
