@@ -66,6 +66,10 @@ def test_bottom_line_consequences_two_running_years_and_one(world, tmp_path, act
     assert xw["failed"] == 1 and xw["consequence"] == "" and xw["missing"] == 4
     with pytest.raises(NotFound, match="没有 2019 年的底线指标"):
         zone_outcomes(zone="SZ", year=2019)
+    with pytest.raises(NotFound, match="园区 NOPE 不存在"):
+        zone_outcomes(zone="NOPE", year=2025)
+    with pytest.raises(NotFound, match="园区 NOPE 不存在"):
+        zone_green(zone="NOPE", year=2025)
 
 
 def test_the_consequence_rules_are_data():

@@ -12,9 +12,8 @@ years). An indicator without data is listed as 缺少数据 and counts as failed
 import polars as pl
 from django.utils.translation import gettext
 
-from parkgov.errors import NotFound
 from parkgov.ledger.models import Zone
-from parkgov.zones.green import green_frame
+from parkgov.zones.green import green_frame, zone_of
 from parkgov.zones.green_rules import bottom_line_set, bottom_line_years, consequence_rules
 
 OPS = {"<=": lambda v, x: v <= x, ">=": lambda v, x: v >= x, "==": lambda v, x: abs(v - x) < 1e-9}
@@ -96,9 +95,7 @@ def zone_outcomes(*, zone, year: int) -> dict:
     """The 底线 outcome of one zone (a Zone or its code) in `year`: {"year", "indicators": [{"name", "value",
     "unit", "limit", "passed", "source"}], "failed", "consequence": "" | "通报约谈" | "问责", "reasons",
     "history": [{"year", "failed", "consequence"}]}. NotFound when no set is published for the year."""
-    zone = zone if isinstance(zone, Zone) else Zone.objects.filter(code=zone).first()
-    if zone is None:
-        raise NotFound("园区不存在")
+    zone = zone_of(zone)
     years = _years_for(year)
     frame = green_frame(years=years, profile_id=bottom_line_set(year).green_profile)
     return assess(frame=frame, zone_id=zone.pk, year=year)

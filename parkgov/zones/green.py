@@ -12,6 +12,7 @@ firms that report both of its figures, so a firm without an energy figure does n
 import polars as pl
 from django.utils.translation import gettext
 
+from parkgov.errors import NotFound
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, YearlyFigure, Zone
 from parkgov.zones.derive import zone_ancestors
@@ -129,11 +130,21 @@ def zone_rows(*, year: int, profile_id: str = DEFAULT_GREEN, zone_ids=None) -> d
     return {row["zone_id"]: row for row in frame.iter_rows(named=True)}
 
 
+def zone_of(zone) -> Zone:
+    """A Zone given as itself or by its code (NotFound naming the code)."""
+    if isinstance(zone, Zone):
+        return zone
+    found = Zone.objects.filter(code=zone).defer("geometry").first()
+    if found is None:
+        raise NotFound(f"园区 {zone} 不存在")
+    return found
+
+
 def zone_green(*, zone, year: int, profile_id: str = DEFAULT_GREEN) -> dict:
     """One zone's green indicators in `year` (a Zone or its code):
     {"baseline_year", "profile", "indicators": [{"name", "value", "baseline", "change_pct", "target", "passed",
     "unit", …}]}."""
-    zone = zone if isinstance(zone, Zone) else Zone.objects.get(code=zone)
+    zone = zone_of(zone)
     profile = green_profile(profile_id)
     row = zone_rows(year=year, profile_id=profile_id, zone_ids=[zone.pk]).get(zone.pk)
     return {"year": year, "baseline_year": profile.baseline_year, "profile": profile.id,
