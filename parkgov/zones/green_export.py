@@ -35,7 +35,10 @@ def write_bottom_line(*, path: Path, year: int, zone_ids=None) -> int:
 
     def put(n, values):
         for col, value in enumerate(values):
-            book.cell(sheets[n], rows[n], col, value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                sheets[n].write_number(rows[n], col, value)  # years and counts without decimals
+            else:
+                book.cell(sheets[n], rows[n], col, value)
         rows[n] += 1
 
     for o in outcomes:
