@@ -32,3 +32,4 @@ def evaluate_command(zone: str = typer.Option(..., "--zone", help="园区编码"
     out.print(f"已评价 {year} 年 {run.zones} 个园区（批次 {run.pk}，{run.profile_name}）；{zone} 集约度分值 {total}，"
               f"排名 {result.rank or '—'}/{result.rank_of or '—'}，{result.stars or '—'} 星")
     out.print(f"已导出 {out_path}：{rows} 个指标")
+from parkgov.zones import target_commands  # noqa: E402,F401  (issue 16 §3: targets, projects, dispatch)
