@@ -113,7 +113,7 @@ def test_cockpit_card_reads_like_longyan(zones, client):
     client.force_login(user("committee"))
     page = client.get(reverse("web:cockpit"), {"year": 2025}).content.decode()
     assert 'id="targets-card"' in page and "45.67 亿 / 目标 47.33 亿 = 96.5%" in page
-    assert "109.75 / 120 万平方米 = 91.5%" in page and "14.33 亿 / 已支付 6.53 亿" in page
+    assert "109.75 / 120.00 万平方米 = 91.5%" in page and "14.33 亿 / 已支付 6.53 亿" in page
     client.force_login(user("ecology"))  # no zone_eval: no card
     assert 'id="targets-card"' not in client.get(reverse("web:cockpit"), {"year": 2025}).content.decode()
 
@@ -219,3 +219,43 @@ def test_the_project_sheets_import_through_the_exchange_workbook(zones, tmp_path
     messages = [i.describe("q.xlsx") for i in exc.value.report.issues.errors]
     assert any("「项目调度」第2行「年度」列：值“2024”，项目 XM-9 属于 2025 年重点项目清单" in m for m in messages), messages
     assert any("「园区目标」第2行「指标」列：值“钢产量”，不是允许的取值" in m for m in messages), messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cli_targets_template_import_and_dispatch_report(tmp_path):
+    from tests.test_cli import run
+
+    run(tmp_path, "init")
+    sheets = {"园区": small_ledger_sheets()["园区"],
+              "重点项目": [["项目编码", "项目名称", "园区编码", "年度", "项目类别", "年度计划投资（万元）"],
+                       ["XM-1", "南北环路网工程", "SZ", 2025, "基础设施", 36000],
+                       ["XM-2", "科创中心及孵化器", "SZ", 2025, "创新平台", 11000]],
+              "园区目标": [["园区编码", "年度", "指标", "年度目标", "1月完成"], ["SZ", 2025, "新建标准厂房", 20, 5]]}
+    write_workbook(tmp_path / "list.xlsx", sheets)
+    assert run(tmp_path, "import", "list.xlsx").returncode == 0
+    made = run(tmp_path, "zone", "dispatch-template", "--zone", "SZ", "--year", "2025", "--month", "1", "--out", "t.xlsx")
+    assert made.returncode == 0 and "已写出 t.xlsx：2 个重点项目" in made.stdout, made.stderr
+    _filled(tmp_path / "t.xlsx", {"XM-1": {"本月完成投资（万元）": 3000, "存在问题": "征迁尚有 3 户未签约"},
+                                  "XM-2": {"本月完成投资（万元）": "三百"}})
+    refused = run(tmp_path, "zone", "dispatch-import", "t.xlsx")
+    text = refused.stderr.replace("\n", "")
+    assert refused.returncode == 1 and "t.xlsx 工作表「项目调度」第3行「本月完成投资（万元）」列：值“三百”" in text, text
+    _filled(tmp_path / "t.xlsx", {"XM-2": {"本月完成投资（万元）": 900}})
+    done = run(tmp_path, "zone", "dispatch-import", "t.xlsx")
+    assert done.returncode == 0 and "已导入 t.xlsx：2 条月度调度" in done.stdout, done.stderr
+    shown = run(tmp_path, "zone", "targets", "--zone", "SZ", "--year", "2025").stdout
+    assert "新建标准厂房：5.00 / 20.00 万平方米，完成 25.0%" in shown
+    assert "重点项目 2 个：完成投资 3,900.00 / 47,000.00 万元，完成 8.3%" in shown
+    listed = run(tmp_path, "zone", "projects", "--zone", "SZ", "--year", "2025").stdout
+    assert "XM-1 南北环路网工程［基础设施］" in listed and "共 2 个重点项目" in listed
+    missing = run(tmp_path, "zone", "targets", "--zone", "NOPE", "--year", "2025")
+    assert missing.returncode != 0 and "园区 NOPE 不存在" in missing.stderr
+
+
+def test_every_label_of_the_data_file_is_marked_for_the_catalogue():
+    from parkgov.zones.target_labels import TARGET_LABELS
+
+    rules = target_rules()
+    labels = {k.name for k in rules.kinds} | {k.unit for k in rules.kinds} | {c.name for c in rules.categories}
+    labels |= {p.name for p in rules.scoring.parts} | {g.name for g in rules.scoring.grades}
+    assert labels - set(TARGET_LABELS) == set()

@@ -26,6 +26,7 @@ YEAR = 2025
 # per 公顷 of the zone's parcels: the year's target of each kind (万元, 亩, 万平方米)
 PER_HECTARE = {"investment": 620.0, "output": 5200.0, "tax": 260.0, "revitalised": 0.35, "plant_area": 0.045,
                "bond_approved": 24.0, "bond_disbursed": 11.0}
+PROJECT_SHARE_OF_INVESTMENT = 1.6  # a zone's investment target is at least 1.6 × its key projects' annual targets
 MONTH_SHARE = (0.04, 0.04, 0.08, 0.08, 0.09, 0.09, 0.09, 0.09, 0.09, 0.10, 0.10, 0.11)  # slow start after 春节
 PROJECTS = (  # (name, category, total investment 万元, this year's target 万元)
     ("高端厨具电器智能制造产业园", "industry", 186000, 52000), ("领带真丝数字化印染工厂", "industry", 48000, 16000),
@@ -50,8 +51,8 @@ def build_zone_targets(*, data, seed: int, actor, say) -> dict:
         return {}
     with transaction.atomic(), acting_as(actor, reason=f"演示园区 种子{seed}：目标与重点项目"):
         rng = random.Random(seed * 16 + 3)
-        targets = _targets(zones=zones, rng=rng)
         projects, late = _projects(zones=zones, rng=rng, actor=actor)
+        targets = _targets(zones=zones, rng=rng)
     say(f"已生成目标与重点项目：{len(zones)} 个园区 {targets} 项 {YEAR} 年目标与逐月完成，{projects} 个重点项目、"
         f"{projects * 12} 份月度调度（逾期报送 {late} 份）与季度点评")
     return {"targets": targets, "projects": projects, "late": late}
@@ -63,10 +64,15 @@ def _hectares(zones) -> dict:
 
 
 def _targets(*, zones, rng) -> int:
+    """Targets by land; a zone's fixed-asset investment target covers its key projects' with room for the rest."""
     hectares, count = _hectares(zones), 0
+    listed = dict(KeyProject.objects.filter(year=YEAR).values("zone_id").annotate(t=Sum("annual_target"))
+                  .values_list("zone_id", "t"))
     for zone in zones:
         for kind in target_rules().kinds:
             target = round(PER_HECTARE[kind.code] * hectares[zone.pk], 2)
+            if kind.code == "investment":
+                target = max(target, round(PROJECT_SHARE_OF_INVESTMENT * (listed.get(zone.pk) or 0.0), 2))
             set_target(zone=zone, year=YEAR, kind=kind.code, target=target, source="演示数据")
             reach = rng.uniform(0.80, 1.05)
             for month, share in enumerate(MONTH_SHARE, start=1):
@@ -111,5 +117,5 @@ def _dispatch(*, project, rng, actor) -> int:
         if month % 3 == 0:
             add_review(project=project, quarter=month // 3, actor_id=getattr(actor, "pk", None),
                        reviewed_on=next_month.replace(day=15),
-                       note=f"第 {month // 3} 季度：{'进度正常，继续按计划推进' if reach >= 0.95 else '投资进度滞后于计划，须加快'}")
+                       note="进度正常，继续按计划推进" if reach >= 0.95 else "投资进度滞后于计划，须加快")
     return late

@@ -63,6 +63,9 @@ def supply_item(scope, request) -> dict | None:
             "active": bool(match and match.namespace == "supply")}
 
 
+TARGET_PAGES = ("targets", "zone_targets", "projects", "project")  # issue 16 §3
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -83,6 +86,9 @@ def navigation(request):
         if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §1: 园区评价 (parkgov/zones)
             items.append({"name": "zones", "label": _("园区评价"), "url": reverse("zones:index"),
                           "active": bool(request.resolver_match and request.resolver_match.namespace == "zones")})
+        if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §3: 目标与重点项目 (parkgov/zones)
+            items.append({"name": "zone_projects", "label": _("重点项目"), "url": reverse("zones:projects"),
+                          "active": bool(request.resolver_match and request.resolver_match.url_name in TARGET_PAGES)})
         if name == "evaluation" and (governance := governance_item(scope, request)):
             items.append(governance)
         if name == "evaluation" and (supply := supply_item(scope, request)):
