@@ -246,8 +246,9 @@ def test_cli_targets_template_import_and_dispatch_report(tmp_path):
     shown = run(tmp_path, "zone", "targets", "--zone", "SZ", "--year", "2025").stdout
     assert "新建标准厂房：5.00 / 20.00 万平方米，完成 25.0%" in shown
     assert "重点项目 2 个：完成投资 3,900.00 / 47,000.00 万元，完成 8.3%" in shown
-    listed = run(tmp_path, "zone", "projects", "--zone", "SZ", "--year", "2025").stdout
-    assert "XM-1 南北环路网工程［基础设施］" in listed and "共 2 个重点项目" in listed
+    report = run(tmp_path, "zone", "dispatch-report", "--zone", "SZ", "--year", "2025", "--month", "1", "--out", "d.pdf")
+    assert report.returncode == 0 and "已写出 d.pdf" in report.stdout, report.stderr
+    assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
     missing = run(tmp_path, "zone", "targets", "--zone", "NOPE", "--year", "2025")
     assert missing.returncode != 0 and "园区 NOPE 不存在" in missing.stderr
 
@@ -259,3 +260,34 @@ def test_every_label_of_the_data_file_is_marked_for_the_catalogue():
     labels = {k.name for k in rules.kinds} | {k.unit for k in rules.kinds} | {c.name for c in rules.categories}
     labels |= {p.name for p in rules.scoring.parts} | {g.name for g in rules.scoring.grades}
     assert labels - set(TARGET_LABELS) == set()
+
+
+def test_monthly_dispatch_report_pdf_is_real_chinese_text(zones, client, tmp_path):
+    import subprocess
+
+    a = make_key_project(zone=zones["SZ"], code="XM-A", name="南北环路网工程", annual_target=36000.0)
+    b = make_key_project(zone=zones["SZ"], code="XM-B", name="科创中心及孵化器", category="innovation")
+    make_key_project(zone=zones["SZ-XW1"], code="XM-C", name="三江园区供水改造")
+    make_dispatch(project=a, month=7, invested=3000.0)
+    make_dispatch(project=a, month=8, invested=2600.0, reported_on=dt.date(2025, 9, 18),
+                  help_requested="请属地街道加快征迁")
+    set_target(zone=zones["SZ"], year=2025, kind="plant_area", target=20.0)
+    record_actual(zone=zones["SZ"], year=2025, month=8, kind="plant_area", value=4.0)
+    client.force_login(user("committee", "SZ"))
+    response = client.get(reverse("zone_dispatch_report", args=["SZ", 2025, 8]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    path = tmp_path / "dispatch.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "嵊州经济开发区 2025 年 8 月重点项目调度报告" in text
+    assert "南北环路网工程" in text and "科创中心及孵化器" in text and "三江园区供水改造" not in text
+    assert "5,600.00" in text and "15.6%" in text  # 1—8 月 3,000 + 2,600 of 36,000
+    assert "南北环路网工程：逾期报送（2025-09-18）" in text and "请属地街道加快征迁" in text
+    assert "科创中心及孵化器：未报送" in text and "新建标准厂房" in text and "20.0%" in text
+    assert b.reports.count() == 0
+    refused = client.get(reverse("zone_dispatch_report", args=["SZ", 2025, 13]))
+    assert refused.status_code == 400 and "月份 13 不在允许范围 1–12" in refused.content.decode()
+    assert client.get(reverse("zone_dispatch_report", args=["SZ-XW1", 2025, 8])).status_code == 200
+    client.force_login(user("committee", "SZ-XW1"))
+    assert client.get(reverse("zone_dispatch_report", args=["SZ", 2025, 8])).status_code == 404

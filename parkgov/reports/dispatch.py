@@ -28,7 +28,7 @@ def _trend_chart(context) -> str:
     for kind in context["progress"]["kinds"]:
         if kind["target"] and kind["months"]:
             series[kind["name"]] = [m["cumulative_pct"] for m in kind["months"][:month]]
-    return line_chart(categories=months, series=series, title="累计完成率（%）")
+    return line_chart(labels=months, series=series, title="累计完成率", unit="%")
 
 
 def _project_pct(context) -> list:

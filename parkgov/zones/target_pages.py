@@ -100,4 +100,7 @@ def dispatch_context(*, code: str, year: int, month: int, zone_ids) -> dict:
         line["category_name"] = gettext(line["category_name"])
     for kind in context["progress"]["kinds"]:
         kind["name"], kind["unit"] = gettext(kind["name"]), gettext(kind["unit"])
+        upto = kind["months"][:month]  # the report shows the year to its month, not to the latest data
+        kind["to_month"] = upto[-1]["cumulative"] if upto and any(m["value"] is not None for m in upto) else None
+        kind["to_month_pct"] = upto[-1]["cumulative_pct"] if kind["to_month"] is not None else None
     return context
