@@ -291,3 +291,32 @@ def test_monthly_dispatch_report_pdf_is_real_chinese_text(zones, client, tmp_pat
     assert client.get(reverse("zone_dispatch_report", args=["SZ-XW1", 2025, 8])).status_code == 200
     client.force_login(user("committee", "SZ-XW1"))
     assert client.get(reverse("zone_dispatch_report", args=["SZ", 2025, 8])).status_code == 404
+
+
+def test_pages_in_english_show_chinese_only_for_data(zones, client):
+    """Page text and the data file's labels (kinds, units, categories, grades) go through the catalogue; project
+    names, plans and what a report says stay as entered."""
+    from tests.test_i18n import CHINESE, _page_texts, english
+
+    project = make_key_project(zone=zones["SZ"], code="XM-A", name="南北环路网工程")
+    make_dispatch(project=project, month=1, invested=100.0, progress_pct=5, help_requested="请属地街道加快征迁",
+                  reported_on=dt.date(2025, 2, 20))
+    project_services.add_review(project=project, quarter=1, note="进度滞后")
+    set_target(zone=zones["SZ"], year=2025, kind="plant_area", target=20.0)
+    record_actual(zone=zones["SZ"], year=2025, month=1, kind="plant_area", value=2.0)
+    client.force_login(user("natural_resources"))
+    english(client)
+    data = {"嵊州经济开发区", "三江小微企业园", "简体中文", "南北环路网工程", "年内主体结顶", "请属地街道加快征迁", "进度滞后",
+            target_rules().scoring.source}
+    for url in (reverse("zones:projects") + "?year=2025", reverse("zones:project", args=["XM-A"]),
+                reverse("zones:targets") + "?year=2025", reverse("zones:zone_targets", args=["SZ", 2025]),
+                reverse("web:cockpit") + "?year=2025"):
+        html = client.get(url).content.decode()
+        left = []
+        for text in _page_texts(html):
+            for value in sorted(data, key=len, reverse=True):
+                text = text.replace(value, "")
+            if CHINESE.search(text):
+                left.append(text)
+        assert not left, (url, left)
+    assert "Industrial development" in client.get(reverse("zones:projects") + "?year=2025").content.decode()
