@@ -249,8 +249,6 @@ def test_cli_targets_template_import_and_dispatch_report(tmp_path):
     report = run(tmp_path, "zone", "dispatch-report", "--zone", "SZ", "--year", "2025", "--month", "1", "--out", "d.pdf")
     assert report.returncode == 0 and "已写出 d.pdf" in report.stdout, report.stderr
     assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
-    missing = run(tmp_path, "zone", "targets", "--zone", "NOPE", "--year", "2025")
-    assert missing.returncode != 0 and "园区 NOPE 不存在" in missing.stderr
 
 
 def test_every_label_of_the_data_file_is_marked_for_the_catalogue():
@@ -320,3 +318,29 @@ def test_pages_in_english_show_chinese_only_for_data(zones, client):
                 left.append(text)
         assert not left, (url, left)
     assert "Industrial development" in client.get(reverse("zones:projects") + "?year=2025").content.decode()
+
+
+def test_dispatch_upload_on_the_projects_page(zones, client, tmp_path):
+    """The page's upload: the month's template back with the figures; a bad cell lists file, sheet, row, column and
+    value and writes nothing; a reader may not upload."""
+    make_key_project(zone=zones["SZ"], code="XM-A")
+    client.force_login(user("natural_resources"))
+    template = client.get(reverse("zones:dispatch_template_download", args=["SZ", 2025, 5]))
+    path = tmp_path / "五月调度.xlsx"
+    path.write_bytes(b"".join(template.streaming_content))
+    _filled(path, {"XM-A": {"本月完成投资（万元）": 120, "形象进度（%）": 130}})
+    back = reverse("zones:projects") + "?year=2025&month=5"
+    with path.open("rb") as handle:
+        page = client.post(reverse("zones:dispatch_upload"), {"file": handle, "back": back}, follow=True)
+    html = page.content.decode()
+    assert "五月调度.xlsx 有 1 处错误，未写入任何数据" in html
+    assert "五月调度.xlsx 工作表「项目调度」第2行「形象进度（%）」列：值“130" in html
+    assert not DispatchReport.objects.exists()
+    _filled(path, {"XM-A": {"形象进度（%）": 30}})
+    with path.open("rb") as handle:
+        page = client.post(reverse("zones:dispatch_upload"), {"file": handle, "back": back}, follow=True)
+    assert "已导入 五月调度.xlsx：1 条月度调度" in page.content.decode() and page.redirect_chain[-1][0] == back
+    assert DispatchReport.objects.get().progress_pct == 30.0
+    client.force_login(user("committee"))
+    with path.open("rb") as handle:
+        assert client.post(reverse("zones:dispatch_upload"), {"file": handle}).status_code == 403

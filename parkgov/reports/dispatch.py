@@ -34,6 +34,7 @@ def _trend_chart(context) -> str:
 def _project_pct(context) -> list:
     target, month, cumulative, out = context["annual_target"], context["month"], 0.0, []
     for m in range(month):
-        cumulative += sum(line["months"][m]["report"].invested for line in context["lines"] if line["months"][m]["report"])
+        cumulative += sum(line["months"][m]["report"].invested for line in context["lines"]
+                          if line["months"][m]["report"])
         out.append(round(cumulative / target * 100, 1) if target else None)
     return out

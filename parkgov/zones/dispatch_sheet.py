@@ -121,7 +121,8 @@ def write_projects(frame: pl.DataFrame, *, submission_id, actor_id, reason, now)
         values.update({k: row.get(k) for k in ("total_investment", "planned_start", "planned_completion")
                        if row.get(k) is not None})
         values.update({k: row[k] for k in ("builder", "plan") if row.get(k)})
-        _, created = KeyProject.objects.update_or_create(code=row["code"], defaults={**values, "zone_id": zones[row["zone"]]})
+        _, created = KeyProject.objects.update_or_create(code=row["code"],
+                                                         defaults={**values, "zone_id": zones[row["zone"]]})
         counts.created += created
         counts.updated += not created
     return counts
@@ -148,7 +149,8 @@ def write_dispatch(frame: pl.DataFrame, *, submission_id, actor_id, reason, now)
 def write_targets(frame: pl.DataFrame, *, submission_id, actor_id, reason, now):
     from parkgov.zones.targets import record_actual, set_target
 
-    zones = {z.code: z for z in Zone.objects.defer("geometry").filter(code__in=frame.get_column("zone").unique().to_list())}
+    codes = frame.get_column("zone").unique().to_list()
+    zones = {z.code: z for z in Zone.objects.defer("geometry").filter(code__in=codes)}
     counts = UpsertCounts()
     for row in frame.iter_rows(named=True):
         zone = zones[row["zone"]]

@@ -172,7 +172,8 @@ def dispatch_month(*, zone, year: int, month: int, zone_ids, today: dt.date | No
                       "to_date": round(to_date, 2), "to_date_pct": _pct(to_date, row["project"].annual_target)})
     target = sum(r["project"].annual_target for r in lines)
     to_date = sum(r["to_date"] for r in lines)
-    return {"zone": zone, "year": year, "month": month, "lines": lines, "due": target_rules().dispatch.due_date(year, month),
+    return {"zone": zone, "year": year, "month": month, "lines": lines,
+            "due": target_rules().dispatch.due_date(year, month),
             "annual_target": round(target, 2), "to_date": round(to_date, 2), "to_date_pct": _pct(to_date, target),
             "this_month": round(sum(r["report"].invested for r in lines if r["report"]), 2),
             "late": [r for r in lines if r["state"] == LATE], "missing": [r for r in lines if r["state"] == MISSING],

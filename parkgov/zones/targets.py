@@ -119,7 +119,8 @@ def cockpit_card(*, year: int, zone_ids) -> dict | None:
     plant, plant_target = done.get("plant_area"), target.get("plant_area")
     approved, disbursed = done.get("bond_approved"), done.get("bond_disbursed")
     return {"year": year, "as_of_month": projects["as_of_month"], "projects": projects["count"],
-            "invested_yi": round(projects["invested"] / 10000, 2), "target_yi": round(projects["annual_target"] / 10000, 2),
+            "invested_yi": round(projects["invested"] / 10000, 2),
+            "target_yi": round(projects["annual_target"] / 10000, 2),
             "invested_pct": projects["completion_pct"], "late": projects["late"], "missing": projects["missing"],
             "plant": None if plant is None else round(plant, 2), "plant_target": plant_target,
             "plant_pct": _pct(plant or 0.0, plant_target),

@@ -22,7 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const project = read("project-trend");
   if (project) draw("chart-project-trend", {
     legend: { top: 0 },
-    grid: { left: narrow ? 40 : 60, right: narrow ? 40 : 60, top: 40, bottom: 30, containLabel: narrow },
+    grid: { left: narrow ? 40 : 60, right: narrow ? 40 : 60, top: narrow ? 70 : 50, bottom: 30, containLabel: narrow },
     xAxis: { type: "category", data: project.months },
     yAxis: [{ type: "value", name: project.invested_label }, { type: "value", name: project.pct_label }],
     series: [{ type: "bar", name: project.invested_label, data: project.invested, itemStyle: { color: "#1d4e89" } },
