@@ -85,7 +85,8 @@ def navigation(request):
                           "active": request.resolver_match and request.resolver_match.url_name == name})
         if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §1: 园区评价 (parkgov/zones)
             items.append({"name": "zones", "label": _("园区评价"), "url": reverse("zones:index"),
-                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones")})
+                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones"
+                                         and request.resolver_match.url_name not in TARGET_PAGES)})
         if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §3: 目标与重点项目 (parkgov/zones)
             items.append({"name": "zone_projects", "label": _("重点项目"), "url": reverse("zones:projects"),
                           "active": bool(request.resolver_match and request.resolver_match.url_name in TARGET_PAGES)})
