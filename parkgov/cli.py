@@ -15,6 +15,7 @@ from parkgov.governance.commands import governance_app
 from parkgov.spatial.commands import check_app
 from parkgov.supply.commands import supply_app
 from parkgov.zones.commands import zone_app
+from parkgov.reports import dispatch_commands  # noqa: F401,E402  (issue 16 §3: parkgov zone dispatch-report)
 
 app = typer.Typer(help="园区管家 parkgov：开发区工业用地治理（一码管地、亩均论英雄）", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)

@@ -625,3 +625,20 @@ def green_world(*, folder: Path, actor, rows=None) -> None:
     sheets = small_ledger_sheets()
     sheets["园区绿色指标"] = green_sheet_rows(GREEN_ROWS if rows is None else rows)
     import_workbook(path=write_workbook(folder / "green.xlsx", sheets), actor=actor)
+
+
+def make_key_project(*, zone, code, year=2025, category="industry", annual_target=1000.0, name="测试重点项目"):
+    """A key project (issue 16 §3) of `zone` on the list of `year`."""
+    from parkgov.zones.models import KeyProject
+
+    return KeyProject.objects.create(zone=zone, code=code, year=year, category=category, annual_target=annual_target,
+                                     name=name, plan="年内主体结顶")
+
+
+def make_dispatch(*, project, month, invested, reported_on=None, progress_pct=None, help_requested=""):
+    """A monthly dispatch report of `project`, sent on `reported_on` (default: the 1st of the next month)."""
+    from parkgov.zones.projects import submit_report
+
+    on = reported_on or dt.date(project.year + month // 12, month % 12 + 1, 1)
+    return submit_report(project=project, year=project.year, month=month, invested=invested, reported_on=on,
+                         progress_pct=progress_pct, help_requested=help_requested)

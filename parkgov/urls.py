@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("parkgov.web.urls")),
     path("governance/", include("parkgov.governance.urls")),
     path("supply/", include("parkgov.supply.urls")),
+    path("zones/", include("parkgov.reports.dispatch_urls")),  # issue 16 §3: the monthly dispatch report PDF
     path("zones/", include("parkgov.zones.urls")),
     path("api/", include("parkgov.api.urls")),
     path("admin/", admin.site.urls),

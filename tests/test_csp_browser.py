@@ -91,6 +91,25 @@ def swagger_ready(page):
     expect(page.locator(".opblock").first).to_be_visible(timeout=20000)
 
 
+def _key_project_pages() -> list:
+    """issue 16 §3: a key project with dispatch and a zone target, and its pages (charts drawn by targets.js)."""
+    from parkgov.ledger.models import Zone
+    from parkgov.testing import make_dispatch, make_key_project
+    from parkgov.zones.targets import record_actual, set_target
+
+    zone = Zone.objects.get(code="SZ")
+    project = make_key_project(zone=zone, code="XM-CSP")
+    make_dispatch(project=project, month=1, invested=100.0)
+    set_target(zone=zone, year=2025, kind="investment", target=1000.0)
+    record_actual(zone=zone, year=2025, month=1, kind="investment", value=100.0)
+
+    def drawn(chart):
+        return lambda page: expect(page.locator(f"#{chart}")).to_have_attribute("data-rendered", "1", timeout=20000)
+
+    return [("/zones/projects/?year=2025", None), ("/zones/projects/XM-CSP/", drawn("chart-project-trend")),
+            ("/zones/targets/SZ/2025/", drawn("chart-targets-trend")), ("/zones/targets/?year=2025", None)]
+
+
 @pytest.fixture
 def browser():
     with sync_playwright() as playwright:
@@ -111,6 +130,7 @@ def test_every_page_works_under_the_content_security_policy(browser, site):  # n
         (f"/admin/ledger/parcel/{parcel.pk}/change/", None),
         ("/zones/green/", hover_charts), ("/zones/green/SZ/2025/", hover_charts),  # issue 16 §2
     ]
+    pages += _key_project_pages()  # issue 16 §3
     watched = Watched(browser, site, "admin")
     found = {path: watched.visit(path, ready) for path, ready in pages}
     failing = {path: problems for path, problems in found.items() if problems}

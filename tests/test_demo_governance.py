@@ -253,3 +253,24 @@ def test_demo_green_figures_show_every_bottom_line_consequence(demo):
     assert [h["consequence"] for h in history["SZ-JJ-CL"]] == ["", "", ""]
     energy = zone_green(zone="SZ-KFQ", year=2023)["indicators"][0]
     assert energy["baseline"] and energy["change_pct"] == pytest.approx(-18.0, abs=0.1)
+
+
+def test_demo_has_targets_and_twenty_key_projects_with_a_year_of_dispatch(demo):
+    """issue 16 §3: every zone has each kind's target and twelve months; 20 key projects of five categories with
+    twelve monthly reports each, some late (none missing), four quarterly reviews each."""
+    from parkgov.zones.models import DispatchReport, KeyProject, QuarterReview, ZoneActual, ZoneTarget
+    from parkgov.zones.projects import project_totals
+    from parkgov.zones.target_rules import target_rules
+
+    kinds = len(target_rules().kinds)
+    zones = Zone.objects.count()
+    assert ZoneTarget.objects.filter(year=2025).count() == zones * kinds
+    assert ZoneActual.objects.filter(year=2025).count() == zones * kinds * 12
+    assert KeyProject.objects.count() == 20
+    assert set(KeyProject.objects.values_list("category", flat=True)) == {c.code for c in target_rules().categories}
+    assert DispatchReport.objects.count() == 240 and QuarterReview.objects.count() == 80
+    totals = project_totals(zone_ids=None, year=2025, today=dt.date(2026, 3, 1))
+    assert 0 < totals["late"] < 60 and totals["missing"] == 0 and 80 < totals["completion_pct"] < 105
+    for zone_id, listed in KeyProject.objects.values_list("zone_id", "annual_target"):
+        target = ZoneTarget.objects.get(zone_id=zone_id, year=2025, kind="investment").target
+        assert target >= listed

@@ -129,6 +129,12 @@ ZONES_WEB = {"zone_export": ("zone_eval", "园区编码"), "ranking_export": ("z
              "green_export": ("zone_eval", "园区编码")}  # issue 16 §2: the 底线 workbook
 API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval", "list_zone_accounts": "zone_eval",
                   "list_zone_bottom_line": "zone_eval"})
+# issue 16 §3: the month's dispatch template (rows are project codes) and the targets and key-project API lists;
+# the dispatch report PDF (root URL zone_dispatch_report) is checked with them below
+ZONES_WEB["dispatch_template_download"] = ("zone_eval", "项目编码")
+API_LISTS.update({"list_zone_targets": "zone_eval", "list_key_projects": "zone_eval", "list_project_dispatch": "zone_eval"})
+API_NOT_LISTS |= {"submit_project_dispatch"}  # a write: scoped in tests/test_zones_targets.py and below
+PROJECTS = {None: {"XM-SZ", "XM-XW1"}, "SZ-XW1": {"XM-XW1"}}
 ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 
 
@@ -756,3 +762,54 @@ def test_green_and_bottom_line_pages_workbook_and_api_give_exactly_the_users_zon
     for code in sorted(ZONES[None]):
         expected = 200 if code in ZONES[park] else 404
         assert client.get(reverse("zones:green_zone", args=[code, 2025])).status_code == expected, (role, park, code)
+
+
+@pytest.fixture
+def key_projects(world):
+    """issue 16 §3: a key project with a dispatch and a target in each of the world's two zones."""
+    from parkgov.testing import make_dispatch, make_key_project
+    from parkgov.zones.targets import set_target
+
+    for zone_code, code in (("SZ", "XM-SZ"), ("SZ-XW1", "XM-XW1")):
+        zone = Zone.objects.get(code=zone_code)
+        make_dispatch(project=make_key_project(zone=zone, code=code, name=f"项目{code}"), month=1, invested=10.0)
+        set_target(zone=zone, year=2025, kind="investment", target=100.0)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_targets_and_key_projects_give_exactly_the_users_zones(client, key_projects, role, park):
+    """issue 16 §3: the targets and project pages, the month's template, the dispatch PDF and the API hold the
+    projects and zones of the user's parks only (outside them 404); roles without zone_eval get 403 everywhere."""
+    user = user_of(role, park)
+    client.force_login(user)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    reads = scope_for(user).read
+    projects = client.get("/api/zones/projects", {"year": 2025}, headers=headers)
+    targets = client.get("/api/zones/targets", {"year": 2025}, headers=headers)
+    listing = client.get(reverse("zones:projects"), {"year": 2025})
+    if "zone_eval" not in reads:
+        assert {projects.status_code, targets.status_code, listing.status_code} == {403}, role
+        assert client.get(reverse("zones:dispatch_template_download", args=["SZ-XW1", 2025, 1])).status_code == 403
+        assert client.get(reverse("zone_dispatch_report", args=["SZ-XW1", 2025, 1])).status_code == 403
+        return
+    assert {p["code"] for p in projects.json()} == PROJECTS[park], (role, park)
+    assert {t["zone_code"] for t in targets.json()} == ZONES[park], (role, park)
+    page = listing.content.decode()
+    assert {c for c in PROJECTS[None] if f'data-project="{c}"' in page} == PROJECTS[park], (role, park)
+    table = client.get(reverse("zones:targets"), {"year": 2025}).content.decode()
+    assert {c for c in ZONES[None] if f'data-zone="{c}"' in table} == ZONES[park], (role, park)
+    for zone_code, code in (("SZ", "XM-SZ"), ("SZ-XW1", "XM-XW1")):
+        inside = code in PROJECTS[park]
+        template = client.get(reverse("zones:dispatch_template_download", args=[zone_code, 2025, 1]))
+        assert template.status_code == (200 if inside else 404), (role, park, zone_code)
+        if inside:
+            assert workbook_codes(template, ZONES_WEB["dispatch_template_download"][1]) == {code}
+        assert client.get(reverse("zones:project", args=[code])).status_code == (200 if inside else 404)
+        assert client.get(f"/api/zones/projects/{code}/dispatch", headers=headers).status_code == \
+            (200 if inside else 404)
+        assert client.get(reverse("zones:zone_targets", args=[zone_code, 2025])).status_code == \
+            (200 if inside else 404)
+        pdf = client.get(reverse("zone_dispatch_report", args=[zone_code, 2025, 1]))
+        assert pdf.status_code == (200 if inside else 404), (role, park, zone_code)
+        if inside:
+            assert pdf.content.startswith(b"%PDF")

@@ -64,6 +64,9 @@ def supply_item(scope, request) -> dict | None:
             "active": bool(match and match.namespace == "supply")}
 
 
+TARGET_PAGES = ("targets", "zone_targets", "projects", "project")  # issue 16 §3
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -83,9 +86,13 @@ def navigation(request):
                           "active": request.resolver_match and request.resolver_match.url_name == name})
         if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §1: 园区评价 (parkgov/zones)
             items.append({"name": "zones", "label": _("园区评价"), "url": reverse("zones:index"),
-                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones"),
+                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones"
+                                         and request.resolver_match.url_name not in TARGET_PAGES),
                           "children": [{"label": _("土地集约利用评价"), "url": reverse("zones:index")},
                                        {"label": _("绿色与底线"), "url": reverse("zones:green")}]})  # issue 16 §2
+        if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §3: 目标与重点项目 (parkgov/zones)
+            items.append({"name": "zone_projects", "label": _("重点项目"), "url": reverse("zones:projects"),
+                          "active": bool(request.resolver_match and request.resolver_match.url_name in TARGET_PAGES)})
         if name == "evaluation" and (governance := governance_item(scope, request)):
             items.append(governance)
         if name == "evaluation" and (supply := supply_item(scope, request)):

@@ -19,6 +19,7 @@ from parkgov.jobs.services import start_job, store_upload
 from parkgov.web import services
 from parkgov.accounts.pages import scoped
 from parkgov.web.forms import AdjustForm, EvaluationForm, UploadForm
+from parkgov.zones.targets import cockpit_card as zone_cockpit_card
 
 CHART_LABELS = {"tax_per_mu": gettext_lazy("亩均税收"), "va_per_mu": gettext_lazy("亩均增加值"),
                 "yuan_per_mu": gettext_lazy("万元/亩"), "firms": gettext_lazy("家"), "mu": gettext_lazy("亩"),
@@ -32,7 +33,9 @@ def cockpit(request, scope):
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
     data = services.cockpit(scope=scope, year=year)
-    return render(request, "web/cockpit.html", {"data": data, "chart_labels": CHART_LABELS})
+    targets = zone_cockpit_card(year=data["year"], zone_ids=scope.zone_ids) \
+        if data.get("year") and scope.can_read("zone_eval") else None  # issue 16 §3: 重点项目与目标
+    return render(request, "web/cockpit.html", {"data": data, "chart_labels": CHART_LABELS, "targets_card": targets})
 
 
 @scoped("import")

@@ -7,7 +7,8 @@ class ZonesConfig(AppConfig):
     verbose_name = _("园区评价")
 
     def ready(self):
-        from parkgov.zones import green_sheet, land_sheet
+        from parkgov.zones import dispatch_sheet, green_sheet, land_sheet
 
         land_sheet.register()
         green_sheet.register()
+        dispatch_sheet.register()

@@ -51,3 +51,6 @@ def bottom_line_command(year: int = typer.Option(..., "--year", help="考核年�
             out.print(f"{outcome['zone'].code} {outcome['zone'].name}：{outcome['failed']} 项不达标，"
                       f"{outcome['consequence']}")
     out.print(f"已导出 {out_path}：{year} 年 {zones} 个园区的底线考核")
+
+
+from parkgov.zones import target_commands  # noqa: E402,F401  (issue 16 §3: targets, projects, dispatch)

@@ -144,3 +144,116 @@ class ZoneGreenEntry(models.Model):
 
     def __str__(self):
         return f"{self.zone.code} {self.year}"
+
+
+# issue 16 §3: targets per zone and year with monthly actuals, key projects, monthly dispatch and quarterly reviews
+# (kinds, categories, the due day and the scoring rule are data: zones/data/targets.yaml, zones/target_rules.py)
+
+
+class ZoneTarget(models.Model):
+    """A zone's own target of one kind (target_rules kinds: 固定资产投资, 新建标准厂房 …) for a year, in the kind's unit."""
+
+    zone = models.ForeignKey(Zone, verbose_name=_("园区"), on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("目标指标"), max_length=32)
+    target = models.FloatField(_("年度目标"))
+    source = models.CharField(_("来源"), max_length=300, blank=True)
+    history = _history()
+
+    class Meta:
+        verbose_name = _("园区年度目标")
+        verbose_name_plural = _("园区年度目标")
+        ordering = ["zone__code", "year", "kind"]
+        constraints = [models.UniqueConstraint(fields=["zone", "year", "kind"], name="zone_target_key")]
+
+
+class ZoneActual(models.Model):
+    """What a zone completed of one kind in one month (the month's amount, not the running total)."""
+
+    zone = models.ForeignKey(Zone, verbose_name=_("园区"), on_delete=models.CASCADE, related_name="actuals")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    kind = models.CharField(_("目标指标"), max_length=32)
+    value = models.FloatField(_("本月完成"))
+    submission = models.ForeignKey("ledger.Submission", verbose_name=_("数据来源"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    history = _history()
+
+    class Meta:
+        verbose_name = _("园区月度完成")
+        verbose_name_plural = _("园区月度完成")
+        ordering = ["zone__code", "year", "month", "kind"]
+        constraints = [models.UniqueConstraint(fields=["zone", "year", "month", "kind"], name="zone_actual_key")]
+
+
+class KeyProject(models.Model):
+    """A key project (重点项目) on a zone's list of a year: category, plan and the year's investment target."""
+
+    zone = models.ForeignKey(Zone, verbose_name=_("园区"), on_delete=models.CASCADE, related_name="key_projects")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    code = models.CharField(_("项目编码"), max_length=40, unique=True)
+    name = models.CharField(_("项目名称"), max_length=200)
+    category = models.CharField(_("项目类别"), max_length=32)
+    builder = models.CharField(_("建设单位"), max_length=200, blank=True)
+    total_investment = models.FloatField(_("总投资（万元）"), null=True, blank=True)
+    annual_target = models.FloatField(_("年度计划投资（万元）"))
+    planned_start = models.DateField(_("计划开工日期"), null=True, blank=True)
+    planned_completion = models.DateField(_("计划竣工日期"), null=True, blank=True)
+    plan = models.TextField(_("建设内容与年度计划"), blank=True)
+    history = _history()
+
+    class Meta:
+        verbose_name = _("重点项目")
+        verbose_name_plural = _("重点项目")
+        ordering = ["zone__code", "code"]
+        indexes = [models.Index(fields=["zone", "year"], name="key_project_zone_year")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class DispatchReport(models.Model):
+    """The monthly dispatch (月度调度) of a key project: investment completed in the month, progress, problems and
+    the help requested; `reported_on` against target_rules dispatch.due_day says whether it was late."""
+
+    project = models.ForeignKey(KeyProject, verbose_name=_("重点项目"), on_delete=models.CASCADE,
+                                related_name="reports")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    invested = models.FloatField(_("本月完成投资（万元）"))
+    progress_pct = models.FloatField(_("形象进度（%）"), null=True, blank=True)
+    progress = models.TextField(_("进展情况"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    help_requested = models.TextField(_("需协调事项"), blank=True)
+    reported_on = models.DateField(_("报送日期"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    submission = models.ForeignKey("ledger.Submission", verbose_name=_("数据来源"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    history = _history()
+
+    class Meta:
+        verbose_name = _("月度调度")
+        verbose_name_plural = _("月度调度")
+        ordering = ["project__code", "year", "month"]
+        constraints = [models.UniqueConstraint(fields=["project", "year", "month"], name="dispatch_report_key")]
+
+
+class QuarterReview(models.Model):
+    """The quarterly review note (一季一点评) of a key project."""
+
+    project = models.ForeignKey(KeyProject, verbose_name=_("重点项目"), on_delete=models.CASCADE,
+                                related_name="reviews")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    note = models.TextField(_("点评意见"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("点评人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    reviewed_on = models.DateField(_("点评日期"))
+    history = _history()
+
+    class Meta:
+        verbose_name = _("季度点评")
+        verbose_name_plural = _("季度点评")
+        ordering = ["project__code", "year", "quarter"]
+        constraints = [models.UniqueConstraint(fields=["project", "year", "quarter"], name="quarter_review_key")]

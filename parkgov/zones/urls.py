@@ -3,9 +3,11 @@
 from django.urls import path
 
 from parkgov.zones import green_views, views
+from parkgov.zones.target_urls import urlpatterns as target_urlpatterns
 
 app_name = "zones"
 urlpatterns = [
+    *target_urlpatterns,  # issue 16 §3: targets and key projects
     path("", views.index, name="index"),
     path("evaluate/", views.evaluate, name="evaluate"),
     path("compare/", views.compare, name="compare"),
