@@ -49,7 +49,7 @@ def zone_members(*, scope, zone_code: str, kind: str = "enterprise") -> list:
     zone = scope.filter_zones(Zone.objects.all(), "id").filter(code=(zone_code or "").strip()).first()
     if zone is None:
         raise NotFound(gettext("没有编码为 %(code)s 的园区（或不在您的园区范围内）") % {"code": zone_code})
-    ids = _tree_ids(zone)
+    ids = zone_tree_ids(zone)
     if kind == "parcel":
         members = scope.filter_zones(Parcel.objects.filter(zone_id__in=ids).select_related("zone"), "zone_id")
         members = members.order_by("code")
@@ -117,7 +117,7 @@ def _document(sections, *, title) -> str:
         "sections": sections, "title": title or gettext("档案"), "printed_at": timezone.localtime()})
 
 
-def _tree_ids(zone) -> list:
+def zone_tree_ids(zone) -> list:
     """The zone and every park below it."""
     found, frontier = [zone.pk], [zone.pk]
     while frontier:
