@@ -592,3 +592,36 @@ def zone_world(*, folder: Path, actor, entered=None) -> None:
     sheets["园区土地"] = land_sheet_rows([row])
     import_workbook(path=write_workbook(folder / "zones.xlsx", sheets), actor=actor)
     run_zone_evaluation(year=2025, actor=actor)
+
+
+# --- issue 16 §2: green indicators and 底线 -------------------------------------------------------------------
+
+def green_sheet_rows(rows) -> list:
+    """The 园区绿色指标 sheet as write_workbook rows: the header with units, then `rows` (dicts of field → value over
+    园区编码 zone and 年度 year; iso14001 as 是/否), blank where a row states nothing."""
+    from parkgov.ingest.schema import header_of
+    from parkgov.zones.green_sheet import green_sheet
+
+    columns = green_sheet().columns
+    return [[header_of(c) for c in columns]] + [[row.get(c.field) for c in columns] for row in rows]
+
+
+# SZ's only 规上 firm (甲厨具) reports 2024 VA 3300 / energy 2100 / water 6.2 and 2025 3500 / 2150 / 6.0; the 2015
+# baseline is entered: energy 1500 ÷ VA 2000 = 0.75 tce/万元, water 4 万吨 × 10000 ÷ 2000 = 20 t/万元.
+GREEN_ROWS = [
+    {"zone": "SZ", "year": 2015, "value_added": 2000, "energy_tce": 1500, "water_10k_t": 4.0},
+    {"zone": "SZ", "year": 2024, "waste_generated": 10, "waste_utilised": 9.8, "iso14001": "否"},
+    {"zone": "SZ", "year": 2025, "waste_generated": 10, "waste_utilised": 9.0, "iso14001": "是"},
+    {"zone": "SZ-XW1", "year": 2025, "iso14001": "否"},
+]
+
+
+def green_world(*, folder: Path, actor, rows=None) -> None:
+    """The small ledger with the 园区绿色指标 rows (`rows`, default GREEN_ROWS) imported through the workbook
+    (issue 16 §2). In 2025 SZ fails water (−14.3 % > −15 %) and solid waste (90 %); in 2024 water (−6.1 %) and
+    ISO 14001: two years running with two failed → 问责."""
+    from parkgov.ingest.services import import_workbook
+
+    sheets = small_ledger_sheets()
+    sheets["园区绿色指标"] = green_sheet_rows(GREEN_ROWS if rows is None else rows)
+    import_workbook(path=write_workbook(folder / "green.xlsx", sheets), actor=actor)

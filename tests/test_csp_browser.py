@@ -109,6 +109,7 @@ def test_every_page_works_under_the_content_security_policy(browser, site):  # n
         ("/map/", map_ready), ("/evaluation/", None), ("/import/", None), ("/audit/", None),
         ("/api/docs", swagger_ready), ("/admin/", None), ("/admin/ledger/parcel/", None),
         (f"/admin/ledger/parcel/{parcel.pk}/change/", None),
+        ("/zones/green/", hover_charts), ("/zones/green/SZ/2025/", hover_charts),  # issue 16 §2
     ]
     watched = Watched(browser, site, "admin")
     found = {path: watched.visit(path, ready) for path, ready in pages}

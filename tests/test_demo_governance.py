@@ -217,3 +217,20 @@ def test_demo_has_violations_renovations_and_quota_movements(demo):
     for account in QuotaAccount.objects.all():
         signed = sum(m.mu if m.kind in ("credit", "transfer_in") else -m.mu for m in account.movements.all())
         assert account.balance_mu >= 0 and abs(account.balance_mu - signed) < 1e-6
+
+
+def test_demo_green_figures_show_every_bottom_line_consequence(demo):
+    """Issue 16 §2: the demo's 园区绿色指标 (2015 baseline, 2023–2025) give the chemical park two failed 底线 every
+    year (通报约谈, then 问责), 崇仁 a 通报约谈 in 2025 and 长乐 one failed a year without consequence."""
+    from parkgov.zones.bottom_line import zones_outcomes
+    from parkgov.zones.green import zone_green
+    from parkgov.zones.models import ZoneGreenEntry
+
+    assert ZoneGreenEntry.objects.filter(year=2015).exists()
+    history = {o["zone"].code: o["history"] for o in zones_outcomes(year=2025)}
+    assert [h["consequence"] for h in history["SZ-KFQ-HG"]] == ["通报约谈", "问责", "问责"]
+    assert history["SZ-JJ-CR"][-1]["consequence"] == "通报约谈" and history["SZ-JJ-CR"][-1]["failed"] >= 2
+    assert [h["failed"] for h in history["SZ-JJ-CL"]] == [1, 1, 1]
+    assert [h["consequence"] for h in history["SZ-JJ-CL"]] == ["", "", ""]
+    energy = zone_green(zone="SZ-KFQ", year=2023)["indicators"][0]
+    assert energy["baseline"] and energy["change_pct"] == pytest.approx(-18.0, abs=0.1)

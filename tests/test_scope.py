@@ -124,8 +124,10 @@ CONTROL_VIOLATIONS = {None: {"SZ-0003"}, "SZ-XW1": set()}
 ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 SUPPLY_WEB = {**ADMISSION_WEB, **CONTRACT_WEB, **IDLE_WEB, **LANDUSE_WEB}
 # issue 16 §1: 园区评价 downloads (zones.urls) and API lists; the rows are zone codes (checked below)
-ZONES_WEB = {"zone_export": ("zone_eval", "园区编码"), "ranking_export": ("zone_eval", "园区编码")}
-API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval", "list_zone_accounts": "zone_eval"})
+ZONES_WEB = {"zone_export": ("zone_eval", "园区编码"), "ranking_export": ("zone_eval", "园区编码"),
+             "green_export": ("zone_eval", "园区编码")}  # issue 16 §2: the 底线 workbook
+API_LISTS.update({"list_zone_runs": "zone_eval", "list_zone_results": "zone_eval", "list_zone_accounts": "zone_eval",
+                  "list_zone_bottom_line": "zone_eval"})
 ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 
 
@@ -691,3 +693,35 @@ def test_zone_evaluation_pages_downloads_and_api_give_exactly_the_users_zones(cl
         assert client.get(reverse("zones:zone", args=[code, 2025])).status_code == (200 if inside else 404)
     compare = client.get(reverse("zones:compare"), {"year": 2025, "zone": sorted(ZONES[None])}).content.decode()
     assert {c for c in ZONES[None] if f'<th data-zone="{c}"' in compare} == ZONES[park], (role, park)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_green_and_bottom_line_pages_workbook_and_api_give_exactly_the_users_zones(client, world, actor, tmp_path, role,
+                                                                                  park):
+    """issue 16 §2: the 底线 comparison, each zone's page, the workbook (every sheet) and the API hold the zones of
+    the user's parks only (a zone outside them is 404); roles without zone_eval get 403 everywhere."""
+    from parkgov.ingest.services import import_workbook
+    from parkgov.testing import green_sheet_rows, write_workbook
+
+    import_workbook(path=write_workbook(tmp_path / "green.xlsx", {
+        "园区绿色指标": green_sheet_rows([{"zone": "SZ", "year": 2025, "waste_generated": 10, "waste_utilised": 9,
+                                     "iso14001": "否"}, {"zone": "SZ-XW1", "year": 2025, "iso14001": "是"}])}),
+        actor=actor)
+    user = user_of(role, park)
+    client.force_login(user)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    reads = scope_for(user).read
+    download = client.get(reverse("zones:green_export"), {"year": 2025})
+    api_rows = client.get("/api/zones/bottom-line", {"year": 2025}, headers=headers)
+    page = client.get(reverse("zones:green"), {"year": 2025})
+    if "zone_eval" not in reads:
+        assert {download.status_code, api_rows.status_code, page.status_code} == {403}, role
+        assert client.get(reverse("zones:green_zone", args=["SZ-XW1", 2025])).status_code == 403
+        return
+    assert workbook_codes(download, ZONES_WEB["green_export"][1]) == ZONES[park], (role, park)
+    assert {r["zone_code"] for r in api_rows.json()} == ZONES[park], (role, park)
+    html = page.content.decode()
+    assert {c for c in ZONES[None] if f'<tr data-zone="{c}"' in html} == ZONES[park], (role, park)
+    for code in sorted(ZONES[None]):
+        expected = 200 if code in ZONES[park] else 404
+        assert client.get(reverse("zones:green_zone", args=[code, 2025])).status_code == expected, (role, park, code)

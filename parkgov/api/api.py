@@ -8,7 +8,7 @@ failure answers in one JSON shape (parkgov.api.errors).
 from ninja import NinjaAPI
 
 from parkgov.api import (errors, evaluation, findings, governance, governance_cases, governance_dispositions, jobs,
-                         ledger, supply_admission, supply_landuse, supply_review, zones)
+                         ledger, supply_admission, supply_landuse, supply_review, zones, zones_green)
 from parkgov.api.auth import BearerToken, BrowserSession
 
 DESCRIPTION = """园区管家的数据接口。认证：请求头 `Authorization: Bearer <令牌>`（令牌由 `parkgov token 用户名` 生成，
@@ -29,3 +29,4 @@ api.add_router("", supply_admission.router)
 api.add_router("", supply_review.router)
 api.add_router("", supply_landuse.router)
 api.add_router("", zones.router)
+api.add_router("", zones_green.router)

@@ -82,7 +82,9 @@ def navigation(request):
                           "active": request.resolver_match and request.resolver_match.url_name == name})
         if name == "evaluation" and scope.can_read("zone_eval"):  # issue 16 §1: 园区评价 (parkgov/zones)
             items.append({"name": "zones", "label": _("园区评价"), "url": reverse("zones:index"),
-                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones")})
+                          "active": bool(request.resolver_match and request.resolver_match.namespace == "zones"),
+                          "children": [{"label": _("土地集约利用评价"), "url": reverse("zones:index")},
+                                       {"label": _("绿色与底线"), "url": reverse("zones:green")}]})  # issue 16 §2
         if name == "evaluation" and (governance := governance_item(scope, request)):
             items.append(governance)
         if name == "evaluation" and (supply := supply_item(scope, request)):

@@ -24,6 +24,8 @@ from parkgov.ledger.services import parcel_frame
 from parkgov.supply.models import Contract
 from parkgov.supply.summary import cockpit_figures, run_version
 from parkgov.web.lists import department_text
+from parkgov.zones.bottom_line import summary as bottom_line_summary
+from parkgov.zones.models import ZoneGreenEntry
 
 COCKPIT_CACHE_SECONDS = 24 * 3600  # a day at most; the data version changes the key before that
 COCKPIT_FILE = Path(__file__).resolve().parent / "data" / "cockpit.yaml"
@@ -58,7 +60,9 @@ CASE_SOURCES = (Case, RevitalisationTarget, Zone)
 # the 供地 card (issue 15) reads contracts (their agreed and actual dates) and the latest review run, whose runs and
 # checks carry no history rows: `supply.summary.run_version` names them
 SUPPLY_SOURCES = (Contract, Zone)
-VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget, Contract)
+# the 底线 card (issue 16 §2) reads the firms' yearly figures and the 园区绿色指标 entries
+BOTTOM_LINE_SOURCES = (Enterprise, YearlyFigure, Zone, ZoneGreenEntry)
+VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget, Contract, ZoneGreenEntry)
 
 
 def cockpit(*, scope, year: int | None = None) -> dict:
@@ -92,7 +96,11 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     if scope.can_read("supply"):
         supply_seen = (scope.zone_ids, get_language(), _version_of(version, SUPPLY_SOURCES), run_version())
         supply_key = "parkgov:cockpit-supply:" + hashlib.sha256(repr(supply_seen).encode()).hexdigest()
-    found = django_cache.get_many([k for k in (key, case_key, supply_key) if k])
+    bottom_key = None
+    if scope.can_read("zone_eval"):
+        bottom_seen = (year, scope.zone_ids, get_language(), _version_of(version, BOTTOM_LINE_SOURCES))
+        bottom_key = "parkgov:cockpit-bottom-line:" + hashlib.sha256(repr(bottom_seen).encode()).hexdigest()
+    found = django_cache.get_many([k for k in (key, case_key, supply_key, bottom_key) if k])
     figures = found.get(key)
     if figures is None:
         figures = _cockpit(scope=scope, year=year)
@@ -105,7 +113,11 @@ def cockpit(*, scope, year: int | None = None) -> dict:
     if supply_key and supply is None:
         supply = cockpit_figures(scope=scope, today=timezone.localdate())
         django_cache.set(supply_key, supply, timeout=COCKPIT_CACHE_SECONDS)
-    return {**figures, "cases": cases, "supply_card": supply}
+    bottom_line = found.get(bottom_key) if bottom_key else None
+    if bottom_key and bottom_line is None:
+        bottom_line = bottom_line_summary(year=year, zone_ids=scope.zone_ids) or {}
+        django_cache.set(bottom_key, bottom_line, timeout=COCKPIT_CACHE_SECONDS)
+    return {**figures, "cases": cases, "supply_card": supply, "bottom_line": bottom_line}
 
 
 def _version_of(version: tuple, models: tuple) -> tuple:

@@ -7,6 +7,7 @@ class ZonesConfig(AppConfig):
     verbose_name = _("园区评价")
 
     def ready(self):
-        from parkgov.zones import land_sheet
+        from parkgov.zones import green_sheet, land_sheet
 
         land_sheet.register()
+        green_sheet.register()

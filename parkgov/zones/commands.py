@@ -32,3 +32,22 @@ def evaluate_command(zone: str = typer.Option(..., "--zone", help="园区编码"
     out.print(f"已评价 {year} 年 {run.zones} 个园区（批次 {run.pk}，{run.profile_name}）；{zone} 集约度分值 {total}，"
               f"排名 {result.rank or '—'}/{result.rank_of or '—'}，{result.stars or '—'} 星")
     out.print(f"已导出 {out_path}：{rows} 个指标")
+
+
+@zone_app.command("bottom-line")
+def bottom_line_command(year: int = typer.Option(..., "--year", help="考核年度（须已公布底线指标）"),
+                        out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件")):
+    """底线考核（issue 16 §2）：按该年度公布的底线指标考核全部园区，写出工作簿：底线考核（不达标项数、后果、原因、
+    历年）、底线指标、绿色指标（较基准年）、主导产业与说明页；并列出被通报约谈、问责的园区。"""
+    from parkgov.cli import _setup, out
+
+    _setup()
+    from parkgov.zones.bottom_line import zones_outcomes
+    from parkgov.zones.green_export import write_bottom_line
+
+    zones = write_bottom_line(path=out_path, year=year)
+    for outcome in zones_outcomes(year=year):
+        if outcome["consequence"]:
+            out.print(f"{outcome['zone'].code} {outcome['zone'].name}：{outcome['failed']} 项不达标，"
+                      f"{outcome['consequence']}")
+    out.print(f"已导出 {out_path}：{year} 年 {zones} 个园区的底线考核")

@@ -62,3 +62,29 @@ FIELD_LABELS = (
     gettext_noop("工业总产值"),
     gettext_noop("本年供应土地"),
 )
+
+# data/green/*.yaml, data/bottom_line/*.yaml (issue 16 §2): names, units, formulas, consequences and their texts
+GREEN_LABELS = (
+    gettext_noop("宿迁开发区绿色发展指标（2017）"),
+    gettext_noop("单位工业增加值能耗"),
+    gettext_noop("吨标准煤/万元"),
+    gettext_noop("规上企业综合能耗合计 ÷ 规上工业增加值合计；较基准年变化 =（本年 − 基准年）÷ 基准年 × 100"),
+    gettext_noop("单位工业增加值水耗"),
+    gettext_noop("吨/万元"),
+    gettext_noop("规上企业用水量合计（万吨）× 10000 ÷ 规上工业增加值合计；较基准年变化 =（本年 − 基准年）÷ 基准年 × 100"),
+    gettext_noop("工业固体废物综合利用率"),
+    gettext_noop("综合利用量 ÷（产生量 + 综合利用往年贮存量）× 100（standards.md §5.2 RG3，S23）"),
+    gettext_noop("ISO 14001 环境管理体系认证"),
+    gettext_noop("园区通过 ISO 14001 环境管理体系认证（园区绿色指标表填报：是 / 否）"),
+    gettext_noop("2023 年度开发区绿色发展考核底线指标"),
+    gettext_noop("单位工业增加值能耗较基准年降幅"),
+    gettext_noop("单位工业增加值水耗较基准年降幅"),
+    gettext_noop("通过 ISO 14001 环境管理体系认证"),
+    gettext_noop("2024 年度开发区绿色发展考核底线指标"),
+    gettext_noop("2025 年度开发区绿色发展考核底线指标"),
+    gettext_noop("单位工业增加值综合能耗上限"),
+    gettext_noop("问责"),
+    gettext_noop("连续两年有两项及以上底线指标不达标，按规定对主要负责同志进行问责"),
+    gettext_noop("通报约谈"),
+    gettext_noop("年度内有两项及以上底线指标不达标，予以通报和约谈"),
+)

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from parkgov.audit.context import history_user
 from parkgov.ledger.models import Zone
+from parkgov.zones.choices import Certified
 from parkgov.zones.fields import FIELDS, SHEET_FIELDS
 
 
@@ -114,3 +115,32 @@ class ZoneEvaluationResult(models.Model):
         verbose_name_plural = _("园区评价结果")
         ordering = ["rank", "zone__code"]
         constraints = [models.UniqueConstraint(fields=["run", "zone"], name="zone_eval_result_key")]
+
+
+# --- issue 16 §2: the zone-level green figures (园区绿色指标 sheet) ----------------------------------------------
+
+class ZoneGreenEntry(models.Model):
+    """The green figures of one zone and year that firms do not report (solid waste, the zone's ISO 14001
+    certificate), or zone totals of value added, energy and water that override the firms' sum (a baseline year
+    before the ledger's first year). Blank = not stated; `provenance` maps field → submission id."""
+
+    zone = models.ForeignKey(Zone, verbose_name=_("园区"), on_delete=models.CASCADE, related_name="green_entries")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    value_added = models.FloatField(_("规上工业增加值（万元）"), null=True, blank=True)
+    energy_tce = models.FloatField(_("规上综合能耗（吨标准煤）"), null=True, blank=True)
+    water_10k_t = models.FloatField(_("规上用水量（万吨）"), null=True, blank=True)
+    waste_generated = models.FloatField(_("工业固体废物产生量（万吨）"), null=True, blank=True)
+    waste_utilised = models.FloatField(_("工业固体废物综合利用量（万吨）"), null=True, blank=True)
+    waste_stored_utilised = models.FloatField(_("综合利用往年贮存量（万吨）"), null=True, blank=True)
+    iso14001 = models.CharField(_("通过ISO 14001认证"), max_length=4, choices=Certified.choices, null=True, blank=True)
+    provenance = models.JSONField(_("数据来源"), default=dict, blank=True)
+    history = _history()
+
+    class Meta:
+        verbose_name = _("园区绿色指标填报")
+        verbose_name_plural = _("园区绿色指标填报")
+        ordering = ["zone__code", "year"]
+        constraints = [models.UniqueConstraint(fields=["zone", "year"], name="zone_green_entry_key")]
+
+    def __str__(self):
+        return f"{self.zone.code} {self.year}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parkgov.zones import views
+from parkgov.zones import green_views, views
 
 app_name = "zones"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("evaluate/", views.evaluate, name="evaluate"),
     path("compare/", views.compare, name="compare"),
     path("export.xlsx", views.ranking_export, name="ranking_export"),
+    path("green/", green_views.green_index, name="green"),
+    path("green/export.xlsx", green_views.green_export, name="green_export"),
+    path("green/<stored:code>/<int:year>/", green_views.green_zone, name="green_zone"),
     path("<stored:code>/<int:year>/", views.zone_page, name="zone"),
     path("<stored:code>/<int:year>/export.xlsx", views.zone_export, name="zone_export"),
 ]

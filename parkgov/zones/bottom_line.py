@@ -1,0 +1,137 @@
+"""The 底线 assessment of zones (issue 16 §2; suqian 2017 §22): each year's published set of 底线指标
+(data/bottom_line/<year>.yaml) checked against each zone's green measures (green.green_frame), pass or fail per
+indicator, the number failed, and the consequence by the rules in data/bottom_line/consequences.yaml (two or more
+failed in a year → 通报约谈; two or more failed in each of two running years → 问责), with the reasons and the
+zone's history over the published years.
+
+`assess` is pure (a frame and the sets in, one dict per zone and year out); `zone_outcomes` and `zones_outcomes`
+read the figures with one query per table. A year without a published set is not assessed (and breaks a run of
+years). An indicator without data is listed as 缺少数据 and counts as failed only when the rules say so.
+"""
+
+import polars as pl
+from django.utils.translation import gettext
+
+from parkgov.errors import NotFound
+from parkgov.ledger.models import Zone
+from parkgov.zones.green import green_frame
+from parkgov.zones.green_rules import bottom_line_set, bottom_line_years, consequence_rules
+
+OPS = {"<=": lambda v, x: v <= x, ">=": lambda v, x: v >= x, "==": lambda v, x: abs(v - x) < 1e-9}
+SIGNS = {"<=": "≤", ">=": "≥", "==": "="}
+
+
+def _judge(indicator, value) -> bool | None:
+    return None if value is None or value != value else OPS[indicator.op](value, indicator.limit)
+
+
+def assess_year(*, row: dict | None, year: int, rules) -> dict:
+    """One zone's indicators of `year`'s set on its green_frame row (None: no figures), the number failed."""
+    row, found = row or {}, bottom_line_set(year)
+    indicators, failed, missing = [], 0, 0
+    for ind in found.indicators:
+        value = row.get(ind.measure)
+        value = None if value is None or value != value else float(value)
+        passed = _judge(ind, value)
+        failed += passed is False or (passed is None and rules.missing_counts_as_failed)
+        missing += passed is None
+        indicators.append({"code": ind.code, "name": gettext(ind.name), "value": value, "unit": gettext(ind.unit),
+                           "op": ind.op, "sign": SIGNS[ind.op], "limit": ind.limit, "passed": passed, "source": ind.source,
+                           "verified": ind.verified})
+    return {"year": year, "set": gettext(found.name), "indicators": indicators, "failed": failed, "missing": missing}
+
+
+def consequence_of(*, failed_by_year: dict, year: int, rules) -> tuple[str, str]:
+    """(consequence, the rule's text) of `year` from the failed counts of the assessed years (year → count)."""
+    for rule in rules.rules:
+        span = range(year - rule.years_running + 1, year + 1)
+        if all(failed_by_year.get(y) is not None and failed_by_year[y] >= rule.min_failed for y in span):
+            return rule.consequence, rule.text
+    return "", ""
+
+
+def assess(*, frame: pl.DataFrame, zone_id: int, year: int) -> dict:
+    """The outcome of one zone in `year` on green_frame rows: the contract of `zone_outcomes`."""
+    rules = consequence_rules()
+    rows = {r["year"]: r for r in frame.filter(pl.col("zone_id") == zone_id).iter_rows(named=True)}
+    years = [y for y in bottom_line_years() if y <= year]
+    by_year = {y: assess_year(row=rows.get(y), year=y, rules=rules) for y in years}
+    failed = {y: a["failed"] for y, a in by_year.items()}
+    history = []
+    for y in years:
+        consequence, _text = consequence_of(failed_by_year=failed, year=y, rules=rules)
+        history.append({"year": y, "failed": failed[y], "missing": by_year[y]["missing"], "consequence": consequence})
+    this = by_year[year]
+    consequence, text = consequence_of(failed_by_year=failed, year=year, rules=rules)
+    return {"year": year, "set": this["set"], "indicators": this["indicators"], "failed": this["failed"],
+            "missing": this["missing"], "consequence": consequence,
+            "reasons": _reasons(this, consequence, text, failed, year), "history": history}
+
+
+def _reasons(this: dict, consequence: str, text: str, failed: dict, year: int) -> list:
+    reasons = []
+    for ind in this["indicators"]:
+        limit = f"{ind['sign']} {ind['limit']:g}{ind['unit']}" if ind["op"] != "==" else gettext("须达到")
+        if ind["passed"] is False:
+            value = gettext("否") if ind["op"] == "==" else f"{ind['value']:.2f}{ind['unit']}"
+            reasons.append(gettext("%(name)s 不达标：%(value)s（底线 %(limit)s）")
+                           % {"name": ind["name"], "value": value, "limit": limit})
+        elif ind["passed"] is None:
+            reasons.append(gettext("%(name)s 缺少数据") % {"name": ind["name"]})
+    if consequence:
+        reasons.append(gettext("%(year)s 年 %(failed)s 项不达标（上年 %(before)s 项）：%(consequence)s——%(text)s")
+                       % {"year": year, "failed": failed[year], "before": failed.get(year - 1, "—"),
+                          "consequence": gettext(consequence), "text": gettext(text)})
+    return reasons
+
+
+def _years_for(year: int) -> list:
+    years = [y for y in bottom_line_years() if y <= year]
+    if year not in years:
+        bottom_line_set(year)  # NotFound naming the published years
+    return years
+
+
+def zone_outcomes(*, zone, year: int) -> dict:
+    """The 底线 outcome of one zone (a Zone or its code) in `year`: {"year", "indicators": [{"name", "value",
+    "unit", "limit", "passed", "source"}], "failed", "consequence": "" | "通报约谈" | "问责", "reasons",
+    "history": [{"year", "failed", "consequence"}]}. NotFound when no set is published for the year."""
+    zone = zone if isinstance(zone, Zone) else Zone.objects.filter(code=zone).first()
+    if zone is None:
+        raise NotFound("园区不存在")
+    years = _years_for(year)
+    frame = green_frame(years=years, profile_id=bottom_line_set(year).green_profile)
+    return assess(frame=frame, zone_id=zone.pk, year=year)
+
+
+def zones_outcomes(*, year: int, zone_ids=None) -> list:
+    """Every zone in `zone_ids` (None = all) with its outcome of `year`, by code (one read of the figures)."""
+    years = _years_for(year)
+    frame = green_frame(years=years, profile_id=bottom_line_set(year).green_profile)
+    zones = Zone.objects.defer("geometry").order_by("code")
+    zones = zones if zone_ids is None else zones.filter(pk__in=zone_ids)
+    return [{"zone": z, **assess(frame=frame, zone_id=z.pk, year=year)} for z in zones]
+
+
+def summary(*, year: int, zone_ids=None) -> dict | None:
+    """For the cockpit: zones assessed, failing any, 通报约谈 and 问责 (with their names); None without a set."""
+    if year not in bottom_line_years():
+        return None
+    outcomes = zones_outcomes(year=year, zone_ids=zone_ids)
+    pick = lambda c: [{"code": o["zone"].code, "name": o["zone"].name, "failed": o["failed"]}  # noqa: E731
+                      for o in outcomes if o["consequence"] == c]
+    return {"year": year, "zones": len(outcomes), "failing": sum(1 for o in outcomes if o["failed"]),
+            "talks": pick("通报约谈"), "accountability": pick("问责")}
+
+
+def overview(*, year: int, zone_ids=None) -> list:
+    """Per zone in `zone_ids` (None = all), by code: its outcome of `year` (zones_outcomes), its green indicators
+    under the set's profile (`green`) and its leading-industry check (`mix`) — what pages, API and workbook show."""
+    from parkgov.zones.green import zones_green
+    from parkgov.zones.industries import leading_industries
+
+    profile_id = bottom_line_set(year).green_profile
+    greens = {g["zone"].pk: g["indicators"] for g in zones_green(year=year, zone_ids=zone_ids, profile_id=profile_id)}
+    mixes = {m["zone"].pk: m for m in leading_industries(year=year, zone_ids=zone_ids)}
+    return [{**o, "green": greens[o["zone"].pk], "mix": mixes[o["zone"].pk]}
+            for o in zones_outcomes(year=year, zone_ids=zone_ids)]
