@@ -95,3 +95,21 @@ def test_zone_batch_as_one_pdf_and_as_a_zip(ledger):
     parts = [archive.read(name) for name in names]
     assert sum(pages_of(part) for part in parts) == pages_of(pdf)
     assert firms[1].name in text_of(parts[1]) and firms[0].name not in text_of(parts[1])
+
+
+def test_cli_writes_the_dossier_and_refuses_a_firm_outside_the_users_parks(ledger, tmp_path):
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "firm.pdf"
+    result = runner.invoke(app, ["report", "dossier", "--firm", uscc(1), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "嵊州市甲厨具有限公司" in text_of(out.read_bytes())
+    refused = runner.invoke(app, ["report", "dossier", "--firm", uscc(1), "--out", str(tmp_path / "no.pdf"),
+                                  "--user", "economy-xw1"])
+    assert refused.exit_code != 0 and not (tmp_path / "no.pdf").exists()
+    archive = tmp_path / "zone.zip"
+    assert runner.invoke(app, ["report", "dossier", "--zone", "SZ", "--parcels", "--zip", "--out", str(archive)]).exit_code == 0
+    assert sorted(zipfile.ZipFile(archive).namelist()) == ["SZ-0001.pdf", "SZ-0002.pdf", "SZ-0003.pdf"]

@@ -55,6 +55,14 @@ def annual_report(*, scope, zone_code: str, year: int) -> dict:
     return context
 
 
+def annual_report_pdf(*, scope, zone_code: str, year: int) -> bytes:
+    """The annual report of the zone as PDF (reports/annual.html)."""
+    from parkgov.reports.pdf import render_pdf
+
+    return render_pdf(template="reports/annual.html", context=annual_report(scope=scope, zone_code=zone_code,
+                                                                            year=year))
+
+
 def _figure_totals(firms, *, year, scope) -> dict:
     """Totals of the yearly figures the role may see, for the year and the years before (trend)."""
     if not scope.can_read("yearly"):
