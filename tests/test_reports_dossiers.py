@@ -2,6 +2,7 @@
 extract, figures, results, lists, cases and history, cut to the user's scope like the pages."""
 
 import io
+import re
 import subprocess
 import zipfile
 
@@ -30,7 +31,9 @@ def ledger(tmp_path, actor, settings):
 
 
 def text_of(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    """The PDF's text, each page's lines joined (words wrapped inside a table cell read as one)."""
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"[ \t]*\n[ \t]*", "", text)
 
 
 def pages_of(pdf: bytes) -> int:

@@ -134,6 +134,7 @@ def _evaluation(ids, *, year, scope) -> dict | None:
         "tier_chart": charts.bar_chart(labels=[t for t, _ in sorted(tiers.items())],
                                        series={gettext("企业数"): [n for _, n in sorted(tiers.items())]},
                                        title=gettext("档位分布"), unit=gettext("家")) if tiers else "",
+        "not_rated": [r for r in results if r.total is None],
         "top": rated[:TOP], "bottom": list(reversed(rated[-TOP:])) if len(rated) > TOP else [],
         "industries": industry_rows, "industry_chart": charts.bar_chart(
             labels=[row["name"][:14] for row in industry_rows[:12]],
