@@ -4,8 +4,8 @@ shows a figure, a list row or a case the page would not; the firms and parcels t
 the user's parks by `find_enterprise`, `find_parcel` and `zone_members` (outside them: NotFound, as the page's
 404 — the PDF does not disclose that they exist).
 
-A batch is rendered as ONE WeasyPrint document (fonts loaded and subset once): a thousand one-page documents
-cost ~4× as much (bench/reports_dossiers.py). The zip splits that document's pages per dossier.
+A batch is rendered as ONE WeasyPrint document (fonts loaded and subset once, against once per dossier when each
+is its own document: bench/reports_dossiers.py measures both). The zip is that document's pages split per dossier.
 """
 
 import io
