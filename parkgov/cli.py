@@ -13,6 +13,7 @@ from rich.console import Console
 
 from parkgov.governance.commands import governance_app
 from parkgov.spatial.commands import check_app
+from parkgov.reports.commands import report_app
 from parkgov.supply.commands import supply_app
 from parkgov.zones.commands import zone_app
 from parkgov.reports import dispatch_commands  # noqa: F401,E402  (issue 16 §3: parkgov zone dispatch-report)
@@ -25,6 +26,7 @@ app.add_typer(governance_app, name="governance")
 app.add_typer(supply_app, name="supply")
 app.add_typer(zone_app, name="zone")
 app.add_typer(check_app, name="check")
+app.add_typer(report_app, name="report")
 console = Console(stderr=True)
 out = Console()
 log = logging.getLogger("parkgov")

@@ -313,7 +313,7 @@ def test_lists_and_exports_need_login_and_the_domain(client, ledger):
 
 def test_indicator_explanations_leave_out_hidden_fields(ledger):
     from parkgov.accounts.scopes import Scope
-    from parkgov.web.dossiers import indicator_rows
+    from parkgov.reports.dossiers import indicator_rows
 
     result = EvaluationResult.objects.select_related("run").get(run=ledger.run, enterprise__credit_code=ledger.a)
     everything = Scope(role="t", role_name="t", read=frozenset({"evaluation"}), write=frozenset(),

@@ -4,6 +4,7 @@ visibility (evaluation_results) applied alike on the map, the dossier and the AP
 
 import datetime as dt
 import io
+import re
 
 import fastexcel
 import pytest
@@ -17,6 +18,7 @@ from parkgov.api.api import api
 from parkgov.codes.tables import department_code
 from parkgov.errors import UsageError
 from parkgov.evaluation.models import EvaluationRun
+from parkgov.jobs.models import Job
 from parkgov.jobs.services import start_job
 from parkgov.governance.evidence import store_attachment
 from parkgov.ledger.models import Finding, Parcel, Zone
@@ -135,6 +137,9 @@ ZONES_WEB["dispatch_template_download"] = ("zone_eval", "项目编码")
 API_LISTS.update({"list_zone_targets": "zone_eval", "list_key_projects": "zone_eval", "list_project_dispatch": "zone_eval"})
 API_NOT_LISTS |= {"submit_project_dispatch"}  # a write: scoped in tests/test_zones_targets.py and below
 PROJECTS = {None: {"XM-SZ", "XM-XW1"}, "SZ-XW1": {"XM-XW1"}}
+# issue 16 §4: EVERY PDF report URL (reports.urls) → the domain the role must read; checked per role and park below
+REPORTS_WEB = {"enterprise_pdf": "enterprise", "parcel_pdf": "parcel", "annual_pdf": "zone", "zone_dossiers": "zone"}
+FIRM_NAMES = {uscc(1): "嵊州市甲厨具有限公司", uscc(2): "嵊州市乙领带有限公司", uscc(3): "嵊州市丙机械有限公司"}
 ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
 
 
@@ -221,6 +226,8 @@ def test_matrix_covers_every_export_download_and_api_list():
     zones = {p.name for p in get_resolver("parkgov.zones.urls").url_patterns
              if p.name and ("export" in p.name or "download" in p.name)}
     assert zones == set(ZONES_WEB)
+    reports = {p.name for p in get_resolver("parkgov.reports.urls").url_patterns if p.name}
+    assert reports == set(REPORTS_WEB), "issue 16 §4: a report URL not in the matrix"
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -813,3 +820,82 @@ def test_targets_and_key_projects_give_exactly_the_users_zones(client, key_proje
         assert pdf.status_code == (200 if inside else 404), (role, park, zone_code)
         if inside:
             assert pdf.content.startswith(b"%PDF")
+
+
+def pdf_text(response) -> str:
+    import subprocess
+
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"\s*\n\s*", "", text)  # names wrapped in a table cell read as one
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_dossier_pdfs_give_exactly_the_users_firms_and_parcels(client, world, role, park):
+    """issue 16 §4: a dossier PDF of a firm or parcel outside the user's parks is 404 (not disclosed), 403 for a
+    role without the domain; inside, the PDF is that firm's or parcel's, tax figures only for roles that see them."""
+    user = user_of(role, park)
+    client.force_login(user)
+    scope = scope_for(user)
+    firm = uscc(1) if park is None else uscc(2)  # one firm of the user's parks; uscc(1) lies outside SZ-XW1
+    response = client.get(reverse("reports:enterprise_pdf", args=[firm]))
+    if not scope.can_read("enterprise"):
+        assert response.status_code == 403, role
+    else:
+        text = pdf_text(response)
+        assert FIRM_NAMES[firm] in text and firm in text
+        assert ("评价税收" in text) == (scope.can_read("yearly") and scope.sees("tax")), role
+        assert {code for code, name in FIRM_NAMES.items() if f"{name} · 一企一档" in text} == {firm}
+        if park is not None:
+            assert client.get(reverse("reports:enterprise_pdf", args=[uscc(1)])).status_code == 404
+    annual_outside = client.get(reverse("reports:annual_pdf", args=["SZ" if park else "NONE", 2025]))
+    batch_outside = client.post(reverse("reports:zone_dossiers", args=["SZ" if park else "NONE"]))
+    if not scope.can_read("zone"):
+        assert {annual_outside.status_code, batch_outside.status_code} == {403}, role
+    else:  # a zone outside the user's parks (or none at all) is not disclosed
+        assert {annual_outside.status_code, batch_outside.status_code} == {404}, role
+    plot = "SZ-0001" if park is None else "SZ-0002"
+    if park is None and role != "admin" and scope.can_read("parcel"):
+        return  # the unscoped roles' parcel PDFs are as the administrator's (kept out for the test-time budget)
+    response = client.get(reverse("reports:parcel_pdf", args=[plot]))
+    if not scope.can_read("parcel"):
+        assert response.status_code == 403, role
+    else:
+        assert f"地块 {plot} · 一地一档" in pdf_text(response)
+        if park is not None:
+            assert client.get(reverse("reports:parcel_pdf", args=["SZ-0001"])).status_code == 404
+
+
+@pytest.mark.parametrize("role,park", [("admin", None), ("economy", "SZ-XW1"), ("ecology", None),
+                                       ("natural_resources", "SZ-XW1")])
+def test_annual_report_and_batch_job_hold_exactly_the_users_firms(client, world, role, park,
+                                                                 django_capture_on_commit_callbacks):
+    """issue 16 §4: the annual report names only firms of the user's parks, and the batch job prints exactly their
+    dossiers, served to its creator only."""
+    user = user_of(role, park)
+    client.force_login(user)
+    scope = scope_for(user)
+    zone = "SZ" if park is None else "SZ-XW1"
+    text = pdf_text(client.get(reverse("reports:annual_pdf", args=[zone, 2025])))
+    named = {code for code, name in FIRM_NAMES.items() if name in text}
+    assert named == (FIRMS[park] if scope.can_read("evaluation") and scope.sees("evaluation_class") else set())
+    assert ("亩均税收" in text) == scope.sees("tax"), role
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:zone_dossiers", args=[zone]), {"kind": "enterprise"})
+    if not scope.can_read("enterprise"):
+        assert response.status_code == 403
+        return
+    job = Job.objects.get(created_by=user, kind="report")
+    assert job.status == "done", job.message
+    download = client.get(reverse("web:job_download", args=[job.pk]))
+    batch = subprocess_text(b"".join(download.streaming_content))
+    assert {code for code, name in FIRM_NAMES.items() if f"{name} · 一企一档" in batch} == FIRMS[park]
+    client.force_login(user_of("economy", None) if user.username != "economy" else user_of("admin", None))
+    assert client.get(reverse("web:job_download", args=[job.pk])).status_code == 404
+
+
+def subprocess_text(pdf: bytes) -> str:
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"\s*\n\s*", "", text)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from parkgov.accounts.scopes import scope_for
 from parkgov.ledger.models import Enterprise, Parcel
 from parkgov.testing import make_contract, make_quota_movement, uscc
-from parkgov.web.dossier_supply import supply_sections
+from parkgov.reports.dossier_supply import supply_sections
 from tests.test_supply_surfaces import READERS, ROLES, user_of, world  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db

@@ -48,7 +48,7 @@ def start_job(*, kind: str, title: str, params: dict, user) -> Job:
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
     task = {"import": tasks.import_task, "evaluation": tasks.evaluation_task, "export": tasks.export_task,
             "lists": tasks.lists_task, "supply_review": tasks.supply_review_task,
-            "topology": tasks.topology_task}[kind]
+            "topology": tasks.topology_task, "report": tasks.report_task}[kind]
     transaction.on_commit(lambda: _enqueue(task, str(job.pk)))
     return job
 

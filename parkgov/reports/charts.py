@@ -7,6 +7,7 @@ draw (the template then shows its own "no data" line).
 """
 
 import io
+import itertools
 import re
 
 from matplotlib.figure import Figure
@@ -17,6 +18,7 @@ STYLE = {"svg.fonttype": "none", "font.family": [FONT], "font.size": 9, "axes.ti
          "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "parkgov",
          "axes.unicode_minus": False}
 _XML_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
+_COUNTER = itertools.count(1)
 
 
 def bar_chart(*, labels: list, series: dict, title: str = "", unit: str = "", horizontal: bool = False,
@@ -106,4 +108,11 @@ def _finish(figure, axes, title, *, legend) -> str:
         figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return _XML_HEAD.sub("", buffer.getvalue(), count=1)
+    return _unique_ids(_XML_HEAD.sub("", buffer.getvalue(), count=1))
+
+
+def _unique_ids(svg: str) -> str:
+    # matplotlib numbers its ids per figure (text_1, patch_2 …): two charts on one page would share them.
+    prefix = f"c{next(_COUNTER)}-"
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m[1]}"', svg)
+    return re.sub(r'(url\(#|href="#)([^)"]+)', lambda m: f"{m[1]}{prefix}{m[2]}", svg)

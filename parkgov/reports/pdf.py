@@ -22,9 +22,14 @@ def render_pdf(*, template: str, context: dict) -> bytes:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of an HTML document written for print (see `render_pdf`)."""
+    return render_document(html).write_pdf()
+
+
+def render_document(html: str):
+    """The laid-out WeasyPrint document of `html` (its pages can be written whole or in parts)."""
     from weasyprint import HTML
 
-    return HTML(string=html, url_fetcher=_fetcher()).write_pdf(stylesheets=[_print_css()], font_config=_fonts())
+    return HTML(string=html, url_fetcher=_fetcher()).render(stylesheets=[_print_css()], font_config=_fonts())
 
 
 @cache

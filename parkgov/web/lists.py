@@ -36,6 +36,7 @@ from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, Evaluatio
 from parkgov.governance.findings import scoped_findings, writable_categories
 from parkgov.ledger import choices
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
+from parkgov.reports.labels import department_text, figure_fields, figure_label, industry_text  # noqa: F401
 from parkgov.units import square_metres_to_mu
 from parkgov.accounts.pages import scoped
 from parkgov.web.table_body import ListTable
@@ -46,16 +47,6 @@ MAX_PAGE = 100_000  # deeper pages are useless and an enormous OFFSET can overfl
 FINDING_COLUMNS = ["found_on", "department", "category", "severity", "status", "deadline", "description",
                    "enterprise", "parcel"]
 LIST_FIGURES = ["tax", "revenue", "value_added", "energy_tce", "employees"]
-
-
-def industry_text(code) -> str:
-    return f"{code} {code_table('gbt4754_2017').label(code)}".strip() if code else ""
-
-
-def department_text(code) -> str:
-    """The department's name in the page's language (names are listed for the catalogue in web/data_labels.py)."""
-    label = code_table("departments").label(code)
-    return gettext(label) if label else code or ""
 
 
 def grouped(value, decimals: int, language=None) -> str:
@@ -80,18 +71,6 @@ def grouped(value, decimals: int, language=None) -> str:
 def _number_formats(language) -> tuple:
     return tuple(get_format(name, language, use_l10n=True)
                  for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR"))
-
-
-def figure_fields(scope, candidates) -> list:
-    """Figure fields the scope may see (none without read access to yearly figures)."""
-    if not scope.can_read("yearly"):
-        return []
-    return [f for f in candidates if scope.sees(f)]
-
-
-def figure_label(field):
-    """The figure's name with its unit, lazily translated (list columns are defined once, shown in either language)."""
-    return YearlyFigure._meta.get_field(field).verbose_name
 
 
 def zone_tree_ids(zone) -> list:

@@ -16,7 +16,7 @@ from parkgov.governance.choices import CaseState
 from parkgov.governance.models import Case, DispositionDecision, ListEntry
 from parkgov.governance.queries import case_url, latest_list_runs, overdue_q
 from parkgov.ledger.models import LandLink
-from parkgov.web.lists import department_text
+from parkgov.reports.labels import department_text
 
 
 def governance_sections(*, scope, enterprise=None, parcel=None) -> dict:

@@ -1,0 +1,64 @@
+"""Benchmark: a batch of 1,000 一企一档 dossiers (issue 16 §4, target ≤ 60 s) printed as one PDF, against the
+baseline of rendering each dossier as its own PDF (a sample, extrapolated linearly to the batch).
+
+The ledger is the demo zone (`build_demo`, with its evaluations, lists, cases and history), built once in a
+fresh SQLite database; the batch is its first N firms by credit code, with the administrator's scope.
+Reported: building the dossiers' data and HTML, laying out and writing the PDF, pages, size, peak memory.
+Usage: python bench/reports_dossiers.py [--firms 1000] [--sample 30]
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import fresh_database, peak_rss_mib, setup_django  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--firms", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=30)
+    parser.add_argument("--demo", type=int, default=1500, help="demo size (firms) to build")
+    args = parser.parse_args()
+    setup_django(fresh_database("sqlite"))
+    import logging
+
+    from parkgov.audit.context import system_user
+    from parkgov.demo.services import build_demo
+    from parkgov.governance.lists import operator_scope
+    from parkgov.ledger.models import Enterprise
+    from parkgov.reports.dossier_pdf import _document, dossier_pdf, dossier_sections
+    from parkgov.reports.pdf import render_document
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    build_demo(enterprises=args.demo, seed=2021, actor=system_user("bench"))
+    print(f"# demo of {args.demo} firms built in {time.perf_counter() - started:.0f} s")
+    scope = operator_scope()
+    firms = list(Enterprise.objects.select_related("zone__parent").order_by("credit_code")[:args.firms])
+    dossier_pdf(scope=scope, enterprises=firms[:1])  # warm: fonts, templates, code tables
+
+    started = time.perf_counter()
+    for firm in firms[:args.sample]:
+        dossier_pdf(scope=scope, enterprises=[firm])
+    one_by_one = (time.perf_counter() - started) / args.sample
+
+    started = time.perf_counter()
+    sections = dossier_sections(scope=scope, enterprises=firms)
+    built = time.perf_counter() - started
+    document = render_document(_document(sections, title="bench"))
+    laid_out = time.perf_counter() - started - built
+    pdf = document.write_pdf()
+    total = time.perf_counter() - started
+    print(f"batch of {len(firms)} dossiers in one PDF: {total:.1f} s (data and HTML {built:.1f} s, layout "
+          f"{laid_out:.1f} s, writing {total - built - laid_out:.1f} s); {len(document.pages)} pages, "
+          f"{len(pdf) / 1e6:.1f} MB, peak {peak_rss_mib():.0f} MiB")
+    print(f"baseline one PDF per dossier: {one_by_one:.3f} s each (sample of {args.sample}) → "
+          f"{one_by_one * len(firms):.0f} s for {len(firms)}")
+    print(f"target ≤ 60 s: {'met' if total <= 60 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Issue 16 §4: 一企一档 and 一地一档 as PDF — one dossier or a zone's batch (one PDF or a zip), with the map
+extract, figures, results, lists, cases and history, cut to the user's scope like the pages."""
+
+import io
+import re
+import subprocess
+import zipfile
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from parkgov.accounts.models import Profile
+from parkgov.accounts.scopes import scope_for
+from parkgov.errors import NotFound
+from parkgov.governance.lists import operator_scope
+from parkgov.ledger.models import Enterprise, Parcel, Zone
+from parkgov.reports.dossier_pdf import dossier_pdf, dossier_zip, find_enterprise, find_parcel, zone_members
+from parkgov.testing import evaluated_ledger_with_geometry, make_case, uscc
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(tmp_path, actor, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PARKGOV_MEDIA_ROOT = tmp_path / "media"
+    evaluated_ledger_with_geometry(folder=tmp_path, actor=actor)
+    user = get_user_model().objects.create_user("economy-xw1")
+    Profile.objects.create(user=user, role="economy", department="economy").zones.set([Zone.objects.get(code="SZ-XW1")])
+    make_case(number="AJ-2025-0001", enterprise=Enterprise.objects.get(credit_code=uscc(1)), title="亩均低效整改")
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's text, each page's lines joined (words wrapped inside a table cell read as one)."""
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"[ \t]*\n[ \t]*", "", text)
+
+
+def pages_of(pdf: bytes) -> int:
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def test_firm_dossier_pdf_has_real_chinese_text_map_figures_results_cases_and_history(ledger, tmp_path):
+    firm = find_enterprise(scope=operator_scope(), credit_code=uscc(1))
+    pdf = dossier_pdf(scope=operator_scope(), enterprises=[firm])
+    assert pdf.startswith(b"%PDF")
+    text = text_of(pdf)
+    for expected in ("嵊州市甲厨具有限公司 · 一企一档", uscc(1), "用地", "SZ-0001", "年度数据", "亩均评价",
+                     "2025 年", "案件", "AJ-2025-0001", "亩均低效整改", "变更记录",
+                     "危废暂存间标识不全"):
+        assert expected in text, expected
+    assert "680" in text  # the 2025 tax figure
+    # the map extract is drawn: the parcel's code is written inside its outline
+    assert text.count("SZ-0001") >= 2
+    path = tmp_path / "firm.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)
+    png = (tmp_path / "page-1.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000  # a drawn page, not a blank one
+
+
+def test_parcel_dossier_and_field_groups_hide_tax(ledger):
+    parcel = find_parcel(scope=operator_scope(), code="SZ-0001")
+    text = text_of(dossier_pdf(scope=operator_scope(), parcels=[parcel]))
+    assert "地块 SZ-0001 · 一地一档" in text and "330683001002GB00012" in text and "嵊州市甲厨具有限公司" in text
+    ecology = scope_for(get_user_model().objects.get(username="ecology"))
+    assert not ecology.sees("tax")
+    firm = find_enterprise(scope=ecology, credit_code=uscc(1))
+    hidden = text_of(dossier_pdf(scope=ecology, enterprises=[firm]))
+    admin = text_of(dossier_pdf(scope=operator_scope(), enterprises=[firm]))
+    assert "评价税收" in admin and "评价税收" not in hidden
+
+
+def test_firm_outside_the_users_parks_is_not_found(ledger):
+    scope = scope_for(get_user_model().objects.get(username="economy-xw1"))
+    assert find_enterprise(scope=scope, credit_code=uscc(2)).credit_code == uscc(2)  # in SZ-XW1
+    with pytest.raises(NotFound):
+        find_enterprise(scope=scope, credit_code=uscc(1))  # in SZ
+    with pytest.raises(NotFound):
+        find_parcel(scope=scope, code="SZ-0001")
+    assert [f.credit_code for f in zone_members(scope=scope, zone_code="SZ-XW1")] == [uscc(2)]
+    with pytest.raises(NotFound):
+        zone_members(scope=scope, zone_code="SZ")
+
+
+def test_zone_batch_as_one_pdf_and_as_a_zip(ledger):
+    firms = zone_members(scope=operator_scope(), zone_code="SZ")
+    assert [f.credit_code for f in firms] == sorted([uscc(1), uscc(2), uscc(3)])
+    seen = []
+    pdf = dossier_pdf(scope=operator_scope(), enterprises=firms, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3, 3)
+    text = text_of(pdf)
+    assert all(f.name in text for f in firms)
+    archive = zipfile.ZipFile(io.BytesIO(dossier_zip(scope=operator_scope(), enterprises=firms)))
+    names = archive.namelist()
+    assert names == [f"{f.credit_code}-{f.name}.pdf" for f in firms]
+    parts = [archive.read(name) for name in names]
+    assert sum(pages_of(part) for part in parts) == pages_of(pdf)
+    assert firms[1].name in text_of(parts[1]) and firms[0].name not in text_of(parts[1])
+
+
+def test_cli_writes_the_dossier_and_refuses_a_firm_outside_the_users_parks(ledger, tmp_path):
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "firm.pdf"
+    result = runner.invoke(app, ["report", "dossier", "--firm", uscc(1), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "嵊州市甲厨具有限公司" in text_of(out.read_bytes())
+    refused = runner.invoke(app, ["report", "dossier", "--firm", uscc(1), "--out", str(tmp_path / "no.pdf"),
+                                  "--user", "economy-xw1"])
+    assert refused.exit_code != 0 and not (tmp_path / "no.pdf").exists()
+    archive = tmp_path / "zone.zip"
+    assert runner.invoke(app, ["report", "dossier", "--zone", "SZ", "--parcels", "--zip", "--out", str(archive)]).exit_code == 0
+    assert sorted(zipfile.ZipFile(archive).namelist()) == ["SZ-0001.pdf", "SZ-0002.pdf", "SZ-0003.pdf"]
