@@ -177,6 +177,10 @@ def topology_task(job_id: str):
         report(job_id, status=JobStatus.REJECTED, progress=100, message=str(exc))
     except Exception:
         log.exception("topology job %s failed", job_id)
+        report(job_id, status=JobStatus.FAILED, progress=100, message="内部错误，已记录日志，请联系管理员")
+
+
+@task()
 def report_task(job_id: str):
     """Render a batch of dossier PDFs (parkgov.reports.batch) for download."""
     from django.core.exceptions import PermissionDenied
