@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from parkgov.appeals.commands import appeal_app
 from parkgov.governance.commands import governance_app
 from parkgov.supply.commands import supply_app
 from parkgov.zones.commands import zone_app
@@ -22,6 +23,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(governance_app, name="governance")
 app.add_typer(supply_app, name="supply")
 app.add_typer(zone_app, name="zone")
+app.add_typer(appeal_app, name="appeal")
 console = Console(stderr=True)
 out = Console()
 log = logging.getLogger("parkgov")

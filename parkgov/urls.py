@@ -17,6 +17,8 @@ urlpatterns = [
     path("governance/", include("parkgov.governance.urls")),
     path("supply/", include("parkgov.supply.urls")),
     path("zones/", include("parkgov.zones.urls")),
+    path("appeals/", include("parkgov.web.appeals_urls")),
+    path("me/", include("parkgov.web.me_urls")),
     path("api/", include("parkgov.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's 简体中文 / English switch

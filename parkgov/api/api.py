@@ -7,7 +7,7 @@ failure answers in one JSON shape (parkgov.api.errors).
 
 from ninja import NinjaAPI
 
-from parkgov.api import (errors, evaluation, findings, governance, governance_cases, governance_dispositions, jobs,
+from parkgov.api import (appeals, errors, evaluation, findings, governance, governance_cases, governance_dispositions, jobs,
                          ledger, supply_admission, supply_landuse, supply_review, zones)
 from parkgov.api.auth import BearerToken, BrowserSession
 
@@ -29,3 +29,4 @@ api.add_router("", supply_admission.router)
 api.add_router("", supply_review.router)
 api.add_router("", supply_landuse.router)
 api.add_router("", zones.router)
+api.add_router("", appeals.router)
