@@ -592,3 +592,19 @@ def zone_world(*, folder: Path, actor, entered=None) -> None:
     sheets["园区土地"] = land_sheet_rows([row])
     import_workbook(path=write_workbook(folder / "zones.xlsx", sheets), actor=actor)
     run_zone_evaluation(year=2025, actor=actor)
+
+
+def appeals_world(*, folder: Path, actor, starts_on=dt.date(2026, 3, 2)):
+    """issue 16 §5: the small ledger evaluated for 2025 (one account per staff role), the run published from
+    `starts_on` for 5 working days, and an enterprise account bound to uscc(1) (username "firm1") and uscc(2)
+    ("firm2"). Returns the run."""
+    from parkgov.appeals.accounts import create_enterprise_account
+    from parkgov.appeals.services import set_publicity
+    from parkgov.evaluation.models import EvaluationRun
+
+    evaluated_ledger_with_geometry(folder=folder, actor=actor)
+    run = EvaluationRun.objects.get()
+    set_publicity(run=run, starts_on=starts_on, actor=actor)
+    create_enterprise_account(credit_code=uscc(1), username="firm1", password="firm1-pass")
+    create_enterprise_account(credit_code=uscc(2), username="firm2", password="firm2-pass")
+    return run

@@ -5,13 +5,14 @@ account's bound firm (Scope.enterprise_id), never a parameter."""
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy as _
 
 from parkgov.appeals import selfreport, selfservice, services
 from parkgov.appeals.config import settings as appeal_settings
 from parkgov.audit.context import acting_as
-from parkgov.errors import ParkgovError
+from parkgov.errors import NotFound, ParkgovError
 from parkgov.ledger.models import FIGURE_FIELDS
 from parkgov.web.access import scoped
 
@@ -76,7 +77,10 @@ def appeal_new(request, scope):
 @scoped("appeal")
 def appeal(request, scope, appeal_id):
     selfservice.require_enterprise(scope)
-    record = services.get_appeal(scope=scope, appeal_id=appeal_id)
+    try:
+        record = services.get_appeal(scope=scope, appeal_id=appeal_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
     return render(request, "web/appeals/detail.html", {"appeal": record, "actions": [], "mine": True,
                                                         "field_label": services.field_label(record.field),
                                                         **_labels()})
