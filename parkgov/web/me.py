@@ -21,14 +21,27 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked by governance.evidence."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 class AppealForm(forms.Form):
     """申诉: what is contested, the value the firm claims, why, and evidence files."""
 
     field = forms.ChoiceField(label=_("申诉对象"))
     claimed_value = forms.CharField(label=_("企业主张的值"), max_length=64, required=False)
     reason = forms.CharField(label=_("申诉理由"), widget=forms.Textarea(attrs={"rows": 4}))
-    evidence = forms.FileField(label=_("证据材料（PDF 或图片，可多选）"), required=False,
-                               widget=MultipleFileInput(attrs={"multiple": True}))
+    evidence = MultipleFileField(label=_("证据材料（PDF 或图片，可多选）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,7 +77,7 @@ def appeal_new(request, scope):
             with acting_as(request.user, reason="企业申诉"), transaction.atomic():
                 appeal = services.file_appeal(scope=scope, actor=request.user, run=result.run, field=data["field"],
                                               claimed_value=data["claimed_value"], reason=data["reason"],
-                                              uploads=request.FILES.getlist("evidence"))
+                                              uploads=data["evidence"])
         except ParkgovError as exc:
             messages.error(request, str(exc))
         else:
