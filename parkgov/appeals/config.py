@@ -18,7 +18,8 @@ from parkgov.ledger.models import FIGURE_FIELDS
 DATA = Path(__file__).resolve().parent / "data"
 # Labels of the shipped workflow (shown through gettext; tests/test_appeals.py checks every label is listed here)
 LABELS = (gettext_noop("已提交"), gettext_noop("已受理"), gettext_noop("已核查"), gettext_noop("维持"), gettext_noop("调整"),
-          gettext_noop("不予受理"), gettext_noop("已答复"), gettext_noop("受理"), gettext_noop("核查"), gettext_noop("答复"))
+          gettext_noop("不予受理"), gettext_noop("已答复"), gettext_noop("受理"), gettext_noop("核查"), gettext_noop("答复"), gettext_noop("提交申诉"),
+          gettext_noop("评价结果（类别、得分、排名）"))
 Requirement = Literal["reason", "value", "reply"]
 
 
@@ -88,6 +89,12 @@ class Settings(Strict):
         missing = [f for f in (*FIGURE_FIELDS, "result") if f not in self.figure_owners]
         if missing:
             raise ValueError(f"figure_owners: 缺少 {'、'.join(missing)}")
+        from parkgov.codes.tables import code_table
+
+        departments = code_table("departments").entries
+        unknown = sorted({d for d in self.figure_owners.values() if d not in departments})
+        if unknown:
+            raise ValueError(f"figure_owners: 部门表 codes/data/departments.csv 中没有 {'、'.join(unknown)}")
         return self
 
 

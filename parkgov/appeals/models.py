@@ -12,12 +12,29 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from parkgov.audit.context import history_user
+from parkgov.codes.tables import code_table
 from parkgov.evaluation.models import EvaluationRun
 from parkgov.ledger.models import Enterprise
 
 
 def _history():
     return HistoricalRecords(get_user=history_user, inherit=False)
+
+
+class Labelled:
+    """The Chinese names of the department and of the figure (msgids; pages translate them)."""
+
+    @property
+    def department_label(self) -> str:
+        return code_table("departments").label(self.department) or self.department
+
+    @property
+    def figure_label(self) -> str:
+        from parkgov.ledger.models import YearlyFigure
+
+        if self.field == "result":
+            return "评价结果（类别、得分、排名）"
+        return str(YearlyFigure._meta.get_field(self.field).verbose_name)
 
 
 class PublicityPeriod(models.Model):
@@ -37,7 +54,7 @@ class PublicityPeriod(models.Model):
         verbose_name_plural = _("公示期")
 
 
-class Appeal(models.Model):
+class Appeal(Labelled, models.Model):
     """One enterprise's appeal on a figure (field of its yearly data) or on its result, in one run."""
 
     number = models.CharField(_("申诉编号"), max_length=24, unique=True)
@@ -84,6 +101,14 @@ class AppealEvent(models.Model):
                               on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("时间"), auto_now_add=True)
 
+    @property
+    def action_label(self) -> str:
+        """The step's Chinese name (workflow.yaml; filing is 提交申诉), a msgid pages translate."""
+        from parkgov.appeals.config import workflow
+
+        step = workflow().transitions.get(self.action)
+        return step.label if step else "提交申诉"
+
     class Meta:
         verbose_name = _("申诉记录")
         verbose_name_plural = _("申诉记录")
@@ -108,7 +133,7 @@ class AppealEvidence(models.Model):
         verbose_name_plural = _("申诉证据")
 
 
-class SelfReport(models.Model):
+class SelfReport(Labelled, models.Model):
     """A yearly figure reported by the enterprise itself (自报) until the owning department confirms it."""
 
     class Status(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from parkgov.appeals import config
 from parkgov.appeals.models import SelfReport
+from parkgov.codes.tables import code_table
 from parkgov.appeals.services import field_label, publicity_of, scoped_appeals
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.ruleset import get_ruleset
@@ -52,8 +53,9 @@ def figures(*, scope) -> list:
             report = reports.get((year, field))
             if value is None and report is None:
                 continue
+            department = code_table("departments").label(source.department) if source and source.department else ""
             rows.append({"field": field, "label": field_label(field), "value": value, "source": source,
-                         "self_report": report})
+                         "department": department or (source.department if source else ""), "self_report": report})
         out.append({"year": year, "rows": rows})
     return out
 
