@@ -243,3 +243,27 @@ def test_enterprise_accounts_by_the_cli_and_the_page(client, run, tmp_path):
     assert client.get("/appeals/accounts/").status_code == 403
     published = CliRunner().invoke(app, ["appeal", "publicity", "--run", str(run.pk), "--start", "2025-09-30"])
     assert published.exit_code == 0 and "2025-10-13" in published.output
+
+
+def test_appeal_pages_in_english_show_chinese_only_for_data(client, run):
+    """issue 16 §5: the enterprise's pages and the staff pages of an appeal in English (data stays Chinese)."""
+    from tests.test_i18n import CHINESE, _data_strings, _page_texts
+
+    appeal = file()
+    act(appeal, "accept", "economy")
+    data = sorted(set(_data_strings()) | {appeal.reason, "完税证明.png", "嵊州经济开发区"}, key=len, reverse=True)
+    client.cookies["django_language"] = "en"
+    left = {}
+    for name, urls in (("firm1", ["/me/", "/me/appeals/new/", f"/me/appeals/{appeal.pk}/", "/me/report/"]),
+                       ("tax", [f"/appeals/{appeal.pk}/", "/appeals/"])):
+        client.force_login(user(name))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            for text in _page_texts(response.content.decode()):
+                for value in data:
+                    text = text.replace(value, "")
+                text = text.replace("简体中文", "")
+                if CHINESE.search(text):
+                    left.setdefault(url, []).append(text.strip()[:60])
+    assert not left, left
