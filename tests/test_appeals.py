@@ -267,3 +267,42 @@ def test_appeal_pages_in_english_show_chinese_only_for_data(client, run):
                 if CHINESE.search(text):
                     left.setdefault(url, []).append(text.strip()[:60])
     assert not left, left
+
+
+def test_a_re_run_keeps_the_other_firms_class_adjustments_and_later_appeals_start_from_it(run):
+    """An appeal adjusted after another re-ran the evaluation starts from the latest run, and the re-run keeps the
+    定档调档 of the other firms (audited)."""
+    on_result, on_tax = file("result", name="firm2"), file()
+    for appeal, checker in ((on_result, "economy"), (on_tax, "tax")):
+        act(appeal, "accept", "economy")
+        act(appeal, "verify", checker, reason="核查")
+    act(on_result, "adjust", "economy", reason="补计加分", value="B")
+    act(on_tax, "adjust", "economy", reason="按税务核查调整", value="900")
+    second = EvaluationRun.objects.order_by("-pk").first()
+    kept = EvaluationResult.objects.get(run=second, enterprise__credit_code=uscc(2))
+    assert kept.class_final == "B" and kept.adjustment_reason.startswith(f"沿用批次 {run.pk} 的调档")
+    act(on_tax, "reply", "economy", reply="已调整")
+    again = file("tax", run=run, claimed="950")  # the 公示 of the first run is still open
+    act(again, "accept", "economy")
+    act(again, "verify", "tax", reason="再核")
+    act(again, "adjust", "economy", reason="再调", value="950")
+    third = EvaluationRun.objects.order_by("-pk").first()
+    event = again.events.get(action="adjust")
+    assert event.details["run_before"] == second.pk and event.details["run_after"] == third.pk
+    assert EvaluationResult.objects.get(run=third, enterprise__credit_code=uscc(2)).class_final == "B"
+
+
+def test_the_enterprise_confirms_its_ledger_figures_before_the_deadline(client, run):
+    firm = scope_for(user("firm1"))
+    selfreport.report_figures(scope=firm, actor=user("firm1"), year=2025, values={"tax": 700},
+                              today=dt.date(2026, 3, 1))
+    rows = selfreport.confirm_figures(scope=firm, actor=user("firm1"), year=2025, today=dt.date(2026, 3, 1))
+    assert {r.field for r in rows} == set(config.settings().self_report.fields) - {"tax"}  # its own report stays
+    assert {r.status for r in rows} == {"agreed"} and SelfReport.objects.get(field="tax").status == "reported"
+    with pytest.raises(InputError):
+        selfreport.confirm_figures(scope=firm, actor=user("firm1"), year=2025, today=dt.date(2026, 4, 1))
+    with pytest.raises(NotFound):
+        selfreport.confirm_figures(scope=firm, actor=user("firm1"), year=2023, today=dt.date(2024, 3, 1))
+    client.force_login(user("firm1"))
+    page = client.get("/me/report/").content.decode()
+    assert 'name="confirm_year"' in page and '<option value="2025">' in page

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from parkgov.appeals.models import PublicityPeriod
 from parkgov.errors import InputError
 from parkgov.evaluation.models import EvaluationResult
-from parkgov.evaluation.services import CLASSES, adjust_class, run_evaluation
+from parkgov.evaluation.services import CLASSES, adjust_class, latest_run, run_evaluation
 from parkgov.ledger.models import Submission, YearlyFigure
 
 RESULT = "result"
@@ -19,7 +19,10 @@ RESULT = "result"
 def apply_adjustment(*, appeal, value: str, reason: str, actor) -> dict:
     """Apply the adjusted `value` of `appeal` (a number for a figure, a class for the result); returns the
     details recorded on the 调整 event (before/after class, total, rank and the runs)."""
-    before = EvaluationResult.objects.get(run=appeal.run, enterprise=appeal.enterprise)
+    # the latest run of the same year, rule set and zone: an earlier adjustment may have re-run the appealed one
+    run = latest_run(year=appeal.run.year, ruleset_id=appeal.run.ruleset_id,
+                     zone_code=appeal.run.zone.code if appeal.run.zone_id else None)
+    before = EvaluationResult.objects.get(run=run, enterprise=appeal.enterprise)
     snapshot = {"class_before": before.class_final, "total_before": before.total, "rank_before": before.rank,
                 "run_before": before.run_id}
     if appeal.field == RESULT:
@@ -29,7 +32,7 @@ def apply_adjustment(*, appeal, value: str, reason: str, actor) -> dict:
                              % {"value": value, "allowed": "、".join(CLASSES)})
         after = adjust_class(result=before, new_class=new_class, reason=f"申诉 {appeal.number}：{reason}",
                              actor=actor)
-        appeal.adjusted_value, appeal.adjusted_run = new_class, appeal.run
+        appeal.adjusted_value, appeal.adjusted_run = new_class, run
         return _details(snapshot, after)
     number = _number(value, appeal.field)
     figure, _created = YearlyFigure.objects.get_or_create(enterprise=appeal.enterprise, year=appeal.year)
@@ -42,7 +45,6 @@ def apply_adjustment(*, appeal, value: str, reason: str, actor) -> dict:
     figure._history_user = actor
     figure._change_reason = f"申诉 {appeal.number} 调整：{reason}"[:100]
     figure.save()
-    run = appeal.run
     new_run = run_evaluation(year=run.year, ruleset_id=run.ruleset_id, zone_code=run.zone.code if run.zone_id else None,
                              actor=actor)
     _carry_over(old_run=run, new_run=new_run, actor=actor, skip=appeal.enterprise_id)

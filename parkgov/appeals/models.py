@@ -140,6 +140,7 @@ class SelfReport(Labelled, models.Model):
         REPORTED = "reported", _("自报")
         CONFIRMED = "confirmed", _("已确认")
         REJECTED = "rejected", _("未采纳")
+        AGREED = "agreed", _("企业确认无误")  # the firm confirms the ledger's value as it stands
 
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE,
                                    related_name="self_reports")

@@ -49,6 +49,35 @@ def report_figures(*, scope, actor, year: int, values: dict, note: str = "", tod
     return reports
 
 
+def confirm_figures(*, scope, actor, year: int, today=None) -> list:
+    """The enterprise confirms the ledger's figures of `year` as they stand (企业确认无误), before the deadline:
+    one row per self-reportable field that has a value; a field it reported itself and that is still open stays."""
+    today = today or timezone.localdate()
+    if not scope.is_enterprise:
+        raise PermissionDenied(gettext("只有企业账号可以确认本企业数据"))
+    deadline = deadline_for(year)
+    if today > deadline:
+        raise InputError(gettext("%(year)s 年数据的确认截止日期为 %(deadline)s，已过期")
+                         % {"year": year, "deadline": deadline})
+    figure = YearlyFigure.objects.filter(enterprise_id=scope.enterprise_id, year=year).first()
+    if figure is None:
+        raise NotFound(gettext("台账中没有本企业 %(year)s 年的数据") % {"year": year})
+    open_reports = set(SelfReport.objects.filter(enterprise_id=scope.enterprise_id, year=year,
+                                                 status=SelfReport.Status.REPORTED).values_list("field", flat=True))
+    rows = []
+    for field in config.settings().self_report.fields:
+        value = getattr(figure, field)
+        if value is None or field in open_reports:
+            continue
+        row, _created = SelfReport.objects.update_or_create(
+            enterprise_id=scope.enterprise_id, year=year, field=field,
+            defaults={"value": value, "status": SelfReport.Status.AGREED, "reported_by": actor, "note": "",
+                      "department": config.settings().figure_owners[field], "decided_by": None,
+                      "decided_at": None})
+        rows.append(row)
+    return rows
+
+
 def scoped_reports(*, scope):
     """Self-reports `scope` may read: an enterprise its own; staff with `appeal` read those of their parks, a
     department only those it confirms (administrators and the roles accepting appeals all)."""

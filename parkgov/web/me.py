@@ -13,7 +13,7 @@ from parkgov.appeals import selfreport, selfservice, services
 from parkgov.appeals.config import settings as appeal_settings
 from parkgov.audit.context import acting_as
 from parkgov.errors import NotFound, ParkgovError
-from parkgov.ledger.models import FIGURE_FIELDS
+from parkgov.ledger.models import FIGURE_FIELDS, YearlyFigure
 from parkgov.web.access import scoped
 
 
@@ -104,7 +104,17 @@ def report(request, scope):
     """Self-report (自报) the figures of a year before the deadline."""
     selfservice.require_enterprise(scope)
     form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and request.POST.get("confirm_year"):
+        try:
+            with acting_as(request.user, reason="企业确认数据"), transaction.atomic():
+                rows = selfreport.confirm_figures(scope=scope, actor=request.user,
+                                                  year=int(request.POST["confirm_year"]))
+        except (ParkgovError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, gettext("已确认 %(count)s 项台账数据无误") % {"count": len(rows)})
+            return redirect("me:overview")
+    elif request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         year, note = data.pop("year"), data.pop("note")
         try:
@@ -115,7 +125,10 @@ def report(request, scope):
         else:
             messages.success(request, gettext("已自报 %(count)s 项，待部门确认") % {"count": len(rows)})
             return redirect("me:overview")
-    return render(request, "web/me/report.html", {"form": form})
+    years = sorted(YearlyFigure.objects.filter(enterprise_id=scope.enterprise_id).values_list("year", flat=True),
+                   reverse=True)
+    return render(request, "web/me/report.html", {"form": form, "years": years,
+                                                  "deadline": appeal_settings().self_report.deadline})
 
 
 def _labels() -> dict:
