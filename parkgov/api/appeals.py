@@ -139,9 +139,11 @@ def get_me(request):
         summary = {"year": result.run.year, "run_id": result.run_id, "class": result.class_final,
                    "total": result.total, "rank": result.rank, "rank_of": result.rank_of,
                    "population": result.population_name, "tier": result.tier, **explained}
-    figures = [{"year": y["year"], "rows": [{"field": r["field"], "value": r["value"],
-                                             "source": r["source"].file_name if r["source"] else None,
-                                             "self_report": r["self_report"].value if r["self_report"] else None,
-                                             "self_report_status": r["self_report"].status if r["self_report"] else None}
-                                            for r in y["rows"]]} for y in selfservice.figures(scope=scope)]
+    figures = [{"year": y["year"], "rows": [_figure(r) for r in y["rows"]]} for y in selfservice.figures(scope=scope)]
     return {"credit_code": firm.credit_code, "name": firm.name, "result": summary, "figures": figures}
+
+
+def _figure(row) -> dict:
+    report = row["self_report"]
+    return {"field": row["field"], "value": row["value"], "source": row["source"].file_name if row["source"] else None,
+            "self_report": report.value if report else None, "self_report_status": report.status if report else None}

@@ -18,8 +18,8 @@ from parkgov.ledger.models import FIGURE_FIELDS
 DATA = Path(__file__).resolve().parent / "data"
 # Labels of the shipped workflow (shown through gettext; tests/test_appeals.py checks every label is listed here)
 LABELS = (gettext_noop("已提交"), gettext_noop("已受理"), gettext_noop("已核查"), gettext_noop("维持"), gettext_noop("调整"),
-          gettext_noop("不予受理"), gettext_noop("已答复"), gettext_noop("受理"), gettext_noop("核查"), gettext_noop("答复"), gettext_noop("提交申诉"),
-          gettext_noop("评价结果（类别、得分、排名）"))
+          gettext_noop("不予受理"), gettext_noop("已答复"), gettext_noop("受理"), gettext_noop("核查"), gettext_noop("答复"),
+          gettext_noop("提交申诉"), gettext_noop("评价结果（类别、得分、排名）"))
 Requirement = Literal["reason", "value", "reply"]
 
 

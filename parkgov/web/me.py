@@ -83,8 +83,8 @@ def appeal_new(request, scope):
         else:
             messages.success(request, gettext("申诉 %(number)s 已提交") % {"number": appeal.number})
             return redirect("me:appeal", appeal_id=appeal.pk)
-    return render(request, "web/me/appeal_new.html", {"form": form, "result": result,
-                                                       "publicity": services.publicity_of(result.run) if result else None})
+    period = services.publicity_of(result.run) if result else None
+    return render(request, "web/me/appeal_new.html", {"form": form, "result": result, "publicity": period})
 
 
 @scoped("appeal")
