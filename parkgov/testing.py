@@ -608,3 +608,24 @@ def appeals_world(*, folder: Path, actor, starts_on=dt.date(2026, 3, 2)):
     create_enterprise_account(credit_code=uscc(1), username="firm1", password="firm1-pass")
     create_enterprise_account(credit_code=uscc(2), username="firm2", password="firm2-pass")
     return run
+
+
+def staff_roles() -> list:
+    """The roles of roles.yaml except the enterprise accounts' (`enterprise_bound`), sorted: the staff matrices;
+    the enterprise accounts are checked in tests/test_scope.py (issue 16 §5)."""
+    from parkgov.accounts.scopes import role_table
+
+    return sorted(r for r, spec in role_table()["roles"].items() if not spec.get("enterprise_bound"))
+
+
+def make_appeal(*, run, credit_code=None, field="tax", username="firm-appeal"):
+    """issue 16 §5: `run` published from today, an enterprise account for the firm and its appeal on `field`."""
+    from django.utils import timezone
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.appeals.accounts import create_enterprise_account
+    from parkgov.appeals.services import file_appeal, set_publicity
+
+    set_publicity(run=run, starts_on=timezone.localdate())
+    user, _password = create_enterprise_account(credit_code=credit_code or uscc(1), username=username)
+    return file_appeal(scope=scope_for(user), actor=user, run=run, field=field, claimed_value="1", reason="测试申诉")
