@@ -14,7 +14,7 @@ from parkgov.accounts.scopes import role_table
 from parkgov.ledger.models import Enterprise, Parcel
 from parkgov.spatial import tile_data
 from parkgov.supply.choices import COMMITMENT_COLOURS, IDLE_COLOURS
-from parkgov.testing import make_commitment_check, make_contract, make_idle_check, make_review_run, uscc
+from parkgov.testing import make_commitment_check, make_contract, make_idle_check, make_review_run, staff_roles, uscc
 from tests.test_map import _decode, _tile_xy, _user, ledger  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
