@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "parkgov.governance",
     "parkgov.supply",
     "parkgov.zones",
+    "parkgov.appeals",
     "parkgov.reports",
 ]
 

@@ -263,6 +263,8 @@ def write_layer_file(path: Path, geoms, fields: dict | None = None, *, crs="EPSG
 
 
     return run
+
+
 def open_test_case(*, departments=("ecology", "fire"), workflow="case", parcel_code="SZ-0001", credit_code=None,
                    deadline=None, state=None, title="甲厨具地块整治提升", targets=None):
     """A case opened by the demo 管委会 account (run `governance_world` first) on parcel `parcel_code`; with
@@ -642,3 +644,40 @@ def make_dispatch(*, project, month, invested, reported_on=None, progress_pct=No
     on = reported_on or dt.date(project.year + month // 12, month % 12 + 1, 1)
     return submit_report(project=project, year=project.year, month=month, invested=invested, reported_on=on,
                          progress_pct=progress_pct, help_requested=help_requested)
+
+
+def appeals_world(*, folder: Path, actor, starts_on=dt.date(2026, 3, 2)):
+    """issue 16 §5: the small ledger evaluated for 2025 (one account per staff role), the run published from
+    `starts_on` for 5 working days, and an enterprise account bound to uscc(1) (username "firm1") and uscc(2)
+    ("firm2"). Returns the run."""
+    from parkgov.appeals.accounts import create_enterprise_account
+    from parkgov.appeals.services import set_publicity
+    from parkgov.evaluation.models import EvaluationRun
+
+    evaluated_ledger_with_geometry(folder=folder, actor=actor)
+    run = EvaluationRun.objects.get()
+    set_publicity(run=run, starts_on=starts_on, actor=actor)
+    create_enterprise_account(credit_code=uscc(1), username="firm1", password="firm1-pass")
+    create_enterprise_account(credit_code=uscc(2), username="firm2", password="firm2-pass")
+    return run
+
+
+def staff_roles() -> list:
+    """The roles of roles.yaml except the enterprise accounts' (`enterprise_bound`), sorted: the staff matrices;
+    the enterprise accounts are checked in tests/test_scope.py (issue 16 §5)."""
+    from parkgov.accounts.scopes import role_table
+
+    return sorted(r for r, spec in role_table()["roles"].items() if not spec.get("enterprise_bound"))
+
+
+def make_appeal(*, run, credit_code=None, field="tax", username="firm-appeal"):
+    """issue 16 §5: `run` published from today, an enterprise account for the firm and its appeal on `field`."""
+    from django.utils import timezone
+
+    from parkgov.accounts.scopes import scope_for
+    from parkgov.appeals.accounts import create_enterprise_account
+    from parkgov.appeals.services import file_appeal, set_publicity
+
+    set_publicity(run=run, starts_on=timezone.localdate())
+    user, _password = create_enterprise_account(credit_code=credit_code or uscc(1), username=username)
+    return file_appeal(scope=scope_for(user), actor=user, run=run, field=field, claimed_value="1", reason="测试申诉")

@@ -19,6 +19,8 @@ urlpatterns = [
     path("zones/", include("parkgov.reports.dispatch_urls")),  # issue 16 §3: the monthly dispatch report PDF
     path("zones/", include("parkgov.zones.urls")),
     path("reports/", include("parkgov.reports.urls")),  # issue 16 §4: PDF reports
+    path("appeals/", include("parkgov.web.appeals_urls")),
+    path("me/", include("parkgov.web.me_urls")),
     path("api/", include("parkgov.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's 简体中文 / English switch

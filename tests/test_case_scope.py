@@ -10,11 +10,11 @@ from django.utils import timezone
 from parkgov.accounts.scopes import role_table, scope_for
 from parkgov.accounts.services import issue_api_token
 from parkgov.api.api import api
-from parkgov.testing import cases_world, open_test_case, png_bytes
+from parkgov.testing import cases_world, open_test_case, png_bytes, staff_roles
 
 pytestmark = pytest.mark.django_db
 
-ROLES = sorted(role_table()["roles"])
+ROLES = staff_roles()  # issue 16 §5: enterprise accounts read no cases here (tests/test_scope.py)
 CASES = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}  # parcel of each case the user sees, by park
 CASE_ROUTES = {"list_cases", "get_case", "create_case", "transition_case", "sign_off_case", "complete_case_step",
                "upload_case_attachments"}

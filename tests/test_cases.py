@@ -4,6 +4,8 @@ sign-off completeness and rounds, 延期, overdue at the day boundary, template 
 import datetime as dt
 
 import pytest
+
+from parkgov.testing import staff_roles
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
@@ -18,7 +20,7 @@ from parkgov.testing import cases_world, open_test_case, png_bytes
 
 pytestmark = pytest.mark.django_db
 
-ROLES = sorted(role_table()["roles"])
+ROLES = staff_roles()  # issue 16 §5: enterprise accounts in tests/test_scope.py
 NAMED = ("ecology", "fire")  # the departments named on the test cases
 # who may make each step on a case naming 生态环境 and 消防 (workflows/case.yaml, written out here on purpose)
 ALLOWED = {"dispatch": {"committee"}, "accept": set(NAMED), "submit": set(NAMED), "close": {"committee"},

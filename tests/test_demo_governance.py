@@ -91,8 +91,9 @@ def test_targets_evaluations_and_lists_of_two_years(demo):
     assert sorted(layers) == ["planned_land_use", "river"] and all(not layer.verified for layer in layers.values())
     assert all(layer.source.startswith("演示数据") and layer.features > 0 for layer in layers.values())
     runs = list(EvaluationRun.objects.order_by("pk").values_list("year", "ruleset_id"))
+    # issue 16 §5: the demo's 调整 appeal re-runs the 2025 evaluation (parkgov/demo/appeals.py)
     assert runs == [(2024, "zj-huangyan-2021"), (2024, "shengzhou-tiers"), (2025, "shengzhou-tiers"),
-                    (2025, "zj-huangyan-2022")]
+                    (2025, "zj-huangyan-2022"), (2025, "zj-huangyan-2022")]
     for year in (2024, 2025):
         stored = {run.rule_id: run.entries_count for run in ListRun.objects.filter(year=year)}
         # issue 15: the supply demo adds the 闲置土地 list (governance.sources) to the built-in rules' lists
@@ -274,3 +275,23 @@ def test_demo_has_targets_and_twenty_key_projects_with_a_year_of_dispatch(demo):
     for zone_id, listed in KeyProject.objects.values_list("zone_id", "annual_target"):
         target = ZoneTarget.objects.get(zone_id=zone_id, year=2025, kind="investment").target
         assert target >= listed
+
+
+def test_demo_appeals_in_every_state_with_enterprise_accounts(demo):
+    """issue 16 §5: enterprise accounts bound to one firm each, an appeal in every state of the workflow (the
+    submitted one late), the 调整 one re-running the published 2025 evaluation, and self-reports to confirm."""
+    from parkgov.accounts.models import Profile
+    from parkgov.appeals.config import workflow
+    from parkgov.appeals.models import Appeal, SelfReport
+    from parkgov.demo.appeals import login_lines
+
+    profiles = Profile.objects.filter(role="enterprise")
+    assert profiles.count() == 8 and not profiles.filter(enterprise__isnull=True).exists()
+    assert {"qiye1", "qiye2", "qiye3"} <= set(profiles.values_list("user__username", flat=True))
+    assert len(login_lines()) == 4 and "qiye-demo-2026" in login_lines()[1]
+    assert set(Appeal.objects.values_list("state", flat=True)) == set(workflow().states)
+    late = Appeal.objects.get(state="submitted")
+    assert late.due_on < timezone.localdate()
+    adjusted = Appeal.objects.get(state="adjusted")
+    assert adjusted.adjusted_run.publicity.ends_on >= timezone.localdate()
+    assert SelfReport.objects.filter(status="reported").count() == 2

@@ -516,6 +516,7 @@ def test_every_page_in_english_shows_chinese_only_for_data(admin, tmp_path, acto
     contracts_world(folder=tmp_path, actor=actor)  # issue 15 §2: 标准地 contracts and a review
     contract = Contract.objects.get(number="BZD-2021-0001")
     pages += ["/supply/contracts/", f"/supply/contracts/{contract.pk}/", f"/supply/contracts/{contract.pk}/edit/"]
+    pages += ["/appeals/", "/appeals/accounts/"]  # issue 16 §5 (an appeal's page: tests/test_appeals.py)
     assert listed
     data = _data_strings()
     english(admin)

@@ -141,6 +141,17 @@ PROJECTS = {None: {"XM-SZ", "XM-XW1"}, "SZ-XW1": {"XM-XW1"}}
 REPORTS_WEB = {"enterprise_pdf": "enterprise", "parcel_pdf": "parcel", "annual_pdf": "zone", "zone_dossiers": "zone"}
 FIRM_NAMES = {uscc(1): "嵊州市甲厨具有限公司", uscc(2): "嵊州市乙领带有限公司", uscc(3): "嵊州市丙机械有限公司"}
 ZONES = {None: {"SZ", "SZ-XW1"}, "SZ-XW1": {"SZ-XW1"}}
+# issue 16 §5 企业申诉: the appeals list and the enterprise's own summary (checked below per role and park, and for
+# the enterprise accounts: only their own firm), single appeals and the workflow's steps
+API_LISTS.update({"list_appeals": "appeal", "get_me": "appeal"})
+API_NOT_LISTS |= {"get_appeal", "create_appeal", "transition_appeal"}  # scoped in tests/test_appeals.py and below
+# EVERY URL of the staff appeal pages (web/appeals_urls.py) and of the enterprise's pages (web/me_urls.py)
+APPEAL_PAGES = {"queue": ("appeal", "data-credit-code"), "accounts": ("appeal", "data-credit-code")}
+APPEAL_NOT_LISTS = {"detail", "evidence", "decide_report", "publicity"}  # one record or an action: below
+ME_PAGES = {"overview", "appeal_new", "appeal", "report"}  # the bound firm only (Scope.enterprise_id)
+# issue 16 §5: the enterprise accounts of the matrix, each bound to one firm ("enterprise-xw1" to the firm of the
+# park SZ-XW1); the enterprise role reads no staff domain, so every staff route refuses it
+ENTERPRISE_OF = {None: uscc(1), "SZ-XW1": uscc(2)}
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +182,15 @@ def _build_world(folder, actor):
     Finding.objects.create(parcel=Parcel.objects.get(code=CROSS_FINDING), department="ecology", category="safety",
                            severity="major", found_on=dt.date(2025, 6, 1), description="跨类别")
     User = get_user_model()
+    from parkgov.appeals.accounts import create_enterprise_account
+
     for role in ROLES:
         if role == "admin":
             continue  # administrators are superusers: never park-limited
+        if role == "enterprise":  # issue 16 §5: bound to one firm, created by the zone
+            for park, code in ENTERPRISE_OF.items():
+                create_enterprise_account(credit_code=code, username=role if park is None else f"{role}-xw1")
+            continue
         user = User.objects.create_user(f"{role}-xw1")
         Profile.objects.create(user=user, role=role, department=role).zones.set([Zone.objects.get(code="SZ-XW1")])
     for code in sorted(CASES[None]):  # issue 14: one case in SZ, one in its park SZ-XW1
@@ -228,6 +245,9 @@ def test_matrix_covers_every_export_download_and_api_list():
     assert zones == set(ZONES_WEB)
     reports = {p.name for p in get_resolver("parkgov.reports.urls").url_patterns if p.name}
     assert reports == set(REPORTS_WEB), "issue 16 §4: a report URL not in the matrix"
+    appeals = {p.name for p in get_resolver("parkgov.web.appeals_urls").url_patterns if p.name}
+    assert appeals == set(APPEAL_PAGES) | APPEAL_NOT_LISTS, "issue 16 §5: an appeal URL not in the matrix"
+    assert {p.name for p in get_resolver("parkgov.web.me_urls").url_patterns if p.name} == ME_PAGES
     routes = {p.name for p in api.urls[0]}
     assert routes == set(API_LISTS) | API_NOT_LISTS
 
@@ -292,8 +312,11 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
             continue
         shown = finding.parcel.code in expected_rows("list_findings", role, park)
         assert response.status_code == (200 if shown else 404), (role, park, finding.parcel.code)
-    zones = client.get("/api/zones", headers=headers).json()
-    assert {z["code"] for z in zones} == ({"SZ", "SZ-XW1"} if park is None else {"SZ-XW1"})
+    zones = client.get("/api/zones", headers=headers)
+    if role == "enterprise":  # issue 16 §5: reads no staff domain
+        assert zones.status_code == 403
+        return
+    assert {z["code"] for z in zones.json()} == ({"SZ", "SZ-XW1"} if park is None else {"SZ-XW1"})
     runs = client.get("/api/evaluations", headers=headers)
     assert runs.status_code == (200 if "evaluation" in reads else 403)
 
@@ -317,10 +340,14 @@ def test_evidence_downloads_give_exactly_the_files_of_the_users_scope(client, wo
 
 @pytest.mark.parametrize("role,park", users())
 def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, role, park):
-    """issue 14: the cases workbook (the board's rows) per role and park; every role reads cases."""
+    """issue 14: the cases workbook (the board's rows) per role and park; every staff role reads cases (the
+    enterprise accounts of issue 16 §5 read their own cases on /me/ only)."""
     client.force_login(user_of(role, park))
     for name, (domain, header) in CASE_WEB.items():
         response = client.get(reverse(f"governance:{name}"))
+        if role == "enterprise":
+            assert response.status_code == 403, (name, park)
+            continue
         assert response.status_code == 200, (name, role, park)
         assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
 
@@ -360,6 +387,13 @@ def test_evaluation_results_visible_only_to_their_field_group(world, role):
     sees = "evaluation_results" in role_table()["roles"][role]["field_groups"]
     assert sees == (role in ("admin", "committee", "economy"))
     parcel = Parcel.objects.get(code="SZ-0001")
+    if role == "enterprise":  # issue 16 §5: no park at all, so no parcel card (its own parcel neither: /me/)
+        from parkgov.errors import NotFound
+
+        with pytest.raises(NotFound):
+            parcel_properties(parcel_id=parcel.pk, scope=scope)
+        assert rated_names(scope) == [] or "class" not in rated_names(scope)
+        return
     properties = parcel_properties(parcel_id=parcel.pk, scope=scope)
     assert ("class" in properties) == sees, properties
     context = map_context(scope=scope)
@@ -480,6 +514,11 @@ def test_disposition_page_api_and_decide_are_scoped(client, lists, actor, role, 
     suggest_dispositions(year=2025, actor=actor)  # the parcels of both lists (plots, and the firms' parcels)
     user = user_of(role, park)
     client.force_login(user)
+    if role == "enterprise":  # issue 16 §5: reads no staff domain
+        row = DispositionDecision.objects.first()
+        assert client.get(reverse("governance:dispositions")).status_code == 403
+        assert client.get(reverse("governance:disposition_decide", args=[row.pk])).status_code == 403
+        return
     page = client.get(reverse("governance:dispositions")).content.decode()
     assert {c for c in PARCELS[None] if f'data-parcel="{c}"' in page} == PARCELS[park], (role, park)
     writes = scope_for(user).can_write("list")
@@ -740,6 +779,110 @@ def test_zone_evaluation_pages_downloads_and_api_give_exactly_the_users_zones(cl
         assert client.get(reverse("zones:zone", args=[code, 2025])).status_code == (200 if inside else 404)
     compare = client.get(reverse("zones:compare"), {"year": 2025, "zone": sorted(ZONES[None])}).content.decode()
     assert {c for c in ZONES[None] if f'<th data-zone="{c}"' in compare} == ZONES[park], (role, park)
+
+
+@pytest.fixture
+def appeal_rows(world, actor):
+    """issue 16 §5: the 2025 run published today; uscc(1) (SZ) appeals its tax figure (checked by 税务), uscc(2)
+    (SZ-XW1) its result (checked by 经信), each with an evidence file."""
+    from django.utils import timezone
+
+    from parkgov.appeals.services import set_publicity
+
+    set_publicity(run=world, starts_on=timezone.localdate(), actor=actor)
+    filed = {}
+    for park, field in ((None, "tax"), ("SZ-XW1", "result")):
+        user = user_of("enterprise", park)
+        filed[ENTERPRISE_OF[park]] = file_test_appeal(user=user, run=world, field=field)
+    return filed
+
+
+def file_test_appeal(*, user, run, field):
+    from parkgov.appeals.services import file_appeal
+
+    return file_appeal(scope=scope_for(user), actor=user, run=run, field=field, claimed_value="700",
+                       reason="税务口径有误", uploads=[("证明.png", png_bytes())])
+
+
+def expected_appeals(role, park) -> set:
+    """The firms whose appeal the user reads: its own for an enterprise; a park's for the roles that accept
+    appeals; a checking department only those it checks (uscc(1)'s tax: 税务; uscc(2)'s result: 经信)."""
+    if role == "enterprise":
+        return {ENTERPRISE_OF[park]}
+    spec = role_table()["roles"][role]
+    if "appeal" not in spec["read"]:
+        return set()
+    in_park = set(ENTERPRISE_OF.values()) if park is None else {uscc(2)}
+    if role in ("admin", "committee", "economy"):
+        return in_park
+    checks = {uscc(1): "tax", uscc(2): "economy"}
+    return {code for code in in_park if checks[code] == role}
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_appeal_pages_api_and_evidence_give_exactly_the_users_appeals(client, appeal_rows, role, park):
+    """issue 16 §5: the staff queue, the API list, one appeal (page and API) and its evidence: exactly the appeals
+    of the user's scope, 404 for others, 403 without the appeal domain; the enterprise's own page and summary
+    (/me/, /api/me) name only its firm and are refused to staff."""
+    user = user_of(role, park)
+    client.force_login(user)
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    reads = "appeal" in scope_for(user).read
+    expected = expected_appeals(role, park)
+    listed = client.get("/api/appeals", headers=headers)
+    queue = client.get(reverse("appeals:queue"))
+    if not reads:
+        assert {listed.status_code, queue.status_code} == {403}, role
+    else:
+        assert {i["credit_code"] for i in listed.json()["items"]} == expected, (role, park)
+        if role == "enterprise":
+            assert queue.status_code == 302 and queue.url == reverse("me:overview")
+        else:
+            shown = {c for c in ENTERPRISE_OF.values() if f'data-credit-code="{c}"' in queue.content.decode()}
+            assert shown == expected, (role, park)
+    for code, appeal in appeal_rows.items():
+        inside = code in expected
+        status = (200 if inside else 404) if reads else 403
+        assert client.get(f"/api/appeals/{appeal.pk}", headers=headers).status_code == status, (role, park, code)
+        page = reverse("me:appeal" if role == "enterprise" else "appeals:detail", args=[appeal.pk])
+        assert client.get(page).status_code == status, (role, park, code)
+        download = client.get(reverse("appeals:evidence", args=[appeal.evidence.get().pk]))
+        assert download.status_code == status, (role, park, code)
+    me = client.get(reverse("me:overview"))
+    summary = client.get("/api/me", headers=headers)
+    if role != "enterprise":
+        assert {me.status_code, summary.status_code} == {403}, role
+        return
+    own, other = ENTERPRISE_OF[park], ENTERPRISE_OF["SZ-XW1" if park is None else None]
+    body = me.content.decode()
+    assert me.status_code == 200 and f'data-credit-code="{own}"' in body and other not in body
+    assert summary.json()["credit_code"] == own and summary.json()["result"]["class"]
+
+
+@pytest.mark.parametrize("park", [None, "SZ-XW1"])
+def test_enterprise_account_reads_no_other_firm_anywhere(client, world, park):
+    """issue 16 §5: an enterprise account gets nothing of the staff side — exports, API lists, tiles, the map
+    card, dossiers (its own firm's and another's), the cockpit (sent to /me/) — and only itself on /me/."""
+    user = user_of("enterprise", park)
+    client.force_login(user)
+    parcel = Parcel.objects.get(code="SZ-0002")
+    for url in [reverse("web:enterprises_export"), reverse("web:parcels_export"), reverse("web:findings_export"),
+                reverse("web:evaluation_download", args=[world.pk]), reverse("web:tile", args=["parcels", 14, 1, 1]),
+                reverse("web:parcel_feature", args=[parcel.pk]), reverse("web:map"), reverse("web:enterprises"),
+                reverse("web:enterprise", args=[uscc(1)]), reverse("web:enterprise", args=[uscc(2)]),
+                reverse("web:parcel", args=["SZ-0002"]), reverse("governance:cases_export"),
+                reverse("zones:ranking_export"), reverse("supply:applications_export"), reverse("web:evaluation"),
+                reverse("appeals:accounts")]:
+        assert client.get(url).status_code == 403, url
+    assert client.get(reverse("web:cockpit")).url == reverse("me:overview")
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    for url in ["/api/enterprises", f"/api/enterprises/{uscc(1)}", f"/api/enterprises/{uscc(2)}/figures",
+                "/api/parcels", "/api/zones", f"/api/evaluations/{world.pk}/results", "/api/governance/cases"]:
+        assert client.get(url, headers=headers).status_code == 403, url
+    page = client.get(reverse("me:overview")).content.decode()
+    own = ENTERPRISE_OF[park]
+    assert {c for c in FIRMS[None] if c in page} == {own}
+    assert {c for c in CASES[None] if f'data-case' in page and c in page} <= PARCELS[None]
 
 
 @pytest.mark.parametrize("role,park", users())

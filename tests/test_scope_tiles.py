@@ -26,7 +26,7 @@ from parkgov.jobs.services import start_job
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.ledger.services import attach_geometry
 from parkgov.spatial.tiles import lonlat_to_tile
-from parkgov.testing import small_ledger_sheets, square_wkb, uscc, write_workbook
+from parkgov.testing import small_ledger_sheets, square_wkb, staff_roles, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ FINDINGS = {  # (department, description) of the findings each user may see
     "all": {("ecology", "危废暂存间标识不全"), ("enforcement", "未批先建彩钢棚"), ("ecology", "废水排放口标识缺失")},
     "park": {("ecology", "废水排放口标识缺失")},
 }
-ROLES = sorted(role_table()["roles"])
+ROLES = staff_roles()  # issue 16 §5: enterprise accounts get no tile (tests/test_scope.py)
 SQUARES = {"SZ-0001": (120.83, 29.58, 160), "SZ-0002": (120.834, 29.58, 80)}
 Z = 14
 

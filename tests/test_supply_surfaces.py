@@ -5,6 +5,8 @@
 import datetime as dt
 
 import pytest
+
+from parkgov.testing import staff_roles
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,7 @@ from parkgov.accounts.scopes import role_table
 from parkgov.testing import cases_world, make_commitment_check, make_review_run, supply_world
 
 pytestmark = pytest.mark.django_db
-ROLES = sorted(role_table()["roles"])
+ROLES = staff_roles()  # issue 16 §5: enterprise accounts in tests/test_scope.py
 READERS = {role for role, spec in role_table()["roles"].items() if "supply" in spec["read"]}
 
 

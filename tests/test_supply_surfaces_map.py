@@ -14,7 +14,7 @@ from parkgov.accounts.scopes import role_table
 from parkgov.ledger.models import Enterprise, Parcel
 from parkgov.spatial import tile_data
 from parkgov.supply.choices import COMMITMENT_COLOURS, IDLE_COLOURS
-from parkgov.testing import make_commitment_check, make_contract, make_idle_check, make_review_run, uscc
+from parkgov.testing import make_commitment_check, make_contract, make_idle_check, make_review_run, staff_roles, uscc
 from tests.test_map import _decode, _tile_xy, _user, ledger  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_tiles_and_card_carry_the_latest_runs_statuses(client, review):
         assert (card.get("commitment"), card.get("idle")) == (commitment, idle), code
 
 
-@pytest.mark.parametrize("role", sorted(role_table()["roles"]))
+@pytest.mark.parametrize("role", staff_roles())  # issue 16 §5: enterprise accounts in tests/test_scope.py
 def test_only_roles_reading_supply_get_the_modes(client, review, role):
     client.force_login(_user(f"supply-{role}", role=role))
     reads = "supply" in role_table()["roles"][role]["read"]

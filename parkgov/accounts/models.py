@@ -21,6 +21,9 @@ class Profile(models.Model):
     department = models.CharField(_("部门"), max_length=32, blank=True)
     zones = models.ManyToManyField(Zone, verbose_name=_("限定园区"), blank=True, related_name="+")
     api_token = models.CharField(_("接口令牌（SHA-256）"), max_length=64, blank=True, db_index=True)
+    # issue 16 §5: an enterprise account (role `enterprise`) is bound to one firm and sees only it
+    enterprise = models.ForeignKey("ledger.Enterprise", verbose_name=_("绑定企业"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="accounts")
 
     class Meta:
         verbose_name = _("用户角色")

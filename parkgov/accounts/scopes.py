@@ -39,6 +39,18 @@ class Scope:
     own_findings_only: bool = False
     admin_site: bool = False
     finding_categories: frozenset | None = None  # None = every category (roles.yaml finding_categories)
+    enterprise_id: int | None = None  # issue 16 §5: an enterprise account sees only this firm
+
+    @property
+    def is_enterprise(self) -> bool:
+        """Whether this is an enterprise account (roles.yaml `enterprise_bound`), bound to `enterprise_id`."""
+        return self.enterprise_id is not None
+
+    def filter_firm(self, queryset, path="enterprise_id"):
+        """Restrict a queryset to the bound firm of an enterprise account; staff scopes pass it unchanged."""
+        if self.enterprise_id is None:
+            return queryset
+        return queryset.filter(**{path: self.enterprise_id})
 
     def can_read(self, domain: str) -> bool:
         return domain in self.read
@@ -81,7 +93,14 @@ def scope_for(user) -> Scope:
     visible = {f for g in spec.get("field_groups", []) for f in table["field_groups"][g]["fields"]}
     every = {f for g in table["field_groups"].values() for f in g["fields"]}
     zone_ids = None
-    if profile is not None and not user.is_superuser and getattr(user, PARK_LIMITED, True):
+    enterprise_id = None
+    if spec.get("enterprise_bound") and not user.is_superuser:
+        # no park at all: every staff query filtered by parks is empty; the firm's own pages use enterprise_id
+        enterprise_id = getattr(profile, "enterprise_id", None)
+        if enterprise_id is None:
+            raise PermissionDenied(gettext("此企业账号未绑定企业（统一社会信用代码），请联系园区管理员"))
+        zone_ids = ()
+    elif profile is not None and not user.is_superuser and getattr(user, PARK_LIMITED, True):
         chosen = list(profile.zones.values_list("id", flat=True))
         zone_ids = tuple(with_children(chosen)) if chosen else None
     return Scope(role=role, role_name=spec["name"], read=frozenset(spec["read"]), write=frozenset(spec["write"]),
@@ -89,7 +108,8 @@ def scope_for(user) -> Scope:
                  department=profile.department if profile else "",
                  own_findings_only=bool(spec.get("own_findings_only")),
                  admin_site=user.is_superuser or bool(spec.get("admin_site")),
-                 finding_categories=frozenset(spec["finding_categories"]) if "finding_categories" in spec else None)
+                 finding_categories=frozenset(spec["finding_categories"]) if "finding_categories" in spec else None,
+                 enterprise_id=enterprise_id)
 
 
 def may_enter_admin(user) -> bool:

@@ -22,6 +22,8 @@ def ensure_demo_accounts() -> list:
     rows = []
     with transaction.atomic():
         for role, spec in role_table()["roles"].items():
+            if spec.get("enterprise_bound"):
+                continue  # enterprise accounts are bound to one firm: parkgov.appeals.accounts creates them
             user, created = User.objects.get_or_create(username=role, defaults={"first_name": spec["name"]})
             if created:
                 user.set_password(role + DEMO_PASSWORD_SUFFIX)

@@ -7,8 +7,9 @@ failure answers in one JSON shape (parkgov.api.errors).
 
 from ninja import NinjaAPI
 
-from parkgov.api import (errors, evaluation, findings, governance, governance_cases, governance_dispositions, jobs,
-                         ledger, supply_admission, supply_landuse, supply_review, zone_targets, zones, zones_green)
+from parkgov.api import (appeals, errors, evaluation, findings, governance, governance_cases, governance_dispositions,
+                         jobs, ledger, supply_admission, supply_landuse, supply_review, zone_targets, zones,
+                         zones_green)
 from parkgov.api.auth import BearerToken, BrowserSession
 
 DESCRIPTION = """园区管家的数据接口。认证：请求头 `Authorization: Bearer <令牌>`（令牌由 `parkgov token 用户名` 生成，
@@ -31,3 +32,4 @@ api.add_router("", supply_landuse.router)
 api.add_router("", zones.router)
 api.add_router("", zones_green.router)
 api.add_router("", zone_targets.router)
+api.add_router("", appeals.router)

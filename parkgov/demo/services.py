@@ -54,6 +54,9 @@ def build_demo(*, enterprises: int, seed: int, workbook: Path | None = None, wri
         from parkgov.demo.zones_targets import build_zone_targets
 
         build_zone_targets(data=data, seed=seed, actor=actor, say=say)
+        from parkgov.demo.appeals import build_appeals
+
+        build_appeals(seed=seed, actor=actor, say=say)
     return ledger_summary_text()
 
 

@@ -79,6 +79,9 @@ def navigation(request):
         scope = request_scope(request)
     except PermissionDenied:
         return {"nav": []}
+    if scope.is_enterprise:  # issue 16 §5: the firm's own page only
+        return {"nav": [{"name": "me", "label": _("本企业"), "url": reverse("me:overview"), "active": True}],
+                "scope": scope}
     items = []
     for name, label, domain in NAV:
         if domain is None or scope.can_read(domain):
@@ -97,4 +100,7 @@ def navigation(request):
             items.append(governance)
         if name == "evaluation" and (supply := supply_item(scope, request)):
             items.append(supply)
+        if name == "evaluation" and scope.can_read("appeal"):  # issue 16 §5: 企业申诉
+            items.append({"name": "appeals", "label": _("企业申诉"), "url": reverse("appeals:queue"),
+                          "active": bool(request.resolver_match and request.resolver_match.namespace == "appeals")})
     return {"nav": items, "scope": scope}

@@ -19,7 +19,7 @@ ROLES = (
     gettext_noop("管理员"), gettext_noop("管委会"), gettext_noop("经信"), gettext_noop("自然资源和规划"),
     gettext_noop("生态环境"), gettext_noop("应急管理"), gettext_noop("消防"), gettext_noop("综合执法"),
     gettext_noop("市场监管"), gettext_noop("税务"), gettext_noop("统计"), gettext_noop("发改"), gettext_noop("住建"),
-    gettext_noop("招商"),
+    gettext_noop("招商"), gettext_noop("企业"),  # issue 16 §5: the enterprise accounts' role
 )
 
 # parkgov/accounts/data/roles.yaml: field group names (named when a role may not see a group)

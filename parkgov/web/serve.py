@@ -26,6 +26,10 @@ def run_server(*, host, port, workers, threads=1, demo_accounts, console):
         console.print("演示账号（用户名 / 密码）：")
         for name, username, password in ensure_demo_accounts():
             console.print(f"  {name:<10} {username:<18} {password}")
+        from parkgov.demo.appeals import login_lines
+
+        for line in login_lines():  # issue 16 §5: the demo's enterprise accounts, each seeing only its firm
+            console.print(line)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="parkgov.settings")
     worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5", "--no-reload"], env=env)
     console.print(f"园区管家已启动：http://{host}:{port}/  （Ctrl+C 停止）")

@@ -30,6 +30,8 @@ EVALUATION_LABELS = {"firms": gettext_lazy("家"), "not_rated": gettext_lazy("�
 
 @scoped()
 def cockpit(request, scope):
+    if scope.is_enterprise:  # issue 16 §5: an enterprise account has its own page, not the zone's cockpit
+        return redirect("me:overview")
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
     data = services.cockpit(scope=scope, year=year)
