@@ -27,7 +27,7 @@ from parkgov.ledger import models
 from parkgov.ledger.services import attach_geometry
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 from parkgov.accounts.pages import request_scope
-from parkgov.web.lists import zone_tree_ids
+from parkgov.accounts.scopes import zone_tree_ids
 
 pytestmark = pytest.mark.django_db
 LEDGER_MODELS = [models.Zone, models.Parcel, models.ParcelLineage, models.Enterprise, models.LandLink,

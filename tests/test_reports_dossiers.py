@@ -116,3 +116,30 @@ def test_cli_writes_the_dossier_and_refuses_a_firm_outside_the_users_parks(ledge
     archive = tmp_path / "zone.zip"
     assert runner.invoke(app, ["report", "dossier", "--zone", "SZ", "--parcels", "--zip", "--out", str(archive)]).exit_code == 0
     assert sorted(zipfile.ZipFile(archive).namelist()) == ["SZ-0001.pdf", "SZ-0002.pdf", "SZ-0003.pdf"]
+
+
+def test_a_large_batch_is_laid_out_by_several_processes_in_order(monkeypatch):
+    """issue 16 §4: from PARALLEL_FROM documents per process on, the zip's PDFs are laid out in parallel; each
+    PDF is its own document's, in the order given."""
+    import os
+    import subprocess
+
+    from parkgov.reports import dossier_pdf
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(dossier_pdf, "PARALLEL_FROM", 3)
+    parents = []
+    real = dossier_pdf.html_to_pdf
+
+    def tracked(html):
+        parents.append(os.getpid())
+        return real(html)
+    monkeypatch.setattr(dossier_pdf, "html_to_pdf", tracked)
+    documents = [f"<html><body><p>档案第{n}号</p></body></html>" for n in range(7)]
+    pdfs = dossier_pdf.laid_out(documents)
+    texts = [subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+             for pdf in pdfs]
+    assert [f"档案第{n}号" in text for n, text in enumerate(texts)] == [True] * 7
+    assert parents == []  # laid out in the children (their calls are not seen here)
+    monkeypatch.setattr(dossier_pdf, "PARALLEL_FROM", 20)
+    assert len(dossier_pdf.laid_out(documents[:2])) == 2 and len(parents) == 2  # a small batch: in this process

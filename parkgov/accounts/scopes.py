@@ -125,6 +125,11 @@ def may_enter_admin(user) -> bool:
         return False
 
 
+def zone_tree_ids(zone) -> list:
+    """The zone and every park below it (at any depth), sorted."""
+    return with_children([zone.pk])
+
+
 def with_children(zone_ids) -> list:
     """`zone_ids` and every park inside them (at any depth), sorted."""
     from parkgov.ledger.models import Zone

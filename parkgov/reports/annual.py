@@ -22,7 +22,7 @@ from parkgov.governance.models import Case, ListEntry
 from parkgov.governance.queries import latest_list_runs, overdue_q
 from parkgov.ledger.models import Enterprise, YearlyFigure, Zone
 from parkgov.reports import charts
-from parkgov.reports.dossier_pdf import zone_tree_ids
+from parkgov.accounts.scopes import zone_tree_ids
 from parkgov.reports.labels import figure_label, industry_text
 
 TOP = 15

@@ -7,7 +7,6 @@ body is rendered with per-column cell functions (web/table_body.py), so pages st
 """
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 from django_tables2.rows import BoundRows
 
+from parkgov.accounts.scopes import zone_tree_ids
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
@@ -71,22 +71,6 @@ def grouped(value, decimals: int, language=None) -> str:
 def _number_formats(language) -> tuple:
     return tuple(get_format(name, language, use_l10n=True)
                  for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR"))
-
-
-def zone_tree_ids(zone) -> list:
-    """The zone and every park below it."""
-    children = defaultdict(list)
-    for pk, parent in Zone.objects.values_list("pk", "parent_id"):
-        children[parent].append(pk)
-    found, seen, stack = [], set(), [zone.pk]
-    while stack:
-        current = stack.pop()
-        if current in seen:  # a loop in the stored tree must not hang the park filter
-            continue
-        seen.add(current)
-        found.append(current)
-        stack.extend(children[current])
-    return found
 
 
 # --- rows each user may see -------------------------------------------------------------------------------
