@@ -68,8 +68,8 @@ def test_legend_counts_equal_the_database_for_a_user_of_all_parks(client, findin
     """issue 13: the legends have counts, equal to the database's, for every mode."""
     client.force_login(_user("committee-all", role="committee"))
     context = client.get("/map/").context["map"]
-    assert set(context["legends"]) == set(MODES) | {"list", "case"} | {"commitment", "idle"}  # issue 14's and 15's:
-    # tests/test_map_governance.py, tests/test_supply_surfaces_map.py
+    assert set(context["legends"]) == set(MODES) | {"list", "case"} | {"commitment", "idle"} | {"topology"}
+    # issue 14's, 15's and 17's: tests/test_map_governance.py, tests/test_supply_surfaces_map.py, tests/test_topology.py
     expected = _expected()
     for mode in MODES:
         assert _served(context, mode) == expected[mode], mode

@@ -231,3 +231,24 @@ def test_areas_and_perimeters_agree_with_an_equal_area_projection():
     plane = shapely.transform(geoms, lambda xy: np.column_stack(albers.transform(xy[:, 0], xy[:, 1])))
     assert topology.areas_m2(geoms) == pytest.approx(shapely.area(plane), rel=1e-6)
     assert topology.perimeters_m(geoms) == pytest.approx(shapely.length(plane), rel=1e-5)
+
+
+def test_the_map_colours_parcels_by_the_latest_checks_problem(drawn, client, tmp_path):
+    """The 拓扑问题 map mode: each drawn parcel's card carries its problem from the latest all-parks check, the
+    legend lists the kinds, and a newer check with other tolerances changes what the map shows."""
+    User = get_user_model()
+    user = User.objects.create_user("nr-map")
+    Profile.objects.create(user=user, role="natural_resources")
+    client.force_login(user)
+    check_topology()
+    context = client.get("/map/").context["map"]
+    assert [item["value"] for item in context["legends"]["topology"]["items"]] == [*topology.KINDS, None]
+    cards = {p.code: client.get(f"/tiles/parcels/{p.pk}.json").json() for p in drawn}
+    assert {code: card.get("topology") for code, card in cards.items()} == {"SZ-0001": "area_mismatch",
+                                                                            "SZ-0002": "area_mismatch"}
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text(topology.RULES_FILE.read_text(encoding="utf-8").replace("relative: 0.03", "relative: 5.0"),
+                       encoding="utf-8")
+    check_topology(rules_path=lenient)
+    cards = {p.code: client.get(f"/tiles/parcels/{p.pk}.json").json() for p in drawn}
+    assert {card.get("topology") for card in cards.values()} == {None}

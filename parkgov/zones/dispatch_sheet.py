@@ -132,21 +132,25 @@ def write_dispatch(frame: pl.DataFrame, *, submission_id, actor_id, reason, now)
     """One report per row, dated today (`now`); a second import of the same month replaces it."""
     from django.utils import timezone
 
-    from parkgov.zones.models import KeyProject
+    from parkgov.zones.models import DispatchReport, KeyProject
     from parkgov.zones.projects import submit_report
 
     projects = {p.code: p for p in KeyProject.objects.filter(code__in=frame.get_column("project").unique().to_list())}
     counts = UpsertCounts()
     for row in frame.iter_rows(named=True):
+        new = not DispatchReport.objects.filter(project=projects[row["project"]], year=row["year"],
+                                                month=row["month"]).exists()
         submit_report(project=projects[row["project"]], year=row["year"], month=row["month"], invested=row["invested"],
                       progress_pct=row.get("progress_pct"), progress=_text(row.get("progress")),
                       problems=_text(row.get("problems")), help_requested=_text(row.get("help_requested")),
                       reported_on=timezone.localdate(now), actor_id=actor_id, submission_id=submission_id)
-        counts.updated += 1
+        counts.created += new
+        counts.updated += not new
     return counts
 
 
 def write_targets(frame: pl.DataFrame, *, submission_id, actor_id, reason, now):
+    from parkgov.zones.models import ZoneTarget
     from parkgov.zones.targets import record_actual, set_target
 
     codes = frame.get_column("zone").unique().to_list()
@@ -154,13 +158,15 @@ def write_targets(frame: pl.DataFrame, *, submission_id, actor_id, reason, now):
     counts = UpsertCounts()
     for row in frame.iter_rows(named=True):
         zone = zones[row["zone"]]
+        new = not ZoneTarget.objects.filter(zone=zone, year=row["year"], kind=row["kind"]).exists()
         if row.get("target") is not None:
             set_target(zone=zone, year=row["year"], kind=row["kind"], target=row["target"])
         for month in MONTHS:
             if row.get(f"m{month}") is not None:
                 record_actual(zone=zone, year=row["year"], month=month, kind=row["kind"], value=row[f"m{month}"],
                               submission_id=submission_id)
-        counts.updated += 1
+        counts.created += new
+        counts.updated += not new
     return counts
 
 
