@@ -402,7 +402,8 @@ def test_evaluation_results_visible_only_to_their_field_group(world, role):
     governance = [n for n in rated_names(scope) if n not in ("class", "tier", "finding")]  # issue 14
     reads = role_table()["roles"][role]["read"]
     assert governance == ["lists"] * ("list" in reads) + ["case", "overdue", "case_number"] * ("case" in reads) \
-        + ["commitment", "idle"] * ("supply" in reads)  # issue 15: the map's 承诺状态 and 闲置状态
+        + ["topology"] * ("parcel" in reads) \
+        + ["commitment", "idle"] * ("supply" in reads)  # issue 15: the map's 承诺状态 and 闲置状态; 17: 拓扑问题
     assert ("tier" not in properties) or sees
 
 
