@@ -252,3 +252,22 @@ def test_the_map_colours_parcels_by_the_latest_checks_problem(drawn, client, tmp
     check_topology(rules_path=lenient)
     cards = {p.code: client.get(f"/tiles/parcels/{p.pk}.json").json() for p in drawn}
     assert {card.get("topology") for card in cards.values()} == {None}
+
+
+def test_outside_zone_finds_the_parcels_that_the_exact_test_finds():
+    """The outside check tests exactly only the parcels meeting the zone's boundary and decides the others by one
+    vertex: against a zone with a hole and a second part, it must flag the same parcels as `covers` on each one."""
+    rng = np.random.default_rng(5)
+    zone = shapely.MultiPolygon([shapely.Polygon([(0, 0), (400, 0), (400, 300), (0, 300)],
+                                                 [[(150, 100), (250, 100), (250, 200), (150, 200)]]),
+                                 shapely.box(500, 0, 600, 100)])
+    x, y = rng.uniform(-60, 640, 300), rng.uniform(-60, 340, 300)
+    shapes = {f"R{k:03d}": shapely.box(x[k], y[k], x[k] + 20, y[k] + 15) for k in range(300)}
+    layer, zones = _layer(shapes, {"Z": zone})
+    found = {row["codes"] for row in topology.find_problems(layer, zones, topology.topology_rules())
+             .filter(kind="outside_zone").iter_rows(named=True)}
+    boundary = _metres(zone)
+    minimum = topology.topology_rules().outside_min_m2
+    expected = {code for code, box in shapes.items()
+                if not boundary.covers(_metres(box)) and _area(box.difference(zone)) >= minimum}
+    assert len(expected) > 50 and found == expected

@@ -210,7 +210,9 @@ def _pairs(parcels, usable, geoms, rules) -> list:
 
 
 def _outside(parcels, usable, geoms, zones, rules) -> list:
-    """The part of each parcel outside its own zone's boundary (zones without geometry are not checked)."""
+    """The part of each parcel outside its own zone's boundary (zones without geometry are not checked).
+    Only the parcels that meet the boundary line (an STRtree query) need the exact, costly test; every other one
+    lies wholly inside or wholly outside, which one of its vertices tells (a point-in-polygon test)."""
     rows = []
     zone_of = np.asarray(parcels.zone_codes, dtype=object)[usable]
     for zone_code, wkb in zones.items():
@@ -221,7 +223,15 @@ def _outside(parcels, usable, geoms, zones, rules) -> list:
         if boundary is None or not boundary.is_valid:
             continue
         shapely.prepare(boundary)
-        outside = chosen[~shapely.covers(boundary, geoms[chosen])]
+        own = geoms[chosen]
+        crossing = np.zeros(len(chosen), dtype=bool)
+        crossing[shapely.STRtree(own).query(shapely.boundary(boundary), predicate="intersects")] = True
+        coords, which = shapely.get_coordinates(own[~crossing], return_index=True)
+        first = np.unique(which, return_index=True)[1]
+        apart = np.zeros(len(chosen), dtype=bool)
+        apart[np.flatnonzero(~crossing)] = ~shapely.contains_xy(boundary, coords[first, 0], coords[first, 1])
+        crossing[crossing] = ~shapely.covers(boundary, own[crossing])
+        outside = chosen[crossing | apart]
         if not len(outside):
             continue
         parts = np.array([_polygonal(g) for g in shapely.difference(geoms[outside], boundary)], dtype=object)
