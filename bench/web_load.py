@@ -1,14 +1,17 @@
-"""Benchmark: the enterprise list (filtered, deep page) and the parcel dossier under 20 concurrent clients.
+"""Benchmark: the enterprise list (filtered, deep page) and the parcel dossier under 50 concurrent clients.
 
-Target (issue 4 §6): p95 ≤ 300 ms per page with 20 concurrent clients, on PostgreSQL with 1,000,000 firms and on
-SQLite with 100,000. The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (sync workers,
+Target (issue 17 §5; issue 4 §6 had 20 clients): p95 ≤ 300 ms per page with 50 concurrent clients, on PostgreSQL
+with 1,000,000 firms in the demo's zones and on SQLite with 100,000. Half of the clients are park-scoped: each logs
+in as a 管委会 user restricted to one of the demo's parks (`load_<park code>`, created by the prepare stage), so the
+row-level area scopes are applied on every request as in a province's database of many zones; the others see every
+park. `--think-ms` lets each client pause between requests as a person does (0: back to back, the saturation case). The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (sync workers,
 as many as `parkgov serve` starts for the database, or `--workers N --threads N`; production settings:
 PARKGOV_DEBUG=0) and each client logs in once as `committee` (sees every park and
-every figure) and then requests, in turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具),
+every figure; or the park-scoped users above) and then requests, in turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具),
 `/enterprises/?page=50` and `/parcels/<code>/` for random parcels. The baseline is the same requests issued one
 after another by a single client in the same run, against the same warm server.
 Usage: python bench/web_load.py [--databases sqlite,postgres] [--firms-sqlite 100000] [--firms-postgres 1000000]
-                                [--clients 20] [--requests 25] [--workers N] [--threads 1]
+                                [--clients 50] [--requests 25] [--workers N] [--threads 1] [--think-ms 0]
                                 [--database-url URL  (serve a database built before, e.g. by --stage prepare)]
 The build and the measurement each run in a fresh interpreter on a fresh database (dropped at the end).
 Besides latency, the concurrent run reports the CPU each request cost the server (gunicorn master and workers) and
@@ -74,10 +77,32 @@ def stage_prepare(args):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     ensure_demo_accounts()
+    park_accounts()
     print(f"seconds={time.perf_counter() - started:.1f}")
     print(f"firms={Enterprise.objects.count()}")
     print(f"parcels={Parcel.objects.count()}")
     print(f"peak_mib={peak_rss_mib():.0f}")
+
+
+def park_accounts() -> list:
+    """One 管委会 user restricted to each park of the ledger (`load_<code>`, password as the demo accounts');
+    returns their usernames."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.accounts.models import Profile
+    from parkgov.ledger.models import Zone
+
+    names = []
+    for zone in Zone.objects.filter(parent__isnull=False).order_by("code"):
+        name = f"load_{zone.code}"
+        user, created = get_user_model().objects.get_or_create(username=name, defaults={"is_staff": True})
+        if created:
+            user.set_password(name + "-demo-2026")
+            user.save()
+        profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": "committee", "department": "committee"})
+        profile.zones.set([zone])
+        names.append(name)
+    return names
 
 
 def free_port() -> int:
@@ -198,30 +223,32 @@ def percentiles(values):
 
 # --- the load stage -------------------------------------------------------------------------------------------
 
-def _parcel_codes(count, seed) -> list:
-    """`count` random parcel codes (by random ids between the smallest and the largest)."""
+def _parcel_codes(count, seed, zone_code=None) -> list:
+    """`count` random parcel codes (by random ids between the smallest and the largest), of one park if given."""
     setup_django()
     from django.db.models import Max, Min
 
     from parkgov.ledger.models import Parcel
 
-    bounds = Parcel.objects.aggregate(low=Min("id"), high=Max("id"))
+    parcels = Parcel.objects.filter(zone__code=zone_code) if zone_code else Parcel.objects.all()
+    bounds = parcels.aggregate(low=Min("id"), high=Max("id"))
     rng, codes = random.Random(seed), []
     while len(codes) < count:
-        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(count * 2)]
-        codes += list(Parcel.objects.filter(id__in=ids).values_list("code", flat=True))
+        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(count * 4)]
+        codes += list(parcels.filter(id__in=ids).values_list("code", flat=True))
     rng.shuffle(codes)
     return codes[:count]
 
 
-def _plan(clients, per_client, codes) -> list:
-    """Per client, the (kind, path) requests it issues: the three kinds in turn, each client starting elsewhere."""
-    codes = iter(codes)
+def _plan(per_client, codes_of) -> list:
+    """Per client, the (kind, path) requests it issues: the three kinds in turn, each client starting elsewhere;
+    `codes_of` holds each client's parcel codes (a park-scoped client's from its park)."""
     paths = {"list_filter": "/enterprises/?" + urlencode({"scale": "above", "q": "厨具"}),
              "list_page50": "/enterprises/?page=50"}
     kinds = list(KINDS)
     plan = []
-    for client in range(clients):
+    for client, codes in enumerate(codes_of):
+        codes = iter(codes)
         mine = []
         for n in range(per_client):
             kind = kinds[(client + n) % len(kinds)]
@@ -230,14 +257,17 @@ def _plan(clients, per_client, codes) -> list:
     return plan
 
 
-def _run(port, sessions, plan) -> tuple[list, float, list]:
-    """Each session issues its planned requests in order, all sessions at once; (kind, ms, status, bytes) rows."""
+def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
+    """Each session issues its planned requests in order, all sessions at once, pausing `think_ms` (±50 %, seeded)
+    after each; (kind, ms, status, bytes) rows."""
     rows, lock, errors = [], threading.Lock(), []
     start = threading.Barrier(len(plan) + 1)
 
-    def client(cookies, requests):
+    def client(cookies, requests, pause):
         start.wait()
         for kind, path in requests:
+            if think_ms:
+                time.sleep(pause.uniform(0.5, 1.5) * think_ms / 1000)
             began = time.perf_counter()
             try:
                 status, _headers, body = request("127.0.0.1", port, "GET", path, cookies=cookies)
@@ -248,7 +278,7 @@ def _run(port, sessions, plan) -> tuple[list, float, list]:
             with lock:
                 rows.append((kind, elapsed, status, len(body)))
 
-    threads = [threading.Thread(target=client, args=(sessions[i % len(sessions)], requests))
+    threads = [threading.Thread(target=client, args=(sessions[i % len(sessions)], requests, random.Random(i)))
                for i, requests in enumerate(plan)]
     for thread in threads:
         thread.start()
@@ -288,14 +318,18 @@ def _cpu_seconds(port) -> dict:
 
 def stage_load(args):
     """Serve the database, log every client in, warm up, then the sequential baseline and the concurrent run."""
-    codes = _parcel_codes(args.clients * args.requests, seed=4)
-    plan = _plan(args.clients, args.requests, codes)
+    setup_django()
+    parks = park_accounts()  # a database built before this option existed gets them here
+    users = [parks[i // 2 % len(parks)] if i % 2 else USERNAME for i in range(args.clients)]
+    codes_of = [_parcel_codes(args.requests, seed=4 + i, zone_code=user.removeprefix("load_") if i % 2 else None)
+                for i, user in enumerate(users)]
+    plan = _plan(args.requests, codes_of)
     with Server(os.environ["PARKGOV_DATABASE_URL"], workers=args.workers, threads=args.threads) as server:
-        sessions = [login(server.port) for _ in range(args.clients)]
+        sessions = [login(server.port, user) for user in users]
         # warm-up: every kind a few times at once, so each worker has imported, connected and filled its caches
         slots = server.workers * args.threads
-        warm = _plan(slots, 3, _parcel_codes(slots * 3, seed=5))
-        rows, _wall, _errors = _run(server.port, sessions, warm)
+        warm = _plan(3, [_parcel_codes(3, seed=1000 + i) for i in range(slots)])
+        rows, _wall, _errors = _run(server.port, sessions[:1], warm)  # the committee sees every parcel
         failed = [row for row in rows if row[2] != 200]
         if failed:
             raise SystemExit(f"warm-up requests failed: {failed[:5]}\n{server.output()}")
@@ -308,7 +342,7 @@ def stage_load(args):
         _report("single", rows, wall)
         load_single = os.getloadavg()[0]
         cpu_before = _cpu_seconds(server.port)
-        rows, wall, errors2 = _run(server.port, sessions, plan)
+        rows, wall, errors2 = _run(server.port, sessions, plan, args.think_ms)
         cpu_after = _cpu_seconds(server.port)
         _report("concurrent", rows, wall)
         print("concurrent_cpu_ms=" + " ".join(f"{group}:{(cpu_after[group] - cpu_before[group]) / len(rows) * 1000:.1f}"
@@ -326,7 +360,8 @@ def main():
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--firms-sqlite", type=int, default=100_000)
     parser.add_argument("--firms-postgres", type=int, default=1_000_000)
-    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--think-ms", type=int, default=0, help="each client's pause between requests (±50 %%)")
     parser.add_argument("--requests", type=int, default=25, help="requests per client")
     parser.add_argument("--workers", type=int, default=0,
                         help="gunicorn workers (default: as `parkgov serve` chooses for the database)")
@@ -355,6 +390,7 @@ def main():
                 build = run_stage(script, "--stage", "prepare", "--firms", str(firms), database_url=url)
             result = run_stage(script, "--stage", "load", "--clients", str(args.clients), "--requests",
                                str(args.requests), "--workers", str(workers), "--threads", str(args.threads),
+                               "--think-ms", str(args.think_ms),
                                database_url=url)
         finally:
             if not args.database_url:
