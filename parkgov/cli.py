@@ -284,6 +284,19 @@ def restore(source: Path = typer.Argument(..., help="parkgov backup 写出的备
     out.print(restore_backup(path=source).text())
 
 
+@app.command("partition-yearly")
+def partition_yearly(first: int = typer.Option(..., "--from", help="第一个分区的年度"),
+                     last: int = typer.Option(..., "--to", help="最后一个分区的年度")):
+    """PostgreSQL：把年度数据表按年度分区（每年一个分区，另有默认分区；在一个事务中完成，已分区则补齐缺少的年度）。"""
+    _setup()
+    from parkgov.operations.partitions import partition_yearly_figures
+
+    report = partition_yearly_figures(first_year=first, last_year=last)
+    verb = "已补齐分区" if report.already else "已按年度分区"
+    out.print(f"{verb}：{report.rows:,} 行年度数据，{len(report.partitions)} 个分区（{report.partitions[0]} … "
+              f"{report.partitions[-1]}）")
+
+
 @app.command()
 def summary():
     """显示数据库中台账的概况。"""
