@@ -298,6 +298,18 @@ def partition_yearly(first: int = typer.Option(..., "--from", help="第一个分
 
 
 @app.command()
+def status():
+    """检查服务状态：数据库、迁移、任务进程心跳、磁盘空间，以及版本、数据库大小、任务队列、最近备份（有异常时退出码 1）。"""
+    _setup(migrated=False)
+    from parkgov.operations.health import run_checks, status_lines
+
+    for line in status_lines():
+        out.print(line)
+    if not all(check.ok for check in run_checks()):
+        raise typer.Exit(1)
+
+
+@app.command()
 def summary():
     """显示数据库中台账的概况。"""
     _setup()

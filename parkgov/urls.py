@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from parkgov.web import converters
+from parkgov.web.health import healthz
 
 converters.register()  # before the web and API patterns that use <stored:…> are built
 
@@ -13,6 +14,7 @@ admin.site.site_title = _("园区管家")
 admin.site.index_title = _("台账管理")
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # issue 18 §3: no login, no data
     path("", include("parkgov.web.urls")),
     path("governance/", include("parkgov.governance.urls")),
     path("supply/", include("parkgov.supply.urls")),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from parkgov.errors import NotFound
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.governance.findings import scoped_findings
-from parkgov.jobs.models import Job, JobStatus
+from parkgov.jobs.models import FINISHED as FINISHED_STATES, Job, JobStatus
 from parkgov.ledger.geometry import from_wkb
 from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, LandLink, Parcel, Submission, YearlyFigure, Zone
 
@@ -23,7 +23,7 @@ PARCEL_COLUMNS = ["code", "land_code", "registered_area_m2", "computed_area_m2",
                   "footprint_area_m2", "admin_area_m2", "green_area_m2"]
 ENTERPRISE_COLUMNS = ["credit_code", "name", "industry_code", "scale", "status", "production_start"]
 LINK_COLUMNS = ["role", "land_area_m2", "floor_area_m2", "start_date", "end_date"]
-FINISHED = (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED)
+FINISHED = FINISHED_STATES  # issue 18: 中断 ends a job too
 RESULT_COLUMNS = ["population", "population_name", "not_rated_reason", "land_mu", "indicators", "bonus", "deduction",
                   "adjustments", "vetoes", "total", "rank", "rank_of", "percentile", "class_original", "class_final",
                   "adjustment_reason", "tier", "consecutive_years", "policies", "charge_total"]

@@ -13,6 +13,7 @@ class JobStatus(models.TextChoices):
     DONE = "done", _("已完成")
     REJECTED = "rejected", _("数据有误，未写入")
     FAILED = "failed", _("失败")
+    INTERRUPTED = "interrupted", _("中断")
 
 
 class Job(models.Model):
@@ -31,6 +32,8 @@ class Job(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # issue 18: the job-worker process that runs it (its heartbeat tells whether it still lives); empty inline
+    worker_id = models.CharField(_("任务进程"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("后台任务")
@@ -39,4 +42,36 @@ class Job(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED)
+        return self.status in FINISHED
+
+
+FINISHED = (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+
+
+class WorkerHeartbeat(models.Model):
+    """A running job-worker process: written every few seconds by a thread of the process (`jobs.heartbeat`),
+    removed when it stops cleanly; a row that stops being written is a worker that died."""
+
+    worker_id = models.CharField(_("任务进程"), max_length=64, unique=True)
+    host = models.CharField(_("主机"), max_length=200)
+    pid = models.PositiveIntegerField(_("进程号"))
+    started_at = models.DateTimeField(_("启动时间"))
+    beat_at = models.DateTimeField(_("最近心跳"))
+
+    class Meta:
+        verbose_name = _("任务进程心跳")
+        verbose_name_plural = _("任务进程心跳")
+
+
+class ServiceEvent(models.Model):
+    """What an operator did to the service (issue 18): a backup written, an upgrade run; `parkgov status` shows
+    the latest of each."""
+
+    kind = models.CharField(_("类型"), max_length=32)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    detail = models.JSONField(_("详情"), default=dict)
+
+    class Meta:
+        verbose_name = _("运维记录")
+        verbose_name_plural = _("运维记录")
+        indexes = [models.Index(fields=["kind", "-at"], name="service_event_latest")]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from parkgov.jobs.models import Job, JobStatus
+from parkgov.jobs.models import FINISHED, Job, JobStatus
 
 
 def store_upload(upload) -> Path:
@@ -53,6 +53,18 @@ def start_job(*, kind: str, title: str, params: dict, user) -> Job:
     return job
 
 
+def retry_job(*, job: Job, user) -> Job:
+    """Start an interrupted or failed job again, with the same parameters (its upload is kept), as a new job of the
+    user who started it."""
+    from parkgov.errors import InputError, NotFound
+
+    if job.created_by_id != getattr(user, "pk", None):
+        raise NotFound("没有这个任务")
+    if job.status not in (JobStatus.INTERRUPTED, JobStatus.FAILED):
+        raise InputError(f"任务“{job.title}”的状态为{job.get_status_display()}，只有中断或失败的任务可以重新运行")
+    return start_job(kind=job.kind, title=job.title, params=job.params, user=user)
+
+
 def _enqueue(task, job_id):
     # A job runs in the deployment's language (zh-hans) wherever it runs, as in the worker process: workbooks,
     # error reports and job messages follow the Chinese exchange format, not the language of the user's page.
@@ -69,8 +81,12 @@ def report(job_id, *, progress=None, message=None, status=None, result=None, out
         fields["message"] = message[:300]
     if status is not None:
         fields["status"] = status
-        if status in (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED):
+        if status in FINISHED:
             fields["finished_at"] = timezone.now()
+        if status == JobStatus.RUNNING:  # issue 18: whose heartbeat tells whether the job still runs
+            from parkgov.jobs.heartbeat import CURRENT
+
+            fields["worker_id"] = CURRENT["worker_id"]
     if result is not None:
         fields["result"] = result
     if output_file is not None:

@@ -95,8 +95,13 @@ def create_backup(*, path: Path) -> BackupReport:
         os.replace(partial, path)
     finally:
         archive.remove_tree(staging)
-    return BackupReport(path=path, size_bytes=path.stat().st_size, tables=len(tables), rows=sum(tables.values()),
-                        media_files=len(media), seconds=time.monotonic() - started)
+    report = BackupReport(path=path, size_bytes=path.stat().st_size, tables=len(tables), rows=sum(tables.values()),
+                          media_files=len(media), seconds=time.monotonic() - started)
+    from parkgov.jobs.models import ServiceEvent  # issue 18: `parkgov status` shows the last backup
+
+    ServiceEvent.objects.create(kind="backup", detail={"path": str(path), "size_bytes": report.size_bytes,
+                                                       "rows": report.rows})
+    return report
 
 
 def _media_files(*, skip: Path) -> list[tuple[str, Path]]:

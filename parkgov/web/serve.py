@@ -1,9 +1,18 @@
-"""`parkgov serve`: static files, the background worker and gunicorn, stopped together."""
+"""`parkgov serve`: static files, the background worker and gunicorn, stopped together (issue 18 §1).
 
+SIGTERM (what systemd, Docker and supervisors send) and SIGINT (Ctrl+C) stop both gracefully: gunicorn stops
+accepting and lets running requests finish (`--graceful-timeout`), the job worker finishes its current job; then
+this process exits 0 with no child left. SIGHUP reloads gunicorn's workers. The children run in their own process
+group (a terminal's Ctrl+C reaches only this process, which stops them in order) and are told to stop if this
+process dies without cleaning up (Linux's parent-death signal), so nothing keeps the port or polls the queue.
+"""
+
+import ctypes
 import os
 import signal
 import subprocess
 import sys
+import time
 
 from django.core.management import call_command
 
@@ -31,20 +40,56 @@ def run_server(*, host, port, workers, threads=1, demo_accounts, console):
         for line in login_lines():  # issue 16 §5: the demo's enterprise accounts, each seeing only its firm
             console.print(line)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="parkgov.settings")
-    worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5", "--no-reload"], env=env)
+    graceful = int(os.environ.get("PARKGOV_GRACEFUL_TIMEOUT", "30"))
+    worker = _child([sys.executable, "-m", "django", "jobs_worker", "--interval", "0.5", "--no-reload"], env)
     console.print(f"园区管家已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "parkgov.wsgi", "--bind", f"{host}:{port}",
-                               "--workers", str(workers), "--threads", str(threads), "--timeout", "120"], env=env)
-    try:
-        server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
+    server = _child([sys.executable, "-m", "gunicorn", "parkgov.wsgi", "--bind", f"{host}:{port}",
+                     "--workers", str(workers), "--threads", str(threads), "--timeout", "120",
+                     "--graceful-timeout", str(graceful)], env)
+    stopping, failed = [], []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
         for process in (server, worker):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
+
+    def reload(_signum, _frame):
+        if server.poll() is None:
+            server.send_signal(signal.SIGHUP)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
+    try:
+        while not stopping and server.poll() is None and worker.poll() is None:
+            time.sleep(0.2)
+        if not stopping:  # a child ended by itself: stop the other, report failure (systemd restarts the service)
+            which = "网页服务（gunicorn）" if server.poll() is not None else "后台任务进程"
+            console.print(f"{which}意外退出（退出码 {(server.poll() if server.poll() is not None else worker.poll())}），正在停止")
+            failed.append(which)
+            stop(signal.SIGTERM, None)
+    finally:
+        # gunicorn waits `graceful` s for running requests; the worker finishes its job (then is killed: its job is
+        # marked 中断 by the next worker's heartbeat and can be run again)
+        deadline = time.monotonic() + graceful + 15
         for process in (server, worker):
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+    if failed:
+        raise SystemExit(1)
+
+
+def _die_with_parent():
+    """In the child, before exec: SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG; Linux only)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+    except OSError:
+        pass
+
+
+def _child(command, env) -> subprocess.Popen:
+    return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_die_with_parent)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("jobs/<uuid:job_id>/", views.job, name="job"),
     path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
+    path("jobs/<uuid:job_id>/retry/", views.job_retry, name="job_retry"),  # issue 18: 中断 or 失败 → run again
     path("evaluation/", views.evaluation, name="evaluation"),
     path("evaluation/results/<int:result_id>/adjust/", views.adjust, name="adjust"),
     path("evaluation/runs/<int:run_id>/download/", views.evaluation_download, name="evaluation_download"),

@@ -56,8 +56,29 @@ def import_page(request, scope):
 @scoped()
 def job(request, scope, job_id):
     record = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    if record.status == "running" and record.worker_id:  # issue 18: its worker may have died meanwhile
+        from parkgov.jobs.heartbeat import interrupt_orphans
+
+        if interrupt_orphans():
+            record.refresh_from_db()
     template = "web/job_status.html" if request.htmx else "web/job.html"
     return render(request, template, {"job": record})
+
+
+@require_POST
+@scoped()
+def job_retry(request, scope, job_id):
+    """Start an interrupted or failed job again (issue 18 §2): its creator only, with the same upload/parameters."""
+    from parkgov.errors import ParkgovError
+    from parkgov.jobs.services import retry_job
+
+    record = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    try:
+        again = retry_job(job=record, user=request.user)
+    except ParkgovError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:job", job_id=record.pk)
+    return redirect("web:job", job_id=again.pk)
 
 
 @scoped()
