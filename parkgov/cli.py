@@ -183,7 +183,7 @@ def evaluate_(year: int = typer.Option(..., "--year", help="评价年度"),
 
 
 @export_app.command("evaluation")
-def export_evaluation(output: Path = typer.Argument(..., help="输出的 xlsx 文件"),
+def export_evaluation(output: Path = typer.Argument(..., help="输出的 xlsx 文件，或 .gpkg（每个评价人群一个图层）"),
                       year: int = typer.Option(..., "--year", help="评价年度"),
                       ruleset: str = typer.Option(..., "--ruleset", help="规则集编号"),
                       zone: Optional[str] = typer.Option(None, "--zone", help="园区范围")):

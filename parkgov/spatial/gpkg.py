@@ -28,6 +28,16 @@ PARCEL_COLUMNS = ("地块编码", "宗地代码", "园区编码")
 GPKG_CONTENT_TYPE = "application/geopackage+sqlite3"
 
 
+def export_suffix(params) -> str:
+    """".gpkg" when a download is asked for with `?format=gpkg` (the 导出 GIS buttons), else ".xlsx"."""
+    return ".gpkg" if params.get("format") == "gpkg" else ".xlsx"
+
+
+def content_type(path) -> str | None:
+    """The GeoPackage media type for a .gpkg download; None lets the response guess (xlsx)."""
+    return GPKG_CONTENT_TYPE if Path(path).suffix.lower() == ".gpkg" else None
+
+
 def write_layer(*, path: Path, layer: str, columns: Sequence[str], rows: Sequence[Sequence],
                 geometries: Sequence, geometry_type: str = "MultiPolygon", append: bool = False) -> int:
     """Write `rows` (one value per column) with `geometries` (WKB, Shapely or None) as layer `layer` of the
