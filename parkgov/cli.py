@@ -13,7 +13,7 @@ from rich.console import Console
 
 from parkgov.appeals.commands import appeal_app
 from parkgov.governance.commands import governance_app
-from parkgov.spatial.commands import check_app
+from parkgov.spatial.commands import check_app, qgis_app
 from parkgov.reports.commands import report_app
 from parkgov.supply.commands import supply_app
 from parkgov.zones.commands import zone_app
@@ -27,6 +27,7 @@ app.add_typer(governance_app, name="governance")
 app.add_typer(supply_app, name="supply")
 app.add_typer(zone_app, name="zone")
 app.add_typer(check_app, name="check")
+app.add_typer(qgis_app, name="qgis")
 app.add_typer(report_app, name="report")
 app.add_typer(appeal_app, name="appeal")
 console = Console(stderr=True)
