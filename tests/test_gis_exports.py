@@ -5,6 +5,7 @@ EPSG:4490, MultiPolygon, one feature per parcel (a firm with two parcels gives t
 import datetime as dt
 import re
 import subprocess
+import uuid
 
 import fastexcel
 import pytest
@@ -193,3 +194,15 @@ def test_the_web_serves_the_gpkg_variant(ledger, client, tmp_path):
     assert sum(layer["count"] for layer in ogr_summary(path).values()) == 4  # 3 firms, firm 1 on two parcels
     page = client.get(reverse("web:evaluation"), {"run": ledger.pk}).content.decode()
     assert f'{reverse("web:evaluation_download", args=[ledger.pk])}?format=gpkg' in page
+
+
+def gpkg_codes(response, header, folder) -> set:
+    """The values of field `header` over every layer of a GPKG download, read with ogrinfo (tests/test_scope.py)."""
+    assert response["Content-Type"] == "application/geopackage+sqlite3", response["Content-Type"]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    path = folder / f"download-{uuid.uuid4().hex}.gpkg"
+    path.write_bytes(body)
+    try:
+        return {f[header] for layer in ogr_summary(path) for f in ogr_features(path, layer) if f.get(header)}
+    finally:
+        path.unlink()
