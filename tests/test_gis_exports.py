@@ -206,3 +206,35 @@ def gpkg_codes(response, header, folder) -> set:
         return {f[header] for layer in ogr_summary(path) for f in ogr_features(path, layer) if f.get(header)}
     finally:
         path.unlink()
+
+
+def test_the_cli_writes_gpkg_where_it_writes_excel(ledger, tmp_path):
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    make_idle_contract(parcel_code="SZ-0001", number="HT-1", agreed_start=dt.date(2024, 11, 30))
+    runner = CliRunner()
+    out = tmp_path / "idle.gpkg"
+    result = runner.invoke(app, ["supply", "idle", "--on", "2025-12-31", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_parcel_layer(ogr_summary(out), "闲置土地", 3, ["闲置状态"])
+    out = tmp_path / "evaluation.gpkg"
+    result = runner.invoke(app, ["export", "evaluation", str(out), "--year", "2025", "--ruleset", ledger.ruleset_id])
+    assert result.exit_code == 0, result.output
+    assert sum(layer["count"] for layer in ogr_summary(out).values()) == 4
+    out = tmp_path / "cases.gpkg"
+    result = runner.invoke(app, ["governance", "cases", "--out", str(out)])
+    assert result.exit_code == 0 and ogr_summary(out)["治理案件"]["count"] == 0, result.output
+
+
+def test_qgis_commands_refuse_sqlite_and_point_to_the_gpkg_exports(db, vendor):
+    from typer.testing import CliRunner
+
+    from parkgov.cli import app
+
+    if vendor != "sqlite":
+        pytest.skip("the PostgreSQL side is tests/test_qgis_views.py")
+    for command in (["qgis", "role"], ["qgis", "views"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code != 0 and "导出 GIS（GPKG）" in str(result.exception), result.output
