@@ -59,7 +59,7 @@ def idle_export(request, scope):
     _form, on, rows = _listing(request, scope)
     if export_suffix(request.GET) == ".gpkg":
         with tempfile.TemporaryDirectory(prefix="idle-") as folder, translation.override(settings.LANGUAGE_CODE):
-            path = Path(folder) / (gettext("闲置土地-%(on)s") % {"on": on} + ".gpkg")
+            path = (Path(folder) / (gettext("闲置土地-%(on)s.xlsx") % {"on": on})).with_suffix(".gpkg")
             write_idle_gpkg(path=path, rows=rows)
             handle = open(path, "rb")
         return FileResponse(handle, as_attachment=True, filename=path.name, content_type=GPKG_CONTENT_TYPE)
