@@ -13,7 +13,7 @@ from rich.console import Console
 
 from parkgov.appeals.commands import appeal_app
 from parkgov.governance.commands import governance_app
-from parkgov.spatial.commands import check_app
+from parkgov.spatial.commands import check_app, qgis_app
 from parkgov.reports.commands import report_app
 from parkgov.supply.commands import supply_app
 from parkgov.zones.commands import zone_app
@@ -27,6 +27,7 @@ app.add_typer(governance_app, name="governance")
 app.add_typer(supply_app, name="supply")
 app.add_typer(zone_app, name="zone")
 app.add_typer(check_app, name="check")
+app.add_typer(qgis_app, name="qgis")
 app.add_typer(report_app, name="report")
 app.add_typer(appeal_app, name="appeal")
 console = Console(stderr=True)
@@ -183,7 +184,7 @@ def evaluate_(year: int = typer.Option(..., "--year", help="评价年度"),
 
 
 @export_app.command("evaluation")
-def export_evaluation(output: Path = typer.Argument(..., help="输出的 xlsx 文件"),
+def export_evaluation(output: Path = typer.Argument(..., help="输出的 xlsx 文件，或 .gpkg（每个评价人群一个图层）"),
                       year: int = typer.Option(..., "--year", help="评价年度"),
                       ruleset: str = typer.Option(..., "--ruleset", help="规则集编号"),
                       zone: Optional[str] = typer.Option(None, "--zone", help="园区范围")):

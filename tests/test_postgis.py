@@ -26,7 +26,7 @@ def test_geometry_column_follows_wkb_and_is_indexed(tmp_path, actor):
         srid, text, geodesic, computed = cursor.fetchone()
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'ledger_parcel' AND indexdef LIKE '%gist%'")
         index = cursor.fetchone()[0]
-    assert srid == 4490 and text.startswith("POLYGON((120.8 29.6")
+    assert srid == 4490 and text.startswith("MULTIPOLYGON(((120.8 29.6")  # typed by spatial 0002 (issue 17)
     assert computed == pytest.approx(geodesic, rel=2e-3)  # Gauss-Krüger vs ellipsoid: same figure within 0.2 %
     assert "USING gist (geom)" in index
 

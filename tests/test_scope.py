@@ -28,6 +28,7 @@ from parkgov.spatial.tiles import rated_names
 from parkgov.spatial.tiles import parcel_properties
 from parkgov.supply.models import Contract
 from parkgov.testing import evaluated_ledger_with_geometry, open_test_case, pdf_bytes, png_bytes, uscc
+from tests.test_gis_exports import gpkg_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,9 @@ API_NOT_LISTS |= {"get_case", "create_case", "transition_case", "sign_off_case",
                   "upload_case_attachments"}
 CASES = {None: {"SZ-0001", "SZ-0002"}, "SZ-XW1": {"SZ-0002"}}  # parcels of the world's two cases, by park
 CASE_WEB = {"cases_export": ("case", "地块编码")}
+# issue 17 §3: exports with a GPKG variant (?format=gpkg), checked beside their workbook in the tests below
+GIS_VARIANTS = {"evaluation_download", "cases_export", "lists_export", "list_export", "contracts_export",
+                "idle_export"}
 # issue 14: governance downloads (governance.urls) and API lists; the rows are the entries' subject keys
 GOVERNANCE_WEB = {"lists_export": ("list", "对象编码"), "list_export": ("list", "对象编码")}
 API_LISTS.update({"list_list_runs": "list", "list_list_entries": "list", "get_list_diff": "list"})
@@ -271,7 +275,7 @@ def expected_rows(name, role, park):
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_web_exports_give_exactly_the_rows_of_the_users_scope(client, world, role, park):
+def test_web_exports_give_exactly_the_rows_of_the_users_scope(client, world, role, park, tmp_path):
     """issue 13: the evaluation download ignored the requester's parks (535 rows where the park holds 76)."""
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
@@ -283,9 +287,13 @@ def test_web_exports_give_exactly_the_rows_of_the_users_scope(client, world, rol
         response = client.get(url)
         if domain not in reads:
             assert response.status_code == 403, (name, role, park)
+            assert client.get(url, {"format": "gpkg"}).status_code == 403, (name, role, park)
             continue
         assert response.status_code == 200, (name, role, park, response.status_code)
         assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
+        if name in GIS_VARIANTS:  # issue 17 §3: the GPKG variant holds the same rows
+            gis = client.get(url, {"format": "gpkg"})
+            assert gpkg_codes(gis, header, tmp_path) == expected_rows(name, role, park), (name, role, park)
 
 
 @pytest.mark.parametrize("role,park", users())
@@ -339,7 +347,7 @@ def test_evidence_downloads_give_exactly_the_files_of_the_users_scope(client, wo
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, role, park):
+def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, role, park, tmp_path):
     """issue 14: the cases workbook (the board's rows) per role and park; every staff role reads cases (the
     enterprise accounts of issue 16 §5 read their own cases on /me/ only)."""
     client.force_login(user_of(role, park))
@@ -350,6 +358,8 @@ def test_case_export_gives_exactly_the_cases_of_the_users_parks(client, world, r
             continue
         assert response.status_code == 200, (name, role, park)
         assert workbook_codes(response, header) == expected_rows(name, role, park), (name, role, park)
+        gis = client.get(reverse(f"governance:{name}"), {"format": "gpkg"})  # issue 17 §3: the GPKG variant
+        assert gpkg_codes(gis, header, tmp_path) == expected_rows(name, role, park), (name, role, park)
 
 
 def test_job_download_is_served_only_to_its_creator(client, world, django_capture_on_commit_callbacks):
@@ -468,7 +478,7 @@ def lists(world):
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_governance_downloads_give_exactly_the_entries_of_the_users_parks(client, lists, role, park):
+def test_governance_downloads_give_exactly_the_entries_of_the_users_parks(client, lists, role, park, tmp_path):
     """issue 14: the year's workbook and each list's download hold the entries of the user's parks only."""
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
@@ -479,11 +489,13 @@ def test_governance_downloads_give_exactly_the_entries_of_the_users_parks(client
             [(reverse(f"governance:{name}", args=[run.pk]), {}, expected[kind]) for kind, run in lists.items()]
         for url, params, rows in targets:
             response = client.get(url, params)
+            gis = client.get(url, {**params, "format": "gpkg"})  # issue 17 §3: the GPKG variant
             if domain not in reads:
-                assert response.status_code == 403, (name, role, park)
+                assert response.status_code == 403 and gis.status_code == 403, (name, role, park)
                 continue
             assert response.status_code == 200, (name, role, park, response.status_code)
             assert workbook_codes(response, header) == rows, (name, role, park)
+            assert gpkg_codes(gis, header, tmp_path) == rows, (name, role, park)
 
 
 @pytest.mark.parametrize("role,park", users())
@@ -630,7 +642,8 @@ def supply_world(world, tmp_path, actor):
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(client, supply_world, role, park):
+def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(client, supply_world, role, park,
+                                                                              tmp_path):
     """issue 15: the 标准地承诺 export, the review workbook and the review API lists, per role and park."""
     client.force_login(user_of(role, park))
     reads = scope_for(user_of(role, park)).read
@@ -645,6 +658,8 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
         # the review workbook's 闲置土地 sheet has every supplied parcel of the parks, the contracts' beside
         expected = PARCELS[park] if name == "review_export" else SUPPLY_ROWS[park]
         assert workbook_codes(response, header) == expected, (name, role, park)
+        if name in GIS_VARIANTS:  # issue 17 §3: the GPKG variant
+            assert gpkg_codes(client.get(url, {"format": "gpkg"}), header, tmp_path) == expected, (name, role, park)
     headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
     for name, url, key in [("list_supply_contracts", "/api/supply/contracts", "parcel_code"),
                            ("list_commitment_checks", f"/api/supply/reviews/{supply_world.pk}/commitments",
@@ -668,7 +683,7 @@ def test_supply_downloads_and_api_give_exactly_the_contracts_of_the_users_parks(
 
 
 @pytest.mark.parametrize("role,park", users())
-def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, world, role, park):
+def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, world, role, park, tmp_path):
     """issue 15 §3: the idle-land workbook, as the page filters it, holds the parcels of the user's parks only;
     403 for roles without the supply domain."""
     from parkgov.testing import make_idle_contract
@@ -688,6 +703,8 @@ def test_idle_land_export_gives_exactly_the_parcels_of_the_users_parks(client, w
             return
         assert response.status_code == 200, (role, park, response.status_code)
         assert workbook_codes(response, IDLE_WEB["idle_export"][1]) == rows, (role, park, params)
+        gis = client.get(url, {**params, "format": "gpkg"})  # issue 17 §3: the GPKG variant
+        assert gpkg_codes(gis, IDLE_WEB["idle_export"][1], tmp_path) == rows, (role, park, params)
 
 
 @pytest.fixture

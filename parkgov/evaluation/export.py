@@ -16,6 +16,7 @@ from parkgov.ledger.models import Zone
 def export_evaluation(*, path: Path, year: int | None = None, ruleset_id: str | None = None,
                       zone_code: str | None = None, zone_ids: tuple | None = None, run=None) -> dict:
     """Write the workbook of `run`, else of the latest run of (year, rule set, zone); returns rows per sheet.
+    A `path` ending in .gpkg gets the GIS variant instead (`_write_gpkg`).
 
     `zone_ids` (a Scope's parks, None for all) keeps the firms, surcharges and park aggregates of those parks.
     """
@@ -28,6 +29,8 @@ def export_evaluation(*, path: Path, year: int | None = None, ruleset_id: str | 
         codes = set(Zone.objects.filter(id__in=zone_ids).values_list("code", flat=True))
         parks = [park for park in parks if park.get("zone_code") in codes]
     results = list(results.select_related("enterprise").order_by("population", "rank", "enterprise__credit_code"))
+    if Path(path).suffix.lower() == ".gpkg":
+        return _write_gpkg(Path(path), ruleset, results)
     book = _Book(path)
     counts = {}
     for population in ruleset.populations:
@@ -39,6 +42,59 @@ def export_evaluation(*, path: Path, year: int | None = None, ruleset_id: str | 
     book.explanation(run, ruleset)
     book.close()
     return counts
+
+
+def notice_columns(population, ruleset) -> list:
+    """(header, function of a result, decimals) of a population's public-notice columns, rounded as published."""
+    published = ruleset.publication
+    score, value = (published.score_decimals, published.value_decimals) if published else (None, None)
+    scored = [item.indicator for item in population.indicators]
+    shown = scored or ([ruleset.tiers.indicator] if ruleset.tiers else [])
+    columns = [("统一社会信用代码", lambda r: r.enterprise.credit_code, 0),
+               ("企业名称", lambda r: r.enterprise.name, 0), ("评价人群", lambda r: r.population_name, 0),
+               ("用地面积（亩）", lambda r: r.land_mu, 2)]
+    for key in shown:
+        indicator = ruleset.indicators[key]
+        columns.append((f"{indicator.name}（{indicator.unit}）", lambda r, k=key: r.indicators.get(k, {}).get("value"),
+                        value))
+        if key in scored:
+            columns.append((f"{indicator.name}得分", lambda r, k=key: r.indicators.get(k, {}).get("score"), score))
+    if scored:
+        columns += [("加扣分", lambda r: ((r.bonus or 0) - (r.deduction or 0)) or None, score),
+                    ("总分", lambda r: r.total, score), ("排名", lambda r: r.rank, 0)]
+    if population.classes:
+        columns.append(("类别", lambda r: r.class_final, 0))
+    if ruleset.tiers:
+        columns.append(("档位", lambda r: r.tier, 0))
+    columns.append(("复核提示", lambda r: f"待复核：{r.review_reason}" if r.needs_review else None, 0))
+    return columns
+
+
+def _write_gpkg(path: Path, ruleset, results) -> dict:
+    """A MultiPolygon layer per population (the notice's columns, one feature per parcel the firm uses today) and
+    the 不参评名单 layer; returns features per layer."""
+    from parkgov.spatial.gpkg import firm_parcels, write_parcel_layer
+
+    parcels = firm_parcels(r.enterprise_id for r in results)
+    counts, written = {}, False
+    for population in ruleset.populations:
+        columns = notice_columns(population, ruleset)
+        rows = [(parcels.get(r.enterprise_id), [_rounded(cell(r), decimals) for _h, cell, decimals in columns])
+                for r in results if r.population == population.id and not r.not_rated_reason]
+        counts[population.name] = write_parcel_layer(path=path, layer=population.name, columns=[c[0] for c in columns],
+                                                     rows=rows, append=written)
+        written = True
+    rows = [(parcels.get(r.enterprise_id), [r.enterprise.credit_code, r.enterprise.name, r.land_mu, "T",
+                                           r.not_rated_reason]) for r in results if r.not_rated_reason]
+    counts["不参评名单"] = write_parcel_layer(path=path, layer="不参评名单", rows=rows, append=written,
+                                         columns=["统一社会信用代码", "企业名称", "用地面积（亩）", "类别", "原因"])
+    return counts
+
+
+def _rounded(value, decimals):
+    if isinstance(value, float) and decimals is not None:
+        return round(value, decimals) + 0.0  # + 0.0 turns −0.0 into 0.0
+    return value
 
 
 class _Book:
@@ -66,8 +122,7 @@ class _Book:
         if value is None:
             return
         if isinstance(value, float):
-            if decimals is not None:
-                value = round(value, decimals) + 0.0  # + 0.0 turns −0.0 into 0.0
+            value = _rounded(value, decimals)
             sheet.write_number(row, col, value, self._number(4 if decimals is None else decimals))
         elif isinstance(value, int):
             sheet.write_number(row, col, value)
@@ -82,27 +137,7 @@ class _Book:
 
     def notice(self, population, ruleset, rows):
         """One population's list: what its rule set produces (scores, rank, class, tier), rounded as published."""
-        published = ruleset.publication
-        score, value = (published.score_decimals, published.value_decimals) if published else (None, None)
-        scored = [item.indicator for item in population.indicators]
-        shown = scored or ([ruleset.tiers.indicator] if ruleset.tiers else [])
-        columns = [("统一社会信用代码", lambda r: r.enterprise.credit_code, 0),
-                   ("企业名称", lambda r: r.enterprise.name, 0), ("评价人群", lambda r: r.population_name, 0),
-                   ("用地面积（亩）", lambda r: r.land_mu, 2)]
-        for key in shown:
-            indicator = ruleset.indicators[key]
-            columns.append((f"{indicator.name}（{indicator.unit}）", lambda r, k=key: r.indicators.get(k, {}).get("value"),
-                            value))
-            if key in scored:
-                columns.append((f"{indicator.name}得分", lambda r, k=key: r.indicators.get(k, {}).get("score"), score))
-        if scored:
-            columns += [("加扣分", lambda r: ((r.bonus or 0) - (r.deduction or 0)) or None, score),
-                        ("总分", lambda r: r.total, score), ("排名", lambda r: r.rank, 0)]
-        if population.classes:
-            columns.append(("类别", lambda r: r.class_final, 0))
-        if ruleset.tiers:
-            columns.append(("档位", lambda r: r.tier, 0))
-        columns.append(("复核提示", lambda r: f"待复核：{r.review_reason}" if r.needs_review else None, 0))
+        columns = notice_columns(population, ruleset)
         sheet = self._sheet(population.name, [c[0] for c in columns], {0: 22, 1: 30, len(columns) - 1: 60})
         for r, result in enumerate(rows, start=1):
             for c, (_header, cell, decimals) in enumerate(columns):

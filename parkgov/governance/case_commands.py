@@ -15,7 +15,7 @@ from parkgov.governance.commands import governance_app
 
 
 @governance_app.command("cases")
-def cases_command(out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件"),
+def cases_command(out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件，或 .gpkg（每宗地块一个图斑）"),
                   username: Optional[str] = typer.Option(None, "--user", help="按此用户的数据范围导出（默认全部园区）"),
                   state: str = typer.Option("", "--state", help="只含此状态（to_dispatch、dispatched、rectifying、"
                                                                 "to_verify、closed）"),

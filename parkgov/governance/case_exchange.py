@@ -53,10 +53,37 @@ def update_sheet_terms() -> dict:
 
 def export_cases(*, path, scope, filters: BoardFilters | None = None, today: dt.date) -> int:
     """Write the user's cases (the board's rows for `filters`) to `path`; returns the number of rows. Headers and
-    labels are Chinese, as every exchange workbook."""
+    labels are Chinese, as every exchange workbook. A `path` ending in .gpkg gets the GIS variant: the layer
+    治理案件 with the same columns, one feature per parcel (the case's parcel, else each parcel its firm uses
+    today); it then returns the number of features."""
+    cases = board_cases(scope=scope, filters=filters or BoardFilters(), today=today).prefetch_related("signoffs")
+    with translation.override(settings.LANGUAGE_CODE):
+        if str(path).lower().endswith(".gpkg"):
+            return _write_cases_gpkg(path, cases)
+        return _write_cases_xlsx(path, cases)
+
+
+def _case_values(case, departments) -> list:
+    """The EXPORT_HEADERS values of one case."""
+    flow = get_workflow(case.workflow)
+    signed = {s.department: s for s in case.signoffs.all() if s.round == case.round}
+    return [case.number, case.title, gettext(flow.name), gettext(flow.state(case.state).label),
+            case.enterprise.name if case.enterprise else "",
+            case.enterprise.credit_code if case.enterprise else "", case.parcel.code if case.parcel else "",
+            case.zone.code, case.get_disposition_display() if case.disposition else "",
+            departments.label(case.lead_department),
+            "、".join(departments.label(c) for c in case.departments), case.deadline,
+            case.original_deadline, "是" if case.late else "否", case.round,
+            "；".join(f"{departments.label(c)}：{signed[c].get_decision_display() if c in signed else '未签署'}"
+                     for c in case.departments),
+            case.target_free_mu, case.target_tax_per_mu, case.target_demolish_m2, case.target_add_floor_m2,
+            case.freed_mu, case.measures, case.acceptance_record,
+            _naive(case.opened_at), case.closed_on]
+
+
+def _write_cases_xlsx(path, cases) -> int:
     from parkgov.codes.tables import code_table
 
-    cases = board_cases(scope=scope, filters=filters or BoardFilters(), today=today).prefetch_related("signoffs")
     departments = code_table("departments")
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     header = book.add_format({"bold": True, "bg_color": "#dde3ea", "border": 1, "text_wrap": True})
@@ -68,27 +95,27 @@ def export_cases(*, path, scope, filters: BoardFilters | None = None, today: dt.
         sheet.set_column(col, col, max(10, min(36, len(title) * 2 + 2)))
     sheet.freeze_panes(1, 1)
     rows = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for rows, case in enumerate(cases, start=1):
-            flow = get_workflow(case.workflow)
-            signed = {s.department: s for s in case.signoffs.all() if s.round == case.round}
-            values = [case.number, case.title, gettext(flow.name), gettext(flow.state(case.state).label),
-                      case.enterprise.name if case.enterprise else "",
-                      case.enterprise.credit_code if case.enterprise else "", case.parcel.code if case.parcel else "",
-                      case.zone.code, case.get_disposition_display() if case.disposition else "",
-                      departments.label(case.lead_department),
-                      "、".join(departments.label(c) for c in case.departments), case.deadline,
-                      case.original_deadline, "是" if case.late else "否", case.round,
-                      "；".join(f"{departments.label(c)}：{signed[c].get_decision_display() if c in signed else '未签署'}"
-                               for c in case.departments),
-                      case.target_free_mu, case.target_tax_per_mu, case.target_demolish_m2, case.target_add_floor_m2,
-                      case.freed_mu, case.measures, case.acceptance_record,
-                      _naive(case.opened_at), case.closed_on]
-            for col, value in enumerate(values):
-                _write(sheet, rows, col, value, date, stamp)
+    for rows, case in enumerate(cases, start=1):
+        for col, value in enumerate(_case_values(case, departments)):
+            _write(sheet, rows, col, value, date, stamp)
     sheet.autofilter(0, 0, max(rows, 1), len(EXPORT_HEADERS) - 1)
     book.close()
     return rows
+
+
+def _write_cases_gpkg(path, cases) -> int:
+    from parkgov.codes.tables import code_table
+    from parkgov.spatial.gpkg import firm_parcels, write_parcel_layer
+
+    departments = code_table("departments")
+    cases = list(cases)
+    parcels = firm_parcels(c.enterprise_id for c in cases if c.parcel_id is None and c.enterprise_id)
+    columns = [h for h in EXPORT_HEADERS if h not in ("地块编码", "所属园区编码")]
+    kept = [i for i, h in enumerate(EXPORT_HEADERS) if h in columns]
+    rows = [(case.parcel_id or parcels.get(case.enterprise_id),
+             [v if v != "" else None for i, v in enumerate(_case_values(case, departments)) if i in kept])
+            for case in cases]
+    return write_parcel_layer(path=path, layer=EXPORT_SHEET, columns=columns, rows=rows)
 
 
 def _naive(moment):

@@ -161,13 +161,14 @@ def evidence(request, scope, number):
 @scoped_page("case")
 def cases_export(request, scope):
     from parkgov.governance.case_exchange import export_cases
+    from parkgov.spatial.gpkg import content_type, export_suffix
 
     filters = BoardFilters.parse(request.GET)
     with tempfile.TemporaryDirectory(prefix="cases-") as folder:  # this request's own file (issue 13)
-        path = Path(folder) / f"治理案件-{timezone.localdate():%Y%m%d}.xlsx"
+        path = Path(folder) / f"治理案件-{timezone.localdate():%Y%m%d}{export_suffix(request.GET)}"
         export_cases(path=path, scope=scope, filters=filters, today=timezone.localdate())
         handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=path.name)
+    return FileResponse(handle, as_attachment=True, filename=path.name, content_type=content_type(path))
 
 
 @require_POST

@@ -18,7 +18,7 @@ COMMAND_MODULES = ("parkgov.governance.case_commands", "parkgov.governance.layer
 
 @governance_app.command("lists")
 def lists_command(year: int = typer.Option(..., "--year", help="清单年度"),
-                  out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件"),
+                  out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件，或 .gpkg（每个清单一个图层）"),
                   generate: bool = typer.Option(False, "--generate", help="先重新生成该年度清单（未生成过时总会生成）"),
                   zone: Optional[str] = typer.Option(None, "--zone", help="只含此园区（含下级园区）"),
                   rules: Optional[list[str]] = typer.Option(None, "--rule", help="只生成这些清单规则（可重复）"),

@@ -64,9 +64,11 @@ def _values_text(values, subject) -> str:
 def write_lists_workbook(*, path, sheets, scope) -> dict:
     """Write `sheets` — (run, entries queryset) pairs — to `path`: one sheet per list, then the 说明 sheet.
     Reasons and values resting on figures the `scope` may not see are replaced by a note. Returns the rows
-    written per sheet name."""
+    written per sheet name. A `path` ending in .gpkg gets the GIS variant (`write_lists_gpkg`)."""
     from parkgov.governance.lists import withheld_note
 
+    if str(path).lower().endswith(".gpkg"):
+        return write_lists_gpkg(path=path, sheets=sheets, scope=scope)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_numbers": False, "strings_to_urls": False})
     header = book.add_format({"bold": True, "bg_color": "#EEF2F7"})
@@ -92,6 +94,29 @@ def write_lists_workbook(*, path, sheets, scope) -> dict:
         counts[name] = rows
     _write_notes(book, header, [run for run, _entries in sheets], counts)
     book.close()
+    return counts
+
+
+def write_lists_gpkg(*, path, sheets, scope) -> dict:
+    """The GIS variant of the lists workbook: a MultiPolygon layer per list with the sheet's columns, one feature
+    per parcel (a parcel entry: its parcel; a firm entry: each parcel the firm uses today, same values).
+    Returns the features per layer."""
+    from parkgov.governance.lists import withheld_note
+    from parkgov.spatial.gpkg import firm_parcels, write_parcel_layer
+
+    columns = [(h, value) for h, value in entry_columns() if h not in (gettext("地块编码"), gettext("所属园区编码"))]
+    counts, used = {}, set()
+    for run, entries in sheets:
+        name, withheld = sheet_name(run.rule_name, used), withheld_note(scope=scope, run=run)
+        found = list(entries.order_by("subject_key").values(*ENTRY_FIELDS, "enterprise_id", "parcel_id"))
+        parcels = firm_parcels(e["enterprise_id"] for e in found if e["parcel_id"] is None and e["enterprise_id"])
+        rows = [(entry["parcel_id"] or parcels.get(entry["enterprise_id"]),
+                 [value(entry) or None for _h, value in columns])
+                for entry in ({**e, "reasons": [withheld], "values": {}} if withheld else e for e in found)]
+        counts[name] = write_parcel_layer(path=path, layer=name, columns=[h for h, _v in columns], rows=rows,
+                                          append=bool(counts))
+    if not counts:
+        write_parcel_layer(path=path, layer=gettext("清单"), columns=[h for h, _v in columns], rows=[])
     return counts
 
 

@@ -210,13 +210,17 @@ def run_page(request, scope, run_id):
         "tabs": _tabs("index"), "verified": run.summary.get("verified"), "source": run.summary.get("source", "")})
 
 
-def _download(write, name):
+def _download(write, name, params):
+    """`name` without suffix gets .xlsx, or .gpkg when asked `?format=gpkg` (the same rows as a GIS file)."""
+    from parkgov.spatial.gpkg import content_type, export_suffix
+
+    name += export_suffix(params)
     with tempfile.TemporaryDirectory(prefix="lists-") as folder:  # this request's own file, gone once opened
         path = Path(folder) / name
         with translation.override(settings.LANGUAGE_CODE):  # workbooks go between departments in Chinese
             write(path)
         handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type(path) or XLSX)
 
 
 @scoped("list")
@@ -225,7 +229,7 @@ def run_export(request, scope, run_id):
     run = get_object_or_404(ListRun, pk=run_id)
     rows = _listing(request, scope, run).qs
     return _download(lambda path: write_lists_workbook(path=path, sheets=[(run, rows)], scope=scope),
-                     f"{run.year}-{run.rule_name}-{run.pk}.xlsx")
+                     f"{run.year}-{run.rule_name}-{run.pk}", request.GET)
 
 
 @scoped("list")
@@ -236,7 +240,7 @@ def year_export(request, scope):
         raise Http404(gettext("还没有生成任何清单"))
     try:
         return _download(lambda path: write_year_workbook(path=path, year=year, scope=scope),
-                         f"{year}-治理清单.xlsx")
+                         f"{year}-治理清单", request.GET)
     except ParkgovError as exc:
         raise Http404(str(exc))
 

@@ -35,3 +35,46 @@ def topology_command(zone: Optional[str] = typer.Option(None, "--zone", help="�
     if out_path is not None:
         written = write_problems(path=out_path, problems=run_problems(run=run), run=run)
         out.print(f"已导出 {out_path}：{written} 个问题")
+
+
+qgis_app = typer.Typer(help="QGIS 连接 PostgreSQL：只读视图与只读数据库角色", no_args_is_help=True)
+
+
+@qgis_app.command("role")
+def qgis_role_command(name: str = typer.Option("parkgov_qgis", "--name", help="角色名"),
+                      password: Optional[str] = typer.Option(None, "--password", envvar="PARKGOV_QGIS_PASSWORD",
+                                                             help="登录密码（也可用环境变量 PARKGOV_QGIS_PASSWORD）；"
+                                                                  "不给则为 NOLOGIN 角色")):
+    """创建或更新只读角色：只能读 qgis 模式下的视图（地块、企业地块），不能读其他表，不能写（仅 PostgreSQL）。"""
+    from parkgov.cli import _setup, out
+
+    _setup()
+    from django.db import connection, transaction
+
+    from parkgov.errors import UsageError
+    from parkgov.spatial.qgis import SCHEMA, VIEWS, ensure_role
+
+    if connection.vendor != "postgresql":
+        raise UsageError("QGIS 只读角色只用于 PostgreSQL；SQLite 上请用各页面的“导出 GIS（GPKG）”")
+    with transaction.atomic():
+        ensure_role(role=name, password=password)
+    views = "、".join(f"{SCHEMA}.{view}" for view in VIEWS)
+    out.print(f"已设置只读角色 {name}（{'可登录' if password else 'NOLOGIN'}）：可读 {views}")
+
+
+@qgis_app.command("views")
+def qgis_views_command():
+    """重建 qgis 模式下的只读视图（migrate 之后会自动重建；改了标签等之后可手动运行）。"""
+    from parkgov.cli import _setup, out
+
+    _setup()
+    from django.db import connection, transaction
+
+    from parkgov.errors import UsageError
+    from parkgov.spatial.qgis import SCHEMA, VIEWS, create_views
+
+    if connection.vendor != "postgresql":
+        raise UsageError("QGIS 视图只用于 PostgreSQL；SQLite 上请用各页面的“导出 GIS（GPKG）”")
+    with transaction.atomic(), connection.cursor() as cursor:
+        create_views(cursor)
+    out.print("已重建视图：" + "、".join(f"{SCHEMA}.{view}" for view in VIEWS))

@@ -4,7 +4,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyogrio
 import shapely
 import xlsxwriter
 from django.db import connection
@@ -12,6 +11,7 @@ from django.db import connection
 from parkgov.errors import InputError, NotFound
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import topology
+from parkgov.spatial.gpkg import write_layer
 from parkgov.spatial.models import TopologyProblem, TopologyRun
 
 UNITS = {"invalid": "", "overlap": "平方米", "outside_zone": "平方米", "gap": "米", "sliver": "米",
@@ -132,29 +132,17 @@ def _write_xlsx(path, rows, run):
 
 
 def _write_gpkg(path, rows):
+    """A layer per kind (lines for gaps, MultiPolygons for the others); an empty result is still a file."""
     if path.exists():
         path.unlink()
     names = kind_names()
     written = False
     for kind in topology.KINDS:
         chosen = [p for p in rows if p.kind == kind and p.geometry]
-        if not chosen:
-            continue
-        geoms = shapely.from_wkb([bytes(p.geometry) for p in chosen])
-        geometry_type = GIS_TYPES.get(kind, "MultiPolygon")
-        if geometry_type == "MultiPolygon":
-            geoms = np.array([g if g.geom_type in ("Polygon", "MultiPolygon") else shapely.Polygon() for g in geoms],
-                             dtype=object)
-        values = [_values(p, names) for p in chosen]
-        fields = [np.array([v[c] if v[c] is not None else "" for v in values], dtype=object)
-                  if c not in (3, 5) else np.array([v[c] if v[c] is not None else np.nan for v in values], dtype=float)
-                  for c in range(len(COLUMNS))]
-        pyogrio.raw.write(str(path), geometry=np.asarray(shapely.to_wkb(geoms), dtype=object), field_data=fields,
-                          fields=list(COLUMNS), driver="GPKG", geometry_type=geometry_type, crs="EPSG:4490",
-                          encoding="UTF-8", promote_to_multi=geometry_type == "MultiPolygon", layer=names[kind],
-                          append=written)
-        written = True
-    if not written:  # an empty result is still a file QGIS opens
-        pyogrio.raw.write(str(path), geometry=np.array([], dtype=object), field_data=[np.array([], dtype=object)],
-                          fields=["说明"], driver="GPKG", geometry_type="MultiPolygon", crs="EPSG:4490",
-                          encoding="UTF-8", layer="拓扑检查")
+        if chosen:
+            write_layer(path=path, layer=names[kind], columns=COLUMNS, rows=[_values(p, names) for p in chosen],
+                        geometries=[p.geometry for p in chosen], geometry_type=GIS_TYPES.get(kind, "MultiPolygon"),
+                        append=written)
+            written = True
+    if not written:
+        write_layer(path=path, layer="拓扑检查", columns=(), rows=[], geometries=[])

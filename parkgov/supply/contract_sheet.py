@@ -137,6 +137,20 @@ def export_frame(queryset=None) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
+def write_contracts_gpkg(*, path, queryset) -> int:
+    """The GIS variant of the 标准地承诺 export: the layer 标准地承诺 with the sheet's columns (labels, not codes),
+    a MultiPolygon feature per contract on its parcel. Returns the number of features."""
+    from parkgov.ingest.export import to_display
+    from parkgov.spatial.gpkg import write_parcel_layer
+
+    spec = contract_sheet()
+    columns = [c for c in spec.columns if c.field != "parcel"]
+    frame = to_display(export_frame(queryset), spec).select([c.field for c in columns])
+    parcel_ids = list(queryset.order_by("number").values_list("parcel_id", flat=True))
+    return write_parcel_layer(path=path, layer=SHEET_NAME, columns=[c.header for c in columns],
+                              rows=list(zip(parcel_ids, frame.iter_rows())))
+
+
 def register() -> None:
     """Add the sheet to the exchange workbook (called from SupplyConfig.ready())."""
     register_sheet(SheetExtension(spec=contract_sheet(), write=write, check=check, export=export_frame))

@@ -73,14 +73,18 @@ def review_start(request, scope):
 @scoped_page("supply")
 def contracts_export(request, scope):
     from parkgov.ingest.export import write_exchange_workbook
-    from parkgov.supply.contract_sheet import SHEET_NAME, export_frame
+    from parkgov.spatial.gpkg import content_type, export_suffix
+    from parkgov.supply.contract_sheet import SHEET_NAME, export_frame, write_contracts_gpkg
 
     rows = queries.contracts(scope=scope, filters=_filters(request))
     with tempfile.TemporaryDirectory(prefix="contracts-") as folder:  # this request's own file
-        path = Path(folder) / f"标准地承诺-{timezone.localdate():%Y%m%d}.xlsx"
-        write_exchange_workbook(path=path, frames={SHEET_NAME: export_frame(rows)})
+        path = Path(folder) / f"标准地承诺-{timezone.localdate():%Y%m%d}{export_suffix(request.GET)}"
+        if path.suffix == ".gpkg":
+            write_contracts_gpkg(path=path, queryset=rows)
+        else:
+            write_exchange_workbook(path=path, frames={SHEET_NAME: export_frame(rows)})
         handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=path.name)
+    return FileResponse(handle, as_attachment=True, filename=path.name, content_type=content_type(path))
 
 
 @scoped_page("supply")

@@ -21,7 +21,7 @@ def _date(value: Optional[str]) -> Optional[dt.date]:
 
 @supply_app.command("idle")
 def idle_command(on: Optional[str] = typer.Option(None, "--on", help="基准日 YYYY-MM-DD（默认今天）", callback=_date),
-                 out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件"),
+                 out_path: Path = typer.Option(..., "--out", help="输出的 xlsx 文件，或 .gpkg（GIS 图层）"),
                  zone: Optional[str] = typer.Option(None, "--zone", help="只含此园区（含下级园区）"),
                  status: str = typer.Option("", "--status",
                                             help="只含此状态（normal/started/warning/idle/recover/government/"
@@ -34,11 +34,14 @@ def idle_command(on: Optional[str] = typer.Option(None, "--on", help="基准日 
     from django.utils.translation import gettext
 
     from parkgov.supply.idle import operator_listing
-    from parkgov.supply.idle_export import write_idle_workbook
+    from parkgov.supply.idle_export import write_idle_gpkg, write_idle_workbook
     from parkgov.supply.idle_rules import idle_rules
 
     day = on or timezone.localdate()
     rows = operator_listing(on=day, zone_code=zone, status=status)
-    write_idle_workbook(target=str(out_path), rows=rows, on=day, rules=idle_rules())
+    if out_path.suffix.lower() == ".gpkg":
+        write_idle_gpkg(path=out_path, rows=rows)
+    else:
+        write_idle_workbook(target=str(out_path), rows=rows, on=day, rules=idle_rules())
     out.print(gettext("已导出 %(path)s：基准日 %(on)s，%(count)s 宗已供地块") % {
         "path": out_path, "on": day, "count": len(rows)})

@@ -85,3 +85,17 @@ def write_idle_workbook(*, target, rows: list[dict], on, rules: IdleRules) -> in
         notes.write_string(n, 1, safe_cell(text), wrap)
     book.close()
     return len(rows)
+
+
+def write_idle_gpkg(*, path, rows: list[dict]) -> int:
+    """The GIS variant: the layer 闲置土地, a MultiPolygon feature per parcel with the sheet's columns (地块编码 and
+    园区编码 from the parcel). Returns the number of features."""
+    from parkgov.spatial.gpkg import write_parcel_layer
+
+    columns = [(h, value) for h, value, _kind in idle_columns() if h != gettext("地块编码")]
+    return write_parcel_layer(path=path, layer=gettext("闲置土地"), columns=[h for h, _v in columns],
+                              rows=[(row["parcel_id"], [_blank(value(row)) for _h, value in columns]) for row in rows])
+
+
+def _blank(value):
+    return None if value == "" else value

@@ -3,11 +3,13 @@ its notices and government-caused exceptions, and the notice and exception forms
 `idle.idle_listing` / `idle.parcel_in_scope`, so a park-scoped user sees, exports and writes only their parks."""
 
 import io
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -17,7 +19,7 @@ from parkgov.audit.context import acting_as
 from parkgov.errors import InputError, NotFound
 from parkgov.ledger.models import Zone
 from parkgov.supply import idle
-from parkgov.supply.idle_export import write_idle_workbook
+from parkgov.supply.idle_export import write_idle_gpkg, write_idle_workbook
 from parkgov.supply.idle_forms import ExceptionForm, IdleFilterForm, NoticeForm
 from parkgov.supply.idle_rules import idle_rules
 from parkgov.supply.models import IdleException, IdleNotice
@@ -52,7 +54,15 @@ def idle_list(request, scope):
 @scoped("supply")
 def idle_export(request, scope):
     """The rows the page shows (same filters) as xlsx, with the 说明 sheet."""
+    from parkgov.spatial.gpkg import GPKG_CONTENT_TYPE, export_suffix
+
     _form, on, rows = _listing(request, scope)
+    if export_suffix(request.GET) == ".gpkg":
+        with tempfile.TemporaryDirectory(prefix="idle-") as folder, translation.override(settings.LANGUAGE_CODE):
+            path = (Path(folder) / (gettext("闲置土地-%(on)s.xlsx") % {"on": on})).with_suffix(".gpkg")
+            write_idle_gpkg(path=path, rows=rows)
+            handle = open(path, "rb")
+        return FileResponse(handle, as_attachment=True, filename=path.name, content_type=GPKG_CONTENT_TYPE)
     buffer = io.BytesIO()
     with translation.override(settings.LANGUAGE_CODE):  # workbooks go between departments in Chinese
         write_idle_workbook(target=buffer, rows=rows, on=on, rules=idle_rules())

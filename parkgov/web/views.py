@@ -139,17 +139,18 @@ def adjust(request, scope, result_id):
 @scoped("evaluation")
 def evaluation_download(request, scope, run_id):
     from parkgov.evaluation.export import export_evaluation
+    from parkgov.spatial.gpkg import content_type, export_suffix
 
     scope.require_sees("evaluation_class")
     run = get_object_or_404(EvaluationRun, pk=run_id)
     # a folder of this request's own, removed once the open file is handed to the response (issue 13: one
     # shared file let two users receive each other's download)
     with tempfile.TemporaryDirectory(prefix="evaluation-") as folder:
-        path = Path(folder) / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}.xlsx"
+        path = Path(folder) / f"{run.year}-{run.ruleset_id}-公示名单-{run.pk}{export_suffix(request.GET)}"
         with translation.override(settings.LANGUAGE_CODE):  # the public notice list is a Chinese document
             export_evaluation(path=path, run=run, zone_ids=scope.zone_ids)  # the run asked for, not the latest
         handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=path.name)
+    return FileResponse(handle, as_attachment=True, filename=path.name, content_type=content_type(path))
 
 
 @scoped("audit")
