@@ -169,7 +169,7 @@
       // the parcels chosen for export (map_tools.js sets the filter)
       {id: "parcel-chosen", type: "line", source: "parcels", "source-layer": "parcels",
        filter: ["in", ["id"], ["literal", []]], paint: {"line-color": "#e8590c", "line-width": 3}},
-      // parcel codes at high zoom; no "glyphs" URL in the style: MapLibre draws the glyphs with the browser's
+      // parcel codes at high zoom; the style names no glyph server: MapLibre draws each glyph with the browser's
       // own fonts (TinySDF), so labels need no download
       {id: "parcel-label", type: "symbol", source: "parcels", "source-layer": "parcels", minzoom: config.label_min_zoom,
        layout: {"text-field": ["get", "code"], "text-font": ["Noto Sans CJK SC", "sans-serif"], "text-size": 12,
