@@ -79,6 +79,27 @@ def test_the_margin_is_data_and_an_unknown_layer_is_404(admin, roads):
     west, south, east, north = visible_extent(type("S", (), {"zone_ids": (1,)})(), [120.79, 29.6, 120.79, 29.6])
     assert math.isclose((north - south) / 2 * 111_320, 2000, rel_tol=1e-6)
     assert admin.get("/map/layers/none.geojson").status_code == 404
+    first = admin.get("/map/layers/roads-test.geojson")
+    again = admin.get("/map/layers/roads-test.geojson", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304 and "private" in first["Cache-Control"]
+
+
+def test_planned_land_use_is_drawn_by_first_level_class_with_counts(admin, actor, tmp_path):
+    def square(x, y):
+        return [[[x, y], [x + 0.002, y], [x + 0.002, y + 0.002], [x, y + 0.002], [x, y]]]
+
+    features = [{"type": "Feature", "properties": {"用地用海分类": code},
+                 "geometry": {"type": "Polygon", "coordinates": square(120.78 + i * 0.003, 29.59)}}
+                for i, code in enumerate(["100101", "100102", "1401"])]
+    path = tmp_path / "plan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    import_layer(path=path, code="plan-test", name="规划", kind="planned_land_use", source="测试数据 2026",
+                 actor=actor, crs="EPSG:4490")
+    layer = next(layer for layer in _config(admin)["reference_layers"] if layer["code"] == "plan-test")
+    assert layer["draw"] == "fill" and [(i["value"], i["label"], i["count"]) for i in layer["legend"]] == [
+        ("10", "工矿用地", 2), ("14", "绿地与开敞空间用地", 1)]
+    groups = [f["properties"]["group"] for f in admin.get("/map/layers/plan-test.geojson").json()["features"]]
+    assert groups == ["10", "10", "14"]
 
 
 def _config(client):

@@ -7,6 +7,7 @@ province's layers are not handed out; a user whose parks have no geometry sees n
 the GeoJSON are cut by the same `_visible` query, so the counts are what the map draws.
 """
 
+import hashlib
 import json
 import math
 
@@ -75,9 +76,18 @@ def _land_use_legend(rows) -> list:
     counts = {}
     for code in rows.values_list("land_use_code", flat=True):
         counts[code[:2]] = counts.get(code[:2], 0) + 1
-    return [{"value": group, "label": table[group].name if group in table else gettext("未分类"),
+    return [{"value": group, "label": table.label(group) or gettext("未分类"),
              "colour": settings.land_use_colours.get(group, settings.kinds["planned_land_use"].colour),
              "count": count} for group, count in sorted(counts.items())]
+
+
+def reference_etag(*, code: str, scope, extent) -> str:
+    """An entity tag for the layer as `scope` sees it: the import (time and file hash) and the visible extent."""
+    layer = ReferenceLayer.objects.filter(code=code).values_list("imported_at", "file_sha256", "features").first()
+    if layer is None:
+        raise NotFound(gettext("参考图层 %(code)s 不存在") % {"code": code})
+    seen = (code, str(layer[0]), layer[1], layer[2], visible_extent(scope, extent), DIGITS)
+    return hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
 
 
 def reference_geojson(*, code: str, scope, extent) -> dict:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from parkgov.errors import InputError, NotFound
 from parkgov.spatial.map_tools import measure, search_map, selection_file
-from parkgov.spatial.reference_map import reference_geojson
+from parkgov.spatial.reference_map import reference_etag, reference_geojson
 from parkgov.spatial.services import map_context, scope_extent
 from parkgov.spatial.tile_cache import finished_tile
 from parkgov.spatial.tiles import data_version, parcel_at, parcel_properties, tile_etag
@@ -48,11 +48,18 @@ def map_search(request, scope):
 @require_GET
 @scoped("parcel")
 def map_reference(request, scope, code):
-    """One reference layer's features near the user's parks as GeoJSON (`reference_map`)."""
+    """One reference layer's features near the user's parks as GeoJSON (`reference_map`); revalidated by ETag."""
+    extent = scope_extent(scope)
     try:
-        return _json(reference_geojson(code=code, scope=scope, extent=scope_extent(scope)))
+        etag = f'"{reference_etag(code=code, scope=scope, extent=extent)}"'
+        response = get_conditional_response(request, etag=etag) or _json(
+            reference_geojson(code=code, scope=scope, extent=extent))
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 @require_GET

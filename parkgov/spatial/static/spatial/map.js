@@ -248,7 +248,8 @@
   function setMode(mode) {
     currentMode = mode;
     map.setPaintProperty("parcel-fill", "fill-color", colourExpression(mode));
-    map.setLayoutProperty("parcel-overdue", "visibility", config.legends[mode].overdue ? "visible" : "none");
+    var parcelsShown = map.getLayoutProperty("parcel-fill", "visibility") !== "none";  // the layer list's toggle
+    map.setLayoutProperty("parcel-overdue", "visibility", config.legends[mode].overdue && parcelsShown ? "visible" : "none");
     document.querySelectorAll(".map-legend").forEach(function (legend) {
       legend.hidden = legend.dataset.mode !== mode;
     });
