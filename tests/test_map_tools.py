@@ -4,6 +4,7 @@ fastexcel) and GPKG (read with ogrinfo), no external URL on the page; a Chromium
 toggles a layer, measures a known segment, exports the view as PNG and the chosen parcels as a workbook.
 Workbooks are written with XlsxWriter and read back with fastexcel (calamine)."""
 
+import gzip
 import io
 import json
 import math
@@ -82,6 +83,8 @@ def test_the_margin_is_data_and_an_unknown_layer_is_404(admin, roads):
     first = admin.get("/map/layers/roads-test.geojson")
     again = admin.get("/map/layers/roads-test.geojson", headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 304 and "private" in first["Cache-Control"]
+    packed = admin.get("/map/layers/roads-test.geojson", headers={"Accept-Encoding": "gzip"})
+    assert packed["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(packed.content)) == first.json()
 
 
 def test_planned_land_use_is_drawn_by_first_level_class_with_counts(admin, actor, tmp_path):

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequ
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from parkgov.errors import InputError, NotFound
@@ -46,6 +47,7 @@ def map_search(request, scope):
 
 
 @require_GET
+@gzip_page  # GeoJSON of planned land use compresses about tenfold
 @scoped("parcel")
 def map_reference(request, scope, code):
     """One reference layer's features near the user's parks as GeoJSON (`reference_map`); revalidated by ETag."""

@@ -194,8 +194,7 @@
         (layer.legend || []).forEach(function (item) { colour.push(item.value, item.colour); });
         colour = colour.length > 2 ? colour.concat([layer.colour]) : layer.colour;
       }
-      return {id: id, type: "fill", source: id, paint: {"fill-color": colour, "fill-opacity": layer.opacity,
-                                                         "fill-outline-color": "rgba(90, 90, 90, 0.35)"}};
+      return {id: id, type: "fill", source: id, paint: {"fill-color": colour, "fill-opacity": layer.opacity}};
     }
     return {id: id, type: "line", source: id, layout: {"line-join": "round", "line-cap": "round"},
             paint: {"line-color": layer.colour,
