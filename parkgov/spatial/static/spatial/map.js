@@ -137,7 +137,9 @@
         zones: {type: "vector", tiles: [origin + config.tiles.zones], minzoom: 0, maxzoom: config.data_max_zoom},
         parcels: {type: "vector", tiles: [origin + config.tiles.parcels], minzoom: config.parcel_min_zoom,
                   maxzoom: config.data_max_zoom},
-        "selected-box": {type: "geojson", data: {type: "FeatureCollection", features: []}}
+        "selected-box": {type: "geojson", data: {type: "FeatureCollection", features: []}},
+        // one label point per parcel (a parcel cut by tile edges is several tile features): filled by placeLabels
+        "parcel-labels": {type: "geojson", data: {type: "FeatureCollection", features: []}}
       },
       layers: [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}]
     };
@@ -171,7 +173,7 @@
        filter: ["in", ["id"], ["literal", []]], paint: {"line-color": "#e8590c", "line-width": 3}},
       // parcel codes at high zoom; the style names no glyph server: MapLibre draws each glyph with the browser's
       // own fonts (TinySDF), so labels need no download
-      {id: "parcel-label", type: "symbol", source: "parcels", "source-layer": "parcels", minzoom: config.label_min_zoom,
+      {id: "parcel-label", type: "symbol", source: "parcel-labels", minzoom: config.label_min_zoom,
        layout: {"text-field": ["get", "code"], "text-font": ["Noto Sans CJK SC", "sans-serif"], "text-size": 12,
                 "text-max-width": 8, "text-padding": 1},
        paint: {"text-color": "#1f2933", "text-halo-color": "#ffffff", "text-halo-width": 1.4}},
@@ -239,6 +241,7 @@
   function applyFilter() {
     var filter = currentFilter();
     ["parcel-fill", "parcel-line"].forEach(function (id) { map.setFilter(id, filter); });
+    placeLabels();
     map.setFilter("parcel-overdue", filter.concat([["==", ["get", "overdue"], "1"]]));
     drawLegends();
   }
@@ -328,6 +331,35 @@
       })
       .catch(function (error) { console.warn(url + ": " + error.message); });
   }
+
+  // Parcel code labels: the centre of each drawn parcel's box, gathered over the tile pieces it was cut into
+  function placeLabels() {
+    if (map.getZoom() < config.label_min_zoom) { return; }
+    var boxes = {};
+    map.querySourceFeatures("parcels", {sourceLayer: "parcels", filter: currentFilter()}).forEach(function (feature) {
+      if (feature.id === undefined || feature.id < 0 || !feature.properties.code) { return; }
+      var box = boxes[feature.id] || (boxes[feature.id] = {code: feature.properties.code, box: [180, 90, -180, -90]});
+      var rings = feature.geometry.type === "Polygon" ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+      rings.forEach(function (polygon) {
+        polygon[0].forEach(function (p) {
+          box.box = [Math.min(box.box[0], p[0]), Math.min(box.box[1], p[1]), Math.max(box.box[2], p[0]), Math.max(box.box[3], p[1])];
+        });
+      });
+    });
+    var features = Object.keys(boxes).map(function (id) {
+      var b = boxes[id].box;
+      return {type: "Feature", id: Number(id), properties: {code: boxes[id].code},
+              geometry: {type: "Point", coordinates: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]}};
+    });
+    map.getSource("parcel-labels").setData({type: "FeatureCollection", features: features});
+  }
+  var labelTimer = null;
+  map.on("sourcedata", function (event) {
+    if (event.sourceId !== "parcels" || !event.isSourceLoaded) { return; }
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(placeLabels, 50);
+  });
+  map.on("moveend", placeLabels);
 
   var zoomHint = document.getElementById("map-zoom-hint");
   function showZoomHint() { zoomHint.hidden = map.getZoom() >= config.parcel_min_zoom || !config.extent; }
