@@ -88,7 +88,7 @@ def test_targets_evaluations_and_lists_of_two_years(demo):
                 .values_list("target_mu", flat=True))
     assert parks < root <= parks * 1.5 + 10  # the development zone's target covers its parks' land
     layers = {layer.kind: layer for layer in ReferenceLayer.objects.all()}
-    assert sorted(layers) == ["planned_land_use", "river"] and all(not layer.verified for layer in layers.values())
+    assert sorted(layers) == ["planned_land_use", "river", "road"] and all(not layer.verified for layer in layers.values())
     assert all(layer.source.startswith("演示数据") and layer.features > 0 for layer in layers.values())
     runs = list(EvaluationRun.objects.order_by("pk").values_list("year", "ruleset_id"))
     # issue 16 §5: the demo's 调整 appeal re-runs the 2025 evaluation (parkgov/demo/appeals.py)

@@ -67,7 +67,7 @@ def test_chemical_park_by_the_river_and_some_parcels_off_plan(demo, tmp_path):
 def test_import_demo_layers(demo, tmp_path, actor):
     write_reference_layers(zone_geometry=demo.zone_geometry, directory=tmp_path, seed=2021)
     layers = import_demo_layers(directory=tmp_path, actor=actor, seed=2021)
-    assert [layer.code for layer in layers] == ["demo-river", "demo-plan"]
+    assert [layer.code for layer in layers] == ["demo-river", "demo-plan", "demo-roads"]
     plan = ReferenceLayer.objects.get(code="demo-plan")
     assert plan.kind == "planned_land_use" and not plan.verified and "种子 2021" in plan.source
     assert plan.features == plan.feature_rows.count() > 100

@@ -52,7 +52,8 @@ def expected_findings(role, park):
 # export/download/list URL missing here
 WEB = {"enterprises_export": ("enterprise", "统一社会信用代码"), "parcels_export": ("parcel", "地块编码"),
        "findings_export": ("finding", "地块编码"), "evaluation_download": ("evaluation", "统一社会信用代码"),
-       "job_download": (None, "统一社会信用代码"), "topology_download": ("parcel", "地块编码")}
+       "job_download": (None, "统一社会信用代码"), "topology_download": ("parcel", "地块编码"),
+       "map_selection_export": ("parcel", "地块编码")}  # issue 17 §3: the map's chosen parcels (every id asked)
 API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises": "enterprise",
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
              "get_job_file": None, "list_dispositions": "list", "list_cases": "case"}
@@ -259,7 +260,7 @@ def test_matrix_covers_every_export_download_and_api_list():
 def expected_rows(name, role, park):
     if name in ("enterprises_export", "list_enterprises"):
         return FIRMS[park]
-    if name == "topology_download":  # the two drawn parcels (SZ-0003 has no geometry)
+    if name in ("topology_download", "map_selection_export"):  # the two drawn parcels (SZ-0003 has no geometry)
         return PARCELS[park] - {"SZ-0003"}
     if name in ("parcels_export", "list_parcels"):
         return PARCELS[park]
@@ -282,9 +283,11 @@ def test_web_exports_give_exactly_the_rows_of_the_users_scope(client, world, rol
     for name, (domain, header) in WEB.items():
         if name == "job_download":
             continue  # below: served only to the job's creator
-        kwargs = {"evaluation_download": {"run_id": world.pk}, "topology_download": {"fmt": "xlsx"}}.get(name, {})
+        kwargs = {"evaluation_download": {"run_id": world.pk}, "topology_download": {"fmt": "xlsx"},
+                  "map_selection_export": {"fmt": "xlsx"}}.get(name, {})
         url = reverse(f"web:{name}", kwargs=kwargs)
-        response = client.get(url)
+        every = ",".join(str(i) for i in Parcel.objects.values_list("id", flat=True))
+        response = client.get(url, {"ids": every} if name == "map_selection_export" else {})
         if domain not in reads:
             assert response.status_code == 403, (name, role, park)
             assert client.get(url, {"format": "gpkg"}).status_code == 403, (name, role, park)
@@ -1060,3 +1063,19 @@ def subprocess_text(pdf: bytes) -> str:
 
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     return re.sub(r"\s*\n\s*", "", text)
+
+
+@pytest.mark.parametrize("role,park", users())
+def test_map_search_and_reference_layers_give_exactly_the_users_parcels(client, world, role, park):
+    """issue 17 §3: the map's search finds only the drawn parcels of the user's parks (and the firms holding
+    them); roles without parcel read are refused it and the reference layers alike."""
+    client.force_login(user_of(role, park))
+    response = client.get(reverse("web:map_search"), {"q": "SZ-000"})
+    layers = client.get(reverse("web:map_reference", kwargs={"code": "none"}))
+    if "parcel" not in scope_for(user_of(role, park)).read:
+        assert response.status_code == 403 and layers.status_code == 403, (role, park)
+        return
+    assert layers.status_code == 404
+    assert {hit["code"] for hit in response.json()["hits"]} == PARCELS[park] - {"SZ-0003"}, (role, park)
+    firms = client.get(reverse("web:map_search"), {"q": uscc(1)}).json()["hits"]
+    assert {hit["code"] for hit in firms} == ({"SZ-0001"} if park is None else set()), (role, park)

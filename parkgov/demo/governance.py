@@ -70,7 +70,7 @@ def write_targets(*, targets) -> int:
 
 
 def import_layers(*, data, seed: int, actor) -> int:
-    """The river and planned-land-use layers (parkgov.demo.generator.reference) written as GeoPackages to a
+    """The river, planned-land-use and road layers (parkgov.demo.generator.reference) written as GeoPackages to a
     temporary folder and imported through the reference-layer import; returns the layers imported."""
     from parkgov.demo.generator.reference import import_demo_layers, write_reference_layers
 

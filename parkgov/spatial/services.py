@@ -16,6 +16,8 @@ from parkgov.governance.queries import case_url, latest_list_runs
 from parkgov.ledger.choices import SEVERITY_COLOURS, SUPPLY_STATUS_COLOURS, Severity, SupplyStatus
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import modes, tile_data
+from parkgov.spatial.map_settings import map_settings
+from parkgov.spatial.reference_map import reference_layers
 from parkgov.spatial.tile_data import CARD_ONLY
 from parkgov.spatial.tiles import rated_names
 
@@ -33,9 +35,10 @@ def map_context(*, scope) -> dict:
     """Zones in scope (with their members and extents), the extent to fit, legends and tile URL templates."""
     zones = _zones(scope)
     rated = rated_names(scope)
+    extent = _extent(scope, zones)
     return {
         "zones": zones,
-        "extent": _extent(scope, zones),
+        "extent": extent,
         "legends": _legends(rated),
         "counts": legend_counts(scope=scope, zones=zones, rated=rated),
         "tiles": {layer: _tile_template(layer) for layer in tile_data.layers()},
@@ -51,7 +54,26 @@ def map_context(*, scope) -> dict:
         "sees_lists": "lists" in rated,
         "sees_cases": "case" in rated,
         "case_url": case_url("__NUMBER__"),
+        **tool_context(scope=scope, extent=extent),
     }
+
+
+def tool_context(*, scope, extent) -> dict:
+    """What the map's tools need (issue 17 §3): the reference layers the user sees, the parcel label zoom and the
+    URLs of search, measuring and the selection export."""
+    return {
+        "reference_layers": reference_layers(scope=scope, extent=extent),
+        "label_min_zoom": map_settings().label_min_zoom,
+        "search_url": reverse("web:map_search"),
+        "measure_url": reverse("web:map_measure"),
+        "export_url": reverse("web:map_selection_export", kwargs={"fmt": "__FMT__"}),
+        "selection_max": map_settings().selection_max,
+    }
+
+
+def scope_extent(scope):
+    """The lon/lat extent of the user's parks (as the map page fits it), None when nothing has geometry."""
+    return _extent(scope, _zones(scope))
 
 
 def _tile_template(layer: str) -> str:

@@ -2,7 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from parkgov.spatial import topology_views
-from parkgov.spatial.views import map_page, parcel_at_point, parcel_feature, tile
+from parkgov.spatial.views import (map_measure, map_page, map_reference, map_search, map_selection_export,
+                                   parcel_at_point, parcel_feature, tile)
 from parkgov.web import dossiers, exports, lists, views
 
 app_name = "web"
@@ -20,6 +21,10 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     # pages added by the map, lists and dossiers work (same app):
     path("map/", map_page, name="map"),
+    path("map/search.json", map_search, name="map_search"),
+    path("map/measure.json", map_measure, name="map_measure"),
+    path("map/layers/<slug:code>.geojson", map_reference, name="map_reference"),
+    path("map/selection.<str:fmt>", map_selection_export, name="map_selection_export"),
     path("map/topology/", topology_views.topology_page, name="topology"),
     path("map/topology/check/", topology_views.topology_start, name="topology_start"),
     path("map/topology/problems.<str:fmt>", topology_views.topology_download, name="topology_download"),

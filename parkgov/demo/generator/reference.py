@@ -1,6 +1,7 @@
-"""Reference layers of the demo zone: a river bending round the 城北化工园区 through the development zone, and
+"""Reference layers of the demo zone: a river bending round the 城北化工园区 through the development zone,
 a planned-land-use layer (用地用海分类) covering every zone, mostly industrial with some blocks planned for
-other uses, so that the 沿江一公里 list and the 四个一批 plan check have something to find.
+other uses, so that the 沿江一公里 list and the 四个一批 plan check have something to find, and the roads round
+each park (issue 17 §3: the map's offline base draws them).
 
 `write_reference_layers` is deterministic for a seed and the demo's zone polygons (`DemoData.zone_geometry`);
 it writes two GeoPackages in EPSG:4490. `import_demo_layers` imports them as reference layers (the demo
@@ -20,7 +21,8 @@ from pyproj import Transformer
 
 from parkgov.demo.generator.zones import CENTRE_LAT, CENTRE_LON, CORE_ANGLE
 
-RIVER_FILE, PLAN_FILE = "river.gpkg", "planned_land_use.gpkg"
+RIVER_FILE, PLAN_FILE, ROAD_FILE = "river.gpkg", "planned_land_use.gpkg", "roads.gpkg"
+ROAD_OFFSET_M = 25.0  # ring roads run this far outside each park's outline (itself 18 m outside the plots)
 CHEMICAL_ZONE, DEVELOPMENT_ZONE = "SZ-KFQ-HG", "SZ-KFQ"
 CELL_M = 160.0  # planning blocks
 OTHER_USES = {"070102": "二类城镇住宅用地", "0901": "商业用地", "1401": "公园绿地", "1402": "防护绿地", "0804": "教育用地"}
@@ -104,8 +106,19 @@ def _codes(centres, river, rng) -> np.ndarray:
     return codes
 
 
+def ring_roads(zones: dict) -> tuple[list, list]:
+    """A ring road round each park (its outline grown by ROAD_OFFSET_M, squared corners) and its name."""
+    roads, names = [], []
+    for code, zone in sorted(zones.items()):
+        grown = shapely.buffer(zone, ROAD_OFFSET_M, join_style="mitre")
+        rings = [part.exterior for part in shapely.get_parts(grown) if part.geom_type == "Polygon"]
+        roads.append(shapely.MultiLineString(rings))
+        names.append(f"{code} 环园路（演示）")
+    return roads, names
+
+
 def write_reference_layers(*, zone_geometry: pl.DataFrame, directory: Path, seed: int) -> dict[str, Path]:
-    """Write the river and the planned-land-use layer as GeoPackages (EPSG:4490) in `directory`."""
+    """Write the river, the planned-land-use layer and the roads as GeoPackages (EPSG:4490) in `directory`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 14]))
@@ -115,10 +128,12 @@ def write_reference_layers(*, zone_geometry: pl.DataFrame, directory: Path, seed
     river = river_line(zones, rng)
     blocks, codes = planned_blocks(zones, river, rng)
     names = {**INDUSTRIAL_USES, **OTHER_USES}
-    paths = {"river": directory / RIVER_FILE, "planned_land_use": directory / PLAN_FILE}
+    paths = {"river": directory / RIVER_FILE, "planned_land_use": directory / PLAN_FILE, "road": directory / ROAD_FILE}
     _write(paths["river"], _apply(to_lonlat, [river]), {"名称": ["剡溪（演示）"]}, "LineString", "river")
     _write(paths["planned_land_use"], _apply(to_lonlat, blocks),
            {"用地用海分类": list(codes), "名称": [names[c] for c in codes]}, "MultiPolygon", "planned_land_use")
+    roads, road_names = ring_roads(zones)
+    _write(paths["road"], _apply(to_lonlat, roads), {"名称": road_names}, "MultiLineString", "road")
     return paths
 
 
@@ -132,12 +147,13 @@ def _write(path, geoms, fields, geometry_type, layer):
 
 
 def import_demo_layers(*, directory: Path, actor, seed: int = 2021) -> list:
-    """Import the demo's river and planned-land-use GeoPackages from `directory` as reference layers."""
+    """Import the demo's river, planned-land-use and road GeoPackages from `directory` as reference layers."""
     from parkgov.governance.layers import import_layer
 
     directory = Path(directory)
     specs = [(RIVER_FILE, "demo-river", "剡溪（演示）", "river", "河流水系"),
-             (PLAN_FILE, "demo-plan", "国土空间规划用地（演示）", "planned_land_use", "国土空间规划")]
+             (PLAN_FILE, "demo-plan", "国土空间规划用地（演示）", "planned_land_use", "国土空间规划"),
+             (ROAD_FILE, "demo-roads", "园区道路（演示）", "road", "道路")]
     return [import_layer(path=directory / file, code=code, name=name, kind=kind, actor=actor,
                          source=SOURCE_TEXT.format(seed=seed, what=what), verified=False).layer
             for file, code, name, kind, what in specs]

@@ -124,6 +124,7 @@
         list.appendChild(entry);
       });
       element.querySelector(".total").textContent = formatted(total, 0);
+      if (mode === "supply") { document.getElementById("map-parcel-count").textContent = formatted(total, 0); }
       var overdue = element.querySelector(".overdue-count");
       if (overdue) { overdue.textContent = formatted(counts.overdue || 0, 0); }
     });
@@ -136,7 +137,9 @@
         zones: {type: "vector", tiles: [origin + config.tiles.zones], minzoom: 0, maxzoom: config.data_max_zoom},
         parcels: {type: "vector", tiles: [origin + config.tiles.parcels], minzoom: config.parcel_min_zoom,
                   maxzoom: config.data_max_zoom},
-        "selected-box": {type: "geojson", data: {type: "FeatureCollection", features: []}}
+        "selected-box": {type: "geojson", data: {type: "FeatureCollection", features: []}},
+        // one label point per parcel (a parcel cut by tile edges is several tile features): filled by placeLabels
+        "parcel-labels": {type: "geojson", data: {type: "FeatureCollection", features: []}}
       },
       layers: [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}]
     };
@@ -146,7 +149,13 @@
     }
     style.layers.push(
       {id: "zone-fill", type: "fill", source: "zones", "source-layer": "zones",
-       paint: {"fill-color": "#ffffff", "fill-opacity": config.base_tile_url ? 0.2 : 0.7}},
+       paint: {"fill-color": "#ffffff", "fill-opacity": config.base_tile_url ? 0.2 : 0.7}});
+    // the offline base (issue 17 §3): reference layers imported as GIS files, served by us as GeoJSON
+    config.reference_layers.forEach(function (layer) {
+      style.sources["ref-" + layer.code] = {type: "geojson", data: origin + layer.url};
+      style.layers.push(referenceLayer(layer));
+    });
+    style.layers.push(
       // below z13 parcels are a few pixels wide: no antialiased outline pass for tens of thousands of them
       {id: "parcel-fill", type: "fill", source: "parcels", "source-layer": "parcels",
        paint: {"fill-color": colourExpression("supply"), "fill-opacity": 0.88,
@@ -159,6 +168,15 @@
        paint: {"line-color": "#d7263d", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 1, 16, 2.5]}},
       {id: "parcel-selected", type: "line", source: "parcels", "source-layer": "parcels",
        filter: ["==", ["id"], -1], paint: {"line-color": "#1f2933", "line-width": 2.5}},
+      // the parcels chosen for export (map_tools.js sets the filter)
+      {id: "parcel-chosen", type: "line", source: "parcels", "source-layer": "parcels",
+       filter: ["in", ["id"], ["literal", []]], paint: {"line-color": "#e8590c", "line-width": 3}},
+      // parcel codes at high zoom; the style names no glyph server: MapLibre draws each glyph with the browser's
+      // own fonts (TinySDF), so labels need no download
+      {id: "parcel-label", type: "symbol", source: "parcel-labels", minzoom: config.label_min_zoom,
+       layout: {"text-field": ["get", "code"], "text-font": ["Noto Sans CJK SC", "sans-serif"], "text-size": 12,
+                "text-max-width": 8, "text-padding": 1},
+       paint: {"text-color": "#1f2933", "text-halo-color": "#ffffff", "text-halo-width": 1.4}},
       // a parcel drawn as a box in a feature of many (zooms 10–12) has no id to filter by: its box is drawn here
       {id: "selected-box", type: "line", source: "selected-box", paint: {"line-color": "#1f2933", "line-width": 2.5}},
       {id: "zone-line", type: "line", source: "zones", "source-layer": "zones",
@@ -167,6 +185,22 @@
                "line-dasharray": [3, 2]}}
     );
     return style;
+  }
+
+  function referenceLayer(layer) {
+    var id = "ref-" + layer.code;
+    if (layer.draw === "fill") {
+      var colour = layer.colour;
+      if (layer.kind === "planned_land_use") {  // 一级类 colours (spatial/data/map.yaml), the legend under the toggle
+        colour = ["match", ["get", "group"]];
+        (layer.legend || []).forEach(function (item) { colour.push(item.value, item.colour); });
+        colour = colour.length > 2 ? colour.concat([layer.colour]) : layer.colour;
+      }
+      return {id: id, type: "fill", source: id, paint: {"fill-color": colour, "fill-opacity": layer.opacity}};
+    }
+    return {id: id, type: "line", source: id, layout: {"line-join": "round", "line-cap": "round"},
+            paint: {"line-color": layer.colour,
+                    "line-width": ["interpolate", ["linear"], ["zoom"], 10, layer.width / 2, 16, layer.width * 2]}};
   }
 
   drawLegends();
@@ -178,6 +212,16 @@
     fitBoundsOptions: {padding: padding, maxZoom: 17}, maxZoom: 20, attributionControl: {compact: true}
   });
   window.parkgovMap = map;  // for the browser tests and the console
+  // what map_tools.js (search, measuring, selection, exports) uses of this page
+  var api = window.parkgovMapApi = {
+    tool: null, map: map, config: config, padding: padding,
+    openParcel: function (id) { openCard({id: id, properties: {}}); },
+    parcelAt: function (lngLat) {
+      return fetch(config.point_url + "?" + new URLSearchParams({lon: lngLat.lng, lat: lngLat.lat,
+                                                                  z: Math.floor(map.getZoom())}),
+                   {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; });
+    }
+  };
   map.addControl(new maplibregl.NavigationControl({showCompass: false}), "bottom-right");
   map.addControl(new maplibregl.ScaleControl({unit: "metric"}), "bottom-left");
 
@@ -197,6 +241,7 @@
   function applyFilter() {
     var filter = currentFilter();
     ["parcel-fill", "parcel-line"].forEach(function (id) { map.setFilter(id, filter); });
+    placeLabels();
     map.setFilter("parcel-overdue", filter.concat([["==", ["get", "overdue"], "1"]]));
     drawLegends();
   }
@@ -205,7 +250,8 @@
   function setMode(mode) {
     currentMode = mode;
     map.setPaintProperty("parcel-fill", "fill-color", colourExpression(mode));
-    map.setLayoutProperty("parcel-overdue", "visibility", config.legends[mode].overdue ? "visible" : "none");
+    var parcelsShown = map.getLayoutProperty("parcel-fill", "visibility") !== "none";  // the layer list's toggle
+    map.setLayoutProperty("parcel-overdue", "visibility", config.legends[mode].overdue && parcelsShown ? "visible" : "none");
     document.querySelectorAll(".map-legend").forEach(function (legend) {
       legend.hidden = legend.dataset.mode !== mode;
     });
@@ -286,13 +332,45 @@
       .catch(function (error) { console.warn(url + ": " + error.message); });
   }
 
+  // Parcel code labels: the centre of each drawn parcel's box, gathered over the tile pieces it was cut into
+  function placeLabels() {
+    if (map.getZoom() < config.label_min_zoom) { return; }
+    var boxes = {};
+    map.querySourceFeatures("parcels", {sourceLayer: "parcels", filter: currentFilter()}).forEach(function (feature) {
+      if (feature.id === undefined || feature.id < 0 || !feature.properties.code) { return; }
+      var box = boxes[feature.id] || (boxes[feature.id] = {code: feature.properties.code, box: [180, 90, -180, -90]});
+      var rings = feature.geometry.type === "Polygon" ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+      rings.forEach(function (polygon) {
+        polygon[0].forEach(function (p) {
+          box.box = [Math.min(box.box[0], p[0]), Math.min(box.box[1], p[1]), Math.max(box.box[2], p[0]), Math.max(box.box[3], p[1])];
+        });
+      });
+    });
+    var features = Object.keys(boxes).map(function (id) {
+      var b = boxes[id].box;
+      return {type: "Feature", id: Number(id), properties: {code: boxes[id].code},
+              geometry: {type: "Point", coordinates: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]}};
+    });
+    map.getSource("parcel-labels").setData({type: "FeatureCollection", features: features});
+  }
+  var labelTimer = null;
+  map.on("sourcedata", function (event) {
+    if (event.sourceId !== "parcels" || !event.isSourceLoaded) { return; }
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(placeLabels, 50);
+  });
+  map.on("moveend", placeLabels);
+
   var zoomHint = document.getElementById("map-zoom-hint");
   function showZoomHint() { zoomHint.hidden = map.getZoom() >= config.parcel_min_zoom || !config.extent; }
   map.on("zoomend", showZoomHint);
 
   map.on("load", function () {
     showZoomHint();
-    map.on("click", "parcel-fill", function (event) { openCard(event.features[0], event.lngLat); });
+    map.on("click", "parcel-fill", function (event) {
+      if (api.tool || event.originalEvent.shiftKey) { return; }  // measuring or choosing parcels (map_tools.js)
+      openCard(event.features[0], event.lngLat);
+    });
     map.on("mouseenter", "parcel-fill", function () { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", "parcel-fill", function () { map.getCanvas().style.cursor = ""; });
     document.querySelectorAll("input[name=colour]").forEach(function (radio) {
