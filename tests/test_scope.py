@@ -987,6 +987,10 @@ def test_targets_and_key_projects_give_exactly_the_users_zones(client, key_proje
             (200 if inside else 404)
         assert client.get(reverse("zones:zone_targets", args=[zone_code, 2025])).status_code == \
             (200 if inside else 404)
+        # the targets entry form: writers of zone_eval only (403 for readers), their zones only (404 outside)
+        edit = client.get(reverse("zones:zone_targets_edit", args=[zone_code, 2025]))
+        assert edit.status_code == ((200 if inside else 404) if "zone_eval" in scope_for(user).write else 403), \
+            (role, park, zone_code)
         pdf = client.get(reverse("zone_dispatch_report", args=[zone_code, 2025, 1]))
         assert pdf.status_code == (200 if inside else 404), (role, park, zone_code)
         if inside:
