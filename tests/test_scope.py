@@ -940,6 +940,13 @@ def test_green_and_bottom_line_pages_workbook_and_api_give_exactly_the_users_zon
     for code in sorted(ZONES[None]):
         expected = 200 if code in ZONES[park] else 404
         assert client.get(reverse("zones:green_zone", args=[code, 2025])).status_code == expected, (role, park, code)
+    # the 确认 of a year freezes every zone: writers of zone_eval without a park limit only (403 without write)
+    from parkgov.zones.models import BottomLineConfirmation
+
+    confirm = client.post(reverse("zones:green_confirm", args=[2025]))
+    writes = "zone_eval" in scope_for(user).write
+    assert confirm.status_code == (302 if writes else 403), (role, park)
+    assert BottomLineConfirmation.objects.exists() == (writes and park is None), (role, park)
 
 
 @pytest.fixture
