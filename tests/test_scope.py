@@ -940,6 +940,11 @@ def test_green_and_bottom_line_pages_workbook_and_api_give_exactly_the_users_zon
     for code in sorted(ZONES[None]):
         expected = 200 if code in ZONES[park] else 404
         assert client.get(reverse("zones:green_zone", args=[code, 2025])).status_code == expected, (role, park, code)
+    # the 园区绿色指标 entry form: writers of zone_eval only, their zones only
+    for code in sorted(ZONES[None]):
+        entry = client.get(reverse("zones:green_entry", args=[code, 2025]))
+        assert entry.status_code == ((200 if code in ZONES[park] else 404) if "zone_eval" in scope_for(user).write
+                                     else 403), (role, park, code)
     # the 确认 of a year freezes every zone: writers of zone_eval without a park limit only (403 without write)
     from parkgov.zones.models import BottomLineConfirmation
 

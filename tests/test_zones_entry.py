@@ -78,3 +78,63 @@ def test_targets_form_only_for_writers_of_their_zones(zones, client):
     assert client.get(reverse("zones:zone_targets_edit", args=["SZ-XW1", 2025])).status_code == 200
     assert 'id="edit-targets"' in client.get(reverse("zones:zone_targets", args=["SZ-XW1", 2025])).content.decode()
     assert not ZoneTarget.objects.exists()
+
+
+@pytest.fixture
+def green(db, tmp_path, actor):
+    from parkgov.testing import green_world
+
+    green_world(folder=tmp_path, actor=actor)
+
+
+def test_green_entry_form_sets_the_figures_with_provenance_and_history(green, client):
+    from parkgov.zones.bottom_line import zone_outcomes
+    from parkgov.zones.models import ZoneGreenEntry
+
+    assert zone_outcomes(zone="SZ", year=2025)["failed"] == 3
+    writer = user("economy")
+    client.force_login(writer)
+    zone_page = client.get(reverse("zones:green_zone", args=["SZ", 2025])).content.decode()
+    assert 'id="green-entry-link"' in zone_page and reverse("zones:green_entry", args=["SZ", 2015]) in zone_page
+    url = reverse("zones:green_entry", args=["SZ", 2025])
+    form = client.get(url).content.decode()
+    assert 'id="green-entry-form"' in form and 'name="waste_utilised"' in form and 'value="9.0"' in form
+    page = client.post(url, {"waste_generated": "10", "waste_utilised": "9.8", "iso14001": "yes"}, follow=True)
+    assert "已保存 2025 年园区绿色指标：1 项有变化" in page.content.decode()
+    entry = ZoneGreenEntry.objects.get(zone__code="SZ", year=2025)
+    assert (entry.waste_utilised, entry.iso14001) == (9.8, "yes")
+    assert entry.history.latest().history_change_reason == "网页填报园区绿色指标"
+    assert entry.history.latest().history_user == writer
+    from parkgov.ledger.models import Submission
+
+    source = Submission.objects.get(pk=entry.provenance["waste_utilised"])
+    assert (source.method, source.actor, source.summary["fields"]) == ("form", writer, ["waste_utilised"])
+    assert zone_outcomes(zone="SZ", year=2025)["failed"] == 2  # solid waste 98 % now passes
+    client.post(url, {"waste_generated": "10", "waste_utilised": "9.8", "iso14001": ""})
+    entry.refresh_from_db()
+    assert entry.iso14001 is None and "iso14001" not in entry.provenance
+    new = client.post(reverse("zones:green_entry", args=["SZ-XW1", 2015]), {"value_added": "800"}, follow=True)
+    assert "已保存 2015 年园区绿色指标" in new.content.decode()
+    assert ZoneGreenEntry.objects.get(zone__code="SZ-XW1", year=2015).value_added == 800.0
+
+
+def test_green_entry_form_refuses_bad_figures_in_chinese(green, client):
+    from parkgov.zones.models import ZoneGreenEntry
+
+    client.force_login(user("natural_resources"))
+    url = reverse("zones:green_entry", args=["SZ", 2025])
+    before = list(ZoneGreenEntry.objects.values_list("waste_generated", "waste_utilised", "iso14001"))
+    page = client.post(url, {"waste_generated": "10", "waste_utilised": "12", "iso14001": "yes"}, follow=True)
+    assert "综合利用量 12 万吨大于产生量与往年贮存量之和 10 万吨" in page.content.decode()
+    page = client.post(url, {"energy_tce": "-3", "iso14001": "maybe"}).content.decode()
+    assert "规上综合能耗（吨标准煤）" in page and "确保该值大于或等于0" in page and "选择一个有效的选项" in page
+    assert list(ZoneGreenEntry.objects.values_list("waste_generated", "waste_utilised", "iso14001")) == before
+
+
+def test_green_entry_form_only_for_writers_of_their_zones(green, client):
+    client.force_login(user("committee"))
+    assert client.get(reverse("zones:green_entry", args=["SZ", 2025])).status_code == 403
+    assert 'id="green-entry-link"' not in client.get(reverse("zones:green_zone", args=["SZ", 2025])).content.decode()
+    client.force_login(user("economy", "SZ-XW1"))
+    assert client.post(reverse("zones:green_entry", args=["SZ", 2025]), {"iso14001": "no"}).status_code == 404
+    assert client.get(reverse("zones:green_entry", args=["SZ-XW1", 2025])).status_code == 200

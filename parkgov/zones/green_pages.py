@@ -21,6 +21,14 @@ def pick_year(value: str) -> int | None:
     return years[-1] if years else None
 
 
+def baseline_year(year: int) -> int:
+    """The baseline year of the green profile that `year`'s 底线 set uses (the default profile's otherwise)."""
+    from parkgov.zones.green_rules import DEFAULT_GREEN, green_profile
+
+    profile = bottom_line_set(year).green_profile if year in bottom_line_years() else DEFAULT_GREEN
+    return green_profile(profile).baseline_year
+
+
 def _consequence(value: str) -> dict:
     return {"code": value, "label": gettext(value) if value else gettext("无"), "css": CONSEQUENCE_CLASS[value]}
 
