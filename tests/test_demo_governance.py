@@ -18,7 +18,7 @@ from parkgov.governance.lists import operator_scope
 from parkgov.governance.models import (Attachment, Case, CaseEvent, DispositionDecision, ListRun,
                                        ReferenceLayer, RevitalisationTarget)
 from parkgov.governance.sources import list_sources
-from parkgov.ledger.models import Finding, Parcel, Zone
+from parkgov.ledger.models import Finding, Parcel, Submission, Zone
 from parkgov.supply.choices import ApplicationState, IdleStatus, NoticeKind, Outcome
 from parkgov.supply.control import ControlFilters, control_rows
 from parkgov.supply.idle import idle_status
@@ -254,6 +254,16 @@ def test_demo_green_figures_show_every_bottom_line_consequence(demo):
     assert [h["consequence"] for h in history["SZ-JJ-CL"]] == ["", "", ""]
     energy = zone_green(zone="SZ-KFQ", year=2023)["indicators"][0]
     assert energy["baseline"] and energy["change_pct"] == pytest.approx(-18.0, abs=0.1)
+    # 2023 and 2024 confirmed; 长乐 stated its 2024 certificate afterwards on the green form: the record stands
+    from parkgov.zones.bottom_line import zone_outcomes
+    from parkgov.zones.models import BottomLineConfirmation
+
+    assert sorted(BottomLineConfirmation.objects.values_list("year", flat=True)) == [2023, 2024]
+    late = zone_outcomes(zone="SZ-JJ-CL", year=2024)
+    assert late["confirmed"] and late["failed"] == 1 and late["current"]["failed"] == 0 and late["changes"]
+    entry = ZoneGreenEntry.objects.get(zone__code="SZ-JJ-CL", year=2024)
+    assert entry.iso14001 == "yes" and Submission.objects.get(pk=entry.provenance["iso14001"]).method == "form"
+    assert zone_outcomes(zone="SZ-JJ-CL", year=2025)["confirmed"] is None
 
 
 def test_demo_has_targets_and_twenty_key_projects_with_a_year_of_dispatch(demo):
@@ -275,6 +285,10 @@ def test_demo_has_targets_and_twenty_key_projects_with_a_year_of_dispatch(demo):
     for zone_id, listed in KeyProject.objects.values_list("zone_id", "annual_target"):
         target = ZoneTarget.objects.get(zone_id=zone_id, year=2025, kind="investment").target
         assert target >= listed
+    # December as entered on the targets form: each zone's cites one form submission
+    december = ZoneActual.objects.filter(year=2025, month=12).select_related("submission")
+    assert {a.submission.method for a in december} == {"form"}
+    assert len({a.submission_id for a in december}) == zones
 
 
 def test_demo_appeals_in_every_state_with_enterprise_accounts(demo):

@@ -154,6 +154,7 @@ API_NOT_LISTS |= {"get_appeal", "create_appeal", "transition_appeal"}  # scoped 
 APPEAL_PAGES = {"queue": ("appeal", "data-credit-code"), "accounts": ("appeal", "data-credit-code")}
 APPEAL_NOT_LISTS = {"detail", "evidence", "decide_report", "publicity"}  # one record or an action: below
 ME_PAGES = {"overview", "appeal_new", "appeal", "report"}  # the bound firm only (Scope.enterprise_id)
+ME_PAGES.add("dossier")  # the firm's own 一企一档 PDF: test_enterprise_gets_only_its_own_dossier_pdf
 # issue 16 §5: the enterprise accounts of the matrix, each bound to one firm ("enterprise-xw1" to the firm of the
 # park SZ-XW1); the enterprise role reads no staff domain, so every staff route refuses it
 ENTERPRISE_OF = {None: uscc(1), "SZ-XW1": uscc(2)}
@@ -906,6 +907,32 @@ def test_enterprise_account_reads_no_other_firm_anywhere(client, world, park):
     assert {c for c in CASES[None] if f'data-case' in page and c in page} <= PARCELS[None]
 
 
+@pytest.mark.parametrize("park", [None, "SZ-XW1"])
+def test_enterprise_gets_only_its_own_dossier_pdf(client, world, park):
+    """issue 16 §5: /me/dossier.pdf is the bound firm's 一企一档 (a parameter naming another firm changes nothing),
+    cut to the enterprise role (no field group: no figure, no evaluation); the staff PDF URL and the dossier API
+    refuse the enterprise for its own firm and for any other; staff get 403 on the enterprise's URL."""
+    user = user_of("enterprise", park)
+    client.force_login(user)
+    own = ENTERPRISE_OF[park]
+    other = next(code for code in sorted(FIRMS[None]) if code != own)
+    for params in ({}, {"credit_code": other}, {"firm": other}):
+        text = pdf_text(client.get(reverse("me:dossier"), params))
+        assert FIRM_NAMES[own] in text and own in text, params
+        assert {code for code, name in FIRM_NAMES.items() if name in text or code in text} == {own}, params
+        assert "评价税收" not in text and "亩均效益评价" not in text
+    headers = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+    for code in sorted(FIRMS[None]):
+        assert client.get(reverse("reports:enterprise_pdf", args=[code])).status_code == 403, code
+        assert client.get(f"/api/enterprises/{code}", headers=headers).status_code == 403, code
+    assert client.post(reverse("reports:zone_dossiers", args=["SZ"]), {"kind": "enterprise"}).status_code == 403
+    page = client.get(reverse("me:overview")).content.decode()
+    assert reverse("me:dossier") in page
+    for role in ("admin", "economy"):
+        client.force_login(user_of(role, None))
+        assert client.get(reverse("me:dossier")).status_code == 403, role
+
+
 @pytest.mark.parametrize("role,park", users())
 def test_green_and_bottom_line_pages_workbook_and_api_give_exactly_the_users_zones(client, world, role, park):
     """issue 16 §2: the 底线 comparison, each zone's page, the workbook (every sheet) and the API hold the zones of
@@ -933,6 +960,18 @@ def test_green_and_bottom_line_pages_workbook_and_api_give_exactly_the_users_zon
     for code in sorted(ZONES[None]):
         expected = 200 if code in ZONES[park] else 404
         assert client.get(reverse("zones:green_zone", args=[code, 2025])).status_code == expected, (role, park, code)
+    # the 园区绿色指标 entry form: writers of zone_eval only, their zones only
+    for code in sorted(ZONES[None]):
+        entry = client.get(reverse("zones:green_entry", args=[code, 2025]))
+        assert entry.status_code == ((200 if code in ZONES[park] else 404) if "zone_eval" in scope_for(user).write
+                                     else 403), (role, park, code)
+    # the 确认 of a year freezes every zone: writers of zone_eval without a park limit only (403 without write)
+    from parkgov.zones.models import BottomLineConfirmation
+
+    confirm = client.post(reverse("zones:green_confirm", args=[2025]))
+    writes = "zone_eval" in scope_for(user).write
+    assert confirm.status_code == (302 if writes else 403), (role, park)
+    assert BottomLineConfirmation.objects.exists() == (writes and park is None), (role, park)
 
 
 @pytest.fixture
@@ -980,6 +1019,10 @@ def test_targets_and_key_projects_give_exactly_the_users_zones(client, key_proje
             (200 if inside else 404)
         assert client.get(reverse("zones:zone_targets", args=[zone_code, 2025])).status_code == \
             (200 if inside else 404)
+        # the targets entry form: writers of zone_eval only (403 for readers), their zones only (404 outside)
+        edit = client.get(reverse("zones:zone_targets_edit", args=[zone_code, 2025]))
+        assert edit.status_code == ((200 if inside else 404) if "zone_eval" in scope_for(user).write else 403), \
+            (role, park, zone_code)
         pdf = client.get(reverse("zone_dispatch_report", args=[zone_code, 2025, 1]))
         assert pdf.status_code == (200 if inside else 404), (role, park, zone_code)
         if inside:

@@ -308,6 +308,7 @@ def test_pages_in_english_show_chinese_only_for_data(zones, client):
             target_rules().scoring.source}
     for url in (reverse("zones:projects") + "?year=2025", reverse("zones:project", args=["XM-A"]),
                 reverse("zones:targets") + "?year=2025", reverse("zones:zone_targets", args=["SZ", 2025]),
+                reverse("zones:zone_targets_edit", args=["SZ", 2025]),
                 reverse("web:cockpit") + "?year=2025"):
         html = client.get(url).content.decode()
         left = []

@@ -13,6 +13,9 @@ and the zone's ISO 14001 certificate. The figures are chosen so that every outco
 - the other zones meet every 底线 of 2023–2024. The 2025 set adds a 0.5 tce/万元 cap, which the chemical park
   fails too (3 failed); small parks with a handful of 规上 firms swing from year to year, so one of them may fail
   one indicator in 2025 (seed 2021 at 1,500 firms: 浦口 SZ-XW-PK's energy −8.3 %, 甘霖 SZ-XW-GL's 0.51 tce/万元).
+2023 and 2024 are then confirmed (frozen records; 2025 stays computed from today's data), and 长乐 SZ-JJ-CL states
+its 2024 certificate afterwards on the green form: its 2024 page shows the confirmed record (ISO 14001 不达标) and
+that today's data would pass it.
 """
 
 import tempfile
@@ -26,6 +29,8 @@ from parkgov.ingest.export import write_exchange_workbook
 from parkgov.ingest.services import import_workbook
 from parkgov.ledger.models import Zone
 from parkgov.zones.bottom_line import zones_outcomes
+from parkgov.zones.bottom_line_record import confirm_year
+from parkgov.zones.green_entry import enter_green, stored_values
 from parkgov.zones.green import green_frame
 from parkgov.zones.green_rules import green_profile
 
@@ -76,11 +81,28 @@ def build_zones_green(*, seed: int, actor, say) -> dict:
             path = Path(folder) / f"园区绿色指标-演示-种子{seed}.xlsx"
             write_exchange_workbook(path=path, frames={"园区绿色指标": pl.DataFrame(rows, schema=schema)})
             import_workbook(path=path, actor=actor, department="ecology")
+        confirmed = _confirm_and_correct(actor=actor)
         parts = []
         for year in YEARS:
             outcomes = zones_outcomes(year=year)
             named = [f"{o['zone'].code} {o['consequence']}" for o in outcomes if o["consequence"]]
             parts.append(f"{year} 年 {sum(1 for o in outcomes if o['failed'])} 个园区有不达标"
                          + (f"（{'、'.join(named)}）" if named else ""))
-    say("已生成绿色指标与底线考核：" + "；".join(parts))
+    say("已生成绿色指标与底线考核：" + "；".join(parts) + f"；已确认 {confirmed}")
     return {"rows": len(rows)}
+
+
+LATE_CERTIFICATE = ("SZ-JJ-CL", 2024)  # certified after its 2024 assessment was confirmed
+
+
+def _confirm_and_correct(*, actor) -> str:
+    """Confirm every year but the last (the frozen records), then one zone states on the green form a certificate
+    of a confirmed year: its page shows where today's data would give another outcome."""
+    for year in YEARS[:-1]:
+        confirm_year(year=year, actor=actor)
+    code, year = LATE_CERTIFICATE
+    zone = Zone.objects.filter(code=code).first()
+    if zone is not None:
+        values = stored_values(zone=zone, year=year)
+        enter_green(zone=zone, year=year, values={**values, "iso14001": "yes"}, actor=actor, department="ecology")
+    return "、".join(f"{y} 年" for y in YEARS[:-1])

@@ -2,7 +2,8 @@
 
 Every zone gets the year's targets of each kind in data/targets.yaml, in proportion to its industrial land (a
 development zone of about 1,350 公顷 of A2 gets some 85 亿元 of fixed-asset investment), and twelve months of
-actuals that land between 80 % and 105 % of them. Twenty key projects (five categories, most in the development
+actuals that land between 80 % and 105 % of them (December entered through the targets form's service, so each
+zone's December cites a form submission). Twenty key projects (five categories, most in the development
 zone) get the year's twelve monthly dispatch reports, dated the day they were sent: about one in eight is sent after
 the due day (逾期报送), and each quarter has a review note. Deterministic by seed. The dispatch is dated in the past,
 so it is written here, not through the upload (which dates a report by the day it is imported); the rows are
@@ -21,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from parkgov.zones.models import DispatchReport, KeyProject, QuarterReview, ZoneActual, ZoneTarget
 from parkgov.zones.target_rules import target_rules
+from parkgov.zones.targets import enter_zone_year
 
 YEAR = 2025
 # per 公顷 of the zone's parcels: the year's target of each kind (万元, 亩, 万平方米)
@@ -65,7 +67,7 @@ def _hectares(zones) -> dict:
 
 def _targets(*, zones, rng, actor) -> int:
     """Targets by land; a zone's fixed-asset investment target covers its key projects' with room for the rest."""
-    hectares, targets, actuals = _hectares(zones), [], []
+    hectares, targets, actuals, december = _hectares(zones), [], [], {}
     listed = dict(KeyProject.objects.filter(year=YEAR).values("zone_id").annotate(t=Sum("annual_target"))
                   .values_list("zone_id", "t"))
     for zone in zones:
@@ -77,9 +79,14 @@ def _targets(*, zones, rng, actor) -> int:
             reach = rng.uniform(0.80, 1.05)
             for month, share in enumerate(MONTH_SHARE, start=1):
                 value = round(target * share * reach * rng.uniform(0.85, 1.15), 2)
-                actuals.append(ZoneActual(zone=zone, year=YEAR, month=month, kind=kind.code, value=value))
+                if month == 12:
+                    december.setdefault(zone, {})[(kind.code, month)] = value
+                else:
+                    actuals.append(ZoneActual(zone=zone, year=YEAR, month=month, kind=kind.code, value=value))
     _bulk(targets, ZoneTarget, actor)
     _bulk(actuals, ZoneActual, actor)
+    for zone, values in december.items():  # December as the zones enter it on the targets form (the web path)
+        enter_zone_year(zone=zone, year=YEAR, targets={}, actuals=values, actor=actor, department="economy")
     return len(targets)
 
 

@@ -5,8 +5,11 @@ account's bound firm (Scope.enterprise_id), never a parameter."""
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
+from urllib.parse import quote
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy as _
 
 from parkgov.appeals import selfreport, selfservice, services
@@ -15,6 +18,7 @@ from parkgov.audit.context import acting_as
 from parkgov.errors import NotFound, ParkgovError
 from parkgov.ledger.models import FIGURE_FIELDS, YearlyFigure
 from parkgov.accounts.pages import scoped
+from parkgov.reports.dossier_pdf import dossier_pdf
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -129,6 +133,19 @@ def report(request, scope):
                    reverse=True)
     return render(request, "web/me/report.html", {"form": form, "years": years,
                                                   "deadline": appeal_settings().self_report.deadline})
+
+
+@scoped("appeal")
+def dossier(request, scope):
+    """The firm's own 一企一档 PDF: the bound firm only (there is no parameter naming a firm), built with the
+    enterprise's scope, so it shows what the enterprise role's domains and field groups allow."""
+    firm = selfservice.require_enterprise(scope)
+    with translation.override("zh-hans"):  # reports are Chinese documents, as the staff's (reports.views)
+        body = dossier_pdf(scope=scope, enterprises=[firm])
+    response = HttpResponse(body, content_type="application/pdf")
+    filename = quote(f"一企一档-{firm.credit_code}.pdf", safe="")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
 
 
 def _labels() -> dict:

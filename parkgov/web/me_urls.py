@@ -10,4 +10,5 @@ urlpatterns = [
     path("appeals/new/", me.appeal_new, name="appeal_new"),
     path("appeals/<int:appeal_id>/", me.appeal, name="appeal"),
     path("report/", me.report, name="report"),
+    path("dossier.pdf", me.dossier, name="dossier"),
 ]

@@ -25,7 +25,7 @@ from parkgov.supply.models import Contract
 from parkgov.supply.summary import cockpit_figures, run_version
 from parkgov.web.lists import department_text
 from parkgov.zones.bottom_line import summary as bottom_line_summary
-from parkgov.zones.models import ZoneGreenEntry
+from parkgov.zones.models import BottomLineConfirmation, ZoneGreenEntry
 
 COCKPIT_CACHE_SECONDS = 24 * 3600  # a day at most; the data version changes the key before that
 COCKPIT_FILE = Path(__file__).resolve().parent / "data" / "cockpit.yaml"
@@ -61,8 +61,8 @@ CASE_SOURCES = (Case, RevitalisationTarget, Zone)
 # checks carry no history rows: `supply.summary.run_version` names them
 SUPPLY_SOURCES = (Contract, Zone)
 # the 底线 card (issue 16 §2) reads the firms' yearly figures and the 园区绿色指标 entries
-BOTTOM_LINE_SOURCES = (Enterprise, YearlyFigure, Zone, ZoneGreenEntry)
-VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget, Contract, ZoneGreenEntry)
+BOTTOM_LINE_SOURCES = (Enterprise, YearlyFigure, Zone, ZoneGreenEntry, BottomLineConfirmation)  # 确认 freezes a year
+VERSIONED = (*FIGURE_SOURCES, Case, RevitalisationTarget, Contract, ZoneGreenEntry, BottomLineConfirmation)
 
 
 def cockpit(*, scope, year: int | None = None) -> dict:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from parkgov.errors import NotFound
 from parkgov.ledger.models import Zone
 from parkgov.zones.bottom_line import overview, zone_outcomes
+from parkgov.zones.bottom_line_record import confirmations
 from parkgov.zones.green import zone_green
 from parkgov.zones.green_rules import bottom_line_set, bottom_line_years, industry_rule
 from parkgov.zones.industries import leading_industries
@@ -18,6 +19,14 @@ def pick_year(value: str) -> int | None:
     if value.isdigit() and int(value) in years:
         return int(value)
     return years[-1] if years else None
+
+
+def baseline_year(year: int) -> int:
+    """The baseline year of the green profile that `year`'s 底线 set uses (the default profile's otherwise)."""
+    from parkgov.zones.green_rules import DEFAULT_GREEN, green_profile
+
+    profile = bottom_line_set(year).green_profile if year in bottom_line_years() else DEFAULT_GREEN
+    return green_profile(profile).baseline_year
 
 
 def _consequence(value: str) -> dict:
@@ -37,6 +46,7 @@ def compare_context(*, year, zone_ids) -> dict:
             "certified": certified, "reported": len(iso),
             "talks": counts["通报约谈"], "accountability": counts["问责"],
             "flagged": sum(1 for r in rows if r["mix"]["flagged"]),
+            "confirmations": confirmations(year), "changed": sum(1 for r in rows if r["outcome"]["changes"]),
             "chart": {"zones": [r["zone"].name for r in rows], "failed": [r["outcome"]["failed"] for r in rows],
                       "states": [r["consequence"]["css"] for r in rows],
                       "energy": [_round(r["green"][0]["change_pct"]) for r in rows],
@@ -58,7 +68,9 @@ def zone_context(*, code, year, zone_ids) -> dict:
     green = zone_green(zone=zone, year=year, profile_id=bottom_line_set(year).green_profile)
     mix = leading_industries(year=year, zone_ids=[zone.pk])[0]
     history = [dict(h, consequence=_consequence(h["consequence"])) for h in outcome["history"]]
+    current = outcome["current"]
     return {"zone": zone, "year": year, "years": bottom_line_years(), "outcome": outcome, "green": green,
+            "current_consequence": _consequence(current["consequence"]) if current else None,
             "consequence": _consequence(outcome["consequence"]), "history": history, "mix": mix,
             "set": bottom_line_set(year), "rule": industry_rule(),
             "chart": {"years": [h["year"] for h in outcome["history"]], "failed": [h["failed"] for h in outcome["history"]],

@@ -59,13 +59,20 @@ def check(sheets: dict, issues) -> None:
     for row in typed.filter(pl.col("year").is_not_null()).iter_rows(named=True):
         old = stored.get((row["zone"], row["year"]), {})
         value = {n: row.get(n) if row.get(n) is not None else old.get(n) for n in names}
-        if value["waste_utilised"] is None or value["waste_generated"] is None:
-            continue
-        available = value["waste_generated"] + (value["waste_stored_utilised"] or 0.0)
-        if value["waste_utilised"] > available * (1 + 1e-9):
+        problem = utilisation_problem(value)
+        if problem:
             issues.add(raw.title, row["__row"], raw.headers.get("waste_utilised", "工业固体废物综合利用量（万吨）"),
-                       value["waste_utilised"],
-                       f"综合利用量 {value['waste_utilised']:g} 万吨大于产生量与往年贮存量之和 {available:g} 万吨")
+                       value["waste_utilised"], problem)
+
+
+def utilisation_problem(value: dict) -> str:
+    """Why the solid-waste amounts of one zone-year do not add up (utilised > generated + stored), or ''."""
+    if value.get("waste_utilised") is None or value.get("waste_generated") is None:
+        return ""
+    available = value["waste_generated"] + (value.get("waste_stored_utilised") or 0.0)
+    if value["waste_utilised"] > available * (1 + 1e-9):
+        return f"综合利用量 {value['waste_utilised']:g} 万吨大于产生量与往年贮存量之和 {available:g} 万吨"
+    return ""
 
 
 def write(frame: pl.DataFrame, *, submission_id, actor_id, reason, now):

@@ -257,3 +257,59 @@ class QuarterReview(models.Model):
         verbose_name_plural = _("季度点评")
         ordering = ["project__code", "year", "quarter"]
         constraints = [models.UniqueConstraint(fields=["project", "year", "quarter"], name="quarter_review_key")]
+
+
+# issue 16 §2: the frozen yearly 底线 record. A confirmation (确认) stores what the assessment of a year gave for
+# every zone — the outcome per indicator, the inputs' values, the set's version — by whom and when; the newest
+# confirmation of a year is the record that pages, the cockpit, the workbook and the annual report show
+# (zones.bottom_line_record). Confirmations are never changed: re-confirming adds one, with its reason.
+
+
+class BottomLineConfirmation(models.Model):
+    """A 确认 of one year's 底线 assessment: the set (id, version, name, green profile and its hash) it used, who
+    confirmed it and when; `reason` is required when the year was confirmed before (重新确认)."""
+
+    year = models.PositiveSmallIntegerField(_("考核年度"))
+    set_name = models.CharField(_("底线指标"), max_length=200)
+    set_version = models.PositiveIntegerField(_("底线指标版本"))
+    green_profile = models.CharField(_("绿色指标体系"), max_length=64)
+    green_profile_hash = models.CharField(_("绿色指标体系指纹"), max_length=64, blank=True)
+    reason = models.TextField(_("确认说明"), blank=True)
+    replaces = models.ForeignKey("self", verbose_name=_("取代的确认"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+    zones = models.PositiveIntegerField(_("园区数"), default=0)
+    history = _history()
+
+    class Meta:
+        verbose_name = _("底线考核确认")
+        verbose_name_plural = _("底线考核确认")
+        ordering = ["-year", "-confirmed_at", "-pk"]
+        indexes = [models.Index(fields=["year", "confirmed_at"], name="bottom_line_confirm_year")]
+
+    def __str__(self):
+        return f"{self.year} v{self.set_version} {self.confirmed_at:%Y-%m-%d %H:%M}"
+
+
+class BottomLineRecord(models.Model):
+    """One zone's frozen 底线 outcome in a confirmation: each indicator (value, limit, passed, source), the number
+    failed and missing, the consequence and its reasons, and the inputs the values came from (the green figures
+    of the year and the baseline year, and where each came from)."""
+
+    confirmation = models.ForeignKey(BottomLineConfirmation, verbose_name=_("底线考核确认"), on_delete=models.CASCADE,
+                                     related_name="records")
+    zone = models.ForeignKey(Zone, verbose_name=_("园区"), on_delete=models.CASCADE, related_name="+")
+    indicators = models.JSONField(_("指标"), default=list)
+    failed = models.PositiveSmallIntegerField(_("不达标项数"))
+    missing = models.PositiveSmallIntegerField(_("缺少数据项数"))
+    consequence = models.CharField(_("处理"), max_length=16, blank=True)
+    reasons = models.JSONField(_("理由"), default=list)
+    inputs = models.JSONField(_("输入数据"), default=dict)
+
+    class Meta:
+        verbose_name = _("底线考核记录")
+        verbose_name_plural = _("底线考核记录")
+        ordering = ["confirmation", "zone__code"]
+        constraints = [models.UniqueConstraint(fields=["confirmation", "zone"], name="bottom_line_record_key")]

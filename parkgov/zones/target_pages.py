@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from parkgov.ledger.models import Zone
 from parkgov.zones import projects as project_services
-from parkgov.zones.models import KeyProject, ZoneTarget
+from parkgov.zones.models import KeyProject, ZoneActual, ZoneTarget
 from parkgov.zones.target_rules import target_rules
 from parkgov.zones.targets import scoped_zone, targets_table, zone_progress
 
@@ -56,6 +56,23 @@ def zone_targets_context(*, code: str, year: int, zone_ids) -> dict:
              "series": [{"name": k["name"], "data": [m["cumulative_pct"] for m in k["months"]]} for k in shown],
              "label": gettext("累计完成率（%）")}
     return {"zone": zone, "year": year, "progress": progress, "chart": chart}
+
+
+def targets_initial(*, zone, year: int) -> dict:
+    """The stored targets, their source and the monthly actuals of a zone's year as TargetsForm initial data."""
+    initial = {}
+    for row in ZoneTarget.objects.filter(zone=zone, year=year):
+        initial[f"target_{row.kind}"] = row.target
+        initial["source"] = initial.get("source") or row.source
+    for kind, month, value in ZoneActual.objects.filter(zone=zone, year=year).values_list("kind", "month", "value"):
+        initial[f"m{month}_{kind}"] = value
+    return initial
+
+
+def targets_grid(form) -> list:
+    """The form's fields as rows of the entry table: per kind its target field and the twelve months."""
+    return [{"kind": kind, "target": form[f"target_{kind['code']}"],
+             "months": [form[f"m{m}_{kind['code']}"] for m in range(1, 13)]} for kind in kinds()]
 
 
 def projects_context(*, year: int, zone_ids, zone_code: str, category: str, month: int) -> dict:

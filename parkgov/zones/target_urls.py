@@ -7,6 +7,7 @@ from parkgov.zones import target_views as views
 urlpatterns = [
     path("targets/", views.targets_index, name="targets"),
     path("targets/<stored:code>/<int:year>/", views.zone_targets, name="zone_targets"),
+    path("targets/<stored:code>/<int:year>/edit/", views.zone_targets_edit, name="zone_targets_edit"),
     path("projects/", views.projects_index, name="projects"),
     path("projects/upload/", views.dispatch_upload, name="dispatch_upload"),
     path("projects/<stored:code>/", views.project_page, name="project"),

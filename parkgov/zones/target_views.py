@@ -24,6 +24,7 @@ from parkgov.audit.context import acting_as
 from parkgov.errors import ImportRejected, ParkgovError
 from parkgov.zones import projects as project_services
 from parkgov.zones import target_pages as pages
+from parkgov.zones import targets as target_services
 from parkgov.zones.dispatch_sheet import import_dispatch, write_dispatch_template
 from parkgov.zones.targets import scoped_zone
 from parkgov.zones.views import DOMAIN, scoped_page
@@ -47,6 +48,33 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("点评意见"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _number(label: str) -> forms.FloatField:
+    return forms.FloatField(label=label, required=False, min_value=0,
+                            widget=forms.NumberInput(attrs={"aria-label": label, "step": "any"}))
+
+
+class TargetsForm(forms.Form):
+    """A zone's year by the web: each kind's annual target and twelve monthly actuals (kinds and units from
+    data/targets.yaml), blank = no value (clears a stored one)."""
+
+    source = forms.CharField(label=_("目标来源（文件或会议）"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in pages.kinds():
+            self.fields[f"target_{kind['code']}"] = _number(gettext("%(name)s 年度目标（%(unit)s）") % kind)
+            for month in range(1, 13):
+                self.fields[f"m{month}_{kind['code']}"] = _number(
+                    gettext("%(name)s %(month)s月完成（%(unit)s）") % {**kind, "month": month})
+
+    def values(self) -> tuple[dict, dict]:
+        """(kind → target, (kind, month) → actual) of the cleaned data."""
+        data = self.cleaned_data
+        kinds = [k["code"] for k in pages.kinds()]
+        return ({k: data[f"target_{k}"] for k in kinds},
+                {(k, m): data[f"m{m}_{k}"] for k in kinds for m in range(1, 13)})
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("调度工作簿（xlsx）"))
 
@@ -66,8 +94,34 @@ def targets_index(request, scope):
 @scoped_page()
 def zone_targets(request, scope, code, year):
     """One zone's targets with the monthly trend."""
-    return render(request, "zones/targets_zone.html",
-                  pages.zone_targets_context(code=code, year=year, zone_ids=scope.zone_ids))
+    context = pages.zone_targets_context(code=code, year=year, zone_ids=scope.zone_ids)
+    context["can_edit"] = scope.can_write(DOMAIN)
+    return render(request, "zones/targets_zone.html", context)
+
+
+@scoped_page(write=True)
+def zone_targets_edit(request, scope, code, year):
+    """Enter or edit one zone's targets and monthly actuals of a year (zone_eval write, the user's zones only)."""
+    zone = scoped_zone(code=code, zone_ids=scope.zone_ids)
+    form = TargetsForm(request.POST or None, initial=pages.targets_initial(zone=zone, year=year))
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, _errors(form))
+        else:
+            targets, actuals = form.values()
+            try:
+                with acting_as(request.user, reason="网页填报园区目标"), transaction.atomic():
+                    counts = target_services.enter_zone_year(
+                        zone=zone, year=year, targets=targets, actuals=actuals, actor=request.user,
+                        department=scope.department, source=form.cleaned_data["source"])
+            except ParkgovError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, gettext("已保存：%(targets)s 项目标，%(actuals)s 项月度完成，清除 %(cleared)s 项")
+                                 % counts)
+                return redirect("zones:zone_targets", code=code, year=year)
+    return render(request, "zones/targets_edit.html", {"zone": zone, "year": year, "form": form,
+                                                       "grid": pages.targets_grid(form), "months": range(1, 13)})
 
 
 @scoped_page()

@@ -9,7 +9,7 @@ figures. Completion % = actual to date ÷ annual target × 100. Services never c
 from django.db.models import Sum
 
 from parkgov.errors import InputError, NotFound
-from parkgov.ledger.models import Zone
+from parkgov.ledger.models import Submission, Zone
 from parkgov.zones.models import ZoneActual, ZoneTarget
 from parkgov.zones.target_rules import target_rules
 
@@ -127,3 +127,45 @@ def cockpit_card(*, year: int, zone_ids) -> dict | None:
             "bond_approved_yi": None if approved is None else round(approved / 10000, 2),
             "bond_disbursed_yi": None if disbursed is None else round(disbursed / 10000, 2),
             "bond_pct": _pct(disbursed or 0.0, approved)}
+
+
+def enter_zone_year(*, zone, year: int, targets: dict, actuals: dict, actor, department: str = "",
+                    source: str = "") -> dict:
+    """The web entry of one zone's year (issue 16 §3): `targets` kind → annual target, `actuals` (kind, month) →
+    the month's amount; None clears a value. Every kind and value is checked before anything is written; only
+    changed rows are written (each change is recorded in the models' history, by the caller's acting_as), the
+    new and changed actuals citing one Submission (method form). Returns {"targets", "actuals", "cleared"}."""
+    rules = target_rules()
+    check_period(year=year)
+    for kind in {*targets, *(k for k, _m in actuals)}:
+        rules.kind(kind)
+    for (kind, month), value in actuals.items():
+        check_period(year=year, month=month)
+    for kind, value in targets.items():
+        if value is not None and value < 0:
+            raise InputError(f"{rules.kind(kind).name} 年度目标 {value:g} 不能为负数")
+    old_targets = {t.kind: t for t in ZoneTarget.objects.filter(zone=zone, year=year)}
+    old_actuals = {(a.kind, a.month): a for a in ZoneActual.objects.filter(zone=zone, year=year)}
+    counts = {"targets": 0, "actuals": 0, "cleared": 0}
+    for kind, value in targets.items():
+        row = old_targets.get(kind)
+        if value is None and row is not None:
+            row.delete()
+            counts["cleared"] += 1
+        elif value is not None and (row is None or row.target != value or (source and row.source != source)):
+            set_target(zone=zone, year=year, kind=kind, target=value, source=source or (row.source if row else ""))
+            counts["targets"] += 1
+    submission = None
+    for key, value in sorted(actuals.items()):
+        row = old_actuals.get(key)
+        if value is None and row is not None:
+            row.delete()
+            counts["cleared"] += 1
+        elif value is not None and (row is None or row.value != value):
+            if submission is None:
+                submission = Submission.objects.create(method="form", department=department, actor=actor,
+                                                       summary={"zone": zone.code, "year": year, "sheet": "园区目标"})
+            record_actual(zone=zone, year=year, month=key[1], kind=key[0], value=value,
+                          submission_id=submission.pk)
+            counts["actuals"] += 1
+    return counts

@@ -14,7 +14,9 @@ urlpatterns = [
     path("export.xlsx", views.ranking_export, name="ranking_export"),
     path("green/", green_views.green_index, name="green"),
     path("green/export.xlsx", green_views.green_export, name="green_export"),
+    path("green/<int:year>/confirm/", green_views.green_confirm, name="green_confirm"),
     path("green/<stored:code>/<int:year>/", green_views.green_zone, name="green_zone"),
+    path("green/<stored:code>/<int:year>/entry/", green_views.green_entry, name="green_entry"),
     path("<stored:code>/<int:year>/", views.zone_page, name="zone"),
     path("<stored:code>/<int:year>/export.xlsx", views.zone_export, name="zone_export"),
 ]
