@@ -61,6 +61,19 @@ def main():
     print(f"baseline one PDF per dossier, one process: {one_by_one:.3f} s each (sample of {args.sample}) → "
           f"{one_by_one * len(firms):.0f} s for {len(firms)}; CPU {one_by_one_cpu * 1000:.0f} ms a dossier")
 
+    import parkgov.reports.dossier_pdf as service
+
+    # the zip's own work in this one process, on the baseline's sample: CPU per dossier like for like (two busy
+    # processes on two shared cores each take longer per dossier than one alone)
+    parallel_from, service.PARALLEL_FROM = service.PARALLEL_FROM, len(firms) + 1
+    started, cpu = time.perf_counter(), cpu_seconds()
+    dossier_zip(scope=scope, enterprises=firms[:args.sample])
+    serial_zip = (time.perf_counter() - started) / args.sample
+    serial_zip_cpu = (cpu_seconds() - cpu) / args.sample
+    service.PARALLEL_FROM = parallel_from
+    print(f"the zip's work in one process (same sample): {serial_zip:.3f} s each; CPU {serial_zip_cpu * 1000:.0f} ms a "
+          f"dossier ({one_by_one_cpu / serial_zip_cpu:.2f}× less than the baseline's)")
+
     started, cpu = time.perf_counter(), cpu_seconds()
     archive = dossier_zip(scope=scope, enterprises=firms)
     zipped = time.perf_counter() - started
