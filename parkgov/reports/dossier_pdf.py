@@ -8,7 +8,9 @@ A batch in one PDF is ONE WeasyPrint document; in a zip each dossier is its own 
 `dossier_zip`).
 """
 
+import collections
 import io
+import itertools
 import multiprocessing
 import os
 import zipfile
@@ -22,10 +24,11 @@ from parkgov.errors import NotFound, UsageError
 from parkgov.ledger.models import Enterprise, Parcel, Zone
 from parkgov.reports.dossiers import enterprise_dossier, parcel_dossier
 from parkgov.reports.map_svg import parcels_svg
-from parkgov.reports.pdf import html_to_pdf
+from parkgov.reports.pdf import documents_to_pdfs, html_to_pdf, render_document
 
 BATCH_LIMIT = 5000
 PARALLEL_FROM = 20  # documents per extra process before a batch is laid out in parallel
+CHUNK = 10  # documents a process lays out and writes as one PDF before cutting it (fonts subset once a chunk)
 
 
 def find_enterprise(*, scope, credit_code: str) -> Enterprise:
@@ -68,8 +71,11 @@ def zone_members(*, scope, zone_code: str, kind: str = "enterprise") -> list:
 
 def dossier_sections(*, scope, enterprises=(), parcels=(), progress=None) -> list:
     """The HTML of each dossier (a firm's or a parcel's), in order; `progress(done, total)` after each."""
+    return list(_sections(scope=scope, enterprises=enterprises, parcels=parcels, progress=progress))
+
+
+def _sections(*, scope, enterprises=(), parcels=(), progress=None):
     items = [("enterprise", firm) for firm in enterprises] + [("parcel", plot) for plot in parcels]
-    sections = []
     for done, (kind, subject) in enumerate(items, start=1):
         if kind == "enterprise":
             context = enterprise_dossier(enterprise=subject, scope=scope)
@@ -80,10 +86,9 @@ def dossier_sections(*, scope, enterprises=(), parcels=(), progress=None) -> lis
             context["map_svg"] = parcels_svg([subject])
             template = "reports/dossier_parcel.html"
         context["scope"] = scope
-        sections.append(render_to_string(template, context))
+        yield render_to_string(template, context)
         if progress:
             progress(done, len(items))
-    return sections
 
 
 def dossier_pdf(*, scope, enterprises=(), parcels=(), title: str = "", progress=None) -> bytes:
@@ -94,32 +99,56 @@ def dossier_pdf(*, scope, enterprises=(), parcels=(), title: str = "", progress=
 
 def dossier_zip(*, scope, enterprises=(), parcels=(), title: str = "", progress=None) -> bytes:
     """A zip with one PDF per dossier, named by credit code (or parcel code) and name. Each dossier is laid out
-    as its own document: WeasyPrint's layout time grows faster than the page count (bench/reports_dossiers.py:
-    one document of 1,000 dossiers took twice as long as 1,000 documents, with 5.6 GiB at its peak)."""
-    sections = dossier_sections(scope=scope, enterprises=enterprises, parcels=parcels, progress=progress)
+    as its own document (its own page numbers; and WeasyPrint's layout time grows faster than the page count:
+    one document of 1,000 dossiers took twice as long as 1,000 documents, with 5.6 GiB at its peak); the HTML
+    is built here while the processes of `laid_out` lay out the dossiers built before."""
+    sections = _sections(scope=scope, enterprises=enterprises, parcels=parcels, progress=progress)
     names = [f"{firm.credit_code}-{firm.name}" for firm in enterprises] + [plot.code for plot in parcels]
-    documents = [_document([section], title=title) for section in sections]
+    documents = (_document([section], title=title) for section in sections)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, pdf in zip(names, laid_out(documents)):
+    # the PDFs' streams are compressed already: the zip's fastest level gains nearly what the default does
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, pdf in zip(names, laid_out(documents, count=len(names)), strict=True):
             archive.writestr(f"{_safe(name)}.pdf", pdf)
     return buffer.getvalue()
 
 
-def laid_out(documents: list) -> list:
-    """The PDFs of HTML `documents`, in order. Layout is pure CPU and needs no database, so a batch of at least
-    PARALLEL_FROM documents is laid out by one process per core (the HTML is built before, in this process);
-    a smaller one here."""
-    workers = min(os.cpu_count() or 1, len(documents) // PARALLEL_FROM)
+def laid_out(documents, *, count: int | None = None):
+    """The PDFs of HTML `documents` (an iterable of `count`), in order, as they are done.
+
+    The documents go in chunks of CHUNK: each is laid out alone, then the chunk is written as one PDF and cut
+    into one PDF per document (`pdf.documents_to_pdfs`: the fonts subset once a chunk). Layout is pure CPU and
+    needs no database, so a batch of at least PARALLEL_FROM documents per core is laid out by one process per
+    core, started once (forked: the children inherit the loaded fonts, style sheet and templates), while this
+    process goes on building the next documents (at most a few chunks ahead of the processes); a smaller
+    batch here."""
+    if count is None:
+        documents = list(documents)
+        count = len(documents)
+    chunks = _chunks(iter(documents), CHUNK)
+    workers = min(os.cpu_count() or 1, count // PARALLEL_FROM)
     if workers < 2:
-        return [html_to_pdf(html) for html in documents]
-    context = multiprocessing.get_context("fork")  # the children inherit the loaded fonts and templates
+        for chunk in chunks:
+            yield from _lay_out(chunk)
+        return
+    context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        return pool.map(_lay_out, documents, chunksize=max(1, len(documents) // (workers * 8)))
+        pending = collections.deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(_lay_out, (chunk,)))
+            while pending and (pending[0].ready() or len(pending) > 2 * workers):
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
 
 
-def _lay_out(html: str) -> bytes:
-    return html_to_pdf(html)
+def _chunks(items, size):
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def _lay_out(htmls: list) -> list:
+    return documents_to_pdfs([render_document(html) for html in htmls])
 
 
 def _safe(name) -> str:
