@@ -241,3 +241,41 @@ def test_the_api_splits_merges_and_answers_as_of(ledger, admin, client):
 def test_rules_are_data_with_source():
     rules = editing_rules()
     assert rules.source and rules.verified is False and rules.area_tolerance.limit(100) == 5.0
+
+
+def test_the_split_page_previews_then_confirms_and_the_dossier_draws_the_lineage(ledger, admin, client):
+    client.force_login(admin)
+    page = client.get(reverse("web:parcel", args=["SZ-0001"]))
+    assert reverse("ledger:split", args=["SZ-0001"]) in page.content.decode()
+    url = reverse("ledger:split", args=["SZ-0001"])
+    line = shapely.to_geojson(north_south_line(120.8005))
+    preview = client.post(url, {"line": line, "on": "2026-03-01", "links": "area_share", "figures": "proportional",
+                                "preview": "1"})
+    text = preview.content.decode()
+    assert preview.status_code == 200 and "SZ-0001-1" in text and 'id="edit-confirm"' in text
+    assert not Parcel.objects.filter(code="SZ-0001-1").exists()  # a preview writes nothing
+    missed = client.post(url, {"line": shapely.to_geojson(north_south_line(120.81)), "preview": "1"})
+    assert "没有把地块 SZ-0001 分成两块" in missed.content.decode()
+    done = client.post(url, {"line": line, "on": "2026-03-01", "links": "largest", "figures": "proportional",
+                             "confirm": "1"})
+    assert done.status_code == 302 and done["Location"] == reverse("web:parcel", args=["SZ-0001-1"])
+    dossier = client.get(reverse("web:parcel", args=["SZ-0001-1"])).content.decode()
+    assert 'class="lineage-graph"' in dossier and reverse("web:parcel", args=["SZ-0001"]) in dossier
+    assert "SZ-0001-2" in dossier and 'id="as-of-date"' in dossier
+    old = client.get(reverse("web:parcel", args=["SZ-0001"])).content.decode()
+    assert "已于 2026-03-01 灭失" in old and 'id="split-action"' not in old
+    client.force_login(get_user_model().objects.get(username="economy"))
+    assert client.get(reverse("ledger:merge", args=["SZ-0001-1"])).status_code == 403
+    assert 'id="split-action"' not in client.get(reverse("web:parcel", args=["SZ-0001-1"])).content.decode()
+
+
+def test_parts_uploaded_as_a_geopackage_split_the_parcel(ledger, admin, client, tmp_path):
+    from parkgov.testing import write_layer_file
+
+    path = write_layer_file(tmp_path / "parts.gpkg", strips(2))
+    client.force_login(admin)
+    with path.open("rb") as handle:
+        done = client.post(reverse("ledger:split", args=["SZ-0001"]), {"parts_file": handle, "confirm": "1",
+                                                                        "codes": "W,E"})
+    assert done.status_code == 302, done.content.decode()[-2000:]
+    assert set(Parcel.objects.filter(started_on__isnull=False).values_list("code", flat=True)) == {"W", "E"}
