@@ -279,3 +279,16 @@ def test_parts_uploaded_as_a_geopackage_split_the_parcel(ledger, admin, client, 
                                                                         "codes": "W,E"})
     assert done.status_code == 302, done.content.decode()[-2000:]
     assert set(Parcel.objects.filter(started_on__isnull=False).values_list("code", flat=True)) == {"W", "E"}
+
+
+def test_the_demo_splits_one_parcel_into_three_and_merges_two(ledger, admin):
+    from parkgov.demo.split_merge import MERGE_ON, SPLIT_ON, build_split_merge
+
+    written = build_split_merge(seed=1, say=lambda *_: None)
+    assert written == {"split": "SZ-0001", "parts": ["SZ-0001-1", "SZ-0001-2", "SZ-0001-3"], "merged": "SZ-0001-2-H1"}
+    merged = Parcel.objects.get(code="SZ-0001-2-H1")
+    depth, edges = lineage_component(merged.pk)
+    assert len(depth) == 5 and len(edges) == 5 and merged.started_on == MERGE_ON
+    assert Parcel.objects.get(code="SZ-0001").ended_on == SPLIT_ON
+    assert sum(p.registered_area_m2 for p in Parcel.objects.filter(ended_on=None, code__startswith="SZ-0001")) == \
+        pytest.approx(20000, abs=0.01)
