@@ -292,3 +292,15 @@ def test_the_demo_splits_one_parcel_into_three_and_merges_two(ledger, admin):
     assert Parcel.objects.get(code="SZ-0001").ended_on == SPLIT_ON
     assert sum(p.registered_area_m2 for p in Parcel.objects.filter(ended_on=None, code__startswith="SZ-0001")) == \
         pytest.approx(20000, abs=0.01)
+
+
+def test_the_dossier_pdf_draws_the_lineage_graph(ledger, admin, client):
+    import subprocess
+
+    split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=ON)
+    client.force_login(admin)
+    response = client.get(reverse("reports:parcel_pdf", args=["SZ-0001-2"]))
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True,
+                          check=True).stdout.decode()
+    assert "2026-03-01 – 至今" in text and "… – 2026-03-01" in text  # the boxes of the graph, not the table
