@@ -31,8 +31,9 @@ def lineage_graph(*, parcel, scope, link=None) -> str:
             place[pk] = (PAD + x * (BOX_W + GAP_X), PAD + y * (BOX_H + GAP_Y))
     width = PAD * 2 + len(columns) * BOX_W + (len(columns) - 1) * GAP_X
     height = PAD * 2 + max(y for _x, y in place.values()) + BOX_H
+    label = gettext("地块沿革图")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage-graph" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(gettext("地块沿革图"))}">',
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">',
              '<defs><marker id="lineage-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" '
              'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#52606d"/></marker></defs>']
     for edge in edges:
@@ -48,7 +49,8 @@ def lineage_graph(*, parcel, scope, link=None) -> str:
 
 
 def _box(node, x, y, *, current, href) -> str:
-    dates = f"{_day(node.started_on)} – {_day(node.ended_on) if node.ended_on else gettext('至今')}"
+    until = _day(node.ended_on) if node.ended_on else gettext("至今")
+    dates = f"{_day(node.started_on)} – {until}"
     mark = gettext("（临时）") if node.code_provisional else ""
     fill, stroke = ("#dbe7f5", "#1d4e89") if current else (("#f1f3f5", "#9aa5b1") if node.ended_on else
                                                            ("#ffffff", "#4d9078"))
