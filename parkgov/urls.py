@@ -16,6 +16,7 @@ admin.site.index_title = _("台账管理")
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # issue 18 §3: no login, no data
     path("", include("parkgov.web.urls")),
+    path("ledger/", include("parkgov.ledger.urls")),  # issue 17 §2: parcel split and merge
     path("governance/", include("parkgov.governance.urls")),
     path("supply/", include("parkgov.supply.urls")),
     path("zones/", include("parkgov.reports.dispatch_urls")),  # issue 16 §3: the monthly dispatch report PDF

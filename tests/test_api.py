@@ -287,6 +287,7 @@ def test_no_get_endpoint_answers_5xx_for_generated_requests(wsgi_app, token):
     from parkgov.testing import make_appeal
 
     known["appeal_id"] = make_appeal(run=EvaluationRun.objects.get()).pk  # issue 16 §5
+    known["day"] = "2026-01-01"  # issue 17 §2: the parcels valid on a date
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
     gets = [result.ok() for result in schema.get_all_operations() if result.ok().method.upper() == "GET"]
     assert len(gets) >= 10

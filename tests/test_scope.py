@@ -58,8 +58,10 @@ API_LISTS = {"list_zones": "zone", "list_parcels": "parcel", "list_enterprises":
              "list_findings": "finding", "list_runs": "evaluation", "list_results": "evaluation",
              "get_job_file": None, "list_dispositions": "list", "list_cases": "case"}
 API_LISTS["list_finding_attachments"] = "finding"  # issue 14: a finding's evidence
+API_LISTS["list_parcels_on"] = "parcel"  # issue 17 §2: the parcels valid on a date
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
                  "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
+API_NOT_LISTS |= {"split_parcel", "merge_parcels"}  # issue 17 §2: actions, scoped in tests/test_split_merge.py
 # issue 14: finding writes and one finding, scoped in tests/test_findings.py (and below: attachments)
 API_NOT_LISTS |= {"create_finding", "get_finding", "update_finding", "change_finding_status",
                   "upload_finding_attachments"}
@@ -261,7 +263,7 @@ def test_matrix_covers_every_export_download_and_api_list():
 def expected_rows(name, role, park):
     if name in ("enterprises_export", "list_enterprises"):
         return FIRMS[park]
-    if name in ("topology_download", "map_selection_export"):  # the two drawn parcels (SZ-0003 has no geometry)
+    if name in ("topology_download", "map_selection_export", "list_parcels_on"):  # the two drawn parcels (SZ-0003 has no geometry)
         return PARCELS[park] - {"SZ-0003"}
     if name in ("parcels_export", "list_parcels"):
         return PARCELS[park]
@@ -306,7 +308,8 @@ def test_api_lists_give_exactly_the_rows_of_the_users_scope(client, world, role,
     headers = {"Authorization": f"Bearer {issue_api_token(user=user_of(role, park))}"}
     reads = scope_for(user_of(role, park)).read
     for name, url, key in [("list_enterprises", "/api/enterprises", "credit_code"),
-                           ("list_parcels", "/api/parcels", "id"), ("list_findings", "/api/findings", "parcel_code"),
+                           ("list_parcels", "/api/parcels", "id"), ("list_parcels_on", "/api/parcels/on/2026-01-01", "id"),
+                           ("list_findings", "/api/findings", "parcel_code"),
                            ("list_results", f"/api/evaluations/{world.pk}/results", "credit_code"),
                            ("list_cases", "/api/governance/cases", "parcel_code")]:
         response = client.get(url, {"limit": 500}, headers=headers)

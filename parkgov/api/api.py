@@ -8,7 +8,7 @@ failure answers in one JSON shape (parkgov.api.errors).
 from ninja import NinjaAPI
 
 from parkgov.api import (appeals, errors, evaluation, findings, governance, governance_cases, governance_dispositions,
-                         jobs, ledger, supply_admission, supply_landuse, supply_review, zone_targets, zones,
+                         jobs, ledger, parcel_editing, supply_admission, supply_landuse, supply_review, zone_targets, zones,
                          zones_green)
 from parkgov.api.auth import BearerToken, BrowserSession
 
@@ -19,6 +19,7 @@ DESCRIPTION = """园区管家的数据接口。认证：请求头 `Authorization
 api = NinjaAPI(title="园区管家 parkgov API", version="1", docs_url="/docs", urls_namespace="api",
                auth=[BearerToken(), BrowserSession()], description=DESCRIPTION)
 errors.install(api)
+api.add_router("", parcel_editing.router)  # before ledger: /parcels/merge is not the parcel "merge"
 api.add_router("", ledger.router)
 api.add_router("", evaluation.router)
 api.add_router("", jobs.router)

@@ -48,6 +48,9 @@ def build_demo(*, enterprises: int, seed: int, workbook: Path | None = None, wri
         from parkgov.demo.topology import build_topology
 
         build_topology(data=data, seed=seed, actor=actor, say=say)
+        from parkgov.demo.split_merge import build_split_merge
+
+        build_split_merge(seed=seed, actor=actor, say=say)
         from parkgov.demo.zones_green import build_zones_green
 
         build_zones_green(seed=seed, actor=actor, say=say)

@@ -95,6 +95,11 @@ class Parcel(GeometryMixin):
                                         blank=True)
     land_procedures = models.CharField(_("用地手续"), max_length=12, choices=choices.LandProcedures.choices,
                                        blank=True)
+    # Validity (issue 17 §2): a split or merge ends the old parcels (never deletes them) and starts the new ones on
+    # the same day; a parcel is valid on day D when started_on ≤ D (or unknown) and D < ended_on (or not ended).
+    started_on = models.DateField(_("启用日期"), null=True, blank=True, editable=False)
+    ended_on = models.DateField(_("灭失日期"), null=True, blank=True, editable=False)
+    code_provisional = models.BooleanField(_("临时编码"), default=False, editable=False)
     history = _history()
 
     class Meta:

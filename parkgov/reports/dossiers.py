@@ -11,6 +11,7 @@ from itertools import chain
 import shapely
 from django.conf import settings
 from django.db import connections, router
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
 from parkgov.audit.history import newest_records
@@ -25,6 +26,7 @@ from parkgov.ledger.models import (
 from parkgov.governance.findings import scoped_findings
 from parkgov.reports.dossier_governance import governance_sections
 from parkgov.reports.dossier_supply import supply_sections
+from parkgov.reports.lineage import lineage_graph
 from parkgov.reports.labels import department_text, figure_fields, figure_label, industry_text
 from parkgov.units import square_metres_to_mu
 
@@ -86,6 +88,9 @@ def parcel_dossier(*, parcel, scope) -> dict:
                                                                        "green_ratio")},
         "occupants": occupants, "findings": findings,
         "lineage": lineage_edges(parcel),
+        "parcel_editable": scope.can_write("parcel") and parcel.ended_on is None and bool(parcel.geometry),
+        "lineage_graph": lineage_graph(parcel=parcel, scope=scope,
+                                       link=lambda code: reverse("web:parcel", args=[code])),
         "history": history_rows(history, scope=scope),
         "governance": governance_sections(scope=scope, parcel=parcel),
         "supply": supply_sections(scope=scope, parcel=parcel),

@@ -291,7 +291,7 @@ def build_shapes(cursor, table: str) -> ParcelShapes:
     than the result (measured), in every web worker that builds at the same time.
     """
     cursor.execute(f"SELECT id, zone_id, min_x, min_y, max_x, max_y, geometry FROM {table} "
-                   f"WHERE geometry IS NOT NULL ORDER BY id")
+                   f"WHERE geometry IS NOT NULL AND ended_on IS NULL ORDER BY id")  # not parcels ended by a split/merge
     parts = []
     while rows := cursor.fetchmany(BUILD_ROWS):
         parts.append(_shapes_of(rows))

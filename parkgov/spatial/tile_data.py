@@ -269,7 +269,8 @@ def _build_parcel_table(cursor, class_run, tier_run) -> ParcelTable:
     schema = {"id": pl.Int64, **{side: pl.Float64 for side in BBOX},
               **{name: NUMBERS.get(name, pl.String) for name in names}}
     frame = query_frame(cursor, f"SELECT t.id, t.min_x, t.min_y, t.max_x, t.max_y{selected} "
-                                f"FROM {Parcel._meta.db_table} t {spec.joins} WHERE t.geometry IS NOT NULL ORDER BY t.id",
+                                f"FROM {Parcel._meta.db_table} t {spec.joins} WHERE t.geometry IS NOT NULL AND t.ended_on IS NULL "
+                                f"ORDER BY t.id",
                         [], schema)
     encoded, values = {}, {}
     for name in names:

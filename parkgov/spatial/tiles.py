@@ -181,11 +181,16 @@ def _where(spec: LayerSpec, zone_ids) -> str:
     On PostgreSQL the GiST test `geom && envelope` stands in for the bbox columns (its float4 boxes may add a
     feature touching the edge, drawn in the buffer only); naming both made the planner AND two indexes.
     """
-    clauses = ["t.geometry IS NOT NULL",
+    clauses = ["t.geometry IS NOT NULL", *_current(spec),
                "(t.max_x - t.min_x >= %(min_dx)s OR t.max_y - t.min_y >= %(min_dy)s)"]
     if connection.vendor != "postgresql":
         clauses += ["t.min_x <= %(east)s", "t.max_x >= %(west)s", "t.min_y <= %(north)s", "t.max_y >= %(south)s"]
     return " AND ".join(clauses + _in_scope(spec, zone_ids))
+
+
+def _current(spec: LayerSpec) -> list:
+    """Parcels ended by a split or merge (issue 17 §2) are kept for their history, not drawn on today's map."""
+    return ["t.ended_on IS NULL"] if spec.model is Parcel else []
 
 
 def _in_scope(spec: LayerSpec, zone_ids) -> list:
