@@ -54,7 +54,8 @@ def _jsonable(frame: pl.DataFrame) -> list:
     return json.loads(frame.write_json()) if frame.height else []
 
 
-def _indicator_json(results: pl.DataFrame, ruleset) -> list:
+def _indicator_json(results: pl.DataFrame, ruleset) -> pl.Expr:
+    """The per-indicator value, benchmark, score and text of each row as one JSON object (an expression)."""
     keys = [k for k in ruleset.indicators if f"{k}__value" in results.columns]
     parts = []
     for key in keys:
@@ -64,8 +65,8 @@ def _indicator_json(results: pl.DataFrame, ruleset) -> list:
             fields.append(pl.col(column).alias(name) if column in results.columns else pl.lit(None).alias(name))
         parts.append(pl.struct(fields).alias(key))
     if not parts:
-        return ["{}"] * results.height
-    return results.select(pl.struct(parts).struct.json_encode()).to_series().to_list()
+        return pl.lit("{}")
+    return pl.struct(parts).struct.json_encode()
 
 
 def _store_results(run, results: pl.DataFrame, ruleset):
@@ -78,7 +79,7 @@ def _store_results(run, results: pl.DataFrame, ruleset):
         pl.col("population").replace_strict(names, default="").alias("population_name"),
         pl.col("klass").fill_null("T").alias("class_original"),
         pl.col("klass").fill_null("T").alias("class_final"),
-        pl.Series("indicators", _indicator_json(results.join(ids, on="credit_code", how="left"), ruleset)),
+        _indicator_json(frame, ruleset).alias("indicators"),
         (pl.col("policies").list.eval(pl.element().struct.json_encode()).list.join(",").fill_null("")
          if "policies" in frame.columns else pl.lit("")).alias("__policies"),
     ).with_columns(pl.concat_str([pl.lit("["), pl.col("__policies"), pl.lit("]")]).alias("policies"))
@@ -94,7 +95,8 @@ def _store_results(run, results: pl.DataFrame, ruleset):
     numeric = ["land_mu", "bonus", "deduction", "total", "percentile", "charge_total"]
     frame = frame.with_columns([pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
                                 for c in numeric])
-    insert_rows(EvaluationResult._meta.db_table, columns, frame.select(columns).rows())
+    # the frame goes in CHUNK rows at a time: a million results never sit in memory as Python tuples at once
+    insert_rows(EvaluationResult._meta.db_table, columns, frame.select(columns))
 
 
 def adjust_class(*, result: EvaluationResult, new_class: str, reason: str, actor,
