@@ -73,6 +73,7 @@ def test_map_cockpit_and_dossiers(site, width):  # noqa: F811
         drawn = page.evaluate("() => window.parkgovMap.queryRenderedFeatures({layers: ['parcel-overdue']}).length")
         assert drawn >= 1
         screenshot(page, f"governance-map-case-{width}")
+        page.locator("#map").scroll_into_view_if_needed()  # on a phone the map tools' panel scrolled it away
         point = page.evaluate("() => { const p = window.parkgovMap.project([120.8003, 29.60275]); return [p.x, p.y]; }")
         canvas = page.locator("#map canvas").bounding_box()
         page.mouse.click(canvas["x"] + point[0], canvas["y"] + point[1])  # SZ-0003

@@ -105,7 +105,8 @@ def test_serve_starts_sync_workers_as_many_as_the_database_wants(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ, PARKGOV_DATABASE_URL=_db_url(tmp_path), PARKGOV_STATIC_ROOT=str(tmp_path / "static"))
+    env = dict(os.environ, PARKGOV_DATABASE_URL=_db_url(tmp_path), PARKGOV_STATIC_ROOT=str(tmp_path / "static"),
+               PARKGOV_TASK_BACKEND="django_tasks_db.DatabaseBackend")  # the job worker needs the database backend
     if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         db = settings.DATABASES["default"]
         env["PARKGOV_DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -119,7 +120,7 @@ def test_serve_starts_sync_workers_as_many_as_the_database_wants(tmp_path):
             except OSError:
                 time.sleep(0.3)
         assert status == 200
-        commands = _commands_in_group(os.getpgid(server.pid))
+        commands = _commands_under(server.pid)  # issue 18: the children run in a process group of their own
         master = next(c for c in commands if "gunicorn" in c and "--bind" in c)
         expected = default_workers(env["PARKGOV_DATABASE_URL"])
         assert f"--workers {expected}" in master and "--threads 1" in master, master
@@ -128,16 +129,21 @@ def test_serve_starts_sync_workers_as_many_as_the_database_wants(tmp_path):
         server.wait(timeout=30)
 
 
-def _commands_in_group(group) -> list:
-    """Command lines of the processes in a process group (read from /proc, as `ps` may not be installed)."""
-    found = []
-    for entry in os.listdir("/proc"):
+def _commands_under(pid) -> list:
+    """Command lines of a process's descendants (from /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
         try:
-            stat = open(f"/proc/{entry}/stat").read()
-            if int(stat.rsplit(")", 1)[1].split()[2]) == group:
-                found.append(open(f"/proc/{entry}/cmdline").read().replace("\0", " "))
-        except (OSError, ValueError, IndexError):
+            children = [int(c) for c in open(f"/proc/{parent}/task/{parent}/children").read().split()]
+        except OSError:
             continue
+        for child in children:
+            try:
+                found.append(open(f"/proc/{child}/cmdline").read().replace("\0", " "))
+            except OSError:
+                continue
+            todo.append(child)
     return found
 
 
