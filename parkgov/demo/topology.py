@@ -79,7 +79,10 @@ def seed_problems(*, seed: int) -> dict:
     seeded["outside_zone"] = _across_the_boundary(parcels, plane, to_plane, used, save)
     k = pick()
     strip = _front_strip(plane[k], 1.5)
-    seeded["sliver"] = save(k, strip, registered_area_m2=round(float(strip.area), 2))
+    # its buildings and green land went with the rest of the parcel: a strip holds none (else the ledger's export would
+    # not import back: 建筑基底面积大于土地面积)
+    seeded["sliver"] = save(k, strip, registered_area_m2=round(float(strip.area), 2), floor_area_m2=None,
+                            footprint_area_m2=None, admin_area_m2=None, green_area_m2=None)
     k = pick()
     seeded["area_mismatch"] = save(k, registered_area_m2=round(parcels[k].registered_area_m2 * 1.2, 2))
     return seeded
