@@ -6,10 +6,9 @@ from typing import Any, Literal
 
 from django.db import transaction
 from ninja import Field, Path, Query, Router, Schema
-from pydantic import field_validator
 
 from parkgov.api.auth import scope_of
-from parkgov.api.schemas import Code, Text, bounds_from_text, responses
+from parkgov.api.schemas import BboxFilter, Code, Text, responses
 from parkgov.errors import InputError
 from parkgov.ledger import split
 
@@ -84,20 +83,8 @@ def merge_parcels(request, payload: MergeCreate):
     return _public(result)
 
 
-class AsOfFilters(Schema):
-    bbox: str | None = Field(None, max_length=200, description="minx,miny,maxx,maxy（EPSG:4490 经纬度），与地块范围相交")
+class AsOfFilters(BboxFilter):
     lineage_of: Code | None = Field(None, description="只返回此地块沿革中的地块（其前身与后继）")
-
-    @field_validator("bbox")
-    @classmethod
-    def _check_bbox(cls, value):
-        if value is not None:
-            bounds_from_text(value)
-        return value
-
-    @property
-    def bounds(self) -> tuple | None:
-        return bounds_from_text(self.bbox) if self.bbox is not None else None
 
 
 @router.get("/parcels/on/{day}", response=responses(200, dict[str, Any]), summary="某日有效的地块（GeoJSON）")

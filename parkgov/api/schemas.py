@@ -47,9 +47,10 @@ class ZonePublic(Schema):
     bbox: list[float] | None = Field(description="范围 [minx, miny, maxx, maxy]（EPSG:4490）")
 
 
-class ParcelFilters(Schema):
+class BboxFilter(Schema):
+    """A `bbox` query parameter checked on the way in; `bounds` gives it as numbers."""
+
     bbox: str | None = Field(None, max_length=200, description="minx,miny,maxx,maxy（EPSG:4490 经纬度），与地块范围相交")
-    zone: Code | None = Field(None, description="所属园区编码")
 
     @field_validator("bbox")
     @classmethod
@@ -61,6 +62,10 @@ class ParcelFilters(Schema):
     @property
     def bounds(self) -> tuple | None:
         return bounds_from_text(self.bbox) if self.bbox is not None else None
+
+
+class ParcelFilters(BboxFilter):
+    zone: Code | None = Field(None, description="所属园区编码")
 
 
 def bounds_from_text(text: str) -> tuple:
