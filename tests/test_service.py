@@ -282,5 +282,5 @@ def test_a_job_of_a_dead_worker_is_interrupted_and_its_user_alone_runs_it_again(
     assert (again.kind, again.params, again.created_by) == (dead.kind, dead.params, owner)
     assert again.status == JobStatus.DONE, again.message  # the inline backend of the tests runs it at once
     response = client.post(f"/jobs/{live.pk}/retry/", follow=True)  # a running job is not run twice
-    assert "只有中断或失败的任务可以重新运行" in response.content.decode()
+    assert "只有中断、失败、已取消的任务可以重新运行" in response.content.decode()
     assert Job.objects.count() == 4

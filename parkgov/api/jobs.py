@@ -38,6 +38,32 @@ def get_job(request, job_id: Path[uuid.UUID]):
     return queries.job(user=request.auth, job_id=job_id)
 
 
+@router.post("/jobs/{job_id}/cancel", response=responses(200, JobPublic), summary="取消任务")
+def cancel_job(request, job_id: Path[uuid.UUID]):
+    """取消您提交的任务：排队中的立即取消；进行中的在当前步骤结束后停止（状态先为 cancelling），本任务写入的数据全部撤销。
+    已结束的任务不能取消（422）。"""
+    from parkgov.jobs.models import Job
+    from parkgov.jobs.services import cancel_job as cancel
+
+    scope_of(request)
+    queries.job(user=request.auth, job_id=job_id)  # 404 unless the caller started it
+    cancel(job=Job.objects.get(pk=job_id), user=request.auth)
+    return queries.job(user=request.auth, job_id=job_id)
+
+
+@router.post("/jobs/{job_id}/retry", response={**responses(202, JobPublic)}, summary="重新运行中断、失败或已取消的任务")
+def retry_job(request, response: HttpResponse, job_id: Path[uuid.UUID]):
+    """以相同参数（上传的文件仍保留）重新运行您提交的中断、失败或已取消的任务，返回新任务（202）。"""
+    from parkgov.jobs.models import Job
+    from parkgov.jobs.services import retry_job as retry
+
+    scope_of(request)
+    queries.job(user=request.auth, job_id=job_id)
+    again = retry(job=Job.objects.get(pk=job_id), user=request.auth)
+    response["Location"] = reverse("api:get_job", kwargs={"job_id": again.pk})
+    return Status(202, queries.job(user=request.auth, job_id=again.pk))
+
+
 @router.get("/jobs/{job_id}/file", response=responses(200, None), summary="下载任务结果文件（如错误清单）")
 def get_job_file(request, job_id: Path[uuid.UUID]):
     """任务的结果文件（如被拒绝导入的错误清单工作簿）。"""

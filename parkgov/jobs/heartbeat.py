@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from parkgov.codes.thresholds import threshold
 from parkgov.jobs.models import Job, JobStatus, WorkerHeartbeat
+from parkgov.jobs.workflow import move
 
 log = logging.getLogger("parkgov.jobs")
 CURRENT = {"worker_id": ""}  # the worker id of this process, set by `start`; empty when jobs run inline
@@ -36,13 +37,13 @@ def interrupt_orphans(*, now=None) -> int:
     limit; returns how many. Jobs run inline (no worker id) are never touched."""
     now = now or timezone.now()
     alive = WorkerHeartbeat.objects.filter(beat_at__gte=now - silent_after()).values_list("worker_id", flat=True)
-    orphans = Job.objects.filter(status=JobStatus.RUNNING).exclude(worker_id="").exclude(worker_id__in=list(alive))
+    orphans = Job.objects.filter(status__in=(JobStatus.RUNNING, JobStatus.CANCELLING)).exclude(worker_id="") \
+        .exclude(worker_id__in=list(alive))
     count = 0
     for job in orphans:
         last = WorkerHeartbeat.objects.filter(worker_id=job.worker_id).values_list("beat_at", flat=True).first()
         why = f"最后心跳 {timezone.localtime(last):%Y-%m-%d %H:%M:%S}" if last else "进程已退出"
-        count += Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.INTERRUPTED, finished_at=now, message=INTERRUPTED_MESSAGE.format(why=why)[:300])
+        count += move(job.pk, "interrupt", by="monitor", finished_at=now, message=INTERRUPTED_MESSAGE.format(why=why))
     if count:
         log.warning("marked %d job(s) interrupted: their worker stopped", count)
     return count

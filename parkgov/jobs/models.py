@@ -14,6 +14,8 @@ class JobStatus(models.TextChoices):
     REJECTED = "rejected", _("数据有误，未写入")
     FAILED = "failed", _("失败")
     INTERRUPTED = "interrupted", _("中断")
+    CANCELLING = "cancelling", _("正在取消")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class Job(models.Model):
@@ -34,6 +36,8 @@ class Job(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # issue 18: the job-worker process that runs it (its heartbeat tells whether it still lives); empty inline
     worker_id = models.CharField(_("任务进程"), max_length=64, blank=True, default="")
+    # issue 18 §5: the id of the web request that started it, carried into the job's log lines
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("后台任务")
@@ -45,7 +49,43 @@ class Job(models.Model):
         return self.status in FINISHED
 
 
-FINISHED = (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+# The final states of jobs/data/job_states.yaml (tests/test_jobs_workflow.py checks the two agree).
+FINISHED = (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.CANCELLED)
+
+
+class JobEvent(models.Model):
+    """One step of a job's state machine (jobs/data/job_states.yaml): who made it, from and to which state."""
+
+    job = models.ForeignKey(Job, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=32)
+    from_state = models.CharField(_("原状态"), max_length=12)
+    to_state = models.CharField(_("新状态"), max_length=12)
+    by = models.CharField(_("执行方"), max_length=12)  # worker, monitor or owner
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    message = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("任务步骤")
+        verbose_name_plural = _("任务步骤")
+        ordering = ["at", "pk"]
+
+    @property
+    def action_label(self) -> str:
+        from parkgov.jobs.workflow import job_workflow
+
+        return _(job_workflow().transition(self.action).label)
+
+    @property
+    def to_label(self) -> str:
+        return JobStatus(self.to_state).label
+
+    @property
+    def by_label(self) -> str:
+        from parkgov.jobs.workflow import BY_LABELS
+
+        return _(BY_LABELS.get(self.by, self.by))
 
 
 class WorkerHeartbeat(models.Model):

@@ -4,9 +4,26 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
+from django.utils.translation import gettext
 
-from parkgov.jobs.models import FINISHED, Job, JobStatus
+from parkgov.jobs.models import Job, JobStatus
+from parkgov.jobs.workflow import move, refuse
+
+CANCEL_MARKER = ".cancel-requested"
+# report(status=…) → the step of jobs/data/job_states.yaml that the worker makes
+STEP_TO = {JobStatus.RUNNING: "start", JobStatus.DONE: "finish", JobStatus.REJECTED: "reject",
+           JobStatus.FAILED: "fail", JobStatus.CANCELLED: "stop_cancelled"}
+
+
+class JobCancelled(BaseException):
+    """Raised from a running job's progress report once its owner asked to cancel it. A BaseException, like
+    KeyboardInterrupt, so that no `except Exception` on the way turns it into a failure; leaving the job's
+    transaction.atomic blocks rolls back what the job wrote."""
+
+
+class JobGone(BaseException):
+    """The job is no longer the worker's to run (cancelled while queued, or marked 中断 by the monitor)."""
 
 
 def store_upload(upload) -> Path:
@@ -36,16 +53,21 @@ def upload_name(name: str) -> str:
 
 
 def job_dir(job: Job) -> Path:
-    path = Path(settings.PARKGOV_MEDIA_ROOT) / "jobs" / str(job.pk)
+    path = job_path(job.pk)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def job_path(job_id) -> Path:
+    return Path(settings.PARKGOV_MEDIA_ROOT) / "jobs" / str(job_id)
 
 
 def start_job(*, kind: str, title: str, params: dict, user) -> Job:
     """Create the job row and enqueue its task after the transaction commits."""
     from parkgov.jobs import tasks
+    from parkgov.logs import current_request_id
 
-    job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
+    job = Job.objects.create(kind=kind, title=title, params=params, created_by=user, request_id=current_request_id())
     task = {"import": tasks.import_task, "evaluation": tasks.evaluation_task, "export": tasks.export_task,
             "lists": tasks.lists_task, "supply_review": tasks.supply_review_task,
             "topology": tasks.topology_task, "report": tasks.report_task}[kind]
@@ -56,13 +78,43 @@ def start_job(*, kind: str, title: str, params: dict, user) -> Job:
 def retry_job(*, job: Job, user) -> Job:
     """Start an interrupted or failed job again, with the same parameters (its upload is kept), as a new job of the
     user who started it."""
-    from parkgov.errors import InputError, NotFound
+    from parkgov.errors import NotFound
 
     if job.created_by_id != getattr(user, "pk", None):
-        raise NotFound("没有这个任务")
-    if job.status not in (JobStatus.INTERRUPTED, JobStatus.FAILED):
-        raise InputError(f"任务“{job.title}”的状态为{job.get_status_display()}，只有中断或失败的任务可以重新运行")
-    return start_job(kind=job.kind, title=job.title, params=job.params, user=user)
+        raise NotFound(gettext("没有这个任务"))
+    with transaction.atomic():
+        if not move(job.pk, "retry", by="owner", actor=user):
+            refuse(job, "retry")
+        return start_job(kind=job.kind, title=job.title, params=job.params, user=user)
+
+
+def cancel_job(*, job: Job, user) -> Job:
+    """Cancel a job for the user who started it (issue 18 §2): a queued one at once; a running one is asked to stop
+    (正在取消) and its worker stops at its next step, undoing what the job wrote (its transaction rolls back)."""
+    from parkgov.errors import NotFound
+
+    if job.created_by_id != getattr(user, "pk", None):
+        raise NotFound(gettext("没有这个任务"))
+    if move(job.pk, "cancel", by="owner", actor=user, message=gettext("已取消，任务未运行")):
+        pass
+    elif move(job.pk, "request_cancel", by="owner", actor=user, message=gettext("正在取消：任务将在当前步骤结束后停止，已写入的数据全部撤销")):
+        marker = job_path(job.pk) / CANCEL_MARKER
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    else:
+        refuse(job, "request_cancel" if job.status == JobStatus.RUNNING else "cancel")
+    job.refresh_from_db()
+    return job
+
+
+def cancel_requested(job_id) -> bool:
+    """Whether the job's owner asked to stop it. A marker file, not only the row: inside the job's transaction a
+    SQLite reader keeps the snapshot it began with and would not see the request."""
+    if (job_path(job_id) / CANCEL_MARKER).exists():
+        return True
+    if transaction.get_connection().in_atomic_block:
+        return False
+    return Job.objects.filter(pk=job_id, status=JobStatus.CANCELLING).exists()
 
 
 def _enqueue(task, job_id):
@@ -73,22 +125,37 @@ def _enqueue(task, job_id):
 
 
 def report(job_id, *, progress=None, message=None, status=None, result=None, output_file=None):
-    """Store a job's progress (its own short write, visible to pollers at once)."""
+    """Store a job's progress (its own short write, visible to pollers at once); with `status`, make the worker's
+    step of the job's state machine (jobs/data/job_states.yaml).
+
+    A progress report is where a running job notices that its owner cancelled it: JobCancelled is raised.
+    A worker step that the job's state no longer allows (cancelled while queued, marked 中断 meanwhile) raises
+    JobGone, so that the worker stops working for it."""
     fields = {}
     if progress is not None:
         fields["progress"] = max(0, min(100, int(progress)))
-    if message is not None:
-        fields["message"] = message[:300]
-    if status is not None:
-        fields["status"] = status
-        if status in FINISHED:
-            fields["finished_at"] = timezone.now()
-        if status == JobStatus.RUNNING:  # issue 18: whose heartbeat tells whether the job still runs
-            from parkgov.jobs.heartbeat import CURRENT
-
-            fields["worker_id"] = CURRENT["worker_id"]
     if result is not None:
         fields["result"] = result
     if output_file is not None:
         fields["output_file"] = output_file
-    Job.objects.filter(pk=job_id).update(**fields)
+    if status is None:
+        if cancel_requested(job_id):
+            raise JobCancelled(job_id)
+        if message is not None:
+            fields["message"] = message[:300]
+        Job.objects.filter(pk=job_id).update(**fields)
+        log_step(job_id, message=message, progress=progress)
+        return
+    if status == JobStatus.RUNNING:  # issue 18: whose heartbeat tells whether the job still runs
+        from parkgov.jobs.heartbeat import CURRENT
+
+        fields["worker_id"] = CURRENT["worker_id"]
+    if not move(job_id, STEP_TO[JobStatus(status)], by="worker", message=message, **fields):
+        raise JobGone(job_id)
+    log_step(job_id, message=message, progress=progress, status=status)
+
+
+def log_step(job_id, **fields) -> None:
+    from parkgov.logs import job_step
+
+    job_step(job_id, **fields)

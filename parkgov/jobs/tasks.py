@@ -1,16 +1,47 @@
 """Background task functions (django-tasks with its database backend: no extra server needed)."""
 
+import functools
 import logging
 from pathlib import Path
 
+from django.utils.translation import gettext
 from django_tasks import task
 
 from parkgov.audit.context import acting_as
 from parkgov.errors import ImportRejected, ParkgovError
 from parkgov.jobs.models import Job, JobStatus
-from parkgov.jobs.services import job_dir, report
+from parkgov.jobs.services import CANCEL_MARKER, JobCancelled, JobGone, job_dir, job_path, report
+from parkgov.logs import job_context
 
 log = logging.getLogger("parkgov.jobs")
+
+
+def stoppable(function):
+    """Run a task function for its job (issue 18 §2, §5): in the job's log context; a job its owner cancelled ends
+    已取消 (JobCancelled left the job's transactions, so what it wrote is undone); a job that is no longer the
+    worker's (cancelled while queued, marked 中断) is left as it is."""
+
+    @functools.wraps(function)
+    def run(job_id: str):
+        job = Job.objects.filter(pk=job_id).values("kind", "created_by_id", "request_id").first()
+        if job is None:
+            log.warning("job %s is gone", job_id)
+            return
+        with job_context(job_id=job_id, kind=job["kind"], user_id=job["created_by_id"], request_id=job["request_id"]):
+            try:
+                function(job_id)
+            except JobCancelled:
+                try:
+                    report(job_id, status=JobStatus.CANCELLED, progress=100,
+                           message=gettext("已取消：任务已停止，本任务写入的数据已全部撤销"))
+                except JobGone:
+                    pass
+            except JobGone:
+                log.info("job %s: no longer to be run by this worker", job_id)
+            finally:
+                (job_path(job_id) / CANCEL_MARKER).unlink(missing_ok=True)
+
+    return run
 
 
 def _uploader_scope(user):
@@ -28,6 +59,7 @@ def _uploader_scope(user):
 
 
 @task()
+@stoppable
 def import_task(job_id: str):
     """Import an uploaded workbook or GIS file; on errors write the error workbook for download."""
     job = Job.objects.select_related("created_by").get(pk=job_id)
@@ -75,16 +107,20 @@ def import_task(job_id: str):
 
 
 @task()
+@stoppable
 def evaluation_task(job_id: str):
     """Run an evaluation for the job's year, rule set and zone."""
+    from django.db import transaction
+
     from parkgov.evaluation.services import run_evaluation
 
     job = Job.objects.select_related("created_by").get(pk=job_id)
     report(job_id, status=JobStatus.RUNNING, progress=10, message="读取台账与年度数据")
     try:
-        with acting_as(job.created_by, reason="网页运行评价"):
+        with acting_as(job.created_by, reason="网页运行评价"), transaction.atomic():
             run = run_evaluation(year=job.params["year"], ruleset_id=job.params["ruleset"],
                                  zone_code=job.params.get("zone") or None, actor=job.created_by)
+            report(job_id, progress=95, message="写入评价结果")  # a cancel asked meanwhile undoes the run
         report(job_id, status=JobStatus.DONE, progress=100, message="评价完成",
                result={"run": run.pk, "firms": run.firms, "summary": run.summary})
         warm_views(job.created_by)
@@ -96,8 +132,11 @@ def evaluation_task(job_id: str):
 
 
 @task()
+@stoppable
 def lists_task(job_id: str):
     """Generate the governance lists of the job's year (rules, evaluation run, zone), reporting each rule done."""
+    from django.db import transaction
+
     from parkgov.governance.lists import generate_lists
 
     job = Job.objects.select_related("created_by").get(pk=job_id)
@@ -108,7 +147,7 @@ def lists_task(job_id: str):
         report(job_id, progress=5 + 90 * done // total, message=f"已生成「{name}」（{done}/{total}）")
 
     try:
-        with acting_as(job.created_by, reason="网页生成治理清单"):
+        with acting_as(job.created_by, reason="网页生成治理清单"), transaction.atomic():  # a cancel undoes them all
             runs = generate_lists(year=params["year"], actor=job.created_by, rule_ids=params.get("rules") or None,
                                   evaluation_run=params.get("evaluation_run") or None,
                                   zone_code=params.get("zone") or None, progress=progress)
@@ -123,6 +162,7 @@ def lists_task(job_id: str):
 
 
 @task()
+@stoppable
 def supply_review_task(job_id: str):
     """Run and store the supply review (达产复核 and 闲置土地) as of the job's date, and write its workbook within
     the creator's parks for download."""
@@ -141,7 +181,7 @@ def supply_review_task(job_id: str):
         with acting_as(job.created_by, reason="网页运行供地复核"), transaction.atomic():
             run = run_review(on=dt.date.fromisoformat(params["on"]), year=int(params["year"]), actor=job.created_by,
                              zone_code=params.get("zone") or None)
-        report(job_id, progress=70, message="写出复核工作簿")
+            report(job_id, progress=70, message="写出复核工作簿")  # a cancel asked meanwhile undoes the run
         output = job_dir(job) / f"供地复核-{run.as_of:%Y%m%d}-批次{run.pk}.xlsx"
         counts = write_review_workbook(run=run, path=output, zone_ids=scope_for(job.created_by).zone_ids)
         report(job_id, status=JobStatus.DONE, progress=100, message="复核完成",
@@ -154,6 +194,7 @@ def supply_review_task(job_id: str):
 
 
 @task()
+@stoppable
 def topology_task(job_id: str):
     """Check the parcels' topology (all parks or the job's one) and write the problems within the creator's parks
     as a GeoPackage for download."""
@@ -167,7 +208,7 @@ def topology_task(job_id: str):
     try:
         with acting_as(job.created_by, reason="网页拓扑检查"), transaction.atomic():
             run = check_topology(zone_code=job.params.get("zone") or None, actor=job.created_by)
-        report(job_id, progress=80, message="写出问题图层")
+            report(job_id, progress=80, message="写出问题图层")  # a cancel asked meanwhile undoes the run
         output = job_dir(job) / f"拓扑检查-{run.pk}.gpkg"
         written = write_problems(path=output, problems=run_problems(run=run, zone_ids=scope_for(job.created_by).zone_ids),
                                  run=run)
@@ -181,6 +222,7 @@ def topology_task(job_id: str):
 
 
 @task()
+@stoppable
 def report_task(job_id: str):
     """Render a batch of dossier PDFs (parkgov.reports.batch) for download."""
     from django.core.exceptions import PermissionDenied
@@ -199,6 +241,7 @@ def report_task(job_id: str):
 
 
 @task()
+@stoppable
 def export_task(job_id: str):
     """Write a large list export to the job's folder for download."""
     from parkgov.web.exports import export_to_file

@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", views.job, name="job"),
     path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
     path("jobs/<uuid:job_id>/retry/", views.job_retry, name="job_retry"),  # issue 18: 中断 or 失败 → run again
+    path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job_cancel"),  # issue 18: its owner stops it
     path("evaluation/", views.evaluation, name="evaluation"),
     path("evaluation/results/<int:result_id>/adjust/", views.adjust, name="adjust"),
     path("evaluation/runs/<int:run_id>/download/", views.evaluation_download, name="evaluation_download"),

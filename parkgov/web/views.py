@@ -56,13 +56,13 @@ def import_page(request, scope):
 @scoped()
 def job(request, scope, job_id):
     record = get_object_or_404(Job, pk=job_id, created_by=request.user)
-    if record.status == "running" and record.worker_id:  # issue 18: its worker may have died meanwhile
+    if record.status in ("running", "cancelling") and record.worker_id:  # issue 18: its worker may have died
         from parkgov.jobs.heartbeat import interrupt_orphans
 
         if interrupt_orphans():
             record.refresh_from_db()
     template = "web/job_status.html" if request.htmx else "web/job.html"
-    return render(request, template, {"job": record})
+    return render(request, template, {"job": record, "events": record.events.select_related("actor")})
 
 
 @require_POST
@@ -79,6 +79,21 @@ def job_retry(request, scope, job_id):
         messages.error(request, str(exc))
         return redirect("web:job", job_id=record.pk)
     return redirect("web:job", job_id=again.pk)
+
+
+@require_POST
+@scoped()
+def job_cancel(request, scope, job_id):
+    """Cancel a queued or running job (issue 18 §2): its creator only; a running one stops at its next step."""
+    from parkgov.errors import ParkgovError
+    from parkgov.jobs.services import cancel_job
+
+    record = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    try:
+        cancel_job(job=record, user=request.user)
+    except ParkgovError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:job", job_id=record.pk)
 
 
 @scoped()
