@@ -102,7 +102,8 @@ def cancel_job(*, job: Job, user) -> Job:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
     else:
-        refuse(job, "request_cancel" if job.status == JobStatus.RUNNING else "cancel")
+        job.refresh_from_db()
+        refuse(job, "cancel", "request_cancel")
     job.refresh_from_db()
     return job
 

@@ -126,10 +126,12 @@ def move(job_id, action: str, *, by: str, actor=None, message: str | None = None
     return True
 
 
-def refuse(job, action: str) -> None:
-    """Raise StepRefused with the Chinese reason `action` is not possible for this job now."""
+def refuse(job, *actions: str) -> None:
+    """Raise StepRefused with the Chinese reason the step (made by any of `actions`, such as cancelling a queued or
+    a running job) is not possible for this job now."""
     workflow = job_workflow()
-    step = workflow.transition(action)
-    allowed = "、".join(gettext(workflow.state(s).label) for s in step.from_)
+    step = workflow.transition(actions[0])
+    states = dict.fromkeys(s for a in actions for s in workflow.transition(a).from_)
+    allowed = "、".join(gettext(workflow.state(s).label) for s in states)
     raise StepRefused(gettext("任务“%(title)s”的状态为%(state)s，只有%(allowed)s的任务可以%(step)s") % {
         "title": job.title, "state": job.get_status_display(), "allowed": allowed, "step": gettext(step.label)})
