@@ -26,6 +26,15 @@ def cache_table_emptied_after_commits(request):
         cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def migrated_template_removed():
+    """The migrated database that tests/processes.py copies goes at the end of the session."""
+    yield
+    from tests.processes import drop_template
+
+    drop_template()
+
+
 @pytest.fixture
 def actor(db):
     from parkgov.audit.context import system_user

@@ -19,6 +19,15 @@ def _db_url(tmp_path):
     return os.environ["PARKGOV_DATABASE_URL"]  # the test database is dropped afterwards by pytest-django
 
 
+def initialised(tmp_path):
+    """What `run(tmp_path, "init")` leaves, without migrating again: a copy of the session's migrated database
+    (SQLite); on PostgreSQL the CLI works in the test database, which pytest-django migrated."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        from tests.processes import migrated_database
+
+        migrated_database(tmp_path, "cli")
+
+
 def run(tmp_path, *args):
     env = dict(os.environ, PARKGOV_DATABASE_URL=_db_url(tmp_path), COLUMNS="200")
     if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -48,7 +57,7 @@ def test_init_template_import_export_cycle(tmp_path):
 
 
 def test_bad_workbook_exit_code_and_error_workbook(tmp_path):
-    run(tmp_path, "init")
+    initialised(tmp_path)
     sheets = small_ledger_sheets()
     sheets["企业"][1][0] = "91330683MA00000010"
     write_workbook(tmp_path / "bad.xlsx", sheets)
@@ -61,7 +70,7 @@ def test_bad_workbook_exit_code_and_error_workbook(tmp_path):
 
 def test_headers_only_workbook_exits_non_zero(tmp_path):
     """Issue 13: a workbook with headers and no rows exited 0 saying nothing; now 没有数据行 and exit 1."""
-    run(tmp_path, "init")
+    initialised(tmp_path)
     write_workbook(tmp_path / "empty.xlsx", {"企业": small_ledger_sheets()["企业"][:1]})
     result = run(tmp_path, "import", "empty.xlsx")
     assert result.returncode == 1
@@ -76,7 +85,7 @@ def test_headers_only_workbook_exits_non_zero(tmp_path):
 ])
 def test_usage_errors_are_explained(tmp_path, args, code, message):
     (tmp_path / "notes.txt").write_text("hello")
-    run(tmp_path, "init")
+    initialised(tmp_path)
     result = run(tmp_path, *args)
     assert result.returncode == code and message in result.stdout + result.stderr
 
@@ -101,7 +110,7 @@ def test_serve_starts_sync_workers_as_many_as_the_database_wants(tmp_path):
 
     assert default_workers("sqlite:///x.db") == os.cpu_count()
     assert default_workers("postgres://u@h/db") == 2 * os.cpu_count()
-    run(tmp_path, "init")
+    initialised(tmp_path)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -149,7 +158,7 @@ def _commands_under(pid) -> list:
 
 def test_import_rejects_a_department_not_in_the_department_table(tmp_path):
     """issue 13: `--department` accepted any value; now a usage error (exit 2) naming it and the allowed ones."""
-    run(tmp_path, "init")
+    initialised(tmp_path)
     write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
     result = run(tmp_path, "import", "ledger.xlsx", "--department", "财政局")
     assert result.returncode == 2
@@ -161,7 +170,7 @@ def test_unclosed_ring_geojson_exits_1_with_the_message(tmp_path):
     """issue 13: a GeoJSON with an unclosed ring ended in a GEOSException (exit 3); now exit 1 and a Chinese line."""
     import json
 
-    assert run(tmp_path, "init").returncode == 0
+    initialised(tmp_path)
     write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
     assert run(tmp_path, "import", "ledger.xlsx").returncode == 0
     ring = [[120.8, 29.6], [120.81, 29.6], [120.81, 29.61], [120.8, 29.61]]

@@ -8,13 +8,13 @@ import pytest
 import shapely
 
 from parkgov.testing import small_ledger_sheets, uscc, write_layer_file, write_workbook
-from tests.test_cli import run
+from tests.test_cli import initialised, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_governance_lists_generates_then_writes_the_workbook(tmp_path):
-    run(tmp_path, "init")
+    initialised(tmp_path)
     write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
     assert run(tmp_path, "import", "ledger.xlsx").returncode == 0
     refused = run(tmp_path, "governance", "lists", "--year", "2025", "--out", "lists.xlsx")
@@ -45,7 +45,7 @@ def test_governance_lists_generates_then_writes_the_workbook(tmp_path):
     unknown = run(tmp_path, "governance", "lists", "--year", "2025", "--out", "x.xlsx", "--generate", "--rule", "nope")
     assert unknown.returncode == 1 and "清单规则nope不存在" in unknown.stderr.replace("\n", "").replace(" ", "")
 def test_layer_import_list_and_dispositions(tmp_path):
-    assert run(tmp_path, "init").returncode == 0
+    initialised(tmp_path)
     assert run(tmp_path, "import", str(write_workbook(tmp_path / "l.xlsx", small_ledger_sheets()))).returncode == 0
     plan = write_layer_file(tmp_path / "plan.gpkg", [shapely.box(120.79, 29.59, 120.81, 29.61)],
                             {"用地用海分类": ["100101"]})

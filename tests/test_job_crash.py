@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 
 from parkgov.testing import FIRM_HEADER, YEARLY_HEADER, small_ledger_sheets, uscc, write_workbook
+from tests.processes import drop_database, migrated_database
 
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,23 +26,9 @@ FIRMS = 30_000  # enough that writing takes seconds, so the kill lands in the mi
 @pytest.fixture(scope="module")
 def crash_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("crash")
-    if ON_SQLITE:
-        url = f"sqlite:///{folder / 'crash.db'}"
-    else:
-        import psycopg
-
-        db = settings.DATABASES["default"]
-        name = f"{db['NAME'].removeprefix('test_')}_crash"
-        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+    url = migrated_database(folder, "crash")
     env = dict(os.environ, PARKGOV_DATABASE_URL=url, PARKGOV_MEDIA_ROOT=str(folder / "media"),
                DJANGO_SETTINGS_MODULE="parkgov.settings", PARKGOV_TASK_BACKEND="django_tasks_db.DatabaseBackend")
-    init = subprocess.run([sys.executable, "-m", "parkgov", "init"], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-    assert init.returncode == 0, init.stdout + init.stderr
     sheets = small_ledger_sheets()
     sheets["企业"] += [[uscc(100 + n), f"测试企业{n}", "3854", "规下", "SZ", "存续", None] for n in range(FIRMS)]
     sheets["年度数据"] = [list(YEARLY_HEADER)] + [
@@ -50,12 +37,7 @@ def crash_db(tmp_path_factory):
     assert sheets["企业"][0] == FIRM_HEADER
     workbook = write_workbook(folder / "大批企业.xlsx", sheets)
     yield {"url": url, "env": env, "folder": folder, "workbook": workbook}
-    if not ON_SQLITE:
-        import psycopg
-
-        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(url)
 
 
 def _python(env, code) -> str:

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from parkgov.testing import small_ledger_sheets, write_workbook
+from tests.processes import migrated_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +20,7 @@ def _env(tmp_path):
                DJANGO_SETTINGS_MODULE="parkgov.settings", PARKGOV_MEDIA_ROOT=str(tmp_path / "media"))
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
-        env["PARKGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'jobs.db'}"
+        env["PARKGOV_DATABASE_URL"] = migrated_database(tmp_path, "jobs")
     else:
         env["PARKGOV_DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     return env
@@ -34,7 +35,6 @@ def _python(env, code):
 
 def test_import_job_runs_on_the_database_worker(tmp_path):
     env = _env(tmp_path)
-    subprocess.run([sys.executable, "-m", "parkgov.cli", "init"], env=env, check=True, capture_output=True)
     workbook = write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
     job_id = _python(env, f"""
         import django; django.setup()

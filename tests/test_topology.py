@@ -158,10 +158,10 @@ def test_the_problems_are_written_as_a_geopackage_gdal_reads_and_as_excel(drawn,
 
 @pytest.mark.django_db(transaction=True)
 def test_cli_check_topology_stores_a_run_and_writes_the_file(tmp_path):
-    from tests.test_cli import run
+    from tests.test_cli import initialised, run
     from parkgov.testing import small_ledger_sheets, write_workbook
 
-    run(tmp_path, "init")
+    initialised(tmp_path)
     write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
     assert run(tmp_path, "import", "ledger.xlsx").returncode == 0
     squares = [shapely.box(120.80, 29.60, 120.802, 29.602), shapely.box(120.80, 29.601, 120.801, 29.603)]  # overlap

@@ -186,9 +186,9 @@ def test_cli_bottom_line_writes_the_workbook(tmp_path):
     import fastexcel
 
     from parkgov.testing import GREEN_ROWS, small_ledger_sheets
-    from tests.test_cli import run
+    from tests.test_cli import initialised, run
 
-    run(tmp_path, "init")
+    initialised(tmp_path)
     sheets = small_ledger_sheets()
     sheets["园区绿色指标"] = green_sheet_rows(GREEN_ROWS)
     write_workbook(tmp_path / "ledger.xlsx", sheets)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from parkgov.accounts.models import Profile
 from parkgov.testing import land_sheet_rows, small_ledger_sheets, write_workbook, zone_world
 from parkgov.zones.models import ZoneEvaluationRun
-from tests.test_cli import run
+from tests.test_cli import initialised, run
 
 ROW = {"zone": "SZ", "year": 2025, "total_area": 10.0, "a1": 1.0, "a31": 0.5, "d1": 0.5, "floor_area": 5.0,
        "footprint_area": 1.8}
@@ -79,7 +79,7 @@ def test_a_role_without_zone_eval_does_not_see_the_navigation_entry(client, worl
 
 @pytest.mark.django_db(transaction=True)
 def test_cli_zone_evaluate_writes_one_row_per_indicator(tmp_path):
-    run(tmp_path, "init")
+    initialised(tmp_path)
     empty = run(tmp_path, "zone", "evaluate", "--zone", "SZ", "--year", "2025", "--out", "e.xlsx")
     assert empty.returncode != 0 and "2025 年没有任何园区的土地账" in empty.stderr.replace("\n", "")
     sheets = small_ledger_sheets()

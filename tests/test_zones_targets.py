@@ -223,9 +223,9 @@ def test_the_project_sheets_import_through_the_exchange_workbook(zones, tmp_path
 
 @pytest.mark.django_db(transaction=True)
 def test_cli_targets_template_import_and_dispatch_report(tmp_path):
-    from tests.test_cli import run
+    from tests.test_cli import initialised, run
 
-    run(tmp_path, "init")
+    initialised(tmp_path)
     sheets = {"园区": small_ledger_sheets()["园区"],
               "重点项目": [["项目编码", "项目名称", "园区编码", "年度", "项目类别", "年度计划投资（万元）"],
                        ["XM-1", "南北环路网工程", "SZ", 2025, "基础设施", 36000],
