@@ -13,6 +13,7 @@ step took. Rolling back is restoring that backup with the old release (docs/oper
 """
 
 import errno
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def _warn_if_serving(say) -> None:
 
     try:
         alive = worker_state()["alive"]
-    except Exception:  # no heartbeat table yet (a database older than issue 18) or none at all: the backup says
+    except Exception:  # no heartbeat table (older than issue 18), no database: the backup step will say so
         connection.close()
         return
     if alive:
@@ -128,13 +129,16 @@ def _backup(*, folder: Path, say):
 
 def _cause(exc: Exception) -> str:
     """The reason in Chinese: our own message as it is, a file-system error by its errno, else the driver's."""
-    if isinstance(exc, ParkgovError):
-        return str(exc)
     if isinstance(exc, OSError) and exc.errno in _ERRNO:
         where = exc.filename or ""
         return f"{_ERRNO[exc.errno]()}{'（' + str(where) + '）' if where else ''}"
-    first = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+    if isinstance(exc, ParkgovError):
+        text = str(exc)
+    else:
+        first = str(exc).strip().splitlines()
+        text = f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+    full = getattr(exc.__cause__ or exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "No space left" in text
+    return _("磁盘空间不足（%(detail)s）") % {"detail": text} if full else text
 
 
 _ERRNO = {
