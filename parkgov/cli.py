@@ -285,6 +285,24 @@ def restore(source: Path = typer.Argument(..., help="parkgov backup 写出的备
     out.print(restore_backup(path=source).text())
 
 
+@app.command()
+def upgrade(backup_dir: Optional[Path] = typer.Option(
+                None, "--backup-dir", help="升级前备份写到此文件夹（默认：附件文件夹旁的 backups，如 /var/lib/parkgov/backups；"
+                                           "文件名含时间，不覆盖已有文件）"),
+            yes: bool = typer.Option(False, "--yes", "-y", help="不询问，直接进行（脚本与非交互运行时必须）")):
+    """安装新版本后升级：先备份（失败则不做任何改动），再迁移数据库、重建缓存，并记入 parkgov status。"""
+    _setup(migrated=False)
+    from parkgov.errors import UsageError
+    from parkgov.operations.upgrade import run_upgrade
+
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("非交互运行时请加 --yes（升级会先备份，再迁移数据库、重建缓存）")
+        typer.confirm("将依次备份、迁移数据库、重建缓存（请先停止服务：systemctl stop parkgov）。继续吗？", abort=True)
+    report = run_upgrade(backup_folder=backup_dir, say=lambda line: out.print(line, markup=False, highlight=False))
+    out.print(report.text(), markup=False, highlight=False)
+
+
 @app.command("partition-yearly")
 def partition_yearly(first: int = typer.Option(..., "--from", help="第一个分区的年度"),
                      last: int = typer.Option(..., "--to", help="最后一个分区的年度")):
@@ -300,7 +318,7 @@ def partition_yearly(first: int = typer.Option(..., "--from", help="第一个分
 
 @app.command()
 def status():
-    """检查服务状态：数据库、迁移、任务进程心跳、磁盘空间，以及版本、数据库大小、任务队列、最近备份（有异常时退出码 1）。"""
+    """检查服务状态：数据库、迁移、任务进程心跳、磁盘空间，以及版本、数据库大小、任务队列、最近备份与升级（有异常时退出码 1）。"""
     _setup(migrated=False)
     from parkgov.operations.health import run_checks, status_lines
 

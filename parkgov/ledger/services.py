@@ -90,7 +90,8 @@ def check_database_ready() -> None:
     except DatabaseError as exc:
         raise ConfigError(f"无法连接数据库 {database_label()}：{str(exc).splitlines()[0]}") from exc
     if plan:
-        raise ConfigError(f"数据库 {database_label()} 尚未初始化或需要升级，请先运行 parkgov init")
+        raise ConfigError(f"数据库 {database_label()} 尚未初始化或需要升级：新数据库请运行 parkgov init，"
+                          "安装新版本后请运行 parkgov upgrade")
 
 
 def database_label() -> str:

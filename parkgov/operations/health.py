@@ -80,7 +80,8 @@ def _disk() -> Check:
 
 
 def status_lines() -> list[str]:
-    """`parkgov status`: the checks with their details, versions, database size, queue length, last backup."""
+    """`parkgov status`: the checks with their details, versions, database size, queue length, last backup and
+    last upgrade."""
     import platform
 
     import django
@@ -102,7 +103,19 @@ def status_lines() -> list[str]:
     backup = ServiceEvent.objects.filter(kind="backup").order_by("-at").first()
     lines.append(f"最近备份：{timezone_text(backup.at)} → {backup.detail.get('path', '')}" if backup
                  else "最近备份：没有记录（parkgov backup 写出的备份会记在这里）")
+    lines.append(_upgrade_line(ServiceEvent.objects.filter(kind="upgrade").order_by("-at").first()))
     return lines
+
+
+def _upgrade_line(event) -> str:
+    if event is None:
+        return "最近升级：没有记录（parkgov upgrade 会记在这里）"
+    detail = event.detail
+    applied = detail.get("applied", [])
+    line = (f"最近升级：{timezone_text(event.at)} → parkgov {detail.get('version', '?')}，执行迁移 {len(applied)} 个"
+            f"{'（' + '、'.join(applied[:3]) + ('…' if len(applied) > 3 else '') + '）' if applied else ''}，"
+            f"升级前备份 {detail.get('backup', '')}")
+    return line + (f"；重建缓存失败：{detail['caches_failed']}" if detail.get("caches_failed") else "")
 
 
 LABELS = {"database": "数据库", "migrations": "迁移", "worker": "任务进程", "disk": "磁盘空间"}

@@ -61,8 +61,10 @@ class RestoreReport:
         return line + ("\n" + _("备份来自较早的版本，数据库结构已升级到当前版本") if self.upgraded else "")
 
 
-def create_backup(*, path: Path) -> BackupReport:
-    """Write a backup of the configured database and PARKGOV_MEDIA_ROOT to `path` (which must not exist)."""
+def create_backup(*, path: Path, record: bool = True) -> BackupReport:
+    """Write a backup of the configured database and PARKGOV_MEDIA_ROOT to `path` (which must not exist) and,
+    unless `record=False`, note it for `parkgov status` (`parkgov upgrade` notes it once the schema is current:
+    before its migrations the table may not match this code)."""
     started, path = time.monotonic(), Path(path)
     if path.exists():
         raise InputError(_("文件 %(path)s 已存在：备份不覆盖已有文件，请换一个文件名") % {"path": path})
@@ -97,11 +99,17 @@ def create_backup(*, path: Path) -> BackupReport:
         archive.remove_tree(staging)
     report = BackupReport(path=path, size_bytes=path.stat().st_size, tables=len(tables), rows=sum(tables.values()),
                           media_files=len(media), seconds=time.monotonic() - started)
-    from parkgov.jobs.models import ServiceEvent  # issue 18: `parkgov status` shows the last backup
-
-    ServiceEvent.objects.create(kind="backup", detail={"path": str(path), "size_bytes": report.size_bytes,
-                                                       "rows": report.rows})
+    if record:
+        record_backup(report)
     return report
+
+
+def record_backup(report: BackupReport) -> None:
+    """Issue 18: `parkgov status` shows the last backup."""
+    from parkgov.jobs.models import ServiceEvent
+
+    ServiceEvent.objects.create(kind="backup", detail={"path": str(report.path), "size_bytes": report.size_bytes,
+                                                       "rows": report.rows})
 
 
 def _media_files(*, skip: Path) -> list[tuple[str, Path]]:

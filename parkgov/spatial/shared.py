@@ -40,9 +40,7 @@ def shared(kind: str, key, build, *, code=()) -> tuple[dict, dict]:
     Each database has its own folder, where only the newest version is kept: a version that comes back (a
     change token lost from the cache) is built again, never read from an older file.
     """
-    database = connection.settings_dict
-    folder = Path(settings.PARKGOV_CACHE_DIR) / kind / _digest((database["NAME"], database.get("HOST"),
-                                                                database.get("PORT")))
+    folder = Path(settings.PARKGOV_CACHE_DIR) / kind / _database_digest()
     target = folder / _digest((key, _code_version(tuple(code))))
     built = None
     try:
@@ -64,6 +62,29 @@ def shared(kind: str, key, build, *, code=()) -> tuple[dict, dict]:
     except OSError as exc:
         log.warning("shared cache directory %s not usable, building in this process: %s", folder, exc)
         return built or build()
+
+
+def forget_database() -> int:
+    """Remove every version this database's folders hold, of every kind (`parkgov upgrade`: arrays of the old
+    code's data); returns how many were removed. Each folder is emptied under its lock, so a process building
+    meanwhile finishes first."""
+    removed = 0
+    for folder in sorted(Path(settings.PARKGOV_CACHE_DIR).glob(f"*/{_database_digest()}")):
+        lock = os.open(folder / ".lock", os.O_RDONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for path in folder.iterdir():
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed += 1
+        finally:
+            os.close(lock)
+    return removed
+
+
+def _database_digest() -> str:
+    database = connection.settings_dict
+    return _digest((database["NAME"], database.get("HOST"), database.get("PORT")))
 
 
 def _digest(value) -> str:
