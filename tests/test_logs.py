@@ -201,19 +201,27 @@ def test_json_by_default_text_for_developers_and_the_level_from_the_environment(
     assert wrong.returncode != 0 and "PARKGOV_LOG_FORMAT 只能是 json 或 text" in wrong.stderr
 
 
+def _worker_env(tmp_path) -> dict:
+    """The environment of processes started by a test: a file SQLite of their own, or on PostgreSQL the test
+    database of this pass (migrated by pytest-django; the test is transactional, so it is emptied afterwards)."""
+    env = dict(os.environ, PARKGOV_TASK_BACKEND="django_tasks_db.DatabaseBackend", PARKGOV_LOG_FORMAT="json",
+               PARKGOV_LOG_LEVEL="INFO", DJANGO_SETTINGS_MODULE="parkgov.settings",
+               PARKGOV_MEDIA_ROOT=str(tmp_path / "media"), PARKGOV_ALLOWED_HOSTS="testserver,127.0.0.1")
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        env["PARKGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'jobs.db'}"
+        subprocess.run([sys.executable, "-m", "parkgov.cli", "init"], env=env, cwd=ROOT, check=True,
+                       capture_output=True)
+    else:
+        env["PARKGOV_DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return env
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_prints_json_step_lines_with_the_id_of_the_request_that_started_the_job(tmp_path):
     """A job started by a web request, run by the real job worker (`jobs_worker`, as `parkgov serve` runs it):
     every line of the worker's stdout is JSON, and its step lines carry the request's id kept on the job."""
-    env = dict(os.environ, PARKGOV_TASK_BACKEND="django_tasks_db.DatabaseBackend", PARKGOV_LOG_FORMAT="json",
-               PARKGOV_LOG_LEVEL="INFO", DJANGO_SETTINGS_MODULE="parkgov.settings",
-               PARKGOV_MEDIA_ROOT=str(tmp_path / "media"), PARKGOV_ALLOWED_HOSTS="testserver")
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        env["PARKGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'jobs.db'}"
-        subprocess.run([sys.executable, "-m", "parkgov.cli", "init"], env=env, check=True, capture_output=True)
-    else:  # the test database of this pass, migrated by pytest-django
-        env["PARKGOV_DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = _worker_env(tmp_path)
     workbook = write_workbook(tmp_path / "ledger.xlsx", small_ledger_sheets())
     web = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         import django; django.setup()
@@ -229,7 +237,7 @@ def test_the_worker_prints_json_step_lines_with_the_id_of_the_request_that_start
             assert client.post("/import/", {{"file": handle}}, HTTP_X_REQUEST_ID="req-to-worker").status_code == 302
         job = Job.objects.get(kind="import")
         print("JOB", job.pk, job.request_id, job.status)
-    """)], env=env, capture_output=True, text=True, timeout=300)
+    """)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert web.returncode == 0, web.stderr[-2000:]
     [request] = [json.loads(line) for line in web.stdout.splitlines() if '"event": "request"' in line]
     assert request["request_id"] == "req-to-worker" and request["user"]["username"] == "worker-test"
@@ -237,7 +245,7 @@ def test_the_worker_prints_json_step_lines_with_the_id_of_the_request_that_start
     assert (request_id, status) == ("req-to-worker", "queued")
 
     worker = subprocess.run([sys.executable, "-m", "django", "jobs_worker", "--max-tasks", "1", "--no-startup-delay",
-                             "--no-reload", "--interval", "0.2"], env=env, capture_output=True, text=True,
+                             "--no-reload", "--interval", "0.2"], env=env, cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     assert worker.returncode == 0, worker.stderr[-2000:]
     printed = [json.loads(line) for line in worker.stdout.splitlines()]  # every line: JSON
@@ -247,3 +255,41 @@ def test_the_worker_prints_json_step_lines_with_the_id_of_the_request_that_start
         (job_id, "import", "req-to-worker", "worker-test")}
     assert steps[-1]["status"] == "done" and all(s["duration_ms"] >= 0 for s in steps)
     assert {line["logger"] for line in printed} >= {"parkgov.jobs.steps", "django_tasks_db"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_prints_json_lines_only_and_gunicorn_no_access_log_of_its_own(tmp_path):
+    """`parkgov serve`: gunicorn's own lines in the same JSON, one request line per request (ours, without the
+    query string), none from gunicorn's access log."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    env = _worker_env(tmp_path)
+    env.update(PARKGOV_STATIC_ROOT=str(tmp_path / "static"), PARKGOV_GRACEFUL_TIMEOUT="5")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    served = subprocess.Popen([sys.executable, "-m", "parkgov", "serve", "--port", str(port), "--workers", "1"],
+                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while status != 200 and time.monotonic() < deadline and served.poll() is None:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/login/?q=91330683MA2D3XYZ1K",
+                                                 headers={"X-Request-ID": "served-1"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    status, echoed = response.status, response.headers["X-Request-ID"]
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200 and echoed == "served-1"
+    finally:
+        served.send_signal(signal.SIGTERM)
+        out, err = served.communicate(timeout=60)
+    printed = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert all(line.startswith("{") or line.startswith("园区管家已启动") for line in out.splitlines()), out
+    requests = [line for line in printed if line["event"] == "request" and line["path"] == "/login/"]
+    assert [(r["request_id"], r["status"]) for r in requests] == [("served-1", 200)]
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in printed)
+    assert "91330683MA2D3XYZ1K" not in out + err and "GET /login" not in out + err
