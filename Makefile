@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml package.json
 
 venv: $(STAMP)
 
-# The demo runs in development mode: DEBUG on, cookies over plain http (production: see the README).
+# The demo runs in development mode: DEBUG on, cookies over plain http, readable log lines instead of JSON
+# (production: see the README).
 demo: export PARKGOV_DEBUG = 1
+demo: export PARKGOV_LOG_FORMAT ?= text
 demo: $(STAMP)
 	PARKGOV_DATABASE_URL=$(DB) $(BIN)/parkgov init
 	# the ledger, then its governance (parkgov/demo/governance.py): evaluations of 2024 and 2025 (the 2025

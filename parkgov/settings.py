@@ -21,6 +21,9 @@ PARKGOV_TASK_BACKEND   background-job backend (default django_tasks_db.DatabaseB
 PARKGOV_PG_BIN         folder of pg_dump/pg_restore for `parkgov backup`/`restore` (default: newest
                        /usr/lib/postgresql/*/bin, else the PATH)
 PARKGOV_CONN_MAX_AGE   seconds a database connection is reused between requests (default 60)
+PARKGOV_LOG_FORMAT     json (default: one JSON object per line on stdout) or text (one readable line, for
+                       developers); docs/operations/service.md「日志」
+PARKGOV_LOG_LEVEL      DEBUG, INFO (default), WARNING or ERROR; DEBUG adds the lines of /healthz and static files
 """
 
 from pathlib import Path
@@ -32,6 +35,7 @@ import time
 import dj_database_url
 
 from parkgov.errors import ConfigError
+from parkgov.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -108,6 +112,16 @@ def _secret_key(path: Path) -> str:
     raise ConfigError(f"密钥文件 {path} 为空")
 
 
+def _logging_from_env() -> dict:
+    format = os.environ.get("PARKGOV_LOG_FORMAT", "json").strip().lower()
+    level = os.environ.get("PARKGOV_LOG_LEVEL", "INFO").strip().upper()
+    if format not in ("json", "text"):
+        raise ConfigError(f"PARKGOV_LOG_FORMAT 只能是 json 或 text，收到：{format!r}")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"PARKGOV_LOG_LEVEL 只能是 DEBUG、INFO、WARNING 或 ERROR，收到：{level!r}")
+    return logging_config(format=format, level=level)
+
+
 DATABASES = {"default": _database_from_env()}
 DEBUG = os.environ.get("PARKGOV_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("PARKGOV_SECRET_KEY") or _secret_key(_secret_key_file(DATABASES["default"]))
@@ -147,6 +161,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "parkgov.web.request_log.RequestLogMiddleware",  # first: its id and its line cover every response, static too
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,6 +228,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                            "parkgov.accounts.backends.ProfileBackend"]  # ModelBackend, profile in the same query
 AXES_FAILURE_LIMIT = int(os.environ.get("PARKGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
+AXES_VERBOSE = False  # its lines name the lock-out parameters (username, address) only, not the browser too
 # one lock per username *and* address: behind the zone's proxy a lock by address alone shut out every member of
 # staff (issue 13); the address is the peer's, or X-Forwarded-For's only from PARKGOV_TRUSTED_PROXIES
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -285,3 +301,4 @@ STATICFILES_DIRS = [
 STATIC_ROOT = Path(os.environ.get("PARKGOV_STATIC_ROOT", BASE_DIR.parent / "build" / "static"))
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+LOGGING = _logging_from_env()  # issue 18 §5: parkgov/logs.py

@@ -23,11 +23,12 @@ def stoppable(function):
 
     @functools.wraps(function)
     def run(job_id: str):
-        job = Job.objects.filter(pk=job_id).values("kind", "created_by_id", "request_id").first()
+        job = Job.objects.filter(pk=job_id).values("kind", "created_by_id", "created_by__username", "request_id").first()
         if job is None:
             log.warning("job %s is gone", job_id)
             return
-        with job_context(job_id=job_id, kind=job["kind"], user_id=job["created_by_id"], request_id=job["request_id"]):
+        with job_context(job_id=job_id, kind=job["kind"], user_id=job["created_by_id"],
+                         username=job["created_by__username"], request_id=job["request_id"]):
             try:
                 function(job_id)
             except JobCancelled:

@@ -45,7 +45,9 @@ def run_server(*, host, port, workers, threads=1, demo_accounts, console):
     console.print(f"园区管家已启动：http://{host}:{port}/  （Ctrl+C 停止）")
     server = _child([sys.executable, "-m", "gunicorn", "parkgov.wsgi", "--bind", f"{host}:{port}",
                      "--workers", str(workers), "--threads", str(threads), "--timeout", "120",
-                     "--graceful-timeout", str(graceful)], env)
+                     "--graceful-timeout", str(graceful),
+                     # its lines in our format; no access log of its own: ours has no query string (issue 18 §5)
+                     "--logger-class", "parkgov.web.gunicorn_log.Logger"], env)
     stopping, failed = [], []
 
     def stop(signum, _frame):
