@@ -62,6 +62,8 @@ API_LISTS["list_parcels_on"] = "parcel"  # issue 17 §2: the parcels valid on a 
 API_NOT_LISTS = {"openapi-json", "openapi-view", "get_parcel", "get_enterprise", "get_figures", "create_import",
                  "get_job", "api-root"}  # single records and actions, scoped in tests/test_api.py
 API_NOT_LISTS |= {"split_parcel", "merge_parcels"}  # issue 17 §2: actions, scoped in tests/test_split_merge.py
+# issue 18 §2: a job's owner alone cancels or reruns it (others get 404), in tests/test_jobs_workflow.py
+API_NOT_LISTS |= {"cancel_job", "retry_job"}
 # issue 14: finding writes and one finding, scoped in tests/test_findings.py (and below: attachments)
 API_NOT_LISTS |= {"create_finding", "get_finding", "update_finding", "change_finding_status",
                   "upload_finding_attachments"}
