@@ -210,3 +210,17 @@ def test_an_old_workbook_does_not_revive_an_ended_parcel_and_an_import_cannot_ch
     assert [(i.column, i.message) for i in refused.value.report.issues.items] == [
         ("灭失日期", f"灭失日期由分割或合并设定，不能通过导入修改（系统中为 {ON:%Y-%m-%d}）")]
     assert Parcel.objects.get(code="SZ-0001").ended_on == ON
+
+
+@pytest.mark.postgis
+def test_the_qgis_views_leave_ended_parcels_out(admin):
+    from django.db import connection
+
+    split(admin)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT "地块编码" FROM qgis."地块" ORDER BY 1')
+        parcels = [row[0] for row in cursor.fetchall()]
+        cursor.execute('SELECT DISTINCT "地块编码" FROM qgis."企业地块" ORDER BY 1')
+        linked = [row[0] for row in cursor.fetchall()]
+    assert parcels == ["SZ-0001-1", "SZ-0001-2", "SZ-0002", "SZ-0003"]
+    assert linked == ["SZ-0001-1", "SZ-0001-2", "SZ-0002"]
