@@ -20,14 +20,15 @@ def list_zones(request):
 
 @router.get("/parcels", response=responses(200, ParcelCollection), summary="地块（GeoJSON FeatureCollection）")
 def list_parcels(request, filters: Query[ParcelFilters], page: Query[PageParams]):
-    """地块的 GeoJSON FeatureCollection（EPSG:4490）；bbox 按地块范围相交筛选；count 为总数，limit/offset 分页。"""
+    """地块的 GeoJSON FeatureCollection（EPSG:4490）：默认只含现存地块（state=ended 已灭失、all 全部）；bbox 按地块范围
+    相交筛选；count 为总数，limit/offset 分页。"""
     return queries.parcel_features(scope=scope_of(request), bounds=filters.bounds, zone=filters.zone,
-                                   limit=page.limit, offset=page.offset)
+                                   state=filters.state, limit=page.limit, offset=page.offset)
 
 
 @router.get("/parcels/{stored:code}", response=responses(200, ParcelDetailFeature), summary="单个地块（GeoJSON Feature）")
 def get_parcel(request, code: Path[Code]):
-    """一个地块（按地块编码），含用地企业。"""
+    """一个地块（按地块编码），含用地企业；已因分割或合并灭失的地块也可查询（ended_on 为灭失日期）。"""
     return queries.parcel_feature(scope=scope_of(request), code=code)
 
 

@@ -20,7 +20,7 @@ from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, LandLink, Parcel, S
 
 PARCEL_COLUMNS = ["code", "land_code", "registered_area_m2", "computed_area_m2", "land_use_code", "ownership",
                   "supply_status", "supply_method", "supply_date", "term_years", "land_price", "floor_area_m2",
-                  "footprint_area_m2", "admin_area_m2", "green_area_m2"]
+                  "footprint_area_m2", "admin_area_m2", "green_area_m2", "started_on", "ended_on"]
 ENTERPRISE_COLUMNS = ["credit_code", "name", "industry_code", "scale", "status", "production_start"]
 LINK_COLUMNS = ["role", "land_area_m2", "floor_area_m2", "start_date", "end_date"]
 FINISHED = FINISHED_STATES  # issue 18: 中断 ends a job too
@@ -50,10 +50,11 @@ def _with_bbox(row: dict) -> dict:
     return row
 
 
-def parcel_features(*, scope, bounds=None, zone=None, limit: int, offset: int) -> dict:
-    """A GeoJSON FeatureCollection page of parcels, optionally those whose bounding box meets `bounds`."""
+def parcel_features(*, scope, bounds=None, zone=None, state="current", limit: int, offset: int) -> dict:
+    """A GeoJSON FeatureCollection page of parcels (`state`: current, the default, ended by a split or merge, or
+    all), optionally those whose bounding box meets `bounds`."""
     scope.require("parcel")
-    parcels = scope.filter_zones(Parcel.objects.order_by("code"))
+    parcels = scope.filter_zones(Parcel.objects.in_state(state).order_by("code"))
     if zone:
         parcels = parcels.filter(zone__code=zone)
     if bounds is not None:
@@ -112,7 +113,8 @@ def enterprise(*, scope, credit_code: str) -> dict:
     enterprise_id = _enterprise_id(scope, credit_code)
     row = Enterprise.objects.filter(pk=enterprise_id).values(*ENTERPRISE_COLUMNS, zone_code=F("zone__code")).get()
     row["land_links"] = list(LandLink.objects.filter(enterprise_id=enterprise_id).order_by("parcel__code", "role")
-                             .values(*LINK_COLUMNS, parcel_code=F("parcel__code")))
+                             .values(*LINK_COLUMNS, parcel_code=F("parcel__code"),
+                                     parcel_ended_on=F("parcel__ended_on")))
     return row
 
 

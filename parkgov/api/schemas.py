@@ -66,6 +66,8 @@ class BboxFilter(Schema):
 
 class ParcelFilters(BboxFilter):
     zone: Code | None = Field(None, description="所属园区编码")
+    state: Literal["current", "ended", "all"] = Field(
+        "current", description="current 现存（默认）、ended 已灭失（因分割或合并）、all 全部；某日的地块见 /parcels/on/{day}")
 
 
 def bounds_from_text(text: str) -> tuple:
@@ -99,6 +101,8 @@ class ParcelProperties(Schema):
     footprint_area_m2: float | None
     admin_area_m2: float | None
     green_area_m2: float | None
+    started_on: dt.date | None = Field(description="启用日期（由分割或合并生成的地块）")
+    ended_on: dt.date | None = Field(description="灭失日期（因分割或合并；现存地块为 null）")
 
 
 class ParcelLinkPublic(Schema):
@@ -152,6 +156,7 @@ class EnterprisePublic(Schema):
 
 class EnterpriseLinkPublic(Schema):
     parcel_code: str
+    parcel_ended_on: dt.date | None = Field(description="地块灭失日期（地块已因分割或合并灭失时；用地关系已转到新地块）")
     role: choices.LinkRole
     land_area_m2: float | None
     floor_area_m2: float | None

@@ -8,7 +8,8 @@ import polars as pl
 
 from parkgov.evaluation.land import attribute_land, merge_tenants
 from parkgov.ledger.bulk import fetch_frame
-from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, Parcel, YearlyFigure, Zone
+from parkgov.ledger.services import links_in_year
 
 
 def zone_scope(zone_code: str | None) -> list | None:
@@ -70,12 +71,9 @@ def _finding_counts(year: int) -> pl.DataFrame:
 
 
 def link_inputs(*, year: int, firm_ids: pl.Series) -> pl.DataFrame:
-    """Land links in force during `year`, with the host parcel's area and floor area."""
-    links = fetch_frame(LandLink, columns=["enterprise_id", "parcel_id", "role", "land_area_m2", "floor_area_m2",
-                                           "start_date", "end_date"])
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    links = links.filter((pl.col("start_date").is_null() | (pl.col("start_date") <= end))
-                         & (pl.col("end_date").is_null() | (pl.col("end_date") >= start)))
+    """Land links in force during `year` (a split's or merge's carried links counted once, on the new parcels:
+    `links_in_year`), with the host parcel's area and floor area."""
+    links = links_in_year(year=year, columns=["enterprise_id", "parcel_id", "role", "land_area_m2", "floor_area_m2"])
     parcels = fetch_frame(Parcel, columns=["code", "registered_area_m2", "floor_area_m2"]).rename(
         {"id": "parcel_id", "code": "parcel_code", "registered_area_m2": "parcel_area_m2",
          "floor_area_m2": "parcel_floor_area_m2"})

@@ -20,7 +20,8 @@ from parkgov.governance import listfields as vocab
 from parkgov.governance.frames import SCHEMAS, ListInputs, conform
 from parkgov.governance.models import ReferenceFeature, ReferenceLayer
 from parkgov.ledger.bulk import fetch_frame
-from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure
+from parkgov.ledger.models import Enterprise, Finding, Parcel, YearlyFigure
+from parkgov.ledger.services import current_parcel_frame, links_in_year
 
 PARCEL_COLUMNS = ["code", "zone_id", "ownership", "supply_status", "supply_date", "land_use_code",
                   "registered_area_m2", "floor_area_m2", "footprint_area_m2", "building_year", "building_quality",
@@ -41,7 +42,7 @@ def list_inputs(*, year: int, evaluation_run_id: int | None = None, zone_ids: li
     run = _evaluation_run(year, evaluation_run_id)
     firms = fetch_frame(Enterprise, columns=["credit_code", "name", "zone_id", "industry_code", "scale", "status",
                                              "production_start"]).rename({"id": "enterprise_id"})
-    parcels = fetch_frame(Parcel, columns=PARCEL_COLUMNS).rename({"id": "parcel_id", "code": "parcel_code"})
+    parcels = current_parcel_frame(columns=PARCEL_COLUMNS).rename({"id": "parcel_id", "code": "parcel_code"})
     if zone_ids is not None:
         firms = firms.filter(pl.col("zone_id").is_in(zone_ids))
         parcels = parcels.filter(pl.col("zone_id").is_in(zone_ids))
@@ -76,11 +77,7 @@ def _evaluation_run(year: int, run_id: int | None):
 
 
 def _links(year: int) -> pl.DataFrame:
-    links = fetch_frame(LandLink, columns=["enterprise_id", "parcel_id", "role", "land_area_m2", "start_date",
-                                           "end_date"])
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return links.filter((pl.col("start_date").is_null() | (pl.col("start_date") <= end))
-                        & (pl.col("end_date").is_null() | (pl.col("end_date") >= start)))
+    return links_in_year(year=year, columns=["enterprise_id", "parcel_id", "role", "land_area_m2"])
 
 
 def _evaluation(run) -> pl.DataFrame:

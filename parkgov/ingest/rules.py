@@ -141,8 +141,32 @@ def _parcel_rules(raw, typed, issues):
           f"建成年份晚于当前年度 {this_year}")
     _flag(raw, typed, issues, "building_quality", pl.col("building_quality").is_not_null()
           & (pl.col("floor_area_m2") == 0), "总建筑面积为0的地块不应有房屋质量", WARNING)
+    _flag(raw, typed, issues, "ended_on", pl.col("ended_on") <= pl.col("started_on"), "灭失日期应晚于启用日期")
     if "land_code" in typed.columns:
         _stored_land_codes(raw, typed, issues)
+    _stored_validity(raw, typed, issues)
+
+
+def _stored_validity(raw, typed, issues):
+    """启用日期 and 灭失日期 are written by a split or merge: an import may give them for a parcel the ledger does not
+    hold yet (an exported ledger restored into an empty database), and may not change them on a stored parcel (an
+    old workbook must not revive a parcel that was split or merged away; a blank cell keeps the stored date)."""
+    given = [c for c in ("started_on", "ended_on") if c in typed.columns and c in raw.headers]
+    if not given or "code" not in typed.columns:
+        return
+    rows = typed.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in given]))
+    if rows.height == 0:
+        return
+    stored = fetch_frame(Parcel, columns=["code", *given], where_column="code",
+                         values=rows.get_column("code").unique().to_list())
+    joined = rows.select("__row", "code", *given).join(stored.drop("id"), on="code", suffix="__stored")
+    for column in given:
+        label = raw.headers[column]
+        for row, value, was in joined.filter(pl.col(column).is_not_null()
+                                             & pl.col(column).ne_missing(pl.col(f"{column}__stored"))) \
+                .select("__row", column, f"{column}__stored").iter_rows():
+            now = f"{was:%Y-%m-%d}" if was else "空"
+            issues.add(raw.title, row, label, value, f"{label}由分割或合并设定，不能通过导入修改（系统中为 {now}）")
 
 
 def _stored_land_codes(raw, typed, issues):

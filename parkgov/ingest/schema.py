@@ -134,6 +134,12 @@ PARCELS = Sheet(
                aliases=("房屋质量等级", "建筑质量")),
         Column("land_procedures", "用地手续", "choice", choices=choices.LandProcedures, example="手续完备",
                aliases=("用地手续情况", "土地手续")),
+        # written by a split or merge (issue 17 §2); exported so that an ended parcel goes round as ended, read only
+        # for a parcel the ledger does not hold yet (an existing parcel's dates cannot be changed by an import)
+        Column("started_on", "启用日期", "date", example="",
+               help="由分割或合并生成的地块的启用日期；由系统填写，导入时只用于新建地块"),
+        Column("ended_on", "灭失日期", "date", example="",
+               help="因分割或合并灭失的地块的灭失日期；由系统填写，导入时只用于新建地块，已有地块不能通过导入修改"),
     ),
 )
 

@@ -70,6 +70,27 @@ class Zone(GeometryMixin):
         return found
 
 
+class ParcelQuerySet(models.QuerySet):
+    """Parcels; `current()` is what every view of the ledger as it is today reads (issue 17 §2)."""
+
+    def current(self):
+        """Parcels not ended by a split or merge (the tiles, topology checks and overview use the same rule)."""
+        return self.filter(ended_on=None)
+
+    def ended(self):
+        """Parcels ended by a split or merge: kept for their history, the dossier and the as-of views."""
+        return self.exclude(ended_on=None)
+
+    def in_state(self, state: str):
+        """`current()`, `ended()` or all parcels for a list's 状态 filter (`PARCEL_STATES`)."""
+        if state not in PARCEL_STATES:
+            raise ValueError(f"地块状态 {state!r} 无效；允许：{'、'.join(PARCEL_STATES)}")
+        return {"current": self.current, "ended": self.ended, "all": self.all}[state]()
+
+
+PARCEL_STATES = ("current", "ended", "all")
+
+
 class Parcel(GeometryMixin):
     """An industrial parcel under one ledger code (地块编码) and, once registered, its 宗地代码."""
 
@@ -101,6 +122,7 @@ class Parcel(GeometryMixin):
     ended_on = models.DateField(_("灭失日期"), null=True, blank=True, editable=False)
     code_provisional = models.BooleanField(_("临时编码"), default=False, editable=False)
     history = _history()
+    objects = ParcelQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("地块")

@@ -1,5 +1,7 @@
 """Ledger services: invariants shared by forms, admin and import; geometry attachment; summaries."""
 
+import datetime as dt
+
 import numpy as np
 import polars as pl
 from django.conf import settings
@@ -62,11 +64,40 @@ def attach_geometry(*, model, frame: pl.DataFrame) -> int:
     return len(rows)
 
 
+def current_parcel_frame(*, columns, where_column=None, values=None) -> pl.DataFrame:
+    """`fetch_frame(Parcel, ...)` of the parcels not ended by a split or merge (`ParcelQuerySet.current`): what
+    every figure of the ledger as it is today counts, so an ended parcel's land is never added to its successors'."""
+    frame = fetch_frame(Parcel, columns=[*(c for c in columns if c != "ended_on"), "ended_on"], where_column=where_column,
+                        values=values)
+    return frame.filter(pl.col("ended_on").is_null()).drop("ended_on")
+
+
+def links_in_year(*, year: int, columns: list) -> pl.DataFrame:
+    """Land links in force during `year` (id, `columns`, parcel_id, start_date, end_date), less those a split or
+    merge in or before `year` carried over to the new parcels: the carried shares count the land instead, so a firm's
+    land in the year of a split is counted once, not on the old parcel and again on the new ones (issue 17 §2).
+    A link that ended before its parcel was split was not carried and still counts for its days in the year."""
+    wanted = list(dict.fromkeys([*columns, "parcel_id", "start_date", "end_date"]))
+    links = fetch_frame(LandLink, columns=wanted)
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    links = links.filter((pl.col("start_date").is_null() | (pl.col("start_date") <= end))
+                         & (pl.col("end_date").is_null() | (pl.col("end_date") >= start)))
+    ended = fetch_frame(Parcel, columns=["ended_on"]).filter(pl.col("ended_on").is_not_null()
+                                                             & (pl.col("ended_on") <= end))
+    if ended.height == 0:
+        return links
+    ended = ended.select(pl.col("id").alias("parcel_id"), pl.col("ended_on").alias("__ended_on"))
+    carried = pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("__ended_on") - pl.duration(days=1))
+    return links.join(ended, on="parcel_id", how="left") \
+        .filter(pl.col("__ended_on").is_null() | ~carried).drop("__ended_on")
+
+
 def parcel_frame(columns=None) -> pl.DataFrame:
-    """All parcels as a frame with derived ratios (容积率, 建筑系数, 行政办公比重, 绿地率) and areas in 亩."""
+    """The current parcels (not ended) as a frame with derived ratios (容积率, 建筑系数, 行政办公比重, 绿地率) and
+    areas in 亩."""
     base = ["code", "land_code", "zone_id", "registered_area_m2", "computed_area_m2", "ownership", "supply_status",
             "floor_area_m2", "footprint_area_m2", "admin_area_m2", "green_area_m2"]
-    frame = fetch_frame(Parcel, columns=columns or base)
+    frame = current_parcel_frame(columns=columns or base)
     area = pl.col("registered_area_m2")
     return frame.with_columns(
         (area * 15 / 10000).alias("registered_area_mu"),

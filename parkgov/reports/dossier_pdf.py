@@ -58,7 +58,7 @@ def zone_members(*, scope, zone_code: str, kind: str = "enterprise") -> list:
         raise NotFound(gettext("没有编码为 %(code)s 的园区（或不在您的园区范围内）") % {"code": zone_code})
     ids = zone_tree_ids(zone)
     if kind == "parcel":
-        members = scope.filter_zones(Parcel.objects.filter(zone_id__in=ids).select_related("zone"), "zone_id")
+        members = scope.filter_zones(Parcel.objects.current().filter(zone_id__in=ids).select_related("zone"), "zone_id")
         members = members.order_by("code")
     else:
         members = scope.filter_zones(Enterprise.objects.filter(zone_id__in=ids).select_related("zone__parent"),

@@ -87,7 +87,9 @@ def parcel_dossier(*, parcel, scope) -> dict:
         "ratios": {name: _percent(getattr(parcel, name)) for name in ("building_coefficient", "admin_share",
                                                                        "green_ratio")},
         "occupants": occupants, "findings": findings,
-        "lineage": lineage_edges(parcel),
+        "lineage": (lineage := lineage_edges(parcel)),
+        # an ended parcel's dossier still opens (its history), saying it ended and which parcels took it over
+        "successors": [edge for edge in lineage if edge.parent_id == parcel.pk and parcel.ended_on],
         "parcel_editable": scope.can_write("parcel") and parcel.ended_on is None and bool(parcel.geometry),
         "lineage_graph": lineage_graph(parcel=parcel, scope=scope,
                                        link=lambda code: reverse("web:parcel", args=[code])),

@@ -31,7 +31,7 @@ def parcels_svg(parcels, *, neighbours: bool = True) -> str:
     bottom, top = bottom - span * PAD, top + span * PAD
     others = []
     if neighbours:
-        others = list(Parcel.objects.filter(min_x__lte=right, max_x__gte=left, min_y__lte=top, max_y__gte=bottom)
+        others = list(Parcel.objects.current().filter(min_x__lte=right, max_x__gte=left, min_y__lte=top, max_y__gte=bottom)
                       .exclude(pk__in=[p.pk for p in shaped]).exclude(geometry=None)
                       .values_list("geometry", flat=True)[:NEIGHBOURS])
     scale_x = math.cos(math.radians((top + bottom) / 2))

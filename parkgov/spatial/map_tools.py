@@ -29,7 +29,7 @@ FORMATS = ("xlsx", "gpkg")
 
 
 def _drawn(scope):
-    return scope.filter_zones(Parcel.objects.filter(geometry__isnull=False))
+    return scope.filter_zones(Parcel.objects.current().filter(geometry__isnull=False))  # as the map draws them
 
 
 def _current_links():

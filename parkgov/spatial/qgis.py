@@ -2,10 +2,11 @@
 
 Two plain views, so they are always current (QGIS's bounding-box filter reaches the GiST index of
 ledger_parcel.geom through them; the per-parcel values are LATERAL subqueries, computed only for the rows read):
-- qgis."地块": one row per parcel — code, park, area in 亩, supply status, the firms using it today (names and credit
+- qgis."地块": one row per current parcel (not ended by a split or merge) — code, park, area in 亩, supply status, the firms using it today (names and credit
   codes joined with 、 in credit-code order, their current class and tier in the same order), the lists it or its
   firms are on, the open cases on it or its firms, and its idle-land status in the latest review.
-- qgis."企业地块": one row per current land link (a firm with three parcels has three rows), the firm's values.
+- qgis."企业地块": one row per current land link on a current parcel (a firm with three parcels has three rows), the
+  firm's values.
 "Current class" is the map's: the latest whole-ledger evaluation run (latest year, then latest run); the tier
 from the latest such run that assigned tiers; lists are the latest run of each rule in the latest list year.
 
@@ -105,7 +106,7 @@ def _current(alias: str) -> str:
 
 
 def parcels_sql() -> str:
-    """qgis."地块": a row per parcel."""
+    """qgis."地块": a row per current parcel."""
     results = _t(EvaluationResult)
     return (
         _runs()
@@ -125,7 +126,8 @@ def parcels_sql() -> str:
         f"JOIN {_t(Enterprise)} e ON e.id = l.enterprise_id "
         f"LEFT JOIN {results} c ON c.enterprise_id = e.id AND c.run_id = (SELECT id FROM class_run) "
         f"LEFT JOIN {results} t ON t.enterprise_id = e.id AND t.run_id = (SELECT id FROM tier_run)) f ON true "
-        + _lists("p.id", "f.ids") + _cases("p.id", "f.ids") + _idle("p.id"))
+        + _lists("p.id", "f.ids") + _cases("p.id", "f.ids") + _idle("p.id")
+        + "WHERE p.ended_on IS NULL")  # not parcels ended by a split or merge (they overlap their successors)
 
 
 def firm_parcels_sql() -> str:
@@ -144,7 +146,7 @@ def firm_parcels_sql() -> str:
         f"LEFT JOIN {results} c ON c.enterprise_id = e.id AND c.run_id = (SELECT id FROM class_run) "
         f"LEFT JOIN {results} t ON t.enterprise_id = e.id AND t.run_id = (SELECT id FROM tier_run) "
         + _lists("p.id", "ARRAY[e.id]") + _cases("p.id", "ARRAY[e.id]") + _idle("p.id")
-        + f"WHERE {_current('l')}")
+        + f"WHERE {_current('l')} AND p.ended_on IS NULL")
 
 
 def drop_views(cursor) -> None:

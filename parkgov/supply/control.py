@@ -62,7 +62,7 @@ def parcel_inputs(*, scope, zone_id=None) -> pl.DataFrame:
     """The engine's input: the user's parcels (one query) with their firm's industry (one query on the current
     links): the land-use-right holder with the largest land area, else the tenant with the largest floor."""
     scope.require(DOMAIN)
-    parcels = scope.filter_zones(Parcel.objects.all())
+    parcels = scope.filter_zones(Parcel.objects.current())  # not parcels ended by a split or merge
     if zone_id:
         parcels = parcels.filter(zone_id=zone_id)
     rows = list(parcels.values_list(*PARCEL_COLUMNS))

@@ -15,6 +15,7 @@ from parkgov.accounts.scopes import with_children
 from parkgov.errors import InputError
 from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Parcel
+from parkgov.ledger.services import current_parcel_frame
 from parkgov.supply.choices import IDLE_COLOURS, ExceptionCause, IdleStatus, NoticeKind
 from parkgov.supply.idle_engine import evaluate
 from parkgov.supply.idle_rules import IdleRules, idle_rules
@@ -30,10 +31,11 @@ ATTENTION = (IdleStatus.WARNING, IdleStatus.IDLE, IdleStatus.RECOVER, IdleStatus
 
 def idle_frames(*, zone_ids=None, parcel_ids=None) -> dict[str, pl.DataFrame]:
     """The engine's inputs: parcels (of `zone_ids` / `parcel_ids` when given), their contracts and exceptions."""
+    # an ended parcel (split or merged away) holds no land today, so it is never idle: its successors are judged
     if parcel_ids is not None:
-        parcels = fetch_frame(Parcel, columns=PARCEL_COLUMNS, where_column="id", values=parcel_ids)
+        parcels = current_parcel_frame(columns=PARCEL_COLUMNS, where_column="id", values=parcel_ids)
     else:
-        parcels = fetch_frame(Parcel, columns=PARCEL_COLUMNS)
+        parcels = current_parcel_frame(columns=PARCEL_COLUMNS)
     if zone_ids is not None:
         parcels = parcels.filter(pl.col("zone_id").is_in(list(zone_ids)))
     ids = parcels.get_column("id").to_list()

@@ -220,7 +220,7 @@ def transfer_in_scope(*, scope, pk: int) -> QuotaTransfer:
 def unsupplied_parcels(*, scope, zone: Zone):
     """The zone's own 批而未供 parcels (approved, not yet supplied), in code order."""
     scope.require(DOMAIN)
-    return scope.filter_zones(Parcel.objects.filter(zone=zone, supply_status=SupplyStatus.APPROVED_NOT_SUPPLIED)) \
+    return scope.filter_zones(Parcel.objects.current().filter(zone=zone, supply_status=SupplyStatus.APPROVED_NOT_SUPPLIED)) \
         .order_by("code")
 
 
@@ -245,7 +245,7 @@ def _pending_counts(zones) -> dict:
 def _unsupplied_mu(zones) -> dict:
     from django.db.models import Sum
 
-    rows = Parcel.objects.filter(zone__in=zones, supply_status=SupplyStatus.APPROVED_NOT_SUPPLIED) \
+    rows = Parcel.objects.current().filter(zone__in=zones, supply_status=SupplyStatus.APPROVED_NOT_SUPPLIED) \
         .values("zone_id").annotate(area=Sum("registered_area_m2"))
     return {row["zone_id"]: square_metres_to_mu(row["area"] or 0.0) for row in rows}
 

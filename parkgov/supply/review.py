@@ -24,7 +24,7 @@ CONTRACT_FIELDS = ("id", "number", "parcel_id", "enterprise_id", "signed_on", "a
                    "agreed_production", "actual_start", "actual_completion", "breach_rule", "total_investment",
                    "invested", "developed_area_m2", "stopped_on", "indicators")
 PARCEL_FIELDS = ["code", "zone_id", "supply_status", "supply_date", "land_price", "registered_area_m2",
-                 "floor_area_m2", "footprint_area_m2"]
+                 "floor_area_m2", "footprint_area_m2", "ended_on"]
 FIGURE_FIELDS = ["enterprise_id", "year", *commitment_engine.YEARLY_FIELDS]
 
 
@@ -98,7 +98,10 @@ def full_rules_hash() -> str:
 
 def evaluate(frames: dict, *, on: dt.date, year: int) -> tuple:
     """(commitment results, idle results or None) from loaded frames (pure)."""
-    parcels = frames["parcels"]
+    # a contract stays on the parcel it was signed for, ended by a split or merge or not; idle land is judged on the
+    # parcels as they are today (an ended parcel's land is its successors')
+    current = frames["parcels"].filter(pl.col("ended_on").is_null()).drop("ended_on")
+    parcels = frames["parcels"].drop("ended_on")
     contracts = frames["contracts"].rename({"id": "contract_id"}).join(
         parcels.select(pl.col("id").alias("parcel_id"), "zone_id"), on="parcel_id", how="inner")
     commitments = commitment_engine.evaluate(
@@ -109,7 +112,7 @@ def evaluate(frames: dict, *, on: dt.date, year: int) -> tuple:
     if HAS_IDLE:
         from parkgov.supply import idle_engine
 
-        idle = idle_engine.evaluate(parcels=parcels, contracts=frames["contracts"], exceptions=frames["exceptions"],
+        idle = idle_engine.evaluate(parcels=current, contracts=frames["contracts"], exceptions=frames["exceptions"],
                                     rules=_idle_rules(), on=on)
     return commitments, idle
 

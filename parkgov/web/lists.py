@@ -35,7 +35,9 @@ from parkgov.codes.thresholds import threshold
 from parkgov.evaluation.models import CLASS_CHOICES, EvaluationResult, EvaluationRun
 from parkgov.governance.findings import scoped_findings, writable_categories
 from parkgov.ledger import choices
-from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import (
+    FIGURE_FIELDS, PARCEL_STATES, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone,
+)
 from parkgov.reports.labels import department_text, figure_fields, figure_label, industry_text  # noqa: F401
 from parkgov.units import square_metres_to_mu
 from parkgov.accounts.pages import scoped
@@ -180,6 +182,11 @@ class EnterpriseFilter(ScopedFilterSet):
 
 
 class ParcelFilter(ScopedFilterSet):
+    """The parcel list's filters. 状态 defaults to 现存: the list, its totals and its export show the ledger as it
+    is today unless ended parcels (split or merged away, kept for their history) are asked for."""
+
+    state = django_filters.ChoiceFilter(label=_("状态"), method="keep", empty_label=None, choices=[
+        ("current", _("现存")), ("ended", _("已灭失")), ("all", _("全部"))])
     q = django_filters.CharFilter(label=_("地块编码或宗地代码"), method="search")
     land_use = django_filters.CharFilter(label=_("用地分类代码（前几位）"), field_name="land_use_code",
                                          lookup_expr="startswith")
@@ -188,6 +195,18 @@ class ParcelFilter(ScopedFilterSet):
     supply_method = django_filters.ChoiceFilter(label=_("供地方式"), choices=choices.SupplyMethod.choices, empty_label=ALL)
     mismatch = django_filters.BooleanFilter(label=_("登记与图形面积差异超阈值"), method="area_mismatch", widget=forms.Select(
         choices=[("", ALL), ("true", _("是")), ("false", _("否"))]))  # not NullBooleanSelect's "未知" for no filter
+
+    @property
+    def qs(self):
+        return super().qs.in_state(self.chosen_state())
+
+    def chosen_state(self) -> str:
+        """current, ended or all: as asked when valid, else current (also for an unbound form)."""
+        asked = self.form.cleaned_data.get("state") if self.is_bound and self.errors is not None else None
+        return asked if asked in PARCEL_STATES else "current"
+
+    def keep(self, queryset, name, value):
+        return queryset  # applied in `qs`, so that no value (the default) means current parcels too
 
     def search(self, queryset, name, value):
         value = value.upper()
@@ -330,6 +349,7 @@ class ParcelTable(TotalledTable):
     ownership = tables.Column(verbose_name=_("土地权属"), order_by=("ownership", "code"))
     supply_status = tables.Column(verbose_name=_("供地状态"), order_by=("supply_status", "code"))
     supply_date = tables.DateColumn(verbose_name=_("供地日期"), format="Y-m-d", order_by=("supply_date", "code"))
+    ended_on = tables.DateColumn(verbose_name=_("灭失日期"), format="Y-m-d", order_by=("ended_on", "code"))
     evaluation_class = ClassColumn(order_by=("evaluation_class", "code"))
     totals_label = _("合计：%(rows)s 宗地块")
     summed = {"registered_area_m2": square_metres_to_mu, "registered_m2": None, "computed_area_m2": square_metres_to_mu}
@@ -428,7 +448,7 @@ def enterprise_listing(*, scope, params, figures=FIGURE_FIELDS) -> Listing:
 
 
 def parcel_listing(*, scope, params) -> Listing:
-    """Parcels of the user's parks."""
+    """Parcels of the user's parks: the current ones unless 状态 asks for ended ones (`ParcelFilter`)."""
     found = ParcelFilter(params or None, queryset=parcel_rows(scope=scope, listed=True), scope=scope)
     classes = scope.sees("evaluation_class")
     rows = found.qs.annotate(evaluation_class=holder_class()) if classes else found.qs
@@ -444,9 +464,11 @@ def parcel_listing(*, scope, params) -> Listing:
                (_("出让年限（年）"), "term_years", None), (_("土地价款（万元）"), "land_price", None),
                (_("总建筑面积（平方米）"), "floor_area_m2", None), (_("建筑基底面积（平方米）"), "footprint_area_m2", None),
                (_("行政办公及生活设施用地面积（平方米）"), "admin_area_m2", None), (_("绿地面积（平方米）"), "green_area_m2", None)]
+    state = found.chosen_state()
+    columns += [(_("启用日期"), "started_on", None), (_("灭失日期"), "ended_on", None)] if state != "current" else []
     columns += [(_("土地使用权人评价类别"), "evaluation_class", class_label)] if classes else []
     return Listing(title=_("地块"), filter=found, rows=rows, table_class=ParcelTable,
-                   hidden=[] if classes else ["evaluation_class"],
+                   hidden=([] if classes else ["evaluation_class"]) + (["ended_on"] if state == "current" else []),
                    export_columns=columns, export_name=_("地块清单.xlsx"), export_url=reverse("web:parcels_export"),
                    note=_("⚠ 登记面积与图形面积相差超过阈值"))
 

@@ -8,7 +8,8 @@ ledger; each value's provenance says where it came from.
 import polars as pl
 
 from parkgov.ledger.bulk import fetch_frame
-from parkgov.ledger.models import Enterprise, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import Enterprise, YearlyFigure, Zone
+from parkgov.ledger.services import current_parcel_frame
 from parkgov.zones.categories import category_table
 from parkgov.zones.checks import account_problems
 from parkgov.zones.derive import derive
@@ -21,7 +22,7 @@ PARCEL_COLUMNS = ["zone_id", "registered_area_m2", "land_use_code", "ownership",
 
 def ledger_inputs() -> dict:
     """The frames derive() reads, one query per table."""
-    parcels = fetch_frame(Parcel, columns=PARCEL_COLUMNS)
+    parcels = current_parcel_frame(columns=PARCEL_COLUMNS)  # not parcels ended by a split or merge
     firms = fetch_frame(Enterprise, columns=["zone_id"]).rename({"id": "enterprise_id"})
     yearly = fetch_frame(YearlyFigure, columns=["enterprise_id", "year", "tax", "fixed_investment", "output_value"])
     figures = yearly.join(firms, on="enterprise_id", how="inner") if yearly.height else \
