@@ -5,6 +5,11 @@ import os
 import pytest
 from django.db import connection
 
+# The command's output is checked as text: a terminal wide enough that Rich does not wrap it (Rich drops the space
+# it breaks at, and where it breaks depends on the length of the temporary folder's path). Before parkgov.cli
+# makes its consoles; processes the tests start inherit it.
+os.environ["COLUMNS"] = "300"
+
 
 @pytest.fixture(autouse=True)
 def shared_cache_dir(settings, tmp_path):
