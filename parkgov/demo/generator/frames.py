@@ -123,9 +123,11 @@ def _parcels_frame(p: dict, codes: pl.Series, zone_codes: pl.Series) -> pl.DataF
         building_year=series(p["building_year"], pl.Int64, p["building_year"] > 0),
         building_quality=pick(QUALITIES, np.maximum(p["quality"], 0), p["quality"] >= 0),
         land_procedures=pick(PROCEDURES, np.maximum(p["procedures"], 0), p["procedures"] >= 0),
+        started_on=pl.lit(None, pl.Date), ended_on=pl.lit(None, pl.Date),  # set by the demo's split and merge later
     ).select(["code", "land_code", "zone", "registered_area_m2", "land_use_code", "ownership", "supply_status",
               "supply_method", "supply_date", "term_years", "land_price", "floor_area_m2", "footprint_area_m2",
-              "admin_area_m2", "green_area_m2", "building_year", "building_quality", "land_procedures"])
+              "admin_area_m2", "green_area_m2", "building_year", "building_quality", "land_procedures",
+              "started_on", "ended_on"])
 
 
 def _land_code_column(p: dict) -> pl.Series:
