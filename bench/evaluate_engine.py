@@ -214,7 +214,8 @@ def rowwise_evaluate(rows: list, ruleset, year: int, history: dict) -> dict:
     """The same Huangyan scoring, one firm at a time in plain Python: population, not-rated reason, indicator
     values, ratio scores (population mean score where missing), total, sort + rank + class bands, tier, policy.
 
-    Only what this rule set uses (ratio scoring with fixed benchmarks, rank bands, no adjustments or vetoes).
+    Only what this rule set uses (ratio scoring with fixed benchmarks, rank bands on the published total, no
+    adjustments or vetoes).
     Returns credit_code → (total, klass, rank, tier, charge_total).
     """
     from parkgov.evaluation.engine import NO_FIGURES, NOT_IN_POPULATION
@@ -276,7 +277,10 @@ def rowwise_evaluate(rows: list, ruleset, year: int, history: dict) -> dict:
                 score = firm["scores"][item.indicator]
                 total = score if total is None else total + score
             firm["total"] = total + 0.0 - 0.0
-        group.sort(key=lambda f: (-f["total"], f["values"][first] is None, -(f["values"][first] or 0.0),
+        # ranked on the total as published (rounded as Polars rounds: the scaled value to the nearest even)
+        scale = 10 ** ruleset.publication.score_decimals if ruleset.publication else None
+        published = (lambda t: round(t * scale) / scale) if scale else (lambda t: t)
+        group.sort(key=lambda f: (-published(f["total"]), f["values"][first] is None, -(f["values"][first] or 0.0),
                                   f["credit_code"]))
         bands = population.classes.bands
         for rank, firm in enumerate(group, start=1):

@@ -44,10 +44,9 @@ def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.D
     prior = _indicator_values(_prepare(previous.sort("credit_code"), ruleset), ruleset) \
         if previous is not None else None
     parts = [_score_population(frame, ruleset, population, year, prior, explain) for population in ruleset.populations]
-    scored = pl.concat([p for p in parts if p.height] or [parts[0]], how="diagonal_relaxed")
-    unrated = frame.filter(pl.col("population").is_null() | pl.col("not_rated_reason").is_not_null()) \
-        .join(scored.select("credit_code"), on="credit_code", how="anti")
-    results = pl.concat([scored, unrated], how="diagonal_relaxed")
+    # each population scores its own firms with no reason yet, so the rest are the firms no population scored
+    unrated = frame.filter(pl.col("population").is_null() | pl.col("not_rated_reason").is_not_null())
+    results = pl.concat(([p for p in parts if p.height] or parts[:1]) + [unrated], how="diagonal_relaxed")
     results = _vetoes(results, ruleset)
     results = results.with_columns(
         pl.when(pl.col("not_rated_reason").is_not_null()).then(pl.lit("T")).otherwise(pl.col("klass")).alias("klass"),
@@ -171,9 +170,13 @@ def _plausibility(rows, ruleset: RuleSet, population):
         hit = pl.lit(True)
     else:
         return nothing
+    # the text is built for the flagged rows only: a million rows of number-to-text would cost more than the rest
+    flagged = rows.select(pl.arg_where(hit & pl.col("not_rated_reason").is_null())).to_series()
     text = pl.concat_str(causes, separator="；", ignore_nulls=True)
-    return rows.with_columns(pl.when(hit & pl.col("not_rated_reason").is_null() & (text != "")).then(text)
-                             .otherwise(None).alias("review_reason"))
+    texts = rows[flagged].select(pl.when(text != "").then(text).otherwise(None)).to_series()
+    reason = pl.repeat(None, rows.height, dtype=pl.String, eager=True).scatter(flagged, texts) \
+        if flagged.len() else pl.repeat(None, rows.height, dtype=pl.String, eager=True)
+    return rows.with_columns(reason.alias("review_reason"))
 
 
 def _beyond_median(rated, indicator, key, factor):
@@ -289,11 +292,14 @@ def _rank_and_class(rows, ruleset: RuleSet, population):
     ranked = pl.col("total").round(published.score_decimals) if published else pl.col("total")
     keys = ["__ranked_total"] + ([f"{first}__value"] if first else []) + ["credit_code"]
     rated_rows = rows.filter(rated).with_columns(ranked.alias("__ranked_total"))
-    order = rated_rows.select(keys + ["rank_group"]).with_row_index("__i") \
-        .sort(keys, descending=[True] * (len(keys) - 1) + [False], nulls_last=True) \
-        .with_columns(pl.int_range(1, pl.len() + 1).over("rank_group").alias("rank"),
-                      pl.len().over("rank_group").alias("rank_of")).select("__i", "rank", "rank_of")
-    ordered = rated_rows.with_row_index("__i").join(order, on="__i", how="left").drop("__i")
+    # the order as row numbers, ranks counted within each group in that order, then put back in row order
+    order = rated_rows.select(pl.arg_sort_by(keys, descending=[True] * (len(keys) - 1) + [False],
+                                             nulls_last=True)).to_series()
+    ranks = rated_rows.select(pl.col("rank_group").gather(order)).with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("rank_group").alias("rank"),
+        pl.len().over("rank_group").alias("rank_of")).select("rank", "rank_of")
+    back = order.arg_sort()
+    ordered = rated_rows.with_columns(ranks.get_column("rank").gather(back), ranks.get_column("rank_of").gather(back))
     ordered = ordered.with_columns((pl.col("rank") / pl.col("rank_of") * 100).alias("percentile"))
     ordered = ordered.with_columns(_class_expr(population).alias("klass")).drop("__ranked_total")
     return pl.concat([ordered, rows.filter(~rated)], how="diagonal_relaxed")
@@ -354,17 +360,20 @@ def _tiers(results, ruleset: RuleSet):
 
 def with_consecutive_years(results: pl.DataFrame, history: pl.DataFrame | None, year: int) -> pl.DataFrame:
     """Add `consecutive_years`: years in a row, this one included, that each firm has held its current class."""
-    streak = pl.Series("consecutive_years", [1] * results.height, dtype=pl.Int64)
-    if history is not None and history.height:
-        history = history.unique(["credit_code", "year"], keep="last")
-        still = pl.Series([True] * results.height)
-        for back in range(1, int(year - history.get_column("year").min()) + 1):
-            past = results.select("credit_code").join(
-                history.filter(pl.col("year") == year - back).select("credit_code", pl.col("klass").alias("__k")),
-                on="credit_code", how="left", maintain_order="left")
-            still = still & (past.get_column("__k") == results.get_column("klass")).fill_null(False)
-            streak = streak + still.cast(pl.Int64)
-    return results.with_columns(streak)
+    if history is None or not history.height:
+        return results.with_columns(pl.lit(1, dtype=pl.Int64).alias("consecutive_years"))
+    codes = results.select("credit_code", "klass")
+    still, streak = pl.lit(True), pl.lit(1, dtype=pl.Int64)
+    for back in range(1, int(year - history.get_column("year").min()) + 1):
+        past = history.filter(pl.col("year") == year - back).select("credit_code", pl.col("klass").alias(f"__k{back}"))
+        try:  # one class per firm and year, as class_history_frame gives it; else the last one counts
+            codes = codes.join(past, on="credit_code", how="left", maintain_order="left", validate="m:1")
+        except pl.exceptions.ComputeError:
+            codes = codes.join(past.unique("credit_code", keep="last", maintain_order=True), on="credit_code",
+                               how="left", maintain_order="left")
+        still = still & (pl.col(f"__k{back}") == pl.col("klass")).fill_null(False)
+        streak = streak + still.cast(pl.Int64)
+    return results.with_columns(codes.select(streak.alias("consecutive_years")).to_series())
 
 
 def _policies(results, ruleset: RuleSet, year, history):
