@@ -6,8 +6,12 @@ import fastexcel
 import pytest
 
 from parkgov.errors import InputError
+from parkgov.evaluation.engine import evaluate
+from parkgov.evaluation.explain import indicator_texts, texts_for
 from parkgov.evaluation.export import export_evaluation
 from parkgov.evaluation.models import EvaluationResult
+from parkgov.evaluation.inputs import firm_inputs
+from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.evaluation.services import adjust_class, class_history_frame, class_movements, run_evaluation
 from parkgov.ingest.services import import_workbook
 from parkgov.testing import YEARLY_HEADER, small_ledger_sheets, uscc, write_workbook
@@ -36,9 +40,35 @@ def test_land_attribution_and_scores_from_the_ledger(ledger, actor):
     tax = host.indicators["tax_per_mu"]
     assert tax["value"] == pytest.approx(680 / (30 - tenant_mu))
     assert tax["score"] == pytest.approx(680 / (30 - tenant_mu) / 24.097 * 30)
-    assert "亩均税收 = 评价税收 680" in tax["text"]
+    assert "text" not in tax and tax["numerator"] == 680 and tax["denominator"] == pytest.approx(30 - tenant_mu)
+    assert "亩均税收 = 评价税收 680" in indicator_texts(host)["tax_per_mu"]
     assert absent.class_final == "T" and "无本年度数据" in absent.not_rated_reason
     assert host.class_final in "ABCD" and host.rank == 1
+
+
+@pytest.mark.parametrize("ruleset_id", ["zj-huangyan-2022", "ah-jingde-2022", "js-huaian-2024", "zj-wenling-2022", "zj-linhai-2014"])
+def test_texts_rendered_from_stored_numbers_read_as_the_engine_builds_them(actor, ruleset_id):
+    """A run stores numbers, not texts; the text shown is rendered from them and reads exactly as the engine's."""
+    from parkgov.audit.context import system_user
+    from parkgov.demo.services import build_demo
+
+    build_demo(enterprises=60, seed=7, actor=system_user("test"))
+    ruleset = get_ruleset(ruleset_id)
+    run = run_evaluation(year=2025, ruleset_id=ruleset_id, actor=actor)
+    engine = evaluate(firm_inputs(year=2025, zone_ids=None, land_rule=ruleset.land), ruleset, year=2025,
+                      previous=firm_inputs(year=2024, zone_ids=None, land_rule=ruleset.land), explain=True,
+                      history=class_history_frame(ruleset_id=ruleset.id, before=2025)).results
+    expected = {row["credit_code"]: row for row in engine.to_dicts()}
+    results = list(EvaluationResult.objects.filter(run=run).select_related("run", "enterprise"))
+    compared = 0
+    for result, texts in zip(results, texts_for(results), strict=True):
+        row = expected[result.enterprise.credit_code]
+        for key, data in result.indicators.items():
+            assert "text" not in data
+            if row.get(f"{key}__explain") is not None:
+                assert texts[key] == row[f"{key}__explain"], (result.enterprise.credit_code, key)
+                compared += 1
+    assert compared >= len(results)  # every rated firm has at least one indicator explained
 
 
 def test_rerun_on_same_inputs_is_identical_and_changed_inputs_show(ledger, actor, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from parkgov.accounts.services import ensure_demo_accounts
+from parkgov.evaluation.explain import indicator_texts
 from parkgov.evaluation.export import export_evaluation
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.ruleset import RuleSetError, load_ruleset_file
@@ -270,7 +271,7 @@ def test_a_cap_in_the_rule_set_bounds_the_stored_score_and_the_notice(zone, acto
     run = run_evaluation(year=2025, ruleset_id=str(path), actor=actor)
     result = EvaluationResult.objects.get(run=run, enterprise__credit_code=TINY)
     assert result.indicators["tax_per_mu"]["score"] == 60 and result.total <= 200
-    assert "比值上限 2" in result.indicators["tax_per_mu"]["text"]
+    assert "比值上限 2" in indicator_texts(result)["tax_per_mu"]
 
 
 def test_the_tiers_page_in_english(client, zone, settings):

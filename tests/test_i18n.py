@@ -393,8 +393,11 @@ def _data_strings() -> list[str]:
         strings |= {entry.name for entry in code_table(table).entries.values()}
     for ruleset in builtin_rulesets().values():  # the method's own terms, as published
         strings |= set(_json_strings(ruleset.model_dump(mode="json")))
-    for indicators in EvaluationResult.objects.values_list("indicators", flat=True):  # explanations as computed
-        strings |= set(_json_strings(indicators or {}))
+    from parkgov.evaluation.explain import texts_for
+
+    results = list(EvaluationResult.objects.select_related("run"))
+    for texts in texts_for(results):  # explanations as computed (rendered from the stored numbers)
+        strings |= {text for text in texts.values() if text}
     from parkgov.governance.listrules import builtin_rules
     from parkgov.governance.models import ListEntry, ListRun
 

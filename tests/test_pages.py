@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.html import conditional_escape, escape
 
+from parkgov.evaluation.explain import indicator_texts
 from parkgov.accounts.models import Profile
 from parkgov.accounts.services import ensure_demo_accounts
 from parkgov.codes.tables import code_table
@@ -85,7 +86,7 @@ def test_enterprise_dossier_shows_identity_land_sources_evaluation_and_history(c
     assert "SZ-0001" in html and 'id="dossier-map-data"' in html
     assert FILE_NAME in html and "经信" in html  # provenance: file name and department of the submission
     assert "680.00" in html and "16,900.00" in html  # grouped by three (parkgov.formats, issue 13)
-    texts = [item["text"] for item in result.indicators.values() if item.get("text")]
+    texts = [text for text in indicator_texts(result).values() if text]
     assert texts and all(escape(text) in html for text in texts)
     assert ADJUST_REASON in html and "class-A" in html
     assert "危废暂存间标识不全" in html

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 
 from parkgov.errors import NotFound
+from parkgov.evaluation.explain import render
 from parkgov.evaluation.models import EvaluationResult, EvaluationRun
 from parkgov.governance.findings import scoped_findings
 from parkgov.jobs.models import FINISHED as FINISHED_STATES, Job, JobStatus
@@ -184,7 +185,14 @@ def evaluation_results(*, scope, run_id: int, result_class=None, population=None
     rows = results.order_by("population", "rank", "enterprise__credit_code").values(
         *RESULT_COLUMNS, credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"),
         zone_code=F("enterprise__zone__code"))
-    return page_of(rows, limit=limit, offset=offset)
+    page = page_of(rows, limit=limit, offset=offset)
+    # each indicator's explanation text, rendered from the numbers the result keeps and the run's templates
+    explanations = EvaluationRun.objects.filter(pk=run_id).values_list("explanations", flat=True).first()
+    texts = render([(row["indicators"], row["population"], explanations) for row in page["items"]])
+    for row, text in zip(page["items"], texts, strict=True):
+        row["indicators"] = {key: {**data, "text": text.get(key) or None} if isinstance(data, dict) else data
+                             for key, data in (row["indicators"] or {}).items()}
+    return page
 
 
 def job(*, user, job_id) -> dict:

@@ -13,6 +13,7 @@ from parkgov.appeals import config
 from parkgov.appeals.models import SelfReport
 from parkgov.codes.tables import code_table
 from parkgov.appeals.services import field_label, publicity_of, scoped_appeals
+from parkgov.evaluation.explain import indicator_texts
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.ruleset import get_ruleset
 from parkgov.errors import ParkgovError
@@ -69,12 +70,12 @@ def explanation(*, result) -> dict:
         ruleset = None
     population = next((p for p in ruleset.populations if p.id == result.population), None) if ruleset else None
     weights = {i.indicator: i for i in population.indicators} if population else {}
-    indicators = []
+    indicators, texts = [], indicator_texts(result)
     for key, data in (result.indicators or {}).items():
         spec = ruleset.indicators.get(key) if ruleset else None
         indicators.append({"key": key, "name": spec.name if spec else key, "unit": spec.unit if spec else "",
                            "value": data.get("value"), "benchmark": data.get("benchmark"),
-                           "score": data.get("score"), "text": data.get("text") or "",
+                           "score": data.get("score"), "text": texts.get(key) or "",
                            "weight": weights[key].weight if key in weights else None})
     return {"indicators": indicators, "policies": _policies(result, ruleset), "move_up": move_up(result=result,
             ruleset=ruleset, population=population)}

@@ -26,10 +26,15 @@ NO_FIGURES = "无本年度数据（评价税收、营业收入、增加值、产
 
 @dataclass
 class Evaluation:
-    """Engine output: one row per firm, and one row per park (zone)."""
+    """Engine output: one row per firm, one row per park (zone), and the explanation templates.
+
+    `explanations`: population id → indicator → the fixed parts of that indicator's explanation text
+    (explain_template); with the numbers a result stores, explain_expr turns them into the text.
+    """
 
     results: pl.DataFrame
     parks: pl.DataFrame
+    explanations: dict
 
 
 def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.DataFrame | None = None,
@@ -38,7 +43,8 @@ def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.D
 
     `previous`: the previous year's firms frame (for previous_mean benchmarks).
     `history`: credit_code, year, klass of earlier years (for consecutive-year policies).
-    `explain`: also build the per-indicator explanation texts (the costliest part at a million firms).
+    `explain`: also build the per-indicator explanation texts as `<id>__explain` columns (the costliest part at a
+    million firms). A stored run keeps the numbers instead and renders the texts when they are shown.
     """
     frame = _indicator_values(_prepare(firms.sort("credit_code"), ruleset), ruleset)
     prior = _indicator_values(_prepare(previous.sort("credit_code"), ruleset), ruleset) \
@@ -54,7 +60,7 @@ def evaluate(firms: pl.DataFrame, ruleset: RuleSet, *, year: int, previous: pl.D
     results = _tiers(results, ruleset)
     results = _policies(results, ruleset, year, history)
     results = results.sort(["population_order", "rank", "credit_code"], nulls_last=True)
-    return Evaluation(results=results, parks=park_aggregates(results))
+    return Evaluation(results=results, parks=park_aggregates(results), explanations=explanation_templates(ruleset, year))
 
 
 def _prepare(firms: pl.DataFrame, ruleset: RuleSet) -> pl.DataFrame:
@@ -91,24 +97,36 @@ def _indicator_values(frame: pl.DataFrame, ruleset: RuleSet) -> pl.DataFrame:
     return frame.with_columns(columns) if columns else frame
 
 
+def benchmark_text(item, year: int) -> str:
+    """How an indicator's benchmark is set, as its explanation says it ('基准（固定值）')."""
+    bench = item.benchmark
+    if bench is None:
+        return ""
+    if bench.method == "fixed":
+        return "基准（固定值）"
+    if bench.method == "table":
+        return f"基准（{year}年基准表）" if year in bench.table else f"基准表中没有 {year} 年"
+    if bench.method == "population_mean":
+        return f"基准 = 本人群均值 × {bench.k:g}"
+    return f"基准 = 上年本人群均值 × {bench.k:g}"
+
+
 def _benchmark(item, values: pl.Series, prior_values: pl.Series | None, year: int):
     bench = item.benchmark
     if bench is None:
-        return None, ""
+        return None
     if bench.method == "fixed":
-        return bench.value * bench.k, "基准（固定值）"
+        return bench.value * bench.k
     if bench.method == "table":
-        if year not in bench.table:
-            return None, f"基准表中没有 {year} 年"
-        return bench.table[year] * bench.k, f"基准（{year}年基准表）"
+        return bench.table[year] * bench.k if year in bench.table else None
     if bench.method == "population_mean":
         mean = values.drop_nulls().mean()
-        return (mean * bench.k if mean else None), f"基准 = 本人群均值 × {bench.k:g}"
+        return mean * bench.k if mean else None
     mean = prior_values.drop_nulls().mean() if prior_values is not None else None
     if not mean and values.drop_nulls().len():
         raise InputError(f"{year - 1} 年没有可用于计算基准的数据（{item.indicator} 的基准 = 上年均值 × {bench.k:g}），"
                          f"请先导入 {year - 1} 年的年度数据")
-    return (mean * bench.k if mean else None), f"基准 = 上年本人群均值 × {bench.k:g}"
+    return mean * bench.k if mean else None
 
 
 def _score_population(frame, ruleset: RuleSet, population, year, prior, explain=True) -> pl.DataFrame:
@@ -121,15 +139,15 @@ def _score_population(frame, ruleset: RuleSet, population, year, prior, explain=
         key = item.indicator
         values = rows.get_column(f"{key}__value")
         prior_values = prior_rows.get_column(f"{key}__value") if prior_rows is not None else None
-        benchmark, bench_text = _benchmark(item, values, prior_values, year)
+        benchmark = _benchmark(item, values, prior_values, year)
         score = _score_expr(population.scoring, item, indicator, pl.col(f"{key}__value"), benchmark, values)
         rows = rows.with_columns(pl.lit(benchmark, dtype=pl.Float64).alias(f"{key}__benchmark"),
                                  score.alias(f"{key}__score"))
         filled, reason = _missing(rows, item, indicator, key)
         rows = rows.with_columns(filled.alias(f"{key}__score"))
         if explain:
-            rows = rows.with_columns(_explain(key, indicator, item, population.scoring, bench_text)
-                                     .alias(f"{key}__explain"))
+            rows = rows.with_columns(explain_expr(explain_template(indicator, item, population.scoring, year),
+                                                  **explain_columns(key, indicator)).alias(f"{key}__explain"))
         if reason is not None:
             missing_reasons.append(reason)
         score_columns.append(f"{key}__score")
@@ -226,29 +244,54 @@ def _missing(rows, item, indicator, key):
     return score, reason
 
 
-def _explain(key, indicator, item, scoring, bench_text):
-    """'亩均税收 = 评价税收 1000 ÷ 用地面积 50 = 20.0000 万元/亩；基准 24.097（公布值）；得分 = …'."""
-    def num(column):
-        return pl.col(column).round(4).cast(pl.String).fill_null("—")
+def explanation_templates(ruleset: RuleSet, year: int) -> dict:
+    """Population id → indicator → explain_template, for every scored indicator of the rule set in `year`."""
+    return {population.id: {item.indicator: explain_template(ruleset.indicators[item.indicator], item,
+                                                             population.scoring, year)
+                            for item in population.indicators} for population in ruleset.populations}
 
-    parts = [pl.lit(f"{indicator.name} = {INPUT_FIELDS[indicator.numerator][2]} "), num(indicator.numerator),
-             pl.lit(INPUT_FIELDS[indicator.numerator][1])]
-    if indicator.denominator:
-        parts += [pl.lit(f" ÷ {INPUT_FIELDS[indicator.denominator][2]} "), num(indicator.denominator),
-                  pl.lit(INPUT_FIELDS[indicator.denominator][1])]
-    if indicator.factor != 1:
-        parts.append(pl.lit(f" × {indicator.factor:g}"))
-    parts += [pl.lit(" = "), num(f"{key}__value"), pl.lit(f" {indicator.unit}；")]
+
+def explain_template(indicator, item, scoring, year: int) -> dict:
+    """The fixed parts of an indicator's explanation text, between which explain_expr puts the numbers."""
+    numerator = INPUT_FIELDS[indicator.numerator]
+    denominator = INPUT_FIELDS[indicator.denominator] if indicator.denominator else None
     if scoring == "minmax":
-        parts.append(pl.lit(f"得分 = {item.weight:g} × (20 + 80 × (值 − 最小值) ÷ (最大值 − 最小值)) ÷ 100 = "))
+        score = f"得分 = {item.weight:g} × (20 + 80 × (值 − 最小值) ÷ (最大值 − 最小值)) ÷ 100 = "
+        benchmark = None
     else:
-        parts += [pl.lit(f"{bench_text} = "), num(f"{key}__benchmark"),
-                  pl.lit(f"；得分 = 值 ÷ 基准 × {item.weight:g}"
-                         + (f"（比值上限 {item.cap:g}）" if item.cap else "") + " = ")]
-    parts.append(num(f"{key}__score"))
-    missing = pl.when(pl.col(f"{key}__value").is_null()).then(pl.lit({
-        "zero": "（数据缺失，按0分计）", "population_mean_score": "（数据缺失，按本人群该项平均得分计）",
-        "not_rated": "（数据缺失，不参评）"}[item.missing])).otherwise(pl.lit(""))
+        score = f"；得分 = 值 ÷ 基准 × {item.weight:g}" + (f"（比值上限 {item.cap:g}）" if item.cap else "") + " = "
+        benchmark = f"{benchmark_text(item, year)} = "
+    return {"head": f"{indicator.name} = {numerator[2]} ", "numerator_unit": numerator[1],
+            "denominator": f" ÷ {denominator[2]} " if denominator else None,
+            "denominator_unit": denominator[1] if denominator else "",
+            "value": (f" × {indicator.factor:g}" if indicator.factor != 1 else "") + " = ",
+            "unit": f" {indicator.unit}；", "benchmark": benchmark, "score": score,
+            "missing": {"zero": "（数据缺失，按0分计）", "population_mean_score": "（数据缺失，按本人群该项平均得分计）",
+                        "not_rated": "（数据缺失，不参评）"}[item.missing]}
+
+
+def explain_columns(key, indicator) -> dict:
+    """The columns of the engine's frame that explain_expr reads for an indicator."""
+    return {"numerator": pl.col(indicator.numerator),
+            "denominator": pl.col(indicator.denominator) if indicator.denominator else None,
+            "value": pl.col(f"{key}__value"), "benchmark": pl.col(f"{key}__benchmark"),
+            "score": pl.col(f"{key}__score")}
+
+
+def explain_expr(template: dict, *, numerator, denominator, value, benchmark, score) -> pl.Expr:
+    """'亩均税收 = 评价税收 1000 ÷ 用地面积 50 = 20.0000 万元/亩；基准 24.097（公布值）；得分 = …' from the
+    template and the number expressions: the engine's columns, or a stored result's numbers read back."""
+    def num(expr):
+        return expr.round(4).cast(pl.String).fill_null("—")
+
+    parts = [pl.lit(template["head"]), num(numerator), pl.lit(template["numerator_unit"])]
+    if template["denominator"] is not None:
+        parts += [pl.lit(template["denominator"]), num(denominator), pl.lit(template["denominator_unit"])]
+    parts += [pl.lit(template["value"]), num(value), pl.lit(template["unit"])]
+    if template["benchmark"] is not None:
+        parts += [pl.lit(template["benchmark"]), num(benchmark)]
+    parts += [pl.lit(template["score"]), num(score)]
+    missing = pl.when(value.is_null()).then(pl.lit(template["missing"])).otherwise(pl.lit(""))
     return pl.concat_str(parts + [missing])
 
 

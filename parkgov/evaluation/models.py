@@ -32,6 +32,9 @@ class EvaluationRun(models.Model):
     firms = models.PositiveIntegerField(_("企业数"), default=0)
     summary = models.JSONField(_("结果概况"), default=dict, blank=True)
     parks = models.JSONField(_("园区汇总"), default=list, blank=True)
+    # population → indicator → the fixed parts of the explanation text (engine.explain_template): results keep
+    # the numbers, and the text is rendered from both when it is shown (evaluation.explain)
+    explanations = models.JSONField(_("指标说明模板"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("评价批次")

@@ -29,7 +29,7 @@ def run_evaluation(*, year: int, ruleset_id: str, zone_code: str | None = None, 
     needs_previous = any(i.benchmark and i.benchmark.method == "previous_mean"
                          for p in ruleset.populations for i in p.indicators)
     previous = firm_inputs(year=year - 1, zone_ids=zone_ids, land_rule=ruleset.land) if needs_previous else None
-    outcome = evaluate(firms, ruleset, year=year, previous=previous, history=class_history_frame(
+    outcome = evaluate(firms, ruleset, year=year, previous=previous, explain=False, history=class_history_frame(
         ruleset_id=ruleset.id, before=year, zone_ids=zone_ids))
     with transaction.atomic():
         run = EvaluationRun.objects.create(
@@ -37,7 +37,7 @@ def run_evaluation(*, year: int, ruleset_id: str, zone_code: str | None = None, 
             ruleset_name=ruleset.name, zone=Zone.objects.get(code=zone_code) if zone_code else None,
             input_hash=frame_hash(firms if previous is None else pl.concat([firms, previous], how="diagonal_relaxed")),
             actor=actor, firms=outcome.results.height, summary=_summary(outcome.results),
-            parks=_jsonable(outcome.parks))
+            parks=_jsonable(outcome.parks), explanations=outcome.explanations)
         _store_results(run, outcome.results, ruleset)
     return run
 
@@ -55,14 +55,20 @@ def _jsonable(frame: pl.DataFrame) -> list:
 
 
 def _indicator_json(results: pl.DataFrame, ruleset) -> pl.Expr:
-    """The per-indicator value, benchmark, score and text of each row as one JSON object (an expression)."""
+    """The per-indicator value, benchmark and score of each row, and the numerator and denominator they come from,
+    as one JSON object (an expression). The explanation text is not stored: evaluation.explain renders it from
+    these numbers and the run's templates when it is shown."""
     keys = [k for k in ruleset.indicators if f"{k}__value" in results.columns]
     parts = []
     for key in keys:
+        indicator = ruleset.indicators[key]
         fields = [pl.col(f"{key}__value").alias("value")]
-        for suffix, name in (("benchmark", "benchmark"), ("score", "score"), ("explain", "text")):
+        for suffix in ("benchmark", "score"):
             column = f"{key}__{suffix}"
-            fields.append(pl.col(column).alias(name) if column in results.columns else pl.lit(None).alias(name))
+            fields.append(pl.col(column).alias(suffix) if column in results.columns else pl.lit(None).alias(suffix))
+        for name, field in (("numerator", indicator.numerator), ("denominator", indicator.denominator)):
+            if field and field in results.columns:
+                fields.append(pl.col(field).alias(name))
         parts.append(pl.struct(fields).alias(key))
     if not parts:
         return pl.lit("{}")

@@ -18,6 +18,7 @@ from parkgov.audit.history import newest_records
 from parkgov.codes.parcel_code import parse_land_code
 from parkgov.codes.tables import code_table
 from parkgov.codes.thresholds import threshold
+from parkgov.evaluation.explain import indicator_texts, texts_for
 from parkgov.evaluation.fields import INPUT_FIELDS
 from parkgov.evaluation.models import EvaluationResult
 from parkgov.evaluation.ruleset import builtin_rulesets
@@ -167,14 +168,16 @@ def evaluation_history(*, enterprise, scope):
             .order_by("-run__year", "-run__created_at", "-run__pk"):
         latest.setdefault((result.run.year, result.run.ruleset_id, result.run.zone_id), result)
     results = list(latest.values())
-    for result in results:
-        result.indicator_rows = indicator_rows(result, scope=scope)
+    for result, texts in zip(results, texts_for(results), strict=True):
+        result.indicator_rows = indicator_rows(result, scope=scope, texts=texts)
         result.policy_rows = [p for p in result.policies or [] if isinstance(p, dict)]
     return results
 
 
-def indicator_rows(result, *, scope) -> list:
-    """(name, value, benchmark, score, explanation) per indicator whose inputs the user may see."""
+def indicator_rows(result, *, scope, texts: dict | None = None) -> list:
+    """(name, value, benchmark, score, explanation) per indicator whose inputs the user may see; `texts`: the
+    result's explanation texts if rendered already (evaluation.explain.texts_for)."""
+    texts = indicator_texts(result) if texts is None else texts
     definitions = getattr(builtin_rulesets().get(result.run.ruleset_id), "indicators", {})
     rows = []
     for key, item in (result.indicators or {}).items():
@@ -183,7 +186,7 @@ def indicator_rows(result, *, scope) -> list:
         if not all(scope.sees(field) for field in inputs if field):
             continue
         rows.append({"name": definition.name if definition else key, "value": item.get("value"),
-                     "benchmark": item.get("benchmark"), "score": item.get("score"), "text": item.get("text")})
+                     "benchmark": item.get("benchmark"), "score": item.get("score"), "text": texts.get(key) or None})
     return rows
 
 
