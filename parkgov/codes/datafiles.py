@@ -7,9 +7,43 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """The base of every data file's models: unknown fields are refused (a misspelt key is an error), values are
+    frozen, and aliased fields (`from`) may also be given by name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Source(Strict):
+    """Where a data file (or one of its parts) comes from: the article or document it implements."""
+
+    citation: str = Field(min_length=4)
+    url: str = ""
+    note: str = ""
+
+
+class State(Strict):
+    """A state of a workflow kept as data (jobs, cases, admission review): code, label, map/badge colour."""
+
+    code: str
+    label: str
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    final: bool = False
+
+
+class TransitionBase(Strict):
+    """What every workflow step has: its action code, label and the states it may start from; each workflow adds
+    where it goes, who may make it and what it requires."""
+
+    action: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+
 
 
 def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:

@@ -16,9 +16,11 @@ from typing import Literal
 
 from django.utils import translation
 from django.utils.translation import gettext_noop
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from parkgov.codes.datafiles import problems_text, read_mapping, validation_problems
+from parkgov.codes.datafiles import (
+    Source, State, Strict, TransitionBase, problems_text, read_mapping, validation_problems,
+)
 from parkgov.errors import InputError
 
 WORKFLOW_DIR = Path(__file__).resolve().parent / "workflows"
@@ -40,16 +42,6 @@ Requirement = Literal["evidence", "reason", "new_deadline", "signoffs", "steps",
 
 class WorkflowError(InputError):
     """A workflow file is invalid; the message names the file and the YAML path of each problem."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Source(Strict):
-    citation: str = Field(min_length=4)
-    url: str = ""
-    note: str = ""
 
 
 class Who(Strict):
@@ -86,17 +78,7 @@ class Who(Strict):
         return who or gettext("任何可办理案件的角色")
 
 
-class State(Strict):
-    code: str
-    label: str
-    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
-    final: bool = False
-
-
-class Transition(Strict):
-    action: str = Field(pattern=r"^[a-z_]+$")
-    label: str
-    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+class Transition(TransitionBase):
     to: str | None = None  # None: the state stays (延期)
     by: tuple[Who, ...] = Field(min_length=1)
     requires: tuple[Requirement, ...] = ()

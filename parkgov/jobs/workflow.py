@@ -9,9 +9,11 @@ from typing import Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from parkgov.codes.datafiles import problems_text, read_mapping, validation_problems
+from parkgov.codes.datafiles import (
+    Source, State, Strict, TransitionBase, problems_text, read_mapping, validation_problems,
+)
 from parkgov.errors import ConfigError, InputError
 
 STATES_FILE = Path(__file__).resolve().parent / "data" / "job_states.yaml"
@@ -23,28 +25,9 @@ LABELS = (gettext_noop("后台任务"), gettext_noop("开始运行"), gettext_no
           gettext_noop("重新运行"), gettext_noop("正在取消"), gettext_noop("已取消"))
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class State(Strict):
-    code: str
-    label: str
-    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
-    final: bool = False
-
-
-class Transition(Strict):
-    action: str = Field(pattern=r"^[a-z_]+$")
-    label: str
-    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+class Transition(TransitionBase):
     to: str | None
     by: tuple[Actor, ...] = Field(min_length=1)
-
-
-class Source(Strict):
-    citation: str = Field(min_length=4)
-    note: str = ""
 
 
 class JobWorkflow(Strict):

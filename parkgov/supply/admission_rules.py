@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from django.utils.translation import gettext_noop
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from parkgov.codes.datafiles import load_validated, problems_text
+from parkgov.codes.datafiles import Source, State, Strict, TransitionBase, load_validated, problems_text
 from parkgov.errors import InputError
 
 ROOT = Path(__file__).resolve().parent
@@ -38,16 +38,6 @@ LABELS = (gettext_noop("提交受理"), gettext_noop("发起联审"), gettext_no
 
 class AdmissionRulesError(InputError):
     """An admission data file is invalid; the message names the file and the YAML path of each problem."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Source(Strict):
-    citation: str = Field(min_length=4)
-    url: str = ""
-    note: str = ""
 
 
 def _known_industries(codes):
@@ -191,17 +181,7 @@ class ReviewRules(Strict):
         return value
 
 
-class State(Strict):
-    code: str
-    label: str
-    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
-    final: bool = False
-
-
-class Transition(Strict):
-    action: str = Field(pattern=r"^[a-z_]+$")
-    label: str
-    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+class Transition(TransitionBase):
     to: str
     by: tuple[str, ...] = ()
     departments: bool = False
