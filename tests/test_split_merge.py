@@ -178,6 +178,44 @@ def test_refused_merges(ledger, admin):
         merge_parcels(scope=scope(admin), parcels=["A"], actor=admin)
 
 
+def test_a_change_dated_in_the_future_or_before_the_parcel_began_is_refused(ledger, admin):
+    """Issue 17 §2: the service refused nothing about `on`; a future date or one before 启用日期 is now refused."""
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    before = (Parcel.objects.count(), LandLink.objects.count(), ParcelLineage.objects.count())
+    with pytest.raises(InputError, match=f"生效日期 {tomorrow:%Y-%m-%d} 晚于今天"):
+        split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=tomorrow)
+    assert (Parcel.objects.count(), LandLink.objects.count(), ParcelLineage.objects.count()) == before
+    split_parcel(scope=scope(admin), parcel=ledger, by=strips(3), actor=admin, on=ON, codes=["A", "B", "C"])
+    with pytest.raises(InputError, match="生效日期 2026-03-01 应晚于地块 A 的启用日期 2026-03-01"):
+        merge_parcels(scope=scope(admin), parcels=["A", "B"], actor=admin, on=ON)
+    with pytest.raises(InputError, match="生效日期 2026-02-01 应晚于地块 B 的启用日期 2026-03-01"):
+        split_parcel(scope=scope(admin), parcel=Parcel.objects.get(code="B"), by=north_south_line(120.8010),
+                     actor=admin, on=dt.date(2026, 2, 1))
+    with pytest.raises(InputError, match="晚于今天"):
+        merge_parcels(scope=scope(admin), parcels=["A", "B"], actor=admin, on=tomorrow)
+    assert Parcel.objects.filter(code__in=["A", "B"], ended_on=None).count() == 2
+
+
+def test_the_api_refuses_a_future_or_too_early_date(ledger, admin, client):
+    from django.utils import timezone
+
+    client.force_login(admin)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    line = json.loads(shapely.to_geojson(north_south_line(120.8005)))
+    url = reverse("api:split_parcel", args=["SZ-0001"])
+    refused = client.post(url, {"line": line, "on": tomorrow.isoformat()}, content_type="application/json")
+    assert refused.status_code == 422 and f"生效日期 {tomorrow:%Y-%m-%d} 晚于今天" in refused.json()["error"]["message"]
+    assert Parcel.objects.get(code="SZ-0001").ended_on is None
+    assert client.post(url, {"line": line, "on": ON.isoformat()}, content_type="application/json").status_code == 200
+    early = client.post(reverse("api:merge_parcels"), {"codes": ["SZ-0001-1", "SZ-0001-2"], "on": "2026-02-28"},
+                        content_type="application/json")
+    assert early.status_code == 422
+    assert early.json()["error"]["message"] == "生效日期 2026-02-28 应晚于地块 SZ-0001-1 的启用日期 2026-03-01"
+    assert not ParcelLineage.objects.filter(operation="merge").exists()
+
+
 def test_roles_and_parks_that_may_not_edit_are_refused(ledger):
     economy = get_user_model().objects.get(username="economy")
     with pytest.raises(PermissionDenied):
