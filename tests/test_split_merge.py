@@ -342,3 +342,21 @@ def test_the_dossier_pdf_draws_the_lineage_graph(ledger, admin, client):
     text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True,
                           check=True).stdout.decode()
     assert "2026-03-01 – 至今" in text and "… – 2026-03-01" in text  # the boxes of the graph, not the table
+    assert "已灭失" not in text  # the new parcel is current
+
+
+def test_an_ended_parcels_pdf_dossier_says_when_how_and_what_took_it_over(ledger, admin, client):
+    """Issue 17 §2: the web dossier of an ended parcel said 已灭失, the PDF did not."""
+    import subprocess
+
+    split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=ON)
+    client.force_login(admin)
+    response = client.get(reverse("reports:parcel_pdf", args=["SZ-0001"]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True,
+                          check=True).stdout.decode()
+    flat = "".join(text.split())  # pdftotext breaks lines where the page does
+    assert "一地一档·已灭失" in flat
+    assert "该地块已于2026-03-01因分割灭失" in flat
+    assert "承继地块：SZ-0001-1、SZ-0001-2" in flat
+    assert "灭失日期2026-03-01" in flat
