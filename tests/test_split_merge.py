@@ -276,6 +276,22 @@ def test_the_api_splits_merges_and_answers_as_of(ledger, admin, client):
                        content_type="application/json").status_code == 403
 
 
+def test_the_map_page_offers_the_as_of_layer_and_a_bad_day_is_answered_in_chinese(ledger, admin, client):
+    """Issue 17 §2: 一张图 draws the parcels valid on a chosen day from the scoped as-of endpoint."""
+    client.force_login(admin)
+    page = client.get(reverse("web:map")).content.decode()
+    assert 'id="map-as-of"' in page and "历史地块 日期" in page and "spatial/map_as_of.js" in page
+    assert '"as_of_url": "/api/parcels/on/__DAY__"' in page
+    split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=ON)
+    view = {"bbox": f"{WEST - 0.01},{SOUTH - 0.01},{EAST + 0.01},{NORTH + 0.01}"}
+    answer = client.get("/api/parcels/on/2026-02-28", view).json()
+    assert [f["properties"]["code"] for f in answer["features"]] == ["SZ-0001"] and not answer["truncated"]
+    for bad in ("2026-02-30", "2026-1-1", "昨天"):
+        refused = client.get(f"/api/parcels/on/{bad}", view)
+        assert refused.status_code == 422, bad
+        assert refused.json()["error"]["message"] == f"请求参数有误：path.day 应为日期（年-月-日，如 2024-06-30），收到 {bad}"
+
+
 def test_rules_are_data_with_source():
     rules = editing_rules()
     assert rules.source and rules.verified is False and rules.area_tolerance.limit(100) == 5.0
@@ -328,6 +344,14 @@ def test_the_demo_splits_one_parcel_into_three_and_merges_two(ledger, admin):
     depth, edges = lineage_component(merged.pk)
     assert len(depth) == 5 and len(edges) == 5 and merged.started_on == MERGE_ON
     assert Parcel.objects.get(code="SZ-0001").ended_on == SPLIT_ON
+
+    def drawn_on(day):  # what the map's 历史地块 layer draws of this lineage on `day`
+        return {f["properties"]["code"] for f in parcels_on(scope=scope(admin), on=day)["features"]} & set(depth_codes)
+
+    depth_codes = set(Parcel.objects.filter(pk__in=depth).values_list("code", flat=True))
+    assert drawn_on(SPLIT_ON - dt.timedelta(days=1)) == {"SZ-0001"}
+    assert drawn_on(SPLIT_ON) == drawn_on(MERGE_ON - dt.timedelta(days=1)) == {"SZ-0001-1", "SZ-0001-2", "SZ-0001-3"}
+    assert drawn_on(MERGE_ON) == {"SZ-0001-1", "SZ-0001-2-H1"}
     assert sum(p.registered_area_m2 for p in Parcel.objects.filter(ended_on=None, code__startswith="SZ-0001")) == \
         pytest.approx(20000, abs=0.01)
 
