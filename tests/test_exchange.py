@@ -77,7 +77,7 @@ def test_export_then_import_round_trips_exactly(tmp_path, actor):
     before = ledger_frames()
     out = tmp_path / "export.xlsx"
     counts = export_ledger(path=out)
-    assert counts == {"园区": 2, "企业": 3, "地块": 3, "用地关系": 3, "年度数据": 4, "检查发现": 2}
+    assert counts == {"园区": 2, "企业": 3, "地块": 3, "用地关系": 3, "年度数据": 4, "检查发现": 2, "地块沿革": 0}
     assert _sheet(out, "企业").item(0, "规模（规上/规下）") == "规上"
     report = import_workbook(path=out, actor=actor)
     assert all(v["created"] == 0 and v["updated"] == 0 for v in report.written.values()), report.written
