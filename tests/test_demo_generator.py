@@ -18,7 +18,7 @@ from parkgov.ingest.schema import SHEETS, SHEETS_BY_NAME
 from parkgov.ingest.validate import check_sheet
 from parkgov.ledger import geometry
 
-SHEET_NAMES = ["园区", "企业", "地块", "用地关系", "年度数据", "检查发现"]
+SHEET_NAMES = ["园区", "企业", "地块", "用地关系", "年度数据", "检查发现", "地块沿革"]  # 地块沿革 empty (issue 17 §2)
 KIND_DTYPES = {"date": pl.Date, "float": pl.Float64, "int": pl.Int64}
 
 

@@ -1,7 +1,7 @@
 """Issue 17 §2 (follow-up): parcels ended by a split or merge leave every current view of the ledger — the frames
 of the cockpit, evaluation and lists, the parcel list, GET /api/parcels, the map search, the GIS export — and stay
 reachable where history matters (their dossier, the list's 已灭失 filter, the API's state=ended, the exchange
-workbook, which takes them round as ended). The land of a firm in the year of a split is counted once."""
+workbook, which takes them round as ended, with their 临时编码 flag and the 地块沿革 sheet). The land of a firm in the year of a split is counted once."""
 
 import datetime as dt
 
@@ -175,8 +175,9 @@ def test_the_ledger_round_trip_keeps_ended_parcels_ended(admin, tmp_path, actor)
     assert dict(before["地块"].select("code", "ended_on").iter_rows())["SZ-0001"] == ON
     out = tmp_path / "ledger.xlsx"
     export_ledger(path=out)
-    ParcelLineage.objects.all().delete()  # the lineage is not in the exchange workbook (backup and restore keep it)
+    assert before["地块沿革"].height == 2 and set(before["地块"].get_column("code_provisional")) == {"yes", "no"}
     _empty_ledger()
+    assert not ParcelLineage.objects.exists()
     report = import_workbook(path=out, actor=actor)
     assert report.ok, report
     after = _comparable(ledger_frames())
@@ -210,6 +211,53 @@ def test_an_old_workbook_does_not_revive_an_ended_parcel_and_an_import_cannot_ch
     assert [(i.column, i.message) for i in refused.value.report.issues.items] == [
         ("灭失日期", f"灭失日期由分割或合并设定，不能通过导入修改（系统中为 {ON:%Y-%m-%d}）")]
     assert Parcel.objects.get(code="SZ-0001").ended_on == ON
+
+
+def test_the_provisional_flag_goes_round_and_a_blank_cell_keeps_it(admin, tmp_path, actor):
+    """Issue 17 §2: 地块's 临时编码 column: 是/否 exported, changed by an import, kept where the cell is blank."""
+    from parkgov.ingest.export import write_exchange_workbook
+
+    split(admin, land_codes=["330683001002GB00031"])
+    parcels = ledger_frames()["地块"]
+    assert dict(parcels.select("code", "code_provisional").iter_rows()) == {
+        "SZ-0001": "no", "SZ-0001-1": "no", "SZ-0001-2": "yes", "SZ-0002": "no", "SZ-0003": "no"}
+    write_exchange_workbook(path=tmp_path / "blank.xlsx",
+                            frames={"地块": parcels.with_columns(pl.lit(None, pl.String).alias("code_provisional"))})
+    assert import_workbook(path=tmp_path / "blank.xlsx", actor=actor).ok
+    assert list(Parcel.objects.filter(code_provisional=True).values_list("code", flat=True)) == ["SZ-0001-2"]
+    registered = parcels.with_columns(pl.lit("no").alias("code_provisional"))
+    write_exchange_workbook(path=tmp_path / "registered.xlsx", frames={"地块": registered})
+    assert import_workbook(path=tmp_path / "registered.xlsx", actor=actor).written["地块"]["updated"] == 1
+    assert not Parcel.objects.filter(code_provisional=True).exists()
+
+
+def test_bad_lineage_rows_are_refused_by_file_sheet_row_column_and_value_and_nothing_is_written(admin, tmp_path,
+                                                                                               actor):
+    """Issue 17 §2: the 地块沿革 sheet's rows are checked against the parcels and each other before anything is
+    written."""
+    from parkgov.ingest.export import write_exchange_workbook
+
+    split(admin)
+    before = ParcelLineage.objects.count()
+    rows = [("X1", "SZ-9999", "SZ-0001-1", "split", ON), ("X2", "SZ-0001", "SZ-0001-2", "split", dt.date(2026, 2, 1)),
+            ("X3", "SZ-0002", "SZ-0002", "merge", ON), ("X4", "SZ-0001", "SZ-0001-1", "拆分", ON),
+            ("X5", "SZ-0001", "SZ-0001-1", "split", ON), ("X5", "SZ-0002", "SZ-0001-2", "split", ON)]
+    lineage = pl.DataFrame(rows, schema=["operation_id", "parent_parcel", "child_parcel", "operation",
+                                         "effective_date"], orient="row").with_columns(pl.lit("").alias("note"))
+    path = tmp_path / "沿革.xlsx"
+    write_exchange_workbook(path=path, frames={"地块沿革": lineage})
+    with pytest.raises(ImportRejected, match="沿革.xlsx 有 .* 处错误，未写入任何数据") as refused:
+        import_workbook(path=path, actor=actor)
+    found = {(i.sheet, i.row, i.column, str(i.value), i.message) for i in refused.value.report.issues.errors}
+    day = f"{ON:%Y-%m-%d}"
+    assert {("地块沿革", 2, "原地块", "SZ-9999", "地块编码不存在（「地块」表与系统中均无）"),
+            ("地块沿革", 3, "日期", "2026-02-01", f"日期应等于原地块的灭失日期（地块 SZ-0001 为 {day}）"),
+            ("地块沿革", 3, "日期", "2026-02-01", f"日期应等于新地块的启用日期（地块 SZ-0001-2 为 {day}）"),
+            ("地块沿革", 4, "新地块", "SZ-0002", "新地块不能与原地块相同"),
+            ("地块沿革", 4, "日期", day, "日期应等于原地块的灭失日期（地块 SZ-0002 为 空）"),
+            ("地块沿革", 7, "原地块", "SZ-0002", "分割只能有一宗原地块（同一操作编号）")} <= found
+    assert any(i.row == 5 and i.column.startswith("方式") and i.value == "拆分" for i in refused.value.report.issues.errors)
+    assert ParcelLineage.objects.count() == before  # the good row (X5, row 6) is not written either
 
 
 @pytest.mark.postgis

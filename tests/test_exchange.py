@@ -26,8 +26,10 @@ def test_template_has_every_sheet_header_validation_and_ignored_examples(tmp_pat
     path = tmp_path / "template.xlsx"
     write_template(path=path)
     reader = fastexcel.read_excel(str(path))
-    assert reader.sheet_names[:1] == ["说明"] and set(s.name for s in SHEETS) <= set(reader.sheet_names)
-    for spec in SHEETS:
+    filled_in = [s for s in SHEETS if s.template]  # issue 17 §2: 地块沿革 (system-written) only when asked for
+    assert reader.sheet_names[:1] == ["说明"] and set(s.name for s in filled_in) <= set(reader.sheet_names)
+    assert "地块沿革" not in reader.sheet_names
+    for spec in filled_in:
         frame = _sheet(path, spec.name)
         assert frame.columns == [header_of(c) for c in spec.columns] + ["备注"]
         assert frame.item(0, "备注").startswith("示例")
@@ -77,7 +79,7 @@ def test_export_then_import_round_trips_exactly(tmp_path, actor):
     before = ledger_frames()
     out = tmp_path / "export.xlsx"
     counts = export_ledger(path=out)
-    assert counts == {"园区": 2, "企业": 3, "地块": 3, "用地关系": 3, "年度数据": 4, "检查发现": 2}
+    assert counts == {"园区": 2, "企业": 3, "地块": 3, "用地关系": 3, "年度数据": 4, "检查发现": 2, "地块沿革": 0}
     assert _sheet(out, "企业").item(0, "规模（规上/规下）") == "规上"
     report = import_workbook(path=out, actor=actor)
     assert all(v["created"] == 0 and v["updated"] == 0 for v in report.written.values()), report.written

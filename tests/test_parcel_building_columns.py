@@ -80,8 +80,8 @@ def test_template_offers_the_columns_with_dropdowns(tmp_path):
     path = tmp_path / "template.xlsx"
     write_template(path=path, sheet_names=["地块"])
     header = fastexcel.read_excel(str(path)).load_sheet("地块", dtypes="string").to_polars().columns
-    assert header[-6:] == ["建成年份", "房屋质量（良好/一般/较差/危房）", "用地手续（手续完备/手续不全/无合法手续）",
-                           "启用日期", "灭失日期", "备注"]  # issue 17 §2: the validity dates before 备注
+    assert header[-7:] == ["建成年份", "房屋质量（良好/一般/较差/危房）", "用地手续（手续完备/手续不全/无合法手续）",
+                           "启用日期", "灭失日期", "临时编码（是/否）", "备注"]  # issue 17 §2: validity and code flag
     import zipfile
 
     with zipfile.ZipFile(path) as archive:

@@ -10,16 +10,16 @@ from parkgov.errors import ImportRejected
 from parkgov.ingest.export import export_ledger, ledger_frames
 from parkgov.ingest.schema import SHEETS
 from parkgov.ingest.services import import_workbook
-from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, ParcelLineage, YearlyFigure, Zone
 from parkgov.testing import small_ledger_sheets, write_workbook
 
 pytestmark = pytest.mark.django_db
 
-ID_COLUMNS = ("id", "zone_id", "parent_id", "enterprise_id", "parcel_id")
+ID_COLUMNS = ("id", "zone_id", "parent_id", "enterprise_id", "parcel_id", "child_id")
 
 
 def _empty_ledger():
-    for model in (Finding, YearlyFigure, LandLink, Parcel, Enterprise):
+    for model in (Finding, YearlyFigure, LandLink, ParcelLineage, Parcel, Enterprise):
         model.objects.all().delete()
     while Zone.objects.exists():  # children first: parent is a protected reference
         Zone.objects.filter(children__isnull=True).delete()
@@ -31,11 +31,19 @@ def _comparable(frames):
 
 def test_demo_export_imports_into_empty_database_field_by_field(tmp_path, actor):
     """Issue 13: the demo export failed with 101 errors (作价出资（入股） after NFKC); now zero differences."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.demo.split_merge import build_split_merge
+
     build_demo(enterprises=60, seed=7, actor=actor)
+    get_user_model().objects.create_superuser("round-trip-admin")  # the demo's split and merge run as an admin
+    assert build_split_merge(seed=7, actor=actor, say=lambda *_: None)  # issue 17 §2: lineage, provisional codes
     _fill_finding_columns()
     before = _comparable(ledger_frames())
     assert set(before["检查发现"].get_column("rectifiable").drop_nulls()) == {"yes", "no"}
-    assert sorted(before) == sorted(s.name for s in SHEETS if s.name in before) and len(before) == 6
+    assert sorted(before) == sorted(s.name for s in SHEETS if s.name in before) and len(before) == 7
+    assert before["地块沿革"].height == 5 and set(before["地块沿革"].get_column("operation")) == {"split", "merge"}
+    assert set(before["地块"].get_column("code_provisional")) == {"yes", "no"}
     assert "share" in before["地块"].get_column("supply_method").to_list()
     parcels = before["地块"]  # issue 14: the demo's building year, quality and land procedures go round too
     assert parcels.get_column("building_year").drop_nulls().len() > 0

@@ -178,6 +178,44 @@ def test_refused_merges(ledger, admin):
         merge_parcels(scope=scope(admin), parcels=["A"], actor=admin)
 
 
+def test_a_change_dated_in_the_future_or_before_the_parcel_began_is_refused(ledger, admin):
+    """Issue 17 §2: the service refused nothing about `on`; a future date or one before 启用日期 is now refused."""
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    before = (Parcel.objects.count(), LandLink.objects.count(), ParcelLineage.objects.count())
+    with pytest.raises(InputError, match=f"生效日期 {tomorrow:%Y-%m-%d} 晚于今天"):
+        split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=tomorrow)
+    assert (Parcel.objects.count(), LandLink.objects.count(), ParcelLineage.objects.count()) == before
+    split_parcel(scope=scope(admin), parcel=ledger, by=strips(3), actor=admin, on=ON, codes=["A", "B", "C"])
+    with pytest.raises(InputError, match="生效日期 2026-03-01 应晚于地块 A 的启用日期 2026-03-01"):
+        merge_parcels(scope=scope(admin), parcels=["A", "B"], actor=admin, on=ON)
+    with pytest.raises(InputError, match="生效日期 2026-02-01 应晚于地块 B 的启用日期 2026-03-01"):
+        split_parcel(scope=scope(admin), parcel=Parcel.objects.get(code="B"), by=north_south_line(120.8010),
+                     actor=admin, on=dt.date(2026, 2, 1))
+    with pytest.raises(InputError, match="晚于今天"):
+        merge_parcels(scope=scope(admin), parcels=["A", "B"], actor=admin, on=tomorrow)
+    assert Parcel.objects.filter(code__in=["A", "B"], ended_on=None).count() == 2
+
+
+def test_the_api_refuses_a_future_or_too_early_date(ledger, admin, client):
+    from django.utils import timezone
+
+    client.force_login(admin)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    line = json.loads(shapely.to_geojson(north_south_line(120.8005)))
+    url = reverse("api:split_parcel", args=["SZ-0001"])
+    refused = client.post(url, {"line": line, "on": tomorrow.isoformat()}, content_type="application/json")
+    assert refused.status_code == 422 and f"生效日期 {tomorrow:%Y-%m-%d} 晚于今天" in refused.json()["error"]["message"]
+    assert Parcel.objects.get(code="SZ-0001").ended_on is None
+    assert client.post(url, {"line": line, "on": ON.isoformat()}, content_type="application/json").status_code == 200
+    early = client.post(reverse("api:merge_parcels"), {"codes": ["SZ-0001-1", "SZ-0001-2"], "on": "2026-02-28"},
+                        content_type="application/json")
+    assert early.status_code == 422
+    assert early.json()["error"]["message"] == "生效日期 2026-02-28 应晚于地块 SZ-0001-1 的启用日期 2026-03-01"
+    assert not ParcelLineage.objects.filter(operation="merge").exists()
+
+
 def test_roles_and_parks_that_may_not_edit_are_refused(ledger):
     economy = get_user_model().objects.get(username="economy")
     with pytest.raises(PermissionDenied):
@@ -238,6 +276,22 @@ def test_the_api_splits_merges_and_answers_as_of(ledger, admin, client):
                        content_type="application/json").status_code == 403
 
 
+def test_the_map_page_offers_the_as_of_layer_and_a_bad_day_is_answered_in_chinese(ledger, admin, client):
+    """Issue 17 §2: 一张图 draws the parcels valid on a chosen day from the scoped as-of endpoint."""
+    client.force_login(admin)
+    page = client.get(reverse("web:map")).content.decode()
+    assert 'id="map-as-of"' in page and "历史地块 日期" in page and "spatial/map_as_of.js" in page
+    assert '"as_of_url": "/api/parcels/on/__DAY__"' in page
+    split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=ON)
+    view = {"bbox": f"{WEST - 0.01},{SOUTH - 0.01},{EAST + 0.01},{NORTH + 0.01}"}
+    answer = client.get("/api/parcels/on/2026-02-28", view).json()
+    assert [f["properties"]["code"] for f in answer["features"]] == ["SZ-0001"] and not answer["truncated"]
+    for bad in ("2026-02-30", "2026-1-1", "昨天"):
+        refused = client.get(f"/api/parcels/on/{bad}", view)
+        assert refused.status_code == 422, bad
+        assert refused.json()["error"]["message"] == f"请求参数有误：path.day 应为日期（年-月-日，如 2024-06-30），收到 {bad}"
+
+
 def test_rules_are_data_with_source():
     rules = editing_rules()
     assert rules.source and rules.verified is False and rules.area_tolerance.limit(100) == 5.0
@@ -290,6 +344,14 @@ def test_the_demo_splits_one_parcel_into_three_and_merges_two(ledger, admin):
     depth, edges = lineage_component(merged.pk)
     assert len(depth) == 5 and len(edges) == 5 and merged.started_on == MERGE_ON
     assert Parcel.objects.get(code="SZ-0001").ended_on == SPLIT_ON
+
+    def drawn_on(day):  # what the map's 历史地块 layer draws of this lineage on `day`
+        return {f["properties"]["code"] for f in parcels_on(scope=scope(admin), on=day)["features"]} & set(depth_codes)
+
+    depth_codes = set(Parcel.objects.filter(pk__in=depth).values_list("code", flat=True))
+    assert drawn_on(SPLIT_ON - dt.timedelta(days=1)) == {"SZ-0001"}
+    assert drawn_on(SPLIT_ON) == drawn_on(MERGE_ON - dt.timedelta(days=1)) == {"SZ-0001-1", "SZ-0001-2", "SZ-0001-3"}
+    assert drawn_on(MERGE_ON) == {"SZ-0001-1", "SZ-0001-2-H1"}
     assert sum(p.registered_area_m2 for p in Parcel.objects.filter(ended_on=None, code__startswith="SZ-0001")) == \
         pytest.approx(20000, abs=0.01)
 
@@ -304,3 +366,21 @@ def test_the_dossier_pdf_draws_the_lineage_graph(ledger, admin, client):
     text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True,
                           check=True).stdout.decode()
     assert "2026-03-01 – 至今" in text and "… – 2026-03-01" in text  # the boxes of the graph, not the table
+    assert "已灭失" not in text  # the new parcel is current
+
+
+def test_an_ended_parcels_pdf_dossier_says_when_how_and_what_took_it_over(ledger, admin, client):
+    """Issue 17 §2: the web dossier of an ended parcel said 已灭失, the PDF did not."""
+    import subprocess
+
+    split_parcel(scope=scope(admin), parcel=ledger, by=north_south_line(120.8005), actor=admin, on=ON)
+    client.force_login(admin)
+    response = client.get(reverse("reports:parcel_pdf", args=["SZ-0001"]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True,
+                          check=True).stdout.decode()
+    flat = "".join(text.split())  # pdftotext breaks lines where the page does
+    assert "一地一档·已灭失" in flat
+    assert "该地块已于2026-03-01因分割灭失" in flat
+    assert "承继地块：SZ-0001-1、SZ-0001-2" in flat
+    assert "灭失日期2026-03-01" in flat

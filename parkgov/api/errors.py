@@ -29,6 +29,9 @@ PYDANTIC_MESSAGES = {  # pydantic error type → message (named placeholders fro
     "string_too_long": _("长度应不超过 %(max_length)s"), "string_pattern_mismatch": _("含有不允许的字符"),
     "enum": _("应为以下之一：%(expected)s"), "literal_error": _("应为以下之一：%(expected)s"),
 }
+DATE_ERRORS = ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
+PYDANTIC_MESSAGES.update(dict.fromkeys(DATE_ERRORS, _("应为日期（年-月-日，如 2024-06-30）")))
+GIVEN_MESSAGES = {kind: _("应为日期（年-月-日，如 2024-06-30），收到 %(input)s") for kind in DATE_ERRORS}  # with the text sent
 
 
 class ApiError(HttpError):
@@ -59,7 +62,7 @@ def install(api) -> None:
         return response
 
     def on_validation(request, exc: ValidationError):
-        details = [_validation_detail(e) for e in exc.errors]
+        details = [_validation_detail(e, request) for e in exc.errors]
         summary = "；".join(f"{d['field']} {d['message']}" for d in details[:5])
         return respond(request, 422, gettext("请求参数有误：%(summary)s") % {"summary": summary} if summary
                        else MESSAGES[422], details)
@@ -112,11 +115,11 @@ def _parkgov_status(exc: ParkgovError) -> tuple:
     return 400, []
 
 
-def _validation_detail(error: dict) -> dict:
+def _validation_detail(error: dict, request=None) -> dict:
     """One pydantic/ninja error as {field, message, type}; the field is e.g. `query.limit`."""
     field = ".".join(str(part) for part in error.get("loc", ()))
-    kind, ctx = error.get("type", ""), error.get("ctx", {})
-    template = PYDANTIC_MESSAGES.get(kind)
+    kind, ctx = error.get("type", ""), {"input": _given(error.get("loc", ()), request), **error.get("ctx", {})}
+    template = (GIVEN_MESSAGES if ctx["input"] else PYDANTIC_MESSAGES).get(kind) or PYDANTIC_MESSAGES.get(kind)
     try:
         message = (str(template) % ctx).replace("' or '", "', '") if template else error.get("msg", "")
     except (KeyError, TypeError, ValueError):
@@ -124,3 +127,15 @@ def _validation_detail(error: dict) -> dict:
     if kind == "value_error":  # our own validators raise ValueError with a translated message
         message = str(ctx.get("error", error.get("msg", "")))
     return {"field": field, "message": message, "type": kind}
+
+
+def _given(loc, request):
+    """The text the caller sent for a path or query parameter (django-ninja drops pydantic's `input`)."""
+    if request is None or len(loc) != 2:
+        return ""
+    source, name = loc
+    if source == "path" and request.resolver_match is not None:
+        return str(request.resolver_match.kwargs.get(name, ""))
+    if source == "query":
+        return request.GET.get(str(name), "")
+    return ""

@@ -10,7 +10,7 @@ from parkgov.ingest.excel import SheetWriter
 from parkgov.ingest.extensions import EXTENSIONS, all_sheets
 from parkgov.ingest.schema import SHEETS
 from parkgov.ledger.bulk import fetch_frame
-from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import Enterprise, Finding, LandLink, Parcel, ParcelLineage, YearlyFigure, Zone
 
 
 def ledger_frames() -> dict:
@@ -23,7 +23,8 @@ def ledger_frames() -> dict:
     parcel_cols = [c.field for c in _spec("地块").columns if c.field not in ("zone",)]
     parcels = fetch_frame(Parcel, columns=parcel_cols + ["zone_id", "unit_code_suffix"]) \
         .join(zone_codes, on="zone_id", how="left") \
-        .with_columns((pl.col("land_code") + pl.col("unit_code_suffix").fill_null("")).alias("land_code"))
+        .with_columns((pl.col("land_code") + pl.col("unit_code_suffix").fill_null("")).alias("land_code"),
+                      _yes_no("code_provisional"))
     firm_codes = firms.select(pl.col("id").alias("enterprise_id"), pl.col("credit_code").alias("enterprise"))
     parcel_codes = parcels.select(pl.col("id").alias("parcel_id"), pl.col("code").alias("parcel"))
     links = fetch_frame(LandLink, columns=["enterprise_id", "parcel_id", "role", "land_area_m2", "floor_area_m2",
@@ -35,21 +36,31 @@ def ledger_frames() -> dict:
     findings = fetch_frame(Finding, columns=["enterprise_id", "parcel_id", "department", "category", "severity",
                                              "found_on", "description", "status", "legal_basis", "deadline",
                                              "rectifiable", "closed_on"])
-    yes_no = pl.col("rectifiable").cast(pl.Boolean)  # 是/否 in the sheet (a column of nulls has no type)
-    findings = findings.with_columns(pl.when(yes_no).then(pl.lit("yes")).when(~yes_no).then(pl.lit("no"))
-                                     .otherwise(pl.lit(None, dtype=pl.String)).alias("rectifiable"))
+    findings = findings.with_columns(_yes_no("rectifiable"))
     findings = findings.join(firm_codes, on="enterprise_id", how="left").join(parcel_codes, on="parcel_id",
                                                                              how="left")
+    lineage = fetch_frame(ParcelLineage, columns=["operation_id", "parent_id", "child_id", "operation",
+                                                  "effective_date", "note"]) \
+        .join(parcel_codes.rename({"parcel_id": "parent_id", "parcel": "parent_parcel"}), on="parent_id", how="left") \
+        .join(parcel_codes.rename({"parcel_id": "child_id", "parcel": "child_parcel"}), on="child_id", how="left")
     frames = {"园区": zones, "企业": firms, "地块": parcels, "用地关系": links, "年度数据": yearly,
-              "检查发现": findings}
+              "检查发现": findings, "地块沿革": lineage}
     sort = {"园区": ["code"], "企业": ["credit_code"], "地块": ["code"], "用地关系": ["enterprise", "parcel", "role"],
-            "年度数据": ["enterprise", "year"], "检查发现": ["found_on", "enterprise", "parcel"]}
+            "年度数据": ["enterprise", "year"], "检查发现": ["found_on", "enterprise", "parcel"],
+            "地块沿革": ["effective_date", "operation_id", "parent_parcel", "child_parcel"]}
     frames = {name: frame.sort(sort[name], nulls_last=True) for name, frame in frames.items()}
     for name, extension in EXTENSIONS.items():  # a registered sheet is exported when it has rows
         frame = extension.export() if extension.export is not None else None
         if frame is not None and frame.height:
             frames[name] = frame
     return frames
+
+
+def _yes_no(column: str) -> pl.Expr:
+    """A stored nullable boolean as the sheet's 是/否 choice value (a column of nulls has no type: cast first)."""
+    flag = pl.col(column).cast(pl.Boolean)
+    return pl.when(flag).then(pl.lit("yes")).when(~flag).then(pl.lit("no")).otherwise(pl.lit(None, dtype=pl.String)) \
+        .alias(column)
 
 
 def _spec(name):

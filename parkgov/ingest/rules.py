@@ -15,6 +15,7 @@ from parkgov.ledger.bulk import fetch_frame
 from parkgov.ledger.models import Enterprise, Parcel, Zone
 
 OWNERSHIP_OF_LETTER = {"G": "state", "J": "collective"}
+REFERENCES = ("zone", "parent", "enterprise", "parcel", "parent_parcel", "child_parcel")  # columns holding codes
 
 
 def check_workbook(sheets: dict, issues: IssueList):
@@ -34,6 +35,8 @@ def check_workbook(sheets: dict, issues: IssueList):
         _reference(sheets, issues, name, "enterprise", firms, "企业不存在（「企业」表与系统中均无此统一社会信用代码）")
     for name in ("用地关系", "检查发现"):
         _reference(sheets, issues, name, "parcel", parcels, "地块编码不存在（「地块」表与系统中均无）")
+    for column in ("parent_parcel", "child_parcel"):
+        _reference(sheets, issues, "地块沿革", column, parcels, "地块编码不存在（「地块」表与系统中均无）")
     if "园区" in sheets:
         _zone_rules(*sheets["园区"], issues)
     if "地块" in sheets:
@@ -44,6 +47,8 @@ def check_workbook(sheets: dict, issues: IssueList):
         _yearly_rules(*sheets["年度数据"], issues)
     if "检查发现" in sheets:
         _finding_rules(*sheets["检查发现"], issues)
+    if "地块沿革" in sheets:
+        _lineage_rules(*sheets["地块沿革"], issues, parcels=sheets.get("地块"))
     for name, extension in EXTENSIONS.items():
         if name in sheets and extension.check is not None:
             extension.check(sheets, issues)
@@ -59,7 +64,7 @@ def _known(sheets, sheet, column, model, field) -> set:
     wanted = set()
     for name, (raw, typed) in sheets.items():
         for col in typed.columns:
-            if col in ("zone", "parent", "enterprise", "parcel") or (name == sheet and col == column):
+            if col in REFERENCES or (name == sheet and col == column):
                 wanted.update(typed.get_column(col).drop_nulls().cast(pl.String).unique().to_list())
     if sheet in sheets and column in sheets[sheet][1].columns:
         codes.update(sheets[sheet][1].get_column(column).drop_nulls().to_list())
@@ -239,3 +244,43 @@ def _finding_rules(raw, typed, issues):
     else:
         _flag(raw, typed, issues, "closed_on", pl.col("closed_on").is_not_null(),
               "填写了销号日期，须同时填写「状态」列为“已销号”")
+
+
+def _lineage_rules(raw, typed, issues, *, parcels):
+    """A lineage edge joins two different parcels on the day the old one ended and the new one started (as the
+    「地块」 sheet gives them, else as stored), and the rows of one operation agree: one 方式 and one 日期, one old
+    parcel for a split and one new parcel for a merge."""
+    _flag(raw, typed, issues, "child_parcel", pl.col("child_parcel") == pl.col("parent_parcel"), "新地块不能与原地块相同")
+    _flag(raw, typed, issues, "effective_date", pl.col("effective_date") > dt.date.today(), "日期晚于今天")
+    if "operation_id" not in typed.columns:
+        return
+    first = pl.col("__row").min().over("operation_id")
+    for column, label in (("operation", "方式"), ("effective_date", "日期")):
+        _flag(raw, typed, issues, column, pl.col(column).n_unique().over("operation_id") > 1,
+              f"同一操作编号的各行{label}应相同")
+    for column, operation, label in (("parent_parcel", "split", "分割只能有一宗原地块"),
+                                     ("child_parcel", "merge", "合并只能有一宗新地块")):
+        _flag(raw, typed, issues, column, (pl.col("operation") == operation)
+              & (pl.col(column).n_unique().over("operation_id") > 1) & (pl.col("__row") != first),
+              f"{label}（同一操作编号）")
+    _lineage_dates(raw, typed, issues, parcels)
+
+
+def _lineage_dates(raw, typed, issues, parcels):
+    """日期 is the old parcel's 灭失日期 and the new parcel's 启用日期 (the sheet's value, else the stored one)."""
+    codes = pl.concat([typed.get_column("parent_parcel"), typed.get_column("child_parcel")]).drop_nulls().unique()
+    dates = fetch_frame(Parcel, columns=["code", "started_on", "ended_on"], where_column="code",
+                        values=codes.to_list()).drop("id")
+    if parcels is not None and {"code", "started_on", "ended_on"} <= set(parcels[1].columns):
+        given = parcels[1].select("code", "started_on", "ended_on")  # a blank cell keeps the stored date
+        dates = pl.concat([given, dates], how="vertical_relaxed").group_by("code").agg(
+            pl.col("started_on").drop_nulls().first(), pl.col("ended_on").drop_nulls().first())
+    for column, field, label in (("parent_parcel", "ended_on", "原地块的灭失日期"),
+                                 ("child_parcel", "started_on", "新地块的启用日期")):
+        joined = typed.select("__row", column, "effective_date").join(
+            dates.select(pl.col("code").alias(column), pl.col(field).alias("__day")), on=column, how="inner")
+        for row, code, day, was in joined.filter(pl.col("effective_date").is_not_null()
+                                                 & pl.col("effective_date").ne_missing(pl.col("__day"))).iter_rows():
+            shown = f"{was:%Y-%m-%d}" if was else "空"
+            issues.add(raw.title, row, raw.headers["effective_date"], f"{day:%Y-%m-%d}",
+                       f"日期应等于{label}（地块 {code} 为 {shown}）")

@@ -51,6 +51,9 @@ class Sheet:
     key: tuple
     help: str = ""
     aliases: tuple = field(default=())
+    # in the blank template unless asked for by name: False for a sheet the system writes (地块沿革), whose example
+    # row could only import beside parcels already split or merged
+    template: bool = True
 
     def column(self, field_name) -> Column:
         return next(c for c in self.columns if c.field == field_name)
@@ -140,6 +143,8 @@ PARCELS = Sheet(
                help="由分割或合并生成的地块的启用日期；由系统填写，导入时只用于新建地块"),
         Column("ended_on", "灭失日期", "date", example="",
                help="因分割或合并灭失的地块的灭失日期；由系统填写，导入时只用于新建地块，已有地块不能通过导入修改"),
+        Column("code_provisional", "临时编码", "choice", choices=YesNo, example="否", aliases=("临时代码",),
+               help="分割或合并生成、宗地代码尚未登记的地块为“是”；留空：新建地块为“否”，已有地块保持不变"),
     ),
 )
 
@@ -214,7 +219,27 @@ FINDINGS = Sheet(
     ),
 )
 
-SHEETS = (ZONES, ENTERPRISES, PARCELS, LINKS, YEARLY, FINDINGS)
+LINEAGE = Sheet(
+    name="地块沿革",
+    key=("operation_id", "parent_parcel", "child_parcel"),
+    template=False,
+    help="地块分割、合并的记录：每条“原地块 → 新地块”一行，同一次操作的各行操作编号、方式和日期相同。"
+         "由系统在分割、合并时写入；导出后导入到空数据库可恢复沿革。日期须等于原地块的灭失日期和新地块的启用日期。",
+    columns=(
+        Column("operation_id", "操作编号", "text", required=True, max_length=40, example="SPLIT-20240701-1a2b3c4d",
+               aliases=("操作号",)),
+        Column("parent_parcel", "原地块", "ref", required=True, max_length=40, example="SZ-0001",
+               aliases=("原地块编码",)),
+        Column("child_parcel", "新地块", "ref", required=True, max_length=40, example="SZ-0001-1",
+               aliases=("新地块编码",)),
+        Column("operation", "方式", "choice", required=True, choices=choices.LineageOperation, example="分割",
+               aliases=("操作", "操作方式")),
+        Column("effective_date", "日期", "date", required=True, example="2024-07-01", aliases=("生效日期",)),
+        Column("note", "说明", "text", max_length=2000, example=""),
+    ),
+)
+
+SHEETS = (ZONES, ENTERPRISES, PARCELS, LINKS, YEARLY, FINDINGS, LINEAGE)
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 

@@ -19,9 +19,9 @@ KIND_LABELS = {
 
 
 def write_template(*, path: Path, sheet_names=None) -> None:
-    """Write the template with the chosen sheets (all by default)."""
+    """Write the template with the chosen sheets (by default all those meant to be filled in: `Sheet.template`)."""
     by_name = sheets_by_name()
-    names = sheet_names or [s.name for s in all_sheets()]
+    names = sheet_names or [s.name for s in all_sheets() if s.template]
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise InputError(f"未知的工作表 {'、'.join(unknown)}；可选：{'、'.join(by_name)}")

@@ -6,9 +6,11 @@ from parkgov.codes.thresholds import threshold
 from parkgov.errors import InputError
 from parkgov.ingest.extensions import EXTENSIONS
 from parkgov.ledger.bulk import UpsertCounts, fetch_frame, upsert
-from parkgov.ledger.models import FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, YearlyFigure, Zone
+from parkgov.ledger.models import (
+    FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, ParcelLineage, YearlyFigure, Zone,
+)
 
-ORDER = ("园区", "企业", "地块", "用地关系", "年度数据", "检查发现")
+ORDER = ("园区", "企业", "地块", "用地关系", "年度数据", "检查发现", "地块沿革")
 # Sheets whose rows upsert independently of each other, so they can be written a chunk at a time: 园区 resolves
 # parents across its rows, and 检查发现 (nulls-equal key) reads the whole stored table on every call.
 CHUNKED = {"企业", "地块", "用地关系", "年度数据"}
@@ -22,7 +24,7 @@ def write_sheets(*, sheets: dict, submission_id: int, actor_id, reason: str, now
     """
     counts = {}
     writers = {"园区": _zones, "企业": _enterprises, "地块": _parcels, "用地关系": _links,
-               "年度数据": _yearly, "检查发现": _findings}
+               "年度数据": _yearly, "检查发现": _findings, "地块沿革": _lineage}
     common = {"actor_id": actor_id, "reason": reason, "now": now}
     writers.update({name: ext.write for name, ext in EXTENSIONS.items()})
     size = chunk_rows or int(threshold("import_chunk_rows"))
@@ -79,6 +81,12 @@ def _parcels(frame, *, submission_id, **common):
     if "land_code" in frame.columns:
         frame = frame.with_columns(pl.col("land_code").str.slice(19).replace("", None).alias("unit_code_suffix"),
                                    pl.col("land_code").str.slice(0, 19))
+    if "code_provisional" in frame.columns:  # 是/否 in the sheet; blank: 否 for a new parcel, the stored flag kept
+        stored = _id_map(Parcel, "code", frame.get_column("code").to_list()).get_column("code").to_list()
+        flag = pl.col("code_provisional").replace_strict({"yes": True, "no": False}, default=None,
+                                                         return_dtype=pl.Boolean)
+        frame = frame.with_columns(pl.when(flag.is_null() & ~pl.col("code").is_in(stored)).then(False)
+                                   .otherwise(flag).alias("code_provisional"))
     return upsert(model=Parcel, frame=frame, key=["code"], **common)
 
 
@@ -113,3 +121,14 @@ def _findings(frame, *, submission_id, **common):
                                                                          return_dtype=pl.Boolean))
     key = ["enterprise_id", "parcel_id", "department", "category", "found_on", "description"]
     return upsert(model=Finding, frame=frame, key=key, nulls_equal=True, **common)
+
+
+def _lineage(frame, *, submission_id, **common):
+    """地块沿革: the edges between parcels written above (by code), on the key of the lineage_edge constraint."""
+    if frame.height == 0:
+        return UpsertCounts()
+    frame = _resolve(frame, "parent_parcel", Parcel, "code", "parent_id")
+    frame = _resolve(frame, "child_parcel", Parcel, "code", "child_id")
+    if "note" in frame.columns:
+        frame = frame.with_columns(pl.col("note").fill_null(""))
+    return upsert(model=ParcelLineage, frame=frame, key=["operation_id", "parent_id", "child_id"], **common)

@@ -26,6 +26,7 @@ import shapely.ops
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field
 
 from parkgov.audit.context import acting_as
@@ -319,6 +320,7 @@ def _carry_figures(plan, figures):
 
 def plan_links(*, plan: Plan, on: dt.date, rule="area_share", chosen=None) -> Plan:
     """Which new part each current link of the old parcels goes to, by `rule` (chosen: {link id: part number})."""
+    check_effective_date(on=on, sources=plan.sources)
     rules = editing_rules()
     if rule not in rules.links:
         raise InputError(f"用地关系分配方式“{rule}”无效；允许：{'、'.join(f'{k}（{c.name}）' for k, c in rules.links.items())}")
@@ -339,6 +341,19 @@ def plan_links(*, plan: Plan, on: dt.date, rule="area_share", chosen=None) -> Pl
             targets = [(int(number) - 1, 1.0)]
         plan.links.append((link, targets))
     return plan
+
+
+def check_effective_date(*, on: dt.date, sources) -> None:
+    """A split or merge records a change that has happened: dated today at the latest, and after every old parcel
+    began (a parcel valid for no day is refused). InputError naming the date otherwise."""
+    today = timezone.localdate()
+    if on > today:
+        raise InputError(gettext("生效日期 %(on)s 晚于今天（%(today)s）：分割或合并只能登记已经发生的变更")
+                         % {"on": f"{on:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}"})
+    for source in sources:
+        if source.started_on and on <= source.started_on:
+            raise InputError(gettext("生效日期 %(on)s 应晚于地块 %(code)s 的启用日期 %(start)s")
+                             % {"on": f"{on:%Y-%m-%d}", "code": source.code, "start": f"{source.started_on:%Y-%m-%d}"})
 
 
 def current_links(parcel_ids, *, on: dt.date) -> list:
@@ -370,9 +385,7 @@ def merge_parcels(*, scope, parcels: list, actor, code="", land_code=None, figur
 
 def write_plan(*, plan: Plan, on: dt.date, actor, note="") -> EditResult:
     """Write a checked plan in one transaction: new parcels, carried links, ended parcels and links, lineage."""
-    for source in plan.sources:
-        if source.started_on and on <= source.started_on:
-            raise InputError(f"生效日期 {on:%Y-%m-%d} 应晚于地块 {source.code} 的启用日期 {source.started_on:%Y-%m-%d}")
+    check_effective_date(on=on, sources=plan.sources)
     operation_id = f"{plan.operation.upper()}-{on:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     verb = "分割" if plan.operation == LineageOperation.SPLIT else "合并"
     reason = f"{verb}地块 {'、'.join(p.code for p in plan.sources)}（{operation_id}）"

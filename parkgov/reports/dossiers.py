@@ -90,7 +90,8 @@ def parcel_dossier(*, parcel, scope) -> dict:
         "occupants": occupants, "findings": findings,
         "lineage": (lineage := lineage_edges(parcel)),
         # an ended parcel's dossier still opens (its history), saying it ended and which parcels took it over
-        "successors": [edge for edge in lineage if edge.parent_id == parcel.pk and parcel.ended_on],
+        "successors": sorted((edge for edge in lineage if edge.parent_id == parcel.pk and parcel.ended_on),
+                             key=lambda edge: edge.child_code),
         "parcel_editable": scope.can_write("parcel") and parcel.ended_on is None and bool(parcel.geometry),
         "lineage_graph": lineage_graph(parcel=parcel, scope=scope,
                                        link=lambda code: reverse("web:parcel", args=[code])),

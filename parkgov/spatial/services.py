@@ -60,7 +60,7 @@ def map_context(*, scope) -> dict:
 
 def tool_context(*, scope, extent) -> dict:
     """What the map's tools need (issue 17 §3): the reference layers the user sees, the parcel label zoom and the
-    URLs of search, measuring and the selection export."""
+    URLs of search, measuring, the selection export and the parcels as they were on a date."""
     return {
         "reference_layers": reference_layers(scope=scope, extent=extent),
         "label_min_zoom": map_settings().label_min_zoom,
@@ -68,6 +68,8 @@ def tool_context(*, scope, extent) -> dict:
         "measure_url": reverse("web:map_measure"),
         "export_url": reverse("web:map_selection_export", kwargs={"fmt": "__FMT__"}),
         "selection_max": map_settings().selection_max,
+        # 历史地块 (issue 17 §2): the parcels valid on a chosen day, from the scoped API endpoint
+        "as_of_url": reverse("api:list_parcels_on", args=["__DAY__"]),
     }
 
 

@@ -7,7 +7,7 @@ roads; figures with a long tail of low 亩均税收, idle and 批而未供 land,
 Everything is vectorised (NumPy, Polars, Shapely on a handful of zone outlines) so that a million firms take
 seconds, not hours. Output is deterministic for a seed: each section draws from its own child generator.
 
-`generate()` returns `DemoData`: `frames` keyed by sheet name (园区/企业/地块/用地关系/年度数据/检查发现) with the
+`generate()` returns `DemoData`: `frames` keyed by sheet name (园区/企业/地块/用地关系/年度数据/检查发现/地块沿革) with the
 schema's field names as columns and choice *values* (e.g. "in_use"), plus WKB polygons in EPSG:4490.
 
 Calibration notes (1,500 firms, seed 2021):

@@ -49,7 +49,14 @@ def sheet_frames(*, firms: dict, parcels: dict, links: dict, yearly: dict, findi
         "用地关系": _links_frame(links, credit, parcel_codes),
         "年度数据": _yearly_frame(yearly, credit),
         "检查发现": _findings_frame(findings, credit, parcel_codes),
+        "地块沿革": _lineage_frame(),
     }
+
+
+def _lineage_frame() -> pl.DataFrame:
+    """地块沿革 sheet: empty (the demo's split and merge write the lineage once the ledger is stored)."""
+    return pl.DataFrame(schema={"operation_id": pl.String, "parent_parcel": pl.String, "child_parcel": pl.String,
+                                "operation": pl.String, "effective_date": pl.Date, "note": pl.String})
 
 
 def parcel_geometry(codes: pl.Series, lonlat: np.ndarray) -> pl.DataFrame:
@@ -124,10 +131,11 @@ def _parcels_frame(p: dict, codes: pl.Series, zone_codes: pl.Series) -> pl.DataF
         building_quality=pick(QUALITIES, np.maximum(p["quality"], 0), p["quality"] >= 0),
         land_procedures=pick(PROCEDURES, np.maximum(p["procedures"], 0), p["procedures"] >= 0),
         started_on=pl.lit(None, pl.Date), ended_on=pl.lit(None, pl.Date),  # set by the demo's split and merge later
+        code_provisional=pl.lit("no"),  # every generated parcel has its own code; the split's parts get 是
     ).select(["code", "land_code", "zone", "registered_area_m2", "land_use_code", "ownership", "supply_status",
               "supply_method", "supply_date", "term_years", "land_price", "floor_area_m2", "footprint_area_m2",
               "admin_area_m2", "green_area_m2", "building_year", "building_quality", "land_procedures",
-              "started_on", "ended_on"])
+              "started_on", "ended_on", "code_provisional"])
 
 
 def _land_code_column(p: dict) -> pl.Series:
