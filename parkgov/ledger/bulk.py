@@ -103,6 +103,15 @@ def fetch_frame(model, *, columns, where_column=None, values=None, lock=False) -
     table = connection.ops.quote_name(model._meta.db_table)
     rows = []
     for_update = " FOR UPDATE" if lock and connection.vendor == "postgresql" else ""
+    schema = {name: _polars_type(by_attname[name]) for name in names}
+    if connection.vendor == "postgresql" and not lock and None not in schema.values():
+        # numbers, dates and text come as CSV through COPY (query_frame): a million rows in a fraction of the time
+        where, params = "", None
+        if where_column is not None:
+            where, params = f" WHERE {connection.ops.quote_name(by_attname[where_column].column)} = ANY(%s)", \
+                [list(values)]
+        with connection.cursor() as cursor:
+            return query_frame(cursor, f"SELECT {sql_cols} FROM {table}{where}", params, schema)
     with connection.cursor() as cursor:
         if where_column is None:
             cursor.execute(f"SELECT {sql_cols} FROM {table}{for_update}")
@@ -120,7 +129,6 @@ def fetch_frame(model, *, columns, where_column=None, values=None, lock=False) -
                     marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} IN ({marks})", chunk)
                 rows.extend(cursor.fetchall())
-    schema = {name: _polars_type(by_attname[name]) for name in names}
     frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
     return frame.with_columns([pl.col(n).cast(t, strict=False) for n, t in schema.items() if t is not None])
 
