@@ -8,7 +8,7 @@ With --one-pdf also the whole batch as ONE document (WeasyPrint's layout grows f
 940 s and 5.6 GiB for 1,000 dossiers, measured on a loaded machine).
 
 The ledger is the demo zone (`build_demo`), built once in a fresh SQLite database: by default the ledger alone
-(land, figures with their sources, findings, history: 2.4 pages a dossier); with --governance as `make demo`
+(land, figures with their sources, findings, history: 2.2 pages a dossier); with --governance as `make demo`
 builds it, with evaluations and their explanations, lists, 四个一批, cases and contracts (4.2 pages a dossier).
 The batch is its first N firms by credit code, with the administrator's scope.
 Reported: building the dossiers' data and HTML, laying out and writing the PDF, pages, size, peak memory.

@@ -122,6 +122,7 @@ def test_a_large_batch_is_laid_out_by_several_processes_in_order(monkeypatch):
     """issue 16 §4: from PARALLEL_FROM documents per process on, the zip's PDFs are laid out in parallel, in
     chunks written as one PDF and cut; each PDF is its own document's (its pages, its text, its drawings and
     bookmarks, nothing of the others), in the order given."""
+    import gc
     import os
 
     from pypdf import PdfReader
@@ -142,7 +143,10 @@ def test_a_large_batch_is_laid_out_by_several_processes_in_order(monkeypatch):
     more = '<p style="break-before: page">续页</p>'
     documents = [f"<html><head><title>档案{n}</title></head><body><h1>档案第{n}号</h1>{drawn if n % 2 else ''}"
                  f"{more * (n % 3)}</body></html>" for n in range(7)]
+    threshold = gc.get_threshold()
     pdfs = list(dossier_pdf.laid_out(documents))
+    # the calling process's collector as it was: nothing left frozen (a web or job process would keep it for good)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
     texts = [text_of(pdf) for pdf in pdfs]
     assert [f"档案第{n}号" in text for n, text in enumerate(texts)] == [True] * 7
     assert [sum(f"档案第{m}号" in text for m in range(7)) for text in texts] == [1] * 7
@@ -160,3 +164,4 @@ def test_a_large_batch_is_laid_out_by_several_processes_in_order(monkeypatch):
     assert parents == []  # laid out in the children (their calls are not seen here)
     monkeypatch.setattr(dossier_pdf, "PARALLEL_FROM", 20)
     assert len(list(dossier_pdf.laid_out(documents[:2]))) == 2 and len(parents) == 2  # a small batch: here
+    assert gc.get_threshold() == threshold
