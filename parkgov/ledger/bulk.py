@@ -12,12 +12,14 @@ recorded) when something changed.
 
 import io
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
 from django.db import connection, models
 
 from parkgov.audit.versions import note_change
+from parkgov.codes.thresholds import threshold
 
 CHUNK = 5000
 
@@ -50,12 +52,18 @@ def insert_rows(table_name: str, columns: list, rows) -> None:
 
     `rows` is a sequence of tuples or a Polars frame; a frame goes in CHUNK rows at a time, so a million-row
     import never holds all its rows as Python tuples at once (that alone took ~1.4 GiB at 1,000,000 yearly rows).
+    On PostgreSQL a frame of flat columns is written by Polars as CSV and copied block by block, so no Python
+    object is made per row or cell (200,000 yearly figures: 2.2 s through `write_row`, measured with
+    bench/import_yearly.py, whose ≤ 3× parse target this is for).
     """
     note_change(table_name)
     table = connection.ops.quote_name(table_name)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    batches = row_batches(rows) if isinstance(rows, pl.DataFrame) else [rows]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and isinstance(rows, pl.DataFrame) and _csv_ready(rows):
+            _copy_csv(cursor, f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", rows)
+            return
+        batches = row_batches(rows) if isinstance(rows, pl.DataFrame) else [rows]
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for batch in batches:
@@ -65,6 +73,60 @@ def insert_rows(table_name: str, columns: list, rows) -> None:
             marks = ", ".join(["%s"] * len(columns))
             for batch in batches:
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
+
+
+def _csv_ready(frame: pl.DataFrame) -> bool:
+    """Whether every column writes to CSV as PostgreSQL reads it back (no nested or Python-object columns)."""
+    return all(dtype.is_numeric() or dtype in (pl.String, pl.Boolean, pl.Date, pl.Datetime, pl.Null)
+               or isinstance(dtype, pl.Datetime) for dtype in frame.schema.values())
+
+
+def _copy_csv(cursor, sql: str, frame: pl.DataFrame) -> None:
+    """COPY `frame` as CSV: every text is quoted and a null is an empty unquoted field, so that '' stays ''."""
+    with cursor.cursor.copy(sql) as copy:
+        for start in range(0, frame.height, CHUNK):  # CHUNK rows of text at a time, as for the tuples
+            copy.write(frame.slice(start, CHUNK).write_csv(include_header=False, quote_style="non_numeric"))
+
+
+def next_ids(model, count: int) -> pl.Series:
+    """`count` new primary keys for `model`, as the database would give them on insert; the caller inserts them
+    in its transaction.
+
+    PostgreSQL: values taken from the id sequence (one query). SQLite: the ones after the largest id ever given
+    (`AUTOINCREMENT` keeps it in sqlite_sequence); Django's IMMEDIATE transactions hold the write lock from their
+    start, so no other writer can take them first. Knowing the ids before the insert spares reading the rows
+    back by their key to learn them (0.4 s at 200,000 yearly figures).
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one text value: 200,000 rows of one id each took 1.1 s to read
+            cursor.execute("SELECT string_agg(nextval(pg_get_serial_sequence(%s, 'id'))::text, ',') "
+                           "FROM generate_series(1, %s)", [connection.ops.quote_name(table), count])
+            (text,) = cursor.fetchone()
+            return pl.Series("id", text.split(",") if count else [], dtype=pl.String).cast(pl.Int64)
+        cursor.execute("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0))", [table])
+        (last,) = cursor.fetchone()
+    return pl.int_range(last + 1, last + 1 + count, eager=True, dtype=pl.Int64).alias("id")
+
+
+@contextmanager
+def bulk_writes():
+    """Around many bulk inserts in one transaction: on SQLite a page cache of thresholds.csv `sqlite_bulk_cache_mib`
+    for this connection meanwhile (the default 2 MiB re-reads index pages for every few rows: 200,000 yearly
+    figures went in in 1.6 s instead of 1.0 s), set back afterwards. Only memory: durability is as before."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-int(threshold('sqlite_bulk_cache_mib') * 1024)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def row_batches(frame: pl.DataFrame, size: int = CHUNK):
@@ -111,11 +173,16 @@ def fetch_frame(model, *, columns, where_column=None, values=None, lock=False) -
             column = connection.ops.quote_name(by_attname[where_column].column)
             values = list(values)
             postgres = connection.vendor == "postgresql"
+            field = by_attname[where_column]
+            # text for codes: a cast to varchar(n) would cut a longer value to one that matches another row
+            cast = "text" if isinstance(field, (models.CharField, models.TextField)) else field.db_type(connection)
             size = 50 * CHUNK if postgres else CHUNK
             for start in range(0, len(values), size):
                 chunk = values[start:start + size]
-                if postgres:  # one array parameter: no client-side parsing of thousands of placeholders
-                    cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} = ANY(%s){for_update}", [chunk])
+                if postgres:  # one JSON text parameter: psycopg took 0.13 s to adapt a list of 67,000 ids as an array
+                    cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} IN (SELECT value::{cast} "
+                                   f"FROM json_array_elements_text(%s::json)){for_update}",
+                                   [json.dumps(chunk, ensure_ascii=False, default=str)])
                 else:
                     marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(f"SELECT {sql_cols} FROM {table} WHERE {column} IN ({marks})", chunk)
@@ -239,13 +306,9 @@ def _insert(model, rows, *, key, merge_json, all_columns, nulls_equal=False):
     rows = rows.with_columns([pl.col(a).fill_null("") for a, _c, f in all_columns
                               if isinstance(f, (models.CharField, models.TextField)) and not f.null])
     attnames = [a for a, _c, _f in all_columns]
-    data = _to_db(rows.select(attnames))
-    insert_rows(model._meta.db_table, [c for _a, c, _f in all_columns], data)
-    if nulls_equal:
-        ids = fetch_frame(model, columns=key)
-    else:
-        ids = fetch_frame(model, columns=key, where_column=key[0], values=rows.get_column(key[0]).unique().to_list())
-    return rows.select(attnames).join(ids, on=key, how="inner", nulls_equal=nulls_equal)
+    rows = rows.select(attnames).with_columns(next_ids(model, rows.height))
+    insert_rows(model._meta.db_table, ["id", *(c for _a, c, _f in all_columns)], _to_db(rows.select("id", *attnames)))
+    return rows
 
 
 def _update(model, rows, *, value_cols, merge_json, all_columns):
