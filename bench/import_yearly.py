@@ -8,7 +8,8 @@ Each measurement runs in a fresh interpreter so its peak memory (ru_maxrss) is i
 the service's steps with timers (in that process only): file (size, zip and sha256 checks), read (read_workbook:
 the fastexcel parse, piece by piece), validate (check_sheet), cross (check_workbook: references to stored firms
 and the plausibility rules) and write (write_sheets), split into resolve (credit codes to firm ids), stored (the
-stored rows read to diff against), insert (new rows), update (changed rows) and history (simple-history rows);
+stored rows read to diff against), insert (new rows), update (changed rows) and history (simple-history rows,
+copied inside the database);
 "other" is the rest (submission row, transaction, commit).
 """
 
@@ -35,7 +36,7 @@ STEPS = (
     ("write.stored", "parkgov.ledger.bulk", "fetch_frame"),
     ("write.insert", "parkgov.ledger.bulk", "_insert"),
     ("write.update", "parkgov.ledger.bulk", "_update"),
-    ("write.history", "parkgov.ledger.bulk", "write_history"),
+    ("write.history", "parkgov.ledger.bulk", "copy_history"),
 )
 TOP = ("file", "file.sha256", "read", "validate", "cross", "write")
 
