@@ -5,6 +5,9 @@ so rows go in with `executemany` on the model's own tables (SQL built from the m
 follows migrations). History rows are written to the simple-history table with the same columns the
 library writes, so the admin's history view and `diff_against` work on them unchanged.
 
+History rows are copied from the rows just written inside the database (`copy_history`); ids are taken before
+the insert (`next_ids`), so nothing is read back. On PostgreSQL frames go in through COPY as CSV written by Polars.
+
 Semantics (documented for users in docs/导入说明.md): a row whose natural key exists is updated; a null
 incoming value means "not given" and keeps the stored value; a row is only written (and a history row
 recorded) when something changed.
@@ -251,19 +254,18 @@ def upsert(*, model, frame: pl.DataFrame, key: list, actor_id, reason: str, now,
     updates = old_rows.filter(pl.col("__changed"))
     counts = UpsertCounts(unchanged=old_rows.height - updates.height)
 
-    history_frames = []
+    written = []  # (history type, frame of the rows written)
     if new_rows.height:
         inserted = _insert(model, new_rows, key=key, merge_json=merge_json, all_columns=all_columns,
                            nulls_equal=nulls_equal)
         counts.created = inserted.height
-        history_frames.append(inserted.with_columns(pl.lit("+").alias("history_type")))
+        written.append(("+", inserted))
     if updates.height:
         updated = _update(model, updates, value_cols=value_cols, merge_json=merge_json, all_columns=all_columns)
         counts.updated = updated.height
-        history_frames.append(updated.with_columns(pl.lit("~").alias("history_type")))
-    for history in history_frames:
-        copy_history(model, history.get_column("id"), history.get_column("history_type")[0], actor_id=actor_id,
-                     reason=reason, now=now)
+        written.append(("~", updated))
+    for history_type, rows in written:
+        copy_history(model, rows.get_column("id"), history_type, actor_id=actor_id, reason=reason, now=now)
     return counts
 
 
