@@ -95,7 +95,8 @@ def test_frame_and_tuples_insert_the_same_cells(actor):
     insert_rows(table, columns, as_db.with_columns(pl.col("description").fill_null("")))
     tuples = as_db.with_columns(pl.col("id") + 10, pl.col("description").fill_null("")).rows()
     insert_rows(table, columns, tuples)
-    stored = fetch_frame(Finding.history.model, columns=["history_id", *(c for c in columns if c != "id")]).sort("history_id")
+    stored = fetch_frame(Finding.history.model, columns=["history_id", *(c for c in columns if c != "id")]) \
+        .sort("history_id")
     by_frame = stored.filter(pl.col("id") < 9_000_010).drop("history_id")
     by_tuples = stored.filter(pl.col("id") > 9_000_010).drop("history_id").with_columns(pl.col("id") - 10)
     assert by_frame.height == 3 and by_frame.equals(by_tuples)

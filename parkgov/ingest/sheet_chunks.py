@@ -64,7 +64,7 @@ def _row_batches(stream, rows: int):
     """First (sheet XML before the rows, header row), then (the XML of the next `rows` rows, whether rows follow).
 
     Works on the blocks read, counting row ends per block, so no Python object is made per row (making one per
-    row took ~0.5 s of the 200,000-row import, bench/import_yearly.py).
+    row took 0.8 s of the 200,000-row import under cProfile, bench/import_yearly.py).
     """
     pending = b""
     blocks = iter(lambda: stream.read(BLOCK), b"")
