@@ -4,7 +4,13 @@ Targets (issue 2): ≤ 15 s and ≤ 3× the parse of the same file at 200,000 ro
 even at 1,000,000 rows: `--rows 1000000 --databases sqlite --workbook /tmp/yearly-1m.xlsx` (the workbook is
 written once and reused when it exists; the firms are written to a fresh database on every run).
 Usage: python bench/import_yearly.py [--rows 200000] [--databases sqlite,postgres] [--workbook PATH]
-Each measurement runs in a fresh interpreter so its peak memory (ru_maxrss) is its own.
+Each measurement runs in a fresh interpreter so its peak memory (ru_maxrss) is its own. The import stage wraps
+the service's steps with timers (in that process only): file (size, zip and sha256 checks), read (read_workbook:
+the fastexcel parse, piece by piece), validate (check_sheet), cross (check_workbook: references to stored firms
+and the plausibility rules) and write (write_sheets), split into resolve (credit codes to firm ids), stored (the
+stored rows read to diff against), insert (new rows), update (changed rows) and history (simple-history rows,
+copied inside the database);
+"other" is the rest (submission row, transaction, commit).
 """
 
 import argparse
@@ -17,6 +23,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
 
 YEARS = 3
+# (label, module, attribute): the steps timed inside import_workbook; bulk.fetch_frame is the stored-row read of
+# upsert and the id read after the insert, so it is counted inside "insert" too
+STEPS = (
+    ("file", "parkgov.ingest.services", "check_file"),
+    ("file.sha256", "parkgov.ingest.services", "file_sha256"),
+    ("read", "parkgov.ingest.services", "read_workbook"),
+    ("validate", "parkgov.ingest.services", "check_sheet"),
+    ("cross", "parkgov.ingest.services", "check_workbook"),
+    ("write", "parkgov.ingest.services", "write_sheets"),
+    ("write.resolve", "parkgov.ingest.writer", "_resolve"),
+    ("write.stored", "parkgov.ledger.bulk", "fetch_frame"),
+    ("write.insert", "parkgov.ledger.bulk", "_insert"),
+    ("write.update", "parkgov.ledger.bulk", "_update"),
+    ("write.history", "parkgov.ledger.bulk", "copy_history"),
+)
+TOP = ("file", "file.sha256", "read", "validate", "cross", "write")
 
 
 def stage_prepare(args):
@@ -48,13 +70,33 @@ def stage_parse(args):
 
 def stage_import(args):
     setup_django()
+    import importlib
+
     from parkgov.audit.context import system_user
     from parkgov.ingest.services import import_workbook
 
+    spent = {}
+
+    def timed(label, function):
+        def wrapper(*a, **k):
+            started = time.perf_counter()
+            try:
+                return function(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    for label, module, name in STEPS:
+        module = importlib.import_module(module)
+        setattr(module, name, timed(label, getattr(module, name)))
     actor = system_user("bench")
     started = time.perf_counter()
     report = import_workbook(path=Path(args.workbook), actor=actor, department="tax")
-    print(f"seconds={time.perf_counter() - started:.3f}")
+    total = time.perf_counter() - started
+    print(f"seconds={total:.3f}")
+    for label, _module, _name in STEPS:
+        print(f"{label}_seconds={spent.get(label, 0.0):.3f}")
+    print(f"other_seconds={total - sum(spent.get(k, 0.0) for k in TOP):.3f}")
     print(f"created={report.written['年度数据']['created']}")
     print(f"peak_mib={peak_rss_mib():.0f}")
 
@@ -84,6 +126,19 @@ def main():
               f"targets ≤15 s: {'OK' if float(result['seconds']) <= 15 else 'MISSED'}, "
               f"≤3×: {'OK' if ratio <= 3 else 'MISSED'}, ≤1024 MiB: "
               f"{'OK' if float(result['peak_mib']) <= 1024 else 'MISSED'}")
+        print(f"{kind:9s} split: " + " | ".join(f"{label} {float(result[label + '_seconds']):.2f} s"
+                                                   for label in (*(s[0] for s in STEPS), "other")))
+        if kind == "postgres":
+            drop_database(url)
+
+
+def drop_database(url: str):
+    """Drop a benchmark database made by fresh_database (the firms and figures take room on a shared cluster)."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import polars as pl
 from parkgov.codes.thresholds import threshold
 from parkgov.errors import InputError
 from parkgov.ingest.extensions import EXTENSIONS
-from parkgov.ledger.bulk import UpsertCounts, fetch_frame, upsert
+from parkgov.ledger.bulk import UpsertCounts, bulk_writes, fetch_frame, upsert
 from parkgov.ledger.models import (
     FIGURE_FIELDS, Enterprise, Finding, LandLink, Parcel, ParcelLineage, YearlyFigure, Zone,
 )
@@ -28,16 +28,17 @@ def write_sheets(*, sheets: dict, submission_id: int, actor_id, reason: str, now
     common = {"actor_id": actor_id, "reason": reason, "now": now}
     writers.update({name: ext.write for name, ext in EXTENSIONS.items()})
     size = chunk_rows or int(threshold("import_chunk_rows"))
-    for name in (*ORDER, *EXTENSIONS):
-        if name in sheets:
-            frame = sheets[name].drop("__row")
-            step = size if name in CHUNKED else max(frame.height, 1)
-            total = UpsertCounts()
-            for start in range(0, max(frame.height, 1), step):
-                total.add(writers[name](frame.slice(start, step), submission_id=submission_id, **common))
-            counts[name] = total.as_dict()
-            if progress:
-                progress(name, frame.height)
+    with bulk_writes():
+        for name in (*ORDER, *EXTENSIONS):
+            if name in sheets:
+                frame = sheets[name].drop("__row")
+                step = size if name in CHUNKED else max(frame.height, 1)
+                total = UpsertCounts()
+                for start in range(0, max(frame.height, 1), step):
+                    total.add(writers[name](frame.slice(start, step), submission_id=submission_id, **common))
+                counts[name] = total.as_dict()
+                if progress:
+                    progress(name, frame.height)
     return counts
 
 
