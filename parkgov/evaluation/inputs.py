@@ -34,6 +34,7 @@ def firm_inputs(*, year: int, zone_ids: list | None, land_rule) -> pl.DataFrame:
     """One row per enterprise with the engine's input fields for `year`, after land attribution."""
     firms = fetch_frame(Enterprise, columns=["credit_code", "name", "industry_code", "scale", "zone_id", "status",
                                              "production_start"])
+    codes = firms.select(pl.col("id").alias("enterprise_id"), "credit_code")  # of every firm: tenants elsewhere too
     if zone_ids is not None:
         firms = firms.filter(pl.col("zone_id").is_in(zone_ids))
     zones = fetch_frame(Zone, columns=["code", "kind"]).rename({"id": "zone_id", "code": "zone_code",
@@ -46,7 +47,7 @@ def firm_inputs(*, year: int, zone_ids: list | None, land_rule) -> pl.DataFrame:
         pl.col("industry_code").str.slice(0, 2).alias("industry_division"),
     ).join(_finding_counts(year), on="id", how="left").with_columns(
         [pl.col(c).fill_null(0.0) for c in FINDING_COUNTS]).rename({"id": "enterprise_id"})
-    links = link_inputs(year=year, firm_ids=firms.get_column("enterprise_id"))
+    links = link_inputs(year=year, codes=codes)
     firms = attribute_land(firms, links, land_rule)
     if land_rule.merge_tenants:
         firms = merge_tenants(firms, ["tax", "revenue", "output_value", "value_added", "energy_tce",
@@ -70,14 +71,14 @@ def _finding_counts(year: int) -> pl.DataFrame:
     ).rename({"enterprise_id": "id"})
 
 
-def link_inputs(*, year: int, firm_ids: pl.Series) -> pl.DataFrame:
+def link_inputs(*, year: int, codes: pl.DataFrame) -> pl.DataFrame:
     """Land links in force during `year` (a split's or merge's carried links counted once, on the new parcels:
-    `links_in_year`), with the host parcel's area and floor area."""
+    `links_in_year`), with the host parcel's area and floor area; `codes`: enterprise_id and credit_code of
+    every firm (read once by the caller)."""
     links = links_in_year(year=year, columns=["enterprise_id", "parcel_id", "role", "land_area_m2", "floor_area_m2"])
     parcels = fetch_frame(Parcel, columns=["code", "registered_area_m2", "floor_area_m2"]).rename(
         {"id": "parcel_id", "code": "parcel_code", "registered_area_m2": "parcel_area_m2",
          "floor_area_m2": "parcel_floor_area_m2"})
-    codes = fetch_frame(Enterprise, columns=["credit_code"]).rename({"id": "enterprise_id"})
     return links.join(parcels, on="parcel_id", how="left").join(codes, on="enterprise_id", how="left") \
         .select("credit_code", "parcel_code", "role", "land_area_m2", "floor_area_m2", "parcel_area_m2",
                 "parcel_floor_area_m2")

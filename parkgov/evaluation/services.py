@@ -30,7 +30,7 @@ def run_evaluation(*, year: int, ruleset_id: str, zone_code: str | None = None, 
                          for p in ruleset.populations for i in p.indicators)
     previous = firm_inputs(year=year - 1, zone_ids=zone_ids, land_rule=ruleset.land) if needs_previous else None
     outcome = evaluate(firms, ruleset, year=year, previous=previous, explain=False, history=class_history_frame(
-        ruleset_id=ruleset.id, before=year, zone_ids=zone_ids))
+        ruleset_id=ruleset.id, before=year, zone_ids=zone_ids, codes=firms.select("enterprise_id", "credit_code")))
     with transaction.atomic():
         run = EvaluationRun.objects.create(
             year=year, ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_hash=ruleset.content_hash,
@@ -77,8 +77,10 @@ def _indicator_json(results: pl.DataFrame, ruleset) -> pl.Expr:
 
 def _store_results(run, results: pl.DataFrame, ruleset):
     names = {p.id: p.name for p in ruleset.populations}
-    ids = fetch_frame(Enterprise, columns=["credit_code"]).rename({"id": "enterprise_id"})
-    frame = results.join(ids, on="credit_code", how="left", suffix="_db")
+    frame = results
+    if "enterprise_id" not in frame.columns:  # firm_inputs gives it; a frame built otherwise is matched by code
+        ids = fetch_frame(Enterprise, columns=["credit_code"]).rename({"id": "enterprise_id"})
+        frame = results.join(ids, on="credit_code", how="left")
     text = {c: pl.col(c).fill_null("") for c in ("population", "not_rated_reason", "adjustments", "vetoes", "tier",
                                                    "rank_group", "review_reason") if c in frame.columns}
     frame = frame.with_columns(**text).with_columns(
@@ -140,9 +142,12 @@ def latest_run(*, year: int, ruleset_id: str, zone_code: str | None = None) -> E
     return run
 
 
-def class_history_frame(*, ruleset_id: str, before: int | None = None, zone_ids=None) -> pl.DataFrame:
+def class_history_frame(*, ruleset_id: str, before: int | None = None, zone_ids=None,
+                        codes: pl.DataFrame | None = None) -> pl.DataFrame:
     """credit_code, year, klass: the final class of each firm in the latest run of each earlier year, across the
-    yearly editions of the rule set's family (e.g. zj-huangyan-2021 then zj-huangyan-2022)."""
+    yearly editions of the rule set's family (e.g. zj-huangyan-2021 then zj-huangyan-2022).
+
+    `codes` (enterprise_id, credit_code): the firms wanted, when the caller has read them already; else all."""
     runs = EvaluationRun.objects.filter(ruleset_id__in=family_ids(ruleset_id))
     if before is not None:
         runs = runs.filter(year__lt=before)
@@ -153,7 +158,8 @@ def class_history_frame(*, ruleset_id: str, before: int | None = None, zone_ids=
         return pl.DataFrame(schema={"credit_code": pl.String, "year": pl.Int64, "klass": pl.String})
     results = fetch_frame(EvaluationResult, columns=["run_id", "enterprise_id", "class_final"], where_column="run_id",
                           values=list(latest.values()))
-    codes = fetch_frame(Enterprise, columns=["credit_code"]).rename({"id": "enterprise_id"})
+    if codes is None:
+        codes = fetch_frame(Enterprise, columns=["credit_code"]).rename({"id": "enterprise_id"})
     years = pl.DataFrame({"run_id": list(latest.values()), "year": list(latest.keys())})
     return results.join(codes, on="enterprise_id").join(years, on="run_id") \
         .select("credit_code", pl.col("year").cast(pl.Int64), pl.col("class_final").alias("klass"))
