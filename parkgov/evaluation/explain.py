@@ -25,9 +25,9 @@ def texts_for(results) -> list:
 
 def render(entries) -> list:
     """One {indicator key: text} per (indicators JSON, population, run's explanations) entry, in one Polars pass
-    per population and indicator of the same templates."""
+    per distinct template."""
     out = [{} for _ in entries]
-    groups = {}  # (population, key, id of the templates) → (template, [(position, numbers)])
+    groups = {}  # (key, the template's parts) → (template, [(position, numbers)])
     for position, (indicators, population, explanations) in enumerate(entries):
         for key, data in (indicators or {}).items():
             if not isinstance(data, dict):
@@ -39,8 +39,9 @@ def render(entries) -> list:
             if template is None:
                 out[position][key] = ""
                 continue
-            groups.setdefault((population, key, id(explanations)), (template, []))[1].append((position, data))
-    for (_population, key, _templates), (template, rows) in groups.items():
+            # one group per distinct template: results of one run share theirs even when each row has its own copy
+            groups.setdefault((key, tuple(template.items())), (template, []))[1].append((position, data))
+    for (key, _parts), (template, rows) in groups.items():
         columns = {name: [_number(data.get(name)) for _position, data in rows] for name in NUMBERS}
         frame = pl.DataFrame(columns, schema={name: _dtype(values) for name, values in columns.items()})
         texts = frame.select(explain_expr(template, **{name: pl.col(name) for name in NUMBERS})).to_series()
