@@ -59,3 +59,25 @@ def setup_django(database_url: str | None = None):
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def time_steps(steps) -> dict:
+    """Wrap each (label, module, attribute) function with a timer, in this process only; returns label → seconds
+    spent, filled in as the wrapped functions run (a step called several times adds up)."""
+    import importlib
+
+    spent = {}
+
+    def timed(label, function):
+        def wrapper(*a, **k):
+            started = time.perf_counter()
+            try:
+                return function(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    for label, module, name in steps:
+        module = importlib.import_module(module)
+        setattr(module, name, timed(label, getattr(module, name)))
+    return spent

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+from bench.common import fresh_database, peak_rss_mib, run_stage, setup_django, time_steps  # noqa: E402
 
 YEAR = 2025
 SEED = 2021
@@ -53,24 +53,9 @@ def stage_prepare(args):
 
 def stage_run(args):
     setup_django()
-    import importlib
-
     from parkgov.evaluation.services import run_evaluation
 
-    spent = {}
-
-    def timed(label, function):
-        def wrapper(*a, **k):
-            started = time.perf_counter()
-            try:
-                return function(*a, **k)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-        return wrapper
-
-    for label, module, name in STEPS:
-        module = importlib.import_module(module)
-        setattr(module, name, timed(label, getattr(module, name)))
+    spent = time_steps(STEPS)
     started = time.perf_counter()
     run = run_evaluation(year=YEAR, ruleset_id=RULESET_ID)
     total = time.perf_counter() - started

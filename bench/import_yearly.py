@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+from bench.common import fresh_database, peak_rss_mib, run_stage, setup_django, time_steps  # noqa: E402
 
 YEARS = 3
 # (label, module, attribute): the steps timed inside import_workbook; bulk.fetch_frame is the stored-row read of
@@ -70,25 +70,10 @@ def stage_parse(args):
 
 def stage_import(args):
     setup_django()
-    import importlib
-
     from parkgov.audit.context import system_user
     from parkgov.ingest.services import import_workbook
 
-    spent = {}
-
-    def timed(label, function):
-        def wrapper(*a, **k):
-            started = time.perf_counter()
-            try:
-                return function(*a, **k)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-        return wrapper
-
-    for label, module, name in STEPS:
-        module = importlib.import_module(module)
-        setattr(module, name, timed(label, getattr(module, name)))
+    spent = time_steps(STEPS)
     actor = system_user("bench")
     started = time.perf_counter()
     report = import_workbook(path=Path(args.workbook), actor=actor, department="tax")
