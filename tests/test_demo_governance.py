@@ -222,8 +222,8 @@ def test_demo_has_violations_renovations_and_quota_movements(demo):
 
 def test_the_demo_topology_check_finds_its_seeded_problems_and_nothing_else(demo):
     """issue 17 §1: one problem of each kind seeded (parkgov/demo/topology.py) on a clean layout; the area
-    mismatches are the seeded one and the generator's 5–15 % oddities, judged here by the ledger's own
-    Gauss–Krüger areas (the check measures in an Albers plane)."""
+    mismatches are the seeded one and the generator's 5–15 % oddities, judged by the ledger's own Gauss–Krüger
+    areas, which the check reads with the perimeters and validity stored beside them."""
     from collections import Counter
 
     from parkgov.spatial.models import TopologyRun
@@ -235,6 +235,8 @@ def test_the_demo_topology_check_finds_its_seeded_problems_and_nothing_else(demo
         {"invalid": 1, "overlap": 1, "outside_zone": 1, "gap": 1, "sliver": 1}, problems
     invalid = next(codes for kind, codes in problems if kind == "invalid")
     drawn = Parcel.objects.exclude(computed_area_m2=None).exclude(code=invalid)
+    assert not drawn.filter(computed_perimeter_m=None).exists()
+    assert list(Parcel.objects.exclude(geometry_problem="").values_list("code", flat=True)) == [invalid]
     expected = {p.code for p in drawn if abs(p.computed_area_m2 - p.registered_area_m2) >= 0.03 * p.registered_area_m2}
     assert {codes for kind, codes in problems if kind == "area_mismatch"} == expected and len(expected) > 5
 

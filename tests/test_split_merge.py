@@ -15,7 +15,7 @@ from parkgov.accounts.scopes import scope_for
 from parkgov.errors import InputError, NotFound
 from parkgov.ledger.models import LandLink, Parcel, ParcelLineage, Zone
 from parkgov.ledger.split import editing_rules, lineage_component, merge_parcels, parcels_on, split_parcel
-from parkgov.spatial.topology import areas_m2
+from parkgov.ledger.geometry import ellipsoidal_areas
 from parkgov.testing import small_ledger_sheets, uscc, write_workbook
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +81,8 @@ def test_split_by_a_line_writes_two_parts_ends_the_parcel_and_records_lineage(le
     assert first.registered_area_m2 == pytest.approx(20000 * 0.25, rel=1e-3)
     assert first.registered_area_m2 + second.registered_area_m2 == pytest.approx(20000, abs=0.005)
     assert first.floor_area_m2 == pytest.approx(26000 * first.registered_area_m2 / 20000, abs=0.02)
-    assert sum(areas_m2(shapely.from_wkb([bytes(p.geometry) for p in parts.values()]))) == pytest.approx(
-        areas_m2([shapely.from_wkb(bytes(ledger.geometry))])[0], rel=1e-9)
+    assert sum(ellipsoidal_areas(shapely.from_wkb([bytes(p.geometry) for p in parts.values()]))) == pytest.approx(
+        ellipsoidal_areas([shapely.from_wkb(bytes(ledger.geometry))])[0], rel=1e-9)
     edges = ParcelLineage.objects.filter(operation_id=result.operation_id)
     assert {(e.parent.code, e.child.code, e.operation, e.effective_date) for e in edges} == {
         ("SZ-0001", "SZ-0001-1", "split", ON), ("SZ-0001", "SZ-0001-2", "split", ON)}

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from shapely import affinity
 
 from parkgov.accounts.models import Profile
-from parkgov.ledger.geometry import projected_areas
+from parkgov.ledger.geometry import ellipsoidal_areas, projected_areas, projected_measures
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import topology
 from parkgov.spatial.models import TopologyProblem
@@ -34,7 +34,7 @@ def _layer(shapes: dict, zones: dict, recorded: dict | None = None, zone_of: dic
     areas = projected_areas(np.array(geoms, dtype=object))
     wkb = [shapes[c] if isinstance(shapes[c], bytes) else shapely.to_wkb(g) for c, g in zip(codes, geoms)]
     recorded = recorded or {}
-    layer = topology.ParcelLayer(
+    layer = topology.ParcelLayer.from_wkb(
         ids=np.arange(1, len(codes) + 1), codes=np.array(codes, dtype=object),
         zone_codes=np.array([(zone_of or {}).get(c, "Z") for c in codes], dtype=object), wkb=wkb,
         recorded_m2=np.array([recorded.get(c, a if np.isfinite(a) else 1000.0) for c, a in zip(codes, areas)]))
@@ -218,8 +218,9 @@ def test_a_check_from_the_page_runs_as_a_job_for_writers_only(drawn, client, dja
 
 
 def test_areas_and_perimeters_agree_with_an_equal_area_projection():
-    """The area element and the per-segment radii give what pyproj's Albers plane measures (holes and
-    multipolygons too), within a part in a million."""
+    """The ellipsoid's area element gives what pyproj's Albers plane measures (holes and multipolygons too),
+    within a part in a million; the perimeters kept with the ledger's geometry (Gauss-Krüger) agree within the
+    zone's scale error."""
     from pyproj import Transformer
 
     shapes = [_metres(shapely.box(0, 0, 50, 40)), _metres(shapely.box(0, 0, 300, 2)),
@@ -229,8 +230,8 @@ def test_areas_and_perimeters_agree_with_an_equal_area_projection():
     albers = Transformer.from_crs("EPSG:4490", f"+proj=aea +lat_1={LAT - 0.1} +lat_2={LAT + 0.1} +lat_0={LAT} "
                                   f"+lon_0={LON} +ellps=GRS80 +units=m", always_xy=True)
     plane = shapely.transform(geoms, lambda xy: np.column_stack(albers.transform(xy[:, 0], xy[:, 1])))
-    assert topology.areas_m2(geoms) == pytest.approx(shapely.area(plane), rel=1e-6)
-    assert topology.perimeters_m(geoms) == pytest.approx(shapely.length(plane), rel=1e-5)
+    assert ellipsoidal_areas(geoms) == pytest.approx(shapely.area(plane), rel=1e-6)
+    assert projected_measures(geoms)[1] == pytest.approx(shapely.length(plane), rel=2e-4)
 
 
 def test_the_map_colours_parcels_by_the_latest_checks_problem(drawn, client, tmp_path):
@@ -271,3 +272,38 @@ def test_outside_zone_finds_the_parcels_that_the_exact_test_finds():
     expected = {code for code, box in shapes.items()
                 if not boundary.covers(_metres(box)) and _area(box.difference(zone)) >= minimum}
     assert len(expected) > 50 and found == expected
+
+
+def test_only_the_parcels_a_check_needs_are_decoded():
+    """The candidates come from the stored boxes and measures: a clean layer decodes no geometry, and a layer with
+    one overlap and one area mismatch decodes just those three parcels."""
+    asked = []
+
+    def counting(layer):
+        def load(positions):
+            asked.extend(int(p) for p in positions)
+            return layer.load(positions)
+        return topology.ParcelLayer(**{**layer.__dict__, "load": load})
+
+    wide = {"Z": shapely.box(-1000, -1000, 1200, 1200)}  # no parcel's box near the boundary
+    layer, zones = _layer(_grid(), wide)
+    assert topology.find_problems(counting(layer), zones, topology.topology_rules()).is_empty() and asked == []
+    shapes = _grid()
+    shapes["P01"] = affinity.translate(shapes["P01"], 5, 0)
+    layer, zones = _layer(shapes, wide, {"P22": _area(shapes["P22"]) * 1.2})
+    frame = topology.find_problems(counting(layer), zones, topology.topology_rules())
+    assert _found(frame) == {("overlap", "P01、P02"), ("area_mismatch", "P22")}
+    assert sorted(str(layer.codes[p]) for p in asked) == ["P01", "P02", "P22"]
+
+
+def test_parcels_stored_without_their_measures_are_measured_from_the_geometry(drawn):
+    """A parcel drawn before the perimeter and validity were kept (migration ledger/0009) is measured from its WKB:
+    the check finds the same problems as with the stored measures."""
+    assert not drawn.filter(computed_perimeter_m=None).exists()  # the import measured what it stored
+    first = check_topology()
+    Parcel.objects.update(computed_perimeter_m=None, geometry_problem="")
+    again = check_topology()
+    assert first.counts == again.counts and first.counts["area_mismatch"] == 2
+    bow_tie = shapely.Polygon([(120.8, 29.6), (120.801, 29.601), (120.801, 29.6), (120.8, 29.601)])
+    Parcel.objects.filter(code="SZ-0001").update(geometry=shapely.to_wkb(bow_tie), computed_perimeter_m=None)
+    assert check_topology().counts["invalid"] == 1

@@ -43,19 +43,56 @@ def transform(geometries, source: str, target: str = STORAGE_CRS):
 
 def projected_areas(geometries) -> np.ndarray:
     """Areas in m² of EPSG:4490 geometries, each measured in its own Gauss-Krüger zone; NaN for missing."""
+    return projected_measures(geometries)[0]
+
+
+def projected_measures(geometries) -> tuple[np.ndarray, np.ndarray]:
+    """(areas in m², boundary lengths in m) of EPSG:4490 geometries, each measured in its own Gauss-Krüger zone
+    (the zone's scale error is under 1.4 parts in 10⁴ at its edges); NaN for missing."""
     geometries = np.asarray(geometries, dtype=object)
-    areas = np.full(len(geometries), np.nan)
+    areas, lengths = np.full(len(geometries), np.nan), np.full(len(geometries), np.nan)
     present = ~shapely.is_missing(geometries)
     if not present.any():
-        return areas
+        return areas, lengths
     longitudes = shapely.get_x(shapely.centroid(geometries[present]))
-    zones = np.array([gauss_kruger_epsg(lon) for lon in np.round(longitudes, 0)])
+    zones = gauss_kruger_epsgs(longitudes)
     index = np.flatnonzero(present)
     for epsg in np.unique(zones):
         chosen = index[zones == epsg]
         projected = transform(geometries[chosen], STORAGE_CRS, f"EPSG:{epsg}")
         areas[chosen] = shapely.area(projected)
-    return areas
+        lengths[chosen] = shapely.length(projected)
+    return areas, lengths
+
+
+def gauss_kruger_epsgs(longitudes) -> np.ndarray:
+    """`gauss_kruger_epsg` of each longitude rounded to the degree first, as the areas have always been measured
+    (NaN, e.g. an empty geometry's centroid, takes the first zone's)."""
+    whole = np.round(np.nan_to_num(np.asarray(longitudes, dtype=float), nan=_GK_FIRST_MERIDIAN), 0)
+    meridians = np.clip(np.round(whole / 3.0) * 3, _GK_FIRST_MERIDIAN, 135).astype(int)
+    return _GK_FIRST_EPSG + (meridians - _GK_FIRST_MERIDIAN) // 3
+
+
+# GRS 1980, the ellipsoid of CGCS2000 (their flattenings differ by 1e-10 of a metre's worth here)
+_A, _E2 = 6378137.0, (1 / 298.257222101) * (2 - 1 / 298.257222101)
+
+
+def radii_of_curvature(latitude):
+    """Meridional (M) and prime-vertical (N) radii of curvature in metres at `latitude` (degrees)."""
+    s2 = np.sin(np.radians(latitude)) ** 2
+    w = np.sqrt(1 - _E2 * s2)
+    return _A * (1 - _E2) / w ** 3, _A / w
+
+
+def ellipsoidal_areas(geometries) -> np.ndarray:
+    """Ellipsoidal areas in m² of EPSG:4490 polygons: the area in degrees² times the ellipsoid's area element
+    M·N·cos φ (π/180)² at the middle latitude of each one's extent — what an equal-area projection centred there
+    measures, to within (size ÷ earth radius)², a part in 10⁸ for a parcel; without projecting every coordinate."""
+    geometries = np.asarray(geometries, dtype=object)
+    box = shapely.bounds(geometries)
+    latitude = (box[:, 1] + box[:, 3]) / 2
+    m, n = radii_of_curvature(latitude)
+    return shapely.area(geometries) * m * n * np.cos(np.radians(latitude)) * (np.pi / 180) ** 2
 
 
 def bounds(geometries) -> np.ndarray:
@@ -98,6 +135,8 @@ def decode_wkb(blobs) -> tuple[np.ndarray, list]:
 def invalid_reasons(geometries) -> list:
     """Shapely's reason for each invalid geometry, '' when valid."""
     geometries = np.asarray(geometries, dtype=object)
-    valid = shapely.is_valid(geometries)
-    reasons = shapely.is_valid_reason(geometries)
-    return ["" if ok else reason for ok, reason in zip(valid, reasons)]
+    reasons = [""] * len(geometries)
+    bad = np.flatnonzero(~shapely.is_valid(geometries) & ~shapely.is_missing(geometries))
+    for index, reason in zip(bad, shapely.is_valid_reason(geometries[bad])):
+        reasons[index] = reason[:255]
+    return reasons

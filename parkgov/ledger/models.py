@@ -100,6 +100,9 @@ class Parcel(GeometryMixin):
     zone = models.ForeignKey(Zone, verbose_name=_("所属园区"), on_delete=models.PROTECT, related_name="parcels")
     registered_area_m2 = models.FloatField(_("土地面积（平方米）"))
     computed_area_m2 = models.FloatField(_("图形面积（平方米）"), null=True, blank=True, editable=False)
+    # kept with the geometry (`ledger.services.geometry_columns`) so the topology check need not decode every parcel
+    computed_perimeter_m = models.FloatField(_("图形周长（米）"), null=True, blank=True, editable=False)
+    geometry_problem = models.CharField(_("图形无效原因"), max_length=255, blank=True, editable=False)
     land_use_code = models.CharField(_("用地分类"), max_length=6, blank=True)
     ownership = models.CharField(_("土地权属"), max_length=12, choices=choices.Ownership.choices)
     supply_status = models.CharField(_("供地状态"), max_length=24, choices=choices.SupplyStatus.choices)

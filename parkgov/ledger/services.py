@@ -38,14 +38,22 @@ def parcel_problems(*, land_code, ownership, land_use_code, registered_area_m2, 
     return problems
 
 
+PARCEL_MEASURES = ("computed_area_m2", "computed_perimeter_m", "geometry_problem")  # what geometry_columns adds
+
+
 def geometry_columns(wkb: list, *, with_area: bool) -> pl.DataFrame:
-    """Stored geometry columns (WKB, bbox and, for parcels, the Gauss-Krüger area) for EPSG:4490 WKB."""
+    """Stored geometry columns for EPSG:4490 WKB: the WKB, its bbox and, for parcels, the Gauss-Krüger area and
+    perimeter and GEOS's reason when the shape is invalid ('' when valid) — what the topology check reads instead
+    of decoding every parcel (`parkgov.spatial.topology`)."""
     geoms = geometry.from_wkb(wkb)
     box = geometry.bounds(geoms)
     columns = {"geometry": pl.Series(geometry.to_wkb(geoms), dtype=pl.Binary), "min_x": box[:, 0],
                "min_y": box[:, 1], "max_x": box[:, 2], "max_y": box[:, 3]}
     if with_area:
-        columns["computed_area_m2"] = np.round(geometry.projected_areas(geoms), 2)
+        areas, lengths = geometry.projected_measures(geoms)
+        columns["computed_area_m2"] = np.round(areas, 2)
+        columns["computed_perimeter_m"] = np.round(lengths, 3)
+        columns["geometry_problem"] = pl.Series(geometry.invalid_reasons(geoms), dtype=pl.String)
     return pl.DataFrame(columns).fill_nan(None)
 
 

@@ -8,7 +8,7 @@ change tokens that the map's caches follow). Anything refused raises InputError 
 nothing. The scope is checked here, so the web page and the API refuse the same things: a parcel outside the
 user's parks is NotFound (its existence is not disclosed), a role that may not edit parcels is PermissionDenied.
 
-Areas compared are ellipsoidal (`parkgov.spatial.topology.areas_m2`, the measure of the topology checks); the
+Areas compared are ellipsoidal (`parkgov.ledger.geometry.ellipsoidal_areas`, the measure of the topology checks); the
 tolerances, the provisional code rule and the carry-over rules are data (`data/editing.yaml`).
 """
 
@@ -34,8 +34,8 @@ from parkgov.codes.datafiles import load_validated
 from parkgov.errors import ConfigError, InputError, NotFound
 from parkgov.ledger.choices import LineageOperation
 from parkgov.ledger.models import LandLink, Parcel, ParcelLineage
-from parkgov.ledger.services import geometry_columns, parcel_problems
-from parkgov.spatial.topology import areas_m2
+from parkgov.ledger.services import PARCEL_MEASURES, geometry_columns, parcel_problems
+from parkgov.ledger.geometry import ellipsoidal_areas
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "editing.yaml"
 COPIED_FIELDS = ("zone_id", "land_use_code", "ownership", "supply_status", "supply_method", "supply_date",
@@ -157,8 +157,8 @@ def plan_split(*, parcel: Parcel, by, codes=(), land_codes=(), figures="proporti
         shapes = _cut(original, by, parcel.code, rules)
     else:
         raise InputError("分割依据应为分割线（LineString）或分割后的各块面（Polygon）")
-    areas = areas_m2(np.asarray(shapes, dtype=object))
-    plan = Plan(operation=LineageOperation.SPLIT, sources=[parcel], original_m2=float(areas_m2([original])[0]),
+    areas = ellipsoidal_areas(np.asarray(shapes, dtype=object))
+    plan = Plan(operation=LineageOperation.SPLIT, sources=[parcel], original_m2=float(ellipsoidal_areas([original])[0]),
                 parts=[Part(geometry=g, area_m2=float(a), share=float(a / areas.sum())) for g, a in zip(shapes, areas)])
     _shares_of_recorded(plan.parts, parcel.registered_area_m2)
     _assign_codes(plan, codes, land_codes, ownership=parcel.ownership)
@@ -170,7 +170,7 @@ def _cut(original, line, code, rules) -> list:
     pieces = []
     for polygon in getattr(original, "geoms", [original]):
         pieces.extend(shapely.ops.split(polygon, line).geoms)
-    crumbs = [p for p, a in zip(pieces, areas_m2(np.asarray(pieces, dtype=object))) if a < rules.min_part_m2]
+    crumbs = [p for p, a in zip(pieces, ellipsoidal_areas(np.asarray(pieces, dtype=object))) if a < rules.min_part_m2]
     pieces = [p for p in pieces if p not in crumbs]
     if len(pieces) < 2:
         raise InputError(f"分割线没有把地块 {code} 分成两块或以上：分割线应从地块边界外穿过地块，到边界外结束")
@@ -188,15 +188,15 @@ def _given_parts(original, shapes, code, rules) -> list:
             raise InputError(f"第{number}个分割面不是面（Polygon/MultiPolygon）")
         if not shape.is_valid:
             raise InputError(f"第{number}个分割面图形无效（{shapely.is_valid_reason(shape)}），请在 GIS 软件中修复")
-    whole = float(areas_m2([original])[0])
+    whole = float(ellipsoidal_areas([original])[0])
     limit = rules.area_tolerance.limit(whole)
     tree = shapely.STRtree(shapes)
     for i, j in zip(*tree.query(shapes, predicate="intersects")):
-        if i < j and areas_m2([shapely.intersection(shapes[i], shapes[j])])[0] >= rules.overlap_max_m2:
+        if i < j and ellipsoidal_areas([shapely.intersection(shapes[i], shapes[j])])[0] >= rules.overlap_max_m2:
             raise InputError(f"第{i + 1}个和第{j + 1}个分割面相互重叠超过 {rules.overlap_max_m2:g} 平方米")
     union = shapely.union_all(shapes)
-    uncovered = float(areas_m2([shapely.difference(original, union)])[0])
-    outside = float(areas_m2([shapely.difference(union, original)])[0])
+    uncovered = float(ellipsoidal_areas([shapely.difference(original, union)])[0])
+    outside = float(ellipsoidal_areas([shapely.difference(union, original)])[0])
     if uncovered >= limit or outside >= limit:
         raise InputError(f"分割面与地块 {code} 不吻合：未覆盖 {uncovered:,.1f} 平方米，超出地块 {outside:,.1f} 平方米，"
                          f"允许差 {limit:,.1f} 平方米（地块图形面积 {whole:,.1f} 平方米）")
@@ -219,10 +219,10 @@ def plan_merge(*, parcels: list, code="", land_code=None, figures="proportional"
     if union.geom_type != "Polygon":
         apart = _apart(parcels, shapes)
         raise InputError(f"地块 {'、'.join(apart)} 与其他地块不相接（只在一点接触或有缝隙），合并后不是一个完整的面")
-    areas = areas_m2(shapes)
+    areas = ellipsoidal_areas(shapes)
     largest = int(np.argmax(areas))
     plan = Plan(operation=LineageOperation.MERGE, sources=list(parcels), original_m2=float(areas.sum()),
-                parts=[Part(geometry=union, area_m2=float(areas_m2([union])[0]), share=1.0,
+                parts=[Part(geometry=union, area_m2=float(ellipsoidal_areas([union])[0]), share=1.0,
                             registered_area_m2=round(sum(p.registered_area_m2 for p in parcels), 2))])
     template = parcels[largest]
     _assign_codes(plan, [code], [land_code], ownership=template.ownership)
@@ -407,7 +407,7 @@ def _new_parcel(part: Part, template: Parcel, on: dt.date) -> Parcel:
     parcel = Parcel(code=part.code, land_code=part.land_code, registered_area_m2=part.registered_area_m2,
                     started_on=on, code_provisional=part.provisional,
                     **{name: getattr(template, name) for name in COPIED_FIELDS}, **part.figures, **columns)
-    parcel.full_clean(exclude=["geometry", "min_x", "min_y", "max_x", "max_y", "computed_area_m2"])
+    parcel.full_clean(exclude=["geometry", "min_x", "min_y", "max_x", "max_y", *PARCEL_MEASURES])
     parcel.save()
     return parcel
 

@@ -10,12 +10,15 @@ The checks, each with its tolerance from `data/topology.yaml`:
 - `sliver`: a parcel whose mean width 2A/P is under `sliver_max_width_m`;
 - `area_mismatch`: the drawn area against the recorded 土地面积, beyond both the relative and the absolute
   tolerance.
-Areas are ellipsoidal (the area element of the GRS 1980 ellipsoid at each shape's centroid: what an equal-area
-projection centred there measures) and lengths use the radii of curvature at each segment's latitude, computed
-from the lon/lat coordinates without projecting a million parcels; the few gap candidates' distances are measured
-in an Albers equal-area plane fitted to them. Problems' geometries are in EPSG:4490 like the ledger's.
+The check works from what the ledger keeps with each geometry (`ledger.services.geometry_columns`): its box, its
+Gauss-Krüger area and perimeter (the 图形面积 every page shows) and GEOS's reason when it is invalid. Candidate
+pairs and the parcels near a zone's boundary come from the boxes (`spatial.boxes`, NumPy), slivers and area
+mismatches from the numbers, so only the parcels some check needs are decoded and tested exactly. Overlap and
+outside areas are ellipsoidal (`ledger.geometry.ellipsoidal_areas`); the gap candidates' distances are measured in
+an Albers equal-area plane fitted to them. Problems' geometries are in EPSG:4490 like the ledger's.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,7 +31,9 @@ from pyproj import Transformer
 
 from parkgov.codes.datafiles import load_validated
 from parkgov.errors import ConfigError
-from parkgov.ledger.geometry import STORAGE_CRS, decode_wkb
+from parkgov.ledger import geometry
+from parkgov.ledger.geometry import STORAGE_CRS, ellipsoidal_areas, radii_of_curvature
+from parkgov.spatial.boxes import box_pairs, boxes_near, grid_cell
 
 RULES_FILE = Path(__file__).parent / "data" / "topology.yaml"
 KINDS = ("invalid", "overlap", "outside_zone", "gap", "sliver", "area_mismatch")
@@ -71,85 +76,70 @@ def topology_rules(path: Path = RULES_FILE) -> TopologyRules:
 
 @dataclass(frozen=True)
 class ParcelLayer:
-    """The parcels to check, aligned arrays: ids, codes, the code of each one's zone, WKB, recorded area (m²)."""
+    """The parcels to check, aligned arrays: ids, codes, the code of each one's zone, recorded area (m²), and what
+    the ledger keeps with each geometry: boxes (n, 4; NaN without a geometry), areas and perimeters (m; NaN when
+    not known), `problems` (GEOS's reason, '' when valid); `load(positions)` decodes the geometries at those
+    positions (None where there is none)."""
 
     ids: np.ndarray
     codes: np.ndarray
     zone_codes: np.ndarray
-    wkb: list
     recorded_m2: np.ndarray
+    boxes: np.ndarray
+    areas_m2: np.ndarray
+    perimeters_m: np.ndarray
+    problems: list
+    load: Callable[[np.ndarray], np.ndarray]
+
+    @classmethod
+    def from_wkb(cls, *, ids, codes, zone_codes, wkb, recorded_m2) -> "ParcelLayer":
+        """A layer measured from WKB as the ledger measures what it stores."""
+        geoms, boxes, areas, lengths, problems = measure_wkb(wkb)
+        return cls(ids=np.asarray(ids), codes=np.asarray(codes, dtype=object),
+                   zone_codes=np.asarray(zone_codes, dtype=object), recorded_m2=np.asarray(recorded_m2, dtype=float),
+                   boxes=boxes, areas_m2=areas, perimeters_m=lengths, problems=problems,
+                   load=lambda positions: geoms[positions])
+
+
+def measure_wkb(wkb) -> tuple:
+    """(geometries, boxes, Gauss-Krüger areas, perimeters, problems) of WKB blobs; a blob GEOS cannot read has no
+    box and GEOS's message as its problem."""
+    geoms, unreadable = geometry.decode_wkb(wkb)
+    areas, lengths = geometry.projected_measures(geoms)
+    problems = [broken or reason for broken, reason in zip(unreadable, geometry.invalid_reasons(geoms))]
+    return geoms, shapely.bounds(geoms), areas, lengths, problems
 
 
 def find_problems(parcels: ParcelLayer, zones: dict, rules: TopologyRules) -> pl.DataFrame:
     """One row per problem: kind, parcel_id, other_id (the second parcel of a pair), codes ("A、B"), zone_code,
     measure (m² or m), limit, detail (Chinese), geometry (Shapely, EPSG:4490); in KINDS order, then by code."""
-    geoms, unreadable = decode_wkb(parcels.wkb)
-    rows: list[dict] = []
-    missing = shapely.is_missing(geoms)
-    bad = np.array([bool(u) for u in unreadable], dtype=bool) | (~missing & ~shapely.is_valid(geoms))
-    reasons = shapely.is_valid_reason(geoms[bad])
-    for i, reason in zip(np.flatnonzero(bad), reasons):
-        rows.append(_row("invalid", parcels, i, None, 0.0, None, f"图形无效：{unreadable[i] or reason}", geoms[i]))
-    usable = np.flatnonzero(~bad & ~missing)
-    if len(usable):
-        chosen = geoms[usable]
-        rows += _pairs(parcels, usable, chosen, rules)
-        rows += _outside(parcels, usable, chosen, zones, rules)
-        rows += _shapes(parcels, usable, chosen, rules)
+    n = len(parcels.ids)
+    bad = np.array([bool(p) for p in parcels.problems], dtype=bool)
+    drawn = np.isfinite(parcels.boxes).all(axis=1)
+    usable = np.flatnonzero(drawn & ~bad)
+    boxes = parcels.boxes[usable]
+    cell = grid_cell(boxes)
+    pairs = _pair_candidates(boxes, rules, cell)
+    outside = _outside_candidates(parcels, usable, boxes, zones, cell)
+    slivers, mismatches = _shape_problems(parcels, usable, rules)
+    needed = np.unique(np.concatenate([np.flatnonzero(bad), usable[pairs[0]], usable[pairs[1]],
+                                       *(usable[k] for _code, _boundary, k in outside), usable[slivers],
+                                       usable[mismatches]]).astype(np.int64))
+    geoms = np.empty(n, dtype=object)
+    geoms[needed] = parcels.load(needed) if len(needed) else []
+    rows = [_row("invalid", parcels, i, None, 0.0, None, f"图形无效：{parcels.problems[i]}", geoms[i])
+            for i in np.flatnonzero(bad)]
+    rows += _pairs(parcels, usable, geoms, pairs, rules)
+    rows += _outside(parcels, usable, geoms, outside, rules)
+    rows += _shapes(parcels, usable, geoms, slivers, mismatches, rules)
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
-    order = {kind: n for n, kind in enumerate(KINDS)}
+    order = {kind: k for k, kind in enumerate(KINDS)}
     return frame.with_columns(_order=pl.col("kind").replace_strict(order, return_dtype=pl.Int32)) \
         .sort("_order", "codes").drop("_order")
 
 
 SCHEMA = {"kind": pl.String, "parcel_id": pl.Int64, "other_id": pl.Int64, "codes": pl.String, "zone_code": pl.String,
           "measure": pl.Float64, "limit": pl.Float64, "detail": pl.String, "geometry": pl.Object}
-
-# GRS 1980, the ellipsoid of CGCS2000 (their flattenings differ by 1e-10 of a metre's worth here)
-_A, _E2 = 6378137.0, (1 / 298.257222101) * (2 - 1 / 298.257222101)
-
-
-def _radii(latitude):
-    """Meridional (M) and prime-vertical (N) radii of curvature in metres at `latitude` (degrees)."""
-    s2 = np.sin(np.radians(latitude)) ** 2
-    w = np.sqrt(1 - _E2 * s2)
-    return _A * (1 - _E2) / w ** 3, _A / w
-
-
-def areas_m2(geoms) -> np.ndarray:
-    """Ellipsoidal areas of EPSG:4490 polygons: the area in degrees² times the ellipsoid's area element
-    M·N·cos φ (π/180)² at the middle latitude of each one's extent — what an equal-area projection centred there
-    measures, to within (size ÷ earth radius)², a part in 10⁸ for a parcel; without projecting every coordinate."""
-    box = shapely.bounds(geoms)
-    latitude = (box[:, 1] + box[:, 3]) / 2
-    m, n = _radii(latitude)
-    return shapely.area(geoms) * m * n * np.cos(np.radians(latitude)) * (np.pi / 180) ** 2
-
-
-def perimeters_m(geoms) -> np.ndarray:
-    """Boundary lengths in metres, each segment scaled by the radii at its mid-latitude. Polygons of one ring
-    (nearly every parcel) are measured from their coordinates directly; the others ring by ring."""
-    geoms = np.asarray(geoms, dtype=object)
-    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    lengths = np.zeros(len(geoms))
-    coords, which = shapely.get_coordinates(geoms[simple], return_index=True)
-    lengths[np.flatnonzero(simple)] = _segment_sums(coords, which, int(simple.sum()))
-    if (~simple).any():
-        parts, owner = shapely.get_parts(shapely.boundary(geoms[~simple]), return_index=True)
-        coords, which = shapely.get_coordinates(parts, return_index=True)
-        lengths[np.flatnonzero(~simple)] = np.bincount(owner, weights=_segment_sums(coords, which, len(parts)),
-                                                       minlength=int((~simple).sum()))
-    return lengths
-
-
-def _segment_sums(coords, which, count) -> np.ndarray:
-    """Per line (`which` numbers each coordinate's line), the sum of its segments' lengths in metres."""
-    same = which[1:] == which[:-1]
-    mid = (coords[1:, 1] + coords[:-1, 1]) / 2
-    m, n = _radii(mid)
-    dx = np.radians(coords[1:, 0] - coords[:-1, 0]) * n * np.cos(np.radians(mid))
-    dy = np.radians(coords[1:, 1] - coords[:-1, 1]) * m
-    return np.bincount(which[:-1], weights=np.where(same, np.hypot(dx, dy), 0.0), minlength=count)
 
 
 def _row(kind, parcels, i, j, measure, limit, detail, geometry) -> dict:
@@ -172,97 +162,131 @@ def _projection(geoms):
             lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
 
 
-def _pairs(parcels, usable, geoms, rules) -> list:
-    """Overlaps and gaps. Intersecting is the same in any projection, so the STRtree works on lon/lat; the gap
-    candidates come from a distance in degrees that is at least the tolerance everywhere in the layer, and their
-    distances are then measured in metres (an equal-area plane, for the few candidates only)."""
-    tree = shapely.STRtree(geoms)
-    north = np.abs(shapely.total_bounds(geoms)[[1, 3]]).max()
-    m, n = _radii(north)
-    degrees = np.degrees(rules.gap_max_m / min(m, n * np.cos(np.radians(north))))
-    a, b = tree.query(geoms, predicate="dwithin", distance=degrees)
-    keep = a < b
-    a, b = a[keep], b[keep]
+def _pair_candidates(boxes, rules, cell) -> tuple:
+    """(first, second, degrees): the pairs of parcels (positions in `boxes`) whose boxes come within `degrees` of
+    each other, a distance in degrees that is at least the gap tolerance everywhere in the layer."""
+    if not len(boxes):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0.0
+    north = np.abs(boxes[:, [1, 3]]).max()
+    m, n = radii_of_curvature(north)
+    degrees = float(np.degrees(rules.gap_max_m / min(m, n * np.cos(np.radians(north)))))
+    first, second = box_pairs(boxes, degrees / 2, cell=cell)
+    return first, second, degrees
+
+
+def _pairs(parcels, usable, geoms, pairs, rules) -> list:
+    """Overlaps and gaps among the candidate pairs. Intersecting is the same in any projection, so the exact tests
+    work on lon/lat; the gap candidates' distances are then measured in metres (an equal-area plane, for those
+    few only)."""
+    a, b, degrees = pairs
     rows = []
     if not len(a):
         return rows
-    touching = shapely.intersects(geoms[a], geoms[b])
-    inner = touching.copy()  # interiors meet (neighbours sharing only an edge do not): worth an overlay
-    inner[touching] = shapely.relate_pattern(geoms[a[touching]], geoms[b[touching]], "T********")
+    boxes = parcels.boxes
+    a, b = usable[a], usable[b]
+    first, second = geoms[a], geoms[b]
+    shapely.prepare(first)
+    touching = shapely.intersects(first, second)
+    # interiors can meet only where the boxes overlap with some width and height (neighbours on a cadastral map
+    # meet along an edge: their boxes' overlap is a line), and then only an exact test tells
+    inner = touching & (np.minimum(boxes[a, 2], boxes[b, 2]) > np.maximum(boxes[a, 0], boxes[b, 0])) \
+        & (np.minimum(boxes[a, 3], boxes[b, 3]) > np.maximum(boxes[a, 1], boxes[b, 1]))
+    inner[inner] = shapely.relate_pattern(first[inner], second[inner], "T********")
+    apart = np.flatnonzero(~touching)
+    near = np.zeros(len(a), dtype=bool)
+    near[apart] = shapely.dwithin(first[apart], second[apart], degrees)
     ta, tb = a[inner], b[inner]
     overlap = np.array([_polygonal(g) for g in shapely.intersection(geoms[ta], geoms[tb])], dtype=object)
-    areas = np.where(shapely.area(overlap) > 0, areas_m2(overlap), 0.0) if len(overlap) else np.array([])
+    areas = np.where(shapely.area(overlap) > 0, ellipsoidal_areas(overlap), 0.0) if len(overlap) else np.array([])
     for k in np.flatnonzero(areas >= rules.overlap_min_m2):
-        i, j = usable[ta[k]], usable[tb[k]]
-        rows.append(_row("overlap", parcels, i, j, areas[k], rules.overlap_min_m2,
+        rows.append(_row("overlap", parcels, ta[k], tb[k], areas[k], rules.overlap_min_m2,
                          f"重叠 {areas[k]:,.1f} 平方米", overlap[k]))
-    ga, gb = a[~touching], b[~touching]
+    ga, gb = a[near], b[near]
     if len(ga):
         to_plane, _ = _projection(geoms[np.union1d(ga, gb)])
         distances = shapely.distance(shapely.transform(geoms[ga], to_plane), shapely.transform(geoms[gb], to_plane))
         lines = shapely.shortest_line(geoms[ga], geoms[gb])
         for k in np.flatnonzero(distances < rules.gap_max_m):
-            i, j = usable[ga[k]], usable[gb[k]]
-            rows.append(_row("gap", parcels, i, j, distances[k], rules.gap_max_m,
+            rows.append(_row("gap", parcels, ga[k], gb[k], distances[k], rules.gap_max_m,
                              f"两宗地相距 {distances[k] * 100:.1f} 厘米而不相接（容差 {rules.gap_max_m * 100:g} 厘米）",
                              lines[k]))
     return rows
 
 
-def _outside(parcels, usable, geoms, zones, rules) -> list:
-    """The part of each parcel outside its own zone's boundary (zones without geometry are not checked).
-    Only the parcels that meet the boundary line (an STRtree query) need the exact, costly test; every other one
-    lies wholly inside or wholly outside, which one of its vertices tells (a point-in-polygon test)."""
-    rows = []
-    zone_of = np.asarray(parcels.zone_codes, dtype=object)[usable]
-    for zone_code, wkb in zones.items():
-        chosen = np.flatnonzero(zone_of == zone_code)
-        if wkb is None or not len(chosen):
-            continue
-        boundary = shapely.from_wkb(bytes(wkb))
+def _outside_candidates(parcels, usable, boxes, zones, cell) -> list:
+    """Per zone with a valid boundary, (zone code, boundary, positions in `usable` of its parcels that may lie
+    partly outside). A parcel whose box meets no piece of the boundary line lies wholly inside or wholly outside,
+    which one corner of its box tells (a point-in-polygon test); the others need the exact test. Zones without
+    geometry are not checked."""
+    found = []
+    if not len(usable):
+        return found
+    groups = pl.DataFrame({"zone": np.asarray(parcels.zone_codes, dtype=object)[usable]}, schema={"zone": pl.String}) \
+        .with_row_index("k").group_by("zone").agg("k")
+    for zone_code, members in groups.iter_rows():
+        wkb = zones.get(zone_code)
+        boundary = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
         if boundary is None or not boundary.is_valid:
             continue
+        chosen = np.asarray(members, dtype=np.int64)
+        own = boxes[chosen]
+        lines = shapely.segmentize(shapely.get_parts(shapely.boundary(boundary)), cell)
+        coords, which = shapely.get_coordinates(lines, return_index=True)
+        same = which[1:] == which[:-1]
+        start, end = coords[:-1][same], coords[1:][same]
+        pieces = np.column_stack([np.minimum(start, end), np.maximum(start, end)])
+        crossing = boxes_near(own, pieces, cell)
         shapely.prepare(boundary)
-        own = geoms[chosen]
-        crossing = np.zeros(len(chosen), dtype=bool)
-        crossing[shapely.STRtree(own).query(shapely.boundary(boundary), predicate="intersects")] = True
-        coords, which = shapely.get_coordinates(own[~crossing], return_index=True)
-        first = np.unique(which, return_index=True)[1]
-        apart = np.zeros(len(chosen), dtype=bool)
-        apart[np.flatnonzero(~crossing)] = ~shapely.contains_xy(boundary, coords[first, 0], coords[first, 1])
-        crossing[crossing] = ~shapely.covers(boundary, own[crossing])
-        outside = chosen[crossing | apart]
+        apart = ~crossing
+        apart[apart] = ~shapely.contains_xy(boundary, own[apart, 0], own[apart, 1])
+        found.append((zone_code, boundary, chosen[crossing | apart]))
+    return found
+
+
+def _outside(parcels, usable, geoms, candidates, rules) -> list:
+    """The part of each candidate parcel outside its own zone's boundary."""
+    rows = []
+    for zone_code, boundary, chosen in candidates:
+        own = geoms[usable[chosen]]
+        outside = usable[chosen[~shapely.covers(boundary, own)]] if len(chosen) else chosen
         if not len(outside):
             continue
         parts = np.array([_polygonal(g) for g in shapely.difference(geoms[outside], boundary)], dtype=object)
-        areas = np.where(shapely.area(parts) > 0, areas_m2(parts), 0.0)
+        areas = np.where(shapely.area(parts) > 0, ellipsoidal_areas(parts), 0.0)
         for k in np.flatnonzero(areas >= rules.outside_min_m2):
-            i = usable[outside[k]]
-            rows.append(_row("outside_zone", parcels, i, None, areas[k], rules.outside_min_m2,
+            rows.append(_row("outside_zone", parcels, outside[k], None, areas[k], rules.outside_min_m2,
                              f"有 {areas[k]:,.1f} 平方米在园区 {zone_code} 范围之外", parts[k]))
     return rows
 
 
-def _shapes(parcels, usable, geoms, rules) -> list:
-    """Slivers and drawn areas that disagree with the recorded 土地面积."""
-    rows = []
-    areas = areas_m2(geoms)
-    widths = 2 * areas / np.maximum(perimeters_m(geoms), 1e-9)
-    for k in np.flatnonzero(widths < rules.sliver_max_width_m):
-        i = usable[k]
-        rows.append(_row("sliver", parcels, i, None, widths[k], rules.sliver_max_width_m,
-                         f"平均宽度 {widths[k]:.2f} 米（面积 {areas[k]:,.1f} 平方米）", geoms[k]))
-    recorded = np.asarray(parcels.recorded_m2, dtype=float)[usable]
+def _shape_problems(parcels, usable, rules) -> tuple:
+    """Positions in `usable` of the slivers (mean width 2A/P under the tolerance) and of the drawn areas that
+    disagree with the recorded 土地面积, from the stored area and perimeter."""
+    areas, recorded = parcels.areas_m2[usable], np.asarray(parcels.recorded_m2, dtype=float)[usable]
     tolerance = rules.area_mismatch
     with np.errstate(invalid="ignore", divide="ignore"):
-        difference = areas - recorded
-        relative = np.abs(difference) / recorded
-    wrong = (recorded > 0) & (relative >= tolerance.relative) & (np.abs(difference) >= tolerance.absolute_m2)
-    for k in np.flatnonzero(wrong):
-        i = usable[k]
-        rows.append(_row("area_mismatch", parcels, i, None, relative[k] * 100, tolerance.relative * 100,
-                         f"图形面积 {areas[k]:,.1f} 平方米，登记土地面积 {recorded[k]:,.1f} 平方米，"
-                         f"相差 {difference[k]:+,.1f} 平方米（{relative[k]:.1%}）", geoms[k]))
+        widths = 2 * areas / np.maximum(parcels.perimeters_m[usable], 1e-9)
+        difference = np.abs(areas - recorded)
+        wrong = (recorded > 0) & (difference / recorded >= tolerance.relative) & (difference >= tolerance.absolute_m2)
+    return np.flatnonzero(widths < rules.sliver_max_width_m), np.flatnonzero(wrong)
+
+
+def _shapes(parcels, usable, geoms, slivers, mismatches, rules) -> list:
+    """Slivers and drawn areas that disagree with the recorded 土地面积."""
+    rows = []
+    areas, perimeters = parcels.areas_m2, parcels.perimeters_m
+    for i in usable[slivers]:
+        width = 2 * areas[i] / perimeters[i]
+        rows.append(_row("sliver", parcels, i, None, width, rules.sliver_max_width_m,
+                         f"平均宽度 {width:.2f} 米（面积 {areas[i]:,.1f} 平方米）", geoms[i]))
+    tolerance = rules.area_mismatch
+    for i in usable[mismatches]:
+        recorded = float(parcels.recorded_m2[i])
+        difference = areas[i] - recorded
+        relative = abs(difference) / recorded
+        rows.append(_row("area_mismatch", parcels, i, None, relative * 100, tolerance.relative * 100,
+                         f"图形面积 {areas[i]:,.1f} 平方米，登记土地面积 {recorded:,.1f} 平方米，"
+                         f"相差 {difference:+,.1f} 平方米（{relative:.1%}）", geoms[i]))
     return rows
 
 

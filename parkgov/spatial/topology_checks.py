@@ -4,11 +4,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import shapely
 import xlsxwriter
 from django.db import connection
 
 from parkgov.errors import InputError, NotFound
+from parkgov.ledger.bulk import query_frame
+from parkgov.ledger.geometry import decode_wkb
 from parkgov.ledger.models import Parcel, Zone
 from parkgov.spatial import topology
 from parkgov.spatial.gpkg import write_layer
@@ -44,26 +47,57 @@ def check_topology(*, zone_code: str | None = None, actor=None, rules_path: Path
     return run
 
 
+READ_BATCH = 500  # parcels' geometries fetched per query by id
+
+
 def _read(zone) -> tuple[topology.ParcelLayer, dict]:
-    """The parcels (one query) and the zones' boundaries."""
+    """The parcels' ids, codes, zones, recorded areas and stored measures (one query, no geometry), with a loader
+    of the geometries the checks need, and the zones' boundaries. Parcels drawn before the measures were kept
+    (none after migration ledger/0009) are measured here from their WKB."""
     parcels, zones = Parcel._meta.db_table, Zone._meta.db_table
-    sql = (f"SELECT p.id, p.code, z.code, p.geometry, p.registered_area_m2 FROM {parcels} p "
+    sql = (f"SELECT p.id, p.code, z.code, p.registered_area_m2, p.min_x, p.min_y, p.max_x, p.max_y, "
+           f"p.computed_area_m2, p.computed_perimeter_m, p.geometry_problem FROM {parcels} p "
            f"JOIN {zones} z ON z.id = p.zone_id WHERE p.geometry IS NOT NULL "
            f"AND p.ended_on IS NULL")  # a parcel ended by a split or merge overlaps its successors by design
     params = []
     if zone is not None:
         sql += " AND p.zone_id = %s"
         params.append(zone.pk)
+    schema = {"id": pl.Int64, "code": pl.String, "zone": pl.String, "recorded": pl.Float64, "min_x": pl.Float64,
+              "min_y": pl.Float64, "max_x": pl.Float64, "max_y": pl.Float64, "area": pl.Float64,
+              "perimeter": pl.Float64, "problem": pl.String}
     with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY p.id", params)
-        rows = cursor.fetchall()
-    ids, codes, zone_codes, wkb, recorded = (list(column) for column in zip(*rows)) if rows else ([],) * 5
+        frame = query_frame(cursor, sql + " ORDER BY p.id", params, schema)
+    ids = frame.get_column("id").to_numpy()
+    boxes = frame.select("min_x", "min_y", "max_x", "max_y").to_numpy().astype(float)
+    areas = frame.get_column("area").fill_null(np.nan).to_numpy().astype(float)
+    perimeters = frame.get_column("perimeter").fill_null(np.nan).to_numpy().astype(float)
+    problems = frame.get_column("problem").fill_null("").to_list()
+    unmeasured = np.flatnonzero(np.isnan(perimeters) | np.isnan(areas) | np.isnan(boxes).any(axis=1))
+    if len(unmeasured):
+        _geoms, box, area, length, problem = topology.measure_wkb(_geometries(ids[unmeasured]))
+        boxes[unmeasured], areas[unmeasured], perimeters[unmeasured] = box, area, length
+        for k, text in zip(unmeasured, problem):
+            problems[k] = text
     boundaries = dict(Zone.objects.filter(**({"pk": zone.pk} if zone else {})).values_list("code", "geometry"))
-    layer = topology.ParcelLayer(ids=np.asarray(ids, dtype=np.int64), codes=np.asarray(codes, dtype=object),
-                                 zone_codes=np.asarray(zone_codes, dtype=object),
-                                 wkb=[bytes(b) if b is not None else None for b in wkb],
-                                 recorded_m2=np.asarray(recorded, dtype=float))
+    layer = topology.ParcelLayer(ids=ids, codes=frame.get_column("code").to_numpy().astype(object),
+                                 zone_codes=frame.get_column("zone").to_numpy().astype(object),
+                                 recorded_m2=frame.get_column("recorded").to_numpy().astype(float), boxes=boxes,
+                                 areas_m2=areas, perimeters_m=perimeters, problems=problems,
+                                 load=lambda positions: decode_wkb(_geometries(ids[positions]))[0])
     return layer, boundaries
+
+
+def _geometries(ids) -> list:
+    """The stored WKB of the parcels `ids`, in that order."""
+    found = {}
+    table = Parcel._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), READ_BATCH):
+            chunk = [int(i) for i in ids[start:start + READ_BATCH]]
+            cursor.execute(f"SELECT id, geometry FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update((pk, bytes(blob) if blob is not None else None) for pk, blob in cursor.fetchall())
+    return [found.get(int(i)) for i in ids]
 
 
 def latest_run() -> TopologyRun | None:
