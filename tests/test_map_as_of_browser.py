@@ -61,6 +61,14 @@ def test_the_map_draws_the_parcels_as_they_were_on_a_date(site):
         before = ON - dt.timedelta(days=1)
         assert _drawn_on(page, f"{before:%Y-%m-%d}") == ["SZ-0001"]
         expect(page.locator("#map-as-of-count")).to_have_text("1")
+        # a click on the ended parcel of that day opens its card, over today's part drawn beneath it
+        point = page.evaluate("(c) => { const p = window.parkgovMap.project(c); return [p.x, p.y]; }",
+                              [(WEST + 120.8005) / 2, (SOUTH + NORTH) / 2])
+        canvas = page.locator("#map canvas").bounding_box()
+        page.mouse.click(canvas["x"] + point[0], canvas["y"] + point[1])
+        expect(page.locator("#parcel-card [data-field='code']")).to_have_text("SZ-0001")
+        expect(page.locator("#parcel-card [data-field='ended']")).to_have_text(
+            f"已于 {ON:%Y-%m-%d} 灭失（分割或合并），此为历史地块")
         screenshot(page, "map-as-of-before")
         assert _drawn_on(page, f"{ON:%Y-%m-%d}") == ["SZ-0001-1", "SZ-0001-2"]
         expect(page.locator("#map-as-of-count")).to_have_text("2")

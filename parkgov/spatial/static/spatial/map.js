@@ -215,7 +215,8 @@
   // what map_tools.js (search, measuring, selection, exports) uses of this page
   var api = window.parkgovMapApi = {
     tool: null, map: map, config: config, padding: padding,
-    openParcel: function (id) { openCard({id: id, properties: {}}); },
+    // `extra`: properties the caller knows and the card's server answer does not carry (a historic parcel's ended_on)
+    openParcel: function (id, extra) { openCard({id: id, properties: {}}, undefined, extra); },
     parcelAt: function (lngLat) {
       return fetch(config.point_url + "?" + new URLSearchParams({lon: lngLat.lng, lat: lngLat.lat,
                                                                   z: Math.floor(map.getZoom())}),
@@ -293,6 +294,9 @@
           ? labelOf("case", properties["case"]) + (properties.overdue === "1" ? " · " + card.dataset.overdue : "") : "—";
       } else if (element.dataset.mode) {  // a registered mode's property: its legend's label
         element.textContent = labelOf(element.dataset.mode, properties[field]);
+      } else if (field === "ended") {
+        element.hidden = !properties.ended_on;
+        element.textContent = properties.ended_on ? element.dataset.format.replace("{day}", properties.ended_on) : "";
       } else if (field === "link") {
         element.href = config.parcel_url.replace("__CODE__", encodeURIComponent(storedSegment(properties.code)));
       } else {
@@ -310,10 +314,10 @@
     map.getSource("selected-box").setData({type: "FeatureCollection", features: features});
   }
 
-  function openCard(feature, lngLat) {
+  function openCard(feature, lngLat, extra) {
     var click = ++wanted;
     select(feature.id);
-    if (feature.properties.code) { showCard(feature.properties); return; }
+    if (feature.properties.code) { showCard(Object.assign({}, feature.properties, extra)); return; }
     // low-zoom tiles carry only what the colours and filters need, and draw the smallest parcels as boxes in
     // features of many (no id): the card's fields, and which parcel it is, come from the server
     var url = feature.id === undefined
@@ -327,7 +331,7 @@
       .then(function (properties) {
         if (click !== wanted) { return; }
         if (properties.id !== undefined) { select(properties.id, feature.id === undefined && properties.bbox); }
-        showCard(properties);
+        showCard(Object.assign(properties, extra));
       })
       .catch(function (error) { console.warn(url + ": " + error.message); });
   }

@@ -58,6 +58,14 @@
                   layout: {"text-field": ["get", "code"], "text-font": ["Noto Sans CJK SC", "sans-serif"],
                            "text-size": 12, "text-offset": [0, 1.2]},
                   paint: {"text-color": "#5a189a", "text-halo-color": "#ffffff", "text-halo-width": 1.4}});
+    // a click on a parcel of the day opens its card (an ended parcel's too), over the card of today's parcel there
+    map.on("click", "as-of-fill", function (event) {
+      if (api.tool || event.originalEvent.shiftKey) { return; }
+      var properties = event.features[0].properties;
+      api.openParcel(properties.parcel_id, {ended_on: properties.ended_on || ""});
+    });
+    map.on("mouseenter", "as-of-fill", function () { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", "as-of-fill", function () { map.getCanvas().style.cursor = ""; });
     input.addEventListener("change", load);
     clear.addEventListener("click", function () { input.value = ""; load(); });
     map.on("moveend", function () { if (input.value) { load(); } });
