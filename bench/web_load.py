@@ -1,18 +1,25 @@
 """Benchmark: the enterprise list (filtered, deep page) and the parcel dossier under 50 concurrent clients.
 
 Target (issue 17 §5; issue 4 §6 had 20 clients): p95 ≤ 300 ms per page with 50 concurrent clients, on PostgreSQL
-with 1,000,000 firms in the demo's zones and on SQLite with 100,000. Half of the clients are park-scoped: each logs
-in as a 管委会 user restricted to one of the demo's parks (`load_<park code>`, created by the prepare stage), so the
-row-level area scopes are applied on every request as in a province's database of many zones; the others see every
-park. `--think-ms` lets each client pause between requests as a person does (0: back to back, the saturation case). The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (sync workers,
-as many as `parkgov serve` starts for the database, or `--workers N --threads N`; production settings:
-PARKGOV_DEBUG=0) and each client logs in once as `committee` (sees every park and
-every figure; or the park-scoped users above) and then requests, in turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具),
-`/enterprises/?page=50` and `/parcels/<code>/` for random parcels. The baseline is the same requests issued one
+with 1,000,000 firms in 10 zones and on SQLite with 100,000. The ledger is the demo's 9 zones (嵊州经济开发区 and its
+8 parks) and, for the benchmark only, one park more per zone above 9 (`--zones`, default 10; bench/load_parks.py),
+each zone holding 1/ZONES of the firms; the demo itself is not changed. Half of the clients are park-scoped: each
+logs in as a 管委会 user restricted to one zone (`load_<zone code>`, one per zone, created by the prepare stage; a
+development zone's user sees its parks too), the scoped clients spread over all zones, so the row-level area scopes
+are applied on every request as in a province's database of many zones; the others log in as `committee` and see
+every zone. Before measuring, each scoped user's enterprise list (pages 1 and 2 and the filter) is checked to hold
+only firms of its zone and a parcel of another zone to be refused: the bench stops with SCOPE LEAK otherwise.
+`--think-ms` lets each client pause between requests as a person does (0: back to back, the saturation case).
+gunicorn serves the database on 127.0.0.1 (sync workers, as many as `parkgov serve` starts for the database, or
+`--workers N --threads N`; production settings: PARKGOV_DEBUG=0); each client logs in once and then requests, in
+turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具), `/enterprises/?page=50` and
+`/parcels/<code>/` for random parcels (a scoped client's from its zone). The baseline is the same requests issued one
 after another by a single client in the same run, against the same warm server.
 Usage: python bench/web_load.py [--databases sqlite,postgres] [--firms-sqlite 100000] [--firms-postgres 1000000]
-                                [--clients 50] [--requests 25] [--workers N] [--threads 1] [--think-ms 0]
+                                [--zones 10] [--clients 50] [--requests 25] [--workers N] [--threads 1] [--think-ms 0]
                                 [--database-url URL  (serve a database built before, e.g. by --stage prepare)]
+       PARKGOV_DATABASE_URL=URL python bench/web_load.py --stage prepare --firms 1000000 [--zones 10]
+                                (build into an existing empty database, kept for --database-url)
 The build and the measurement each run in a fresh interpreter on a fresh database (dropped at the end).
 Besides latency, the concurrent run reports the CPU each request cost the server (gunicorn master and workers) and
 the database (PostgreSQL's processes; SQLite runs inside the workers), read from /proc before and after: on a
@@ -39,6 +46,7 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+from bench.load_parks import DEMO_ZONES, build_parks  # noqa: E402
 from parkgov.web.serve import default_workers  # noqa: E402
 
 TARGET_P95_MS = 300
@@ -61,13 +69,13 @@ def stage_prepare(args):
 
     from parkgov.accounts.services import ensure_demo_accounts
     from parkgov.audit.context import system_user
-    from parkgov.demo.services import build_demo
-    from parkgov.ledger.models import Enterprise, Parcel
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
 
     actor = system_user("bench")
     started = time.perf_counter()
-    build_demo(enterprises=args.firms, seed=2021, actor=actor)
+    added = build_parks(zones=args.zones, firms=args.firms, seed=2021, actor=actor)
     print(f"build_seconds={time.perf_counter() - started:.1f}", flush=True)
+    print(f"added_parks={','.join(added) or '-'}")
     if args.evaluate:
         from parkgov.evaluation.services import run_evaluation
 
@@ -81,19 +89,20 @@ def stage_prepare(args):
     print(f"seconds={time.perf_counter() - started:.1f}")
     print(f"firms={Enterprise.objects.count()}")
     print(f"parcels={Parcel.objects.count()}")
+    print(f"zones={Zone.objects.count()}")
     print(f"peak_mib={peak_rss_mib():.0f}")
 
 
 def park_accounts() -> list:
-    """One 管委会 user restricted to each park of the ledger (`load_<code>`, password as the demo accounts');
-    returns their usernames."""
+    """One 管委会 user restricted to each zone of the ledger (`load_<code>`, password as the demo accounts'; a
+    development zone's user sees its parks too, as scopes do); returns their usernames."""
     from django.contrib.auth import get_user_model
 
     from parkgov.accounts.models import Profile
     from parkgov.ledger.models import Zone
 
     names = []
-    for zone in Zone.objects.filter(parent__isnull=False).order_by("code"):
+    for zone in Zone.objects.order_by("code"):
         name = f"load_{zone.code}"
         user, created = get_user_model().objects.get_or_create(username=name, defaults={"is_staff": True})
         if created:
@@ -316,16 +325,61 @@ def _cpu_seconds(port) -> dict:
     return found
 
 
+def _check_scopes(port, sessions, users) -> dict:
+    """Fail loudly unless each park-scoped user's enterprise list shows firms, and only firms of its zone (with the
+    parks inside it), and a parcel of another zone is refused; returns user → firms seen on the pages checked."""
+    from parkgov.accounts.scopes import with_children
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
+
+    zone_ids = dict(Zone.objects.values_list("code", "id"))
+    paths = ("/enterprises/", "/enterprises/?page=2", "/enterprises/?" + urlencode({"scale": "above", "q": "厨具"}))
+    seen_by = {}
+    for cookies, user in zip(sessions, users):
+        if user == USERNAME or user in seen_by:
+            continue
+        allowed = with_children([zone_ids[user.removeprefix("load_")]])
+        seen = set()
+        for path in paths:
+            status, _headers, body = request("127.0.0.1", port, "GET", path, cookies=cookies)
+            if status != 200:
+                raise SystemExit(f"scope check: {user} {path} answered HTTP {status}")
+            seen |= {code.decode() for code in re.findall(rb'href="/enterprises/([0-9A-Z]{18})/"', body)}
+        if not seen:
+            raise SystemExit(f"scope check: {user}'s enterprise list shows no firm (nothing to check)")
+        leaked = list(Enterprise.objects.filter(credit_code__in=seen).exclude(zone_id__in=allowed)
+                      .values_list("credit_code", "zone__code")[:5])
+        if leaked:
+            raise SystemExit(f"SCOPE LEAK: {user} sees firms of other zones, e.g. {leaked}")
+        if len(Enterprise.objects.filter(credit_code__in=seen)) != len(seen):
+            raise SystemExit(f"scope check: {user}'s list shows credit codes that are not in the ledger")
+        outside = Parcel.objects.exclude(zone_id__in=allowed).values_list("code", flat=True).first()
+        if outside:
+            status, _headers, _body = request("127.0.0.1", port, "GET", f"/parcels/{quote(outside)}/", cookies=cookies)
+            if status == 200:
+                raise SystemExit(f"SCOPE LEAK: {user} opens parcel {outside} of another zone")
+        seen_by[user] = len(seen)
+    return seen_by
+
+
 def stage_load(args):
     """Serve the database, log every client in, warm up, then the sequential baseline and the concurrent run."""
     setup_django()
     parks = park_accounts()  # a database built before this option existed gets them here
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
+
+    print(f"ledger=zones:{Zone.objects.count()} firms:{Enterprise.objects.count()} parcels:{Parcel.objects.count()}")
     users = [parks[i // 2 % len(parks)] if i % 2 else USERNAME for i in range(args.clients)]
     codes_of = [_parcel_codes(args.requests, seed=4 + i, zone_code=user.removeprefix("load_") if i % 2 else None)
                 for i, user in enumerate(users)]
     plan = _plan(args.requests, codes_of)
     with Server(os.environ["PARKGOV_DATABASE_URL"], workers=args.workers, threads=args.threads) as server:
         sessions = [login(server.port, user) for user in users]
+        spread = {name: users.count(name) for name in parks}
+        print("scoped_clients=" + " ".join(f"{name.removeprefix('load_')}:{n}" for name, n in spread.items()))
+        if args.clients // 2 >= len(parks) and not all(spread.values()):
+            raise SystemExit(f"park-scoped clients do not cover every zone: {spread}")
+        checked = _check_scopes(server.port, sessions, users)
+        print(f"scope_check=users:{len(checked)} firms_seen:{sum(checked.values())} leaks:0")
         # warm-up: every kind a few times at once, so each worker has imported, connected and filled its caches
         slots = server.workers * args.threads
         warm = _plan(3, [_parcel_codes(3, seed=1000 + i) for i in range(slots)])
@@ -371,6 +425,9 @@ def main():
     parser.add_argument("--stage")
     parser.add_argument("--firms", type=int)
     parser.add_argument("--evaluate", action="store_true")
+    parser.add_argument("--zones", type=int, default=10, help="zones of the ledger: the demo's 9 and, for the "
+                        "benchmark only, one park more per zone above 9, each holding 1/ZONES of the firms "
+                        "(bench/load_parks.py)")
     args = parser.parse_args()
     if args.stage:
         return {"prepare": stage_prepare, "load": stage_load}[args.stage](args)
@@ -387,7 +444,8 @@ def main():
             if args.database_url:
                 build = {"seconds": "—", "firms": "?", "parcels": "?", "peak_mib": "—"}
             else:
-                build = run_stage(script, "--stage", "prepare", "--firms", str(firms), database_url=url)
+                build = run_stage(script, "--stage", "prepare", "--firms", str(firms), "--zones", str(args.zones),
+                                  database_url=url)
             result = run_stage(script, "--stage", "load", "--clients", str(args.clients), "--requests",
                                str(args.requests), "--workers", str(workers), "--threads", str(args.threads),
                                "--think-ms", str(args.think_ms),
@@ -396,11 +454,13 @@ def main():
             if not args.database_url:
                 drop_database(kind, url)
         print(f"{kind}: gunicorn {workers} workers × {args.threads} threads")
-        print(f"{kind}: {int(build['firms']):,} firms, {int(build['parcels']):,} parcels, built in "
-              f"{build['seconds']} s ({build['peak_mib']} MiB peak) | largest page (KB) {result['page_kb']} | "
-              f"load average {result['loadavg']} | errors {result['errors']}"
-              if build["firms"] != "?" else f"{kind}: {url} | largest page (KB) {result['page_kb']} | "
-              f"load average {result['loadavg']} | errors {result['errors']}")
+        ledger = dict(part.split(":") for part in result["ledger"].split())
+        built = f"built in {build['seconds']} s ({build['peak_mib']} MiB peak)" if build["firms"] != "?" else url
+        print(f"{kind}: {ledger['zones']} zones, {int(ledger['firms']):,} firms, {int(ledger['parcels']):,} parcels, "
+              f"{built} | largest page (KB) {result['page_kb']} | load average {result['loadavg']} | "
+              f"errors {result['errors']}")
+        print(f"  park-scoped clients per zone: {result['scoped_clients']} | scope check (lists of each scoped user "
+              f"hold only its zone's firms, another zone's parcel refused): {result['scope_check']}")
         for kind_name, path in KINDS.items():
             one = dict(part.split(":") for part in result[f"single_{kind_name}"].split())
             many = dict(part.split(":") for part in result[f"concurrent_{kind_name}"].split())
