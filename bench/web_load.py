@@ -268,11 +268,11 @@ def _plan(per_client, codes_of) -> list:
 
 def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
     """Each session issues its planned requests in order, all sessions at once, pausing `think_ms` (±50 %, seeded)
-    after each; (kind, ms, status, bytes) rows."""
+    after each; (kind, ms, status, bytes, client index) rows."""
     rows, lock, errors = [], threading.Lock(), []
     start = threading.Barrier(len(plan) + 1)
 
-    def client(cookies, requests, pause):
+    def client(index, cookies, requests, pause):
         start.wait()
         for kind, path in requests:
             if think_ms:
@@ -285,9 +285,9 @@ def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
                 errors.append(f"{path}: {exc}")
             elapsed = (time.perf_counter() - began) * 1000
             with lock:
-                rows.append((kind, elapsed, status, len(body)))
+                rows.append((kind, elapsed, status, len(body), index))
 
-    threads = [threading.Thread(target=client, args=(sessions[i % len(sessions)], requests, random.Random(i)))
+    threads = [threading.Thread(target=client, args=(i, sessions[i % len(sessions)], requests, random.Random(i)))
                for i, requests in enumerate(plan)]
     for thread in threads:
         thread.start()
@@ -300,9 +300,9 @@ def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
 
 def _report(prefix, rows, wall):
     for kind in KINDS:
-        times = [ms for k, ms, _status, _size in rows if k == kind]
+        times = [row[1] for row in rows if row[0] == kind]
         p50, p95, worst = percentiles(times)
-        bad = sum(1 for k, _ms, status, _size in rows if k == kind and status != 200)
+        bad = sum(1 for row in rows if row[0] == kind and row[2] != 200)
         print(f"{prefix}_{kind}=n:{len(times)} p50:{p50:.1f} p95:{p95:.1f} max:{worst:.1f} non200:{bad}")
     print(f"{prefix}_rps={len(rows) / wall:.2f}")
     print(f"{prefix}_seconds={wall:.2f}")
@@ -387,7 +387,7 @@ def stage_load(args):
         failed = [row for row in rows if row[2] != 200]
         if failed:
             raise SystemExit(f"warm-up requests failed: {failed[:5]}\n{server.output()}")
-        sizes = {kind: max(size for k, _ms, _s, size in rows if k == kind) for kind in KINDS}
+        sizes = {kind: max(row[3] for row in rows if row[0] == kind) for kind in KINDS}
         print("page_kb=" + " ".join(f"{kind}:{size / 1024:.0f}" for kind, size in sizes.items()))
         # baseline: the same requests, one client, one after another
         sequential = [[request for requests in plan for request in requests]]
@@ -399,6 +399,10 @@ def stage_load(args):
         rows, wall, errors2 = _run(server.port, sessions, plan, args.think_ms)
         cpu_after = _cpu_seconds(server.port)
         _report("concurrent", rows, wall)
+        by_user = {label: percentiles([row[1] for row in rows if (users[row[4]] == USERNAME) == (label == "all")])
+                   for label in ("scoped", "all")}
+        print("concurrent_by_user=" + " ".join(f"{label}:{p50:.1f}/{p95:.1f}" for label, (p50, p95, _max)
+                                               in by_user.items()))
         print("concurrent_cpu_ms=" + " ".join(f"{group}:{(cpu_after[group] - cpu_before[group]) / len(rows) * 1000:.1f}"
                                               for group in cpu_after))
         load_after = os.getloadavg()
@@ -473,6 +477,9 @@ def main():
         print(f"  throughput: 1 client {result['single_rps']} req/s ({result['single_seconds']} s) | "
               f"{args.clients} clients {result['concurrent_rps']} req/s ({result['concurrent_seconds']} s) | "
               f"{float(result['concurrent_rps']) / float(result['single_rps']):.1f}× 1 client")
+        by_user = dict(part.split(":") for part in result["concurrent_by_user"].split())
+        print(f"  {args.clients} clients, p50 / p95 of every page: park-scoped clients {by_user['scoped']} | "
+              f"clients seeing every zone {by_user['all']}")
         cpu = dict(part.split(":") for part in result["concurrent_cpu_ms"].split())
         print(f"  CPU per request under load: gunicorn {cpu['server']} ms, PostgreSQL {cpu['database']} ms"
               if kind == "postgres" else f"  CPU per request under load: gunicorn (SQLite inside) {cpu['server']} ms")
