@@ -202,7 +202,7 @@ def main():
             built = "built before"
         else:
             build = run_stage(Path(__file__).with_name("web_load.py"), "--stage", "prepare", "--firms",
-                              str(args.enterprises), "--evaluate", database_url=url)
+                              str(args.enterprises), "--evaluate", "--zones", "9", database_url=url)
             built = f"built with both evaluation runs in {build['seconds']} s"
         shots = ["--screenshots", str(Path(args.screenshots).resolve())] if args.screenshots else []
         result = run_stage(Path(__file__), "--stage", "draw", "--loads", str(args.loads), *shots, database_url=url)

@@ -1,18 +1,25 @@
 """Benchmark: the enterprise list (filtered, deep page) and the parcel dossier under 50 concurrent clients.
 
 Target (issue 17 §5; issue 4 §6 had 20 clients): p95 ≤ 300 ms per page with 50 concurrent clients, on PostgreSQL
-with 1,000,000 firms in the demo's zones and on SQLite with 100,000. Half of the clients are park-scoped: each logs
-in as a 管委会 user restricted to one of the demo's parks (`load_<park code>`, created by the prepare stage), so the
-row-level area scopes are applied on every request as in a province's database of many zones; the others see every
-park. `--think-ms` lets each client pause between requests as a person does (0: back to back, the saturation case). The demo zone is built into a fresh database, gunicorn serves it on 127.0.0.1 (sync workers,
-as many as `parkgov serve` starts for the database, or `--workers N --threads N`; production settings:
-PARKGOV_DEBUG=0) and each client logs in once as `committee` (sees every park and
-every figure; or the park-scoped users above) and then requests, in turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具),
-`/enterprises/?page=50` and `/parcels/<code>/` for random parcels. The baseline is the same requests issued one
+with 1,000,000 firms in 10 zones and on SQLite with 100,000. The ledger is the demo's 9 zones (嵊州经济开发区 and its
+8 parks) and, for the benchmark only, one park more per zone above 9 (`--zones`, default 10; bench/load_parks.py),
+each zone holding 1/ZONES of the firms; the demo itself is not changed. Half of the clients are park-scoped: each
+logs in as a 管委会 user restricted to one zone (`load_<zone code>`, one per zone, created by the prepare stage; a
+development zone's user sees its parks too), the scoped clients spread over all zones, so the row-level area scopes
+are applied on every request as in a province's database of many zones; the others log in as `committee` and see
+every zone. Before measuring, each scoped user's enterprise list (pages 1 and 2 and the filter) is checked to hold
+only firms of its zone and a parcel of another zone to be refused: the bench stops with SCOPE LEAK otherwise.
+`--think-ms` lets each client pause between requests as a person does (0: back to back, the saturation case).
+gunicorn serves the database on 127.0.0.1 (sync workers, as many as `parkgov serve` starts for the database, or
+`--workers N --threads N`; production settings: PARKGOV_DEBUG=0); each client logs in once and then requests, in
+turn, `/enterprises/?scale=above&q=厨具` (规上 firms whose name holds 厨具), `/enterprises/?page=50` and
+`/parcels/<code>/` for random parcels (a scoped client's from its zone). The baseline is the same requests issued one
 after another by a single client in the same run, against the same warm server.
 Usage: python bench/web_load.py [--databases sqlite,postgres] [--firms-sqlite 100000] [--firms-postgres 1000000]
-                                [--clients 50] [--requests 25] [--workers N] [--threads 1] [--think-ms 0]
+                                [--zones 10] [--clients 50] [--requests 25] [--workers N] [--threads 1] [--think-ms 0]
                                 [--database-url URL  (serve a database built before, e.g. by --stage prepare)]
+       PARKGOV_DATABASE_URL=URL python bench/web_load.py --stage prepare --firms 1000000 [--zones 10]
+                                (build into an existing empty database, kept for --database-url)
 The build and the measurement each run in a fresh interpreter on a fresh database (dropped at the end).
 Besides latency, the concurrent run reports the CPU each request cost the server (gunicorn master and workers) and
 the database (PostgreSQL's processes; SQLite runs inside the workers), read from /proc before and after: on a
@@ -39,6 +46,7 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, fresh_database, peak_rss_mib, run_stage, setup_django  # noqa: E402
+from bench.load_parks import DEMO_ZONES, build_parks  # noqa: E402
 from parkgov.web.serve import default_workers  # noqa: E402
 
 TARGET_P95_MS = 300
@@ -48,8 +56,10 @@ KINDS = {  # kind -> a description of the request, for the summary
     "list_page50": "/enterprises/?page=50",
     "parcel": "/parcels/<random code>/",
 }
+# Connections kept for the whole run (production: 60 s): a backend that closes between the two CPU readings would
+# take its CPU time with it.
 SERVER_ENV = {"PARKGOV_DEBUG": "0", "PARKGOV_SECRET_KEY": "bench-only-not-a-secret",
-              "PARKGOV_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+              "PARKGOV_ALLOWED_HOSTS": "127.0.0.1,localhost", "PARKGOV_CONN_MAX_AGE": "3600"}
 
 
 # --- shared with bench/map_draw.py: build, serve, log in ------------------------------------------------------
@@ -61,13 +71,13 @@ def stage_prepare(args):
 
     from parkgov.accounts.services import ensure_demo_accounts
     from parkgov.audit.context import system_user
-    from parkgov.demo.services import build_demo
-    from parkgov.ledger.models import Enterprise, Parcel
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
 
     actor = system_user("bench")
     started = time.perf_counter()
-    build_demo(enterprises=args.firms, seed=2021, actor=actor)
+    added = build_parks(zones=args.zones, firms=args.firms, seed=2021, actor=actor)
     print(f"build_seconds={time.perf_counter() - started:.1f}", flush=True)
+    print(f"added_parks={','.join(added) or '-'}")
     if args.evaluate:
         from parkgov.evaluation.services import run_evaluation
 
@@ -81,19 +91,20 @@ def stage_prepare(args):
     print(f"seconds={time.perf_counter() - started:.1f}")
     print(f"firms={Enterprise.objects.count()}")
     print(f"parcels={Parcel.objects.count()}")
+    print(f"zones={Zone.objects.count()}")
     print(f"peak_mib={peak_rss_mib():.0f}")
 
 
 def park_accounts() -> list:
-    """One 管委会 user restricted to each park of the ledger (`load_<code>`, password as the demo accounts');
-    returns their usernames."""
+    """One 管委会 user restricted to each zone of the ledger (`load_<code>`, password as the demo accounts'; a
+    development zone's user sees its parks too, as scopes do); returns their usernames."""
     from django.contrib.auth import get_user_model
 
     from parkgov.accounts.models import Profile
     from parkgov.ledger.models import Zone
 
     names = []
-    for zone in Zone.objects.filter(parent__isnull=False).order_by("code"):
+    for zone in Zone.objects.order_by("code"):
         name = f"load_{zone.code}"
         user, created = get_user_model().objects.get_or_create(username=name, defaults={"is_staff": True})
         if created:
@@ -259,11 +270,11 @@ def _plan(per_client, codes_of) -> list:
 
 def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
     """Each session issues its planned requests in order, all sessions at once, pausing `think_ms` (±50 %, seeded)
-    after each; (kind, ms, status, bytes) rows."""
+    after each; (kind, ms, status, bytes, client index) rows."""
     rows, lock, errors = [], threading.Lock(), []
     start = threading.Barrier(len(plan) + 1)
 
-    def client(cookies, requests, pause):
+    def client(index, cookies, requests, pause):
         start.wait()
         for kind, path in requests:
             if think_ms:
@@ -276,9 +287,9 @@ def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
                 errors.append(f"{path}: {exc}")
             elapsed = (time.perf_counter() - began) * 1000
             with lock:
-                rows.append((kind, elapsed, status, len(body)))
+                rows.append((kind, elapsed, status, len(body), index))
 
-    threads = [threading.Thread(target=client, args=(sessions[i % len(sessions)], requests, random.Random(i)))
+    threads = [threading.Thread(target=client, args=(i, sessions[i % len(sessions)], requests, random.Random(i)))
                for i, requests in enumerate(plan)]
     for thread in threads:
         thread.start()
@@ -291,41 +302,94 @@ def _run(port, sessions, plan, think_ms=0) -> tuple[list, float, list]:
 
 def _report(prefix, rows, wall):
     for kind in KINDS:
-        times = [ms for k, ms, _status, _size in rows if k == kind]
+        times = [row[1] for row in rows if row[0] == kind]
         p50, p95, worst = percentiles(times)
-        bad = sum(1 for k, _ms, status, _size in rows if k == kind and status != 200)
+        bad = sum(1 for row in rows if row[0] == kind and row[2] != 200)
         print(f"{prefix}_{kind}=n:{len(times)} p50:{p50:.1f} p95:{p95:.1f} max:{worst:.1f} non200:{bad}")
     print(f"{prefix}_rps={len(rows) / wall:.2f}")
     print(f"{prefix}_seconds={wall:.2f}")
 
 
-def _cpu_seconds(port) -> dict:
-    """CPU seconds (user + system) so far of this run's gunicorn processes and of PostgreSQL's, from /proc."""
+def _cpu_seconds(port, database) -> dict:
+    """CPU seconds (user + system) so far of this run's gunicorn processes and of the PostgreSQL backends of its
+    database (and their parallel workers), from /proc. Other databases' backends on a shared cluster are left out;
+    a parallel worker that ended between two readings is missed, so the database figure is a floor."""
     tick, found = os.sysconf("SC_CLK_TCK"), {"server": 0.0, "database": 0.0}
     bind = f"127.0.0.1:{port}"
+    processes = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # gone meanwhile
             continue
+        processes[pid] = (command, (int(fields[11]) + int(fields[12])) / tick)
+    ours = {pid for pid, (command, _cpu) in processes.items()
+            if database and command.startswith("postgres: ") and f" {database} " in command}
+    for pid, (command, cpu) in processes.items():
+        leader = re.search(r"parallel worker for PID (\d+)", command)
         group = "server" if "gunicorn" in command and bind in command else \
-            "database" if command.startswith("postgres") else None
+            "database" if pid in ours or (leader and leader.group(1) in ours) else None
         if group:
-            found[group] += (int(fields[11]) + int(fields[12])) / tick
+            found[group] += cpu
     return found
+
+
+def _check_scopes(port, sessions, users) -> dict:
+    """Fail loudly unless each park-scoped user's enterprise list shows firms, and only firms of its zone (with the
+    parks inside it), and a parcel of another zone is refused; returns user → firms seen on the pages checked."""
+    from parkgov.accounts.scopes import with_children
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
+
+    zone_ids = dict(Zone.objects.values_list("code", "id"))
+    paths = ("/enterprises/", "/enterprises/?page=2", "/enterprises/?" + urlencode({"scale": "above", "q": "厨具"}))
+    seen_by = {}
+    for cookies, user in zip(sessions, users):
+        if user == USERNAME or user in seen_by:
+            continue
+        allowed = with_children([zone_ids[user.removeprefix("load_")]])
+        seen = set()
+        for path in paths:
+            status, _headers, body = request("127.0.0.1", port, "GET", path, cookies=cookies)
+            if status != 200:
+                raise SystemExit(f"scope check: {user} {path} answered HTTP {status}")
+            seen |= {code.decode() for code in re.findall(rb'href="/enterprises/([0-9A-Z]{18})/"', body)}
+        if not seen:
+            raise SystemExit(f"scope check: {user}'s enterprise list shows no firm (nothing to check)")
+        leaked = list(Enterprise.objects.filter(credit_code__in=seen).exclude(zone_id__in=allowed)
+                      .values_list("credit_code", "zone__code")[:5])
+        if leaked:
+            raise SystemExit(f"SCOPE LEAK: {user} sees firms of other zones, e.g. {leaked}")
+        if len(Enterprise.objects.filter(credit_code__in=seen)) != len(seen):
+            raise SystemExit(f"scope check: {user}'s list shows credit codes that are not in the ledger")
+        outside = Parcel.objects.exclude(zone_id__in=allowed).values_list("code", flat=True).first()
+        if outside:
+            status, _headers, _body = request("127.0.0.1", port, "GET", f"/parcels/{quote(outside)}/", cookies=cookies)
+            if status == 200:
+                raise SystemExit(f"SCOPE LEAK: {user} opens parcel {outside} of another zone")
+        seen_by[user] = len(seen)
+    return seen_by
 
 
 def stage_load(args):
     """Serve the database, log every client in, warm up, then the sequential baseline and the concurrent run."""
     setup_django()
     parks = park_accounts()  # a database built before this option existed gets them here
+    from parkgov.ledger.models import Enterprise, Parcel, Zone
+
+    print(f"ledger=zones:{Zone.objects.count()} firms:{Enterprise.objects.count()} parcels:{Parcel.objects.count()}")
     users = [parks[i // 2 % len(parks)] if i % 2 else USERNAME for i in range(args.clients)]
     codes_of = [_parcel_codes(args.requests, seed=4 + i, zone_code=user.removeprefix("load_") if i % 2 else None)
                 for i, user in enumerate(users)]
     plan = _plan(args.requests, codes_of)
     with Server(os.environ["PARKGOV_DATABASE_URL"], workers=args.workers, threads=args.threads) as server:
         sessions = [login(server.port, user) for user in users]
+        spread = {name: users.count(name) for name in parks}
+        print("scoped_clients=" + " ".join(f"{name.removeprefix('load_')}:{n}" for name, n in spread.items()))
+        if args.clients // 2 >= len(parks) and not all(spread.values()):
+            raise SystemExit(f"park-scoped clients do not cover every zone: {spread}")
+        checked = _check_scopes(server.port, sessions, users)
+        print(f"scope_check=users:{len(checked)} firms_seen:{sum(checked.values())} leaks:0")
         # warm-up: every kind a few times at once, so each worker has imported, connected and filled its caches
         slots = server.workers * args.threads
         warm = _plan(3, [_parcel_codes(3, seed=1000 + i) for i in range(slots)])
@@ -333,7 +397,7 @@ def stage_load(args):
         failed = [row for row in rows if row[2] != 200]
         if failed:
             raise SystemExit(f"warm-up requests failed: {failed[:5]}\n{server.output()}")
-        sizes = {kind: max(size for k, _ms, _s, size in rows if k == kind) for kind in KINDS}
+        sizes = {kind: max(row[3] for row in rows if row[0] == kind) for kind in KINDS}
         print("page_kb=" + " ".join(f"{kind}:{size / 1024:.0f}" for kind, size in sizes.items()))
         # baseline: the same requests, one client, one after another
         sequential = [[request for requests in plan for request in requests]]
@@ -341,10 +405,16 @@ def stage_load(args):
         rows, wall, errors = _run(server.port, sessions[:1], sequential)
         _report("single", rows, wall)
         load_single = os.getloadavg()[0]
-        cpu_before = _cpu_seconds(server.port)
+        url = os.environ["PARKGOV_DATABASE_URL"]
+        database = None if url.startswith("sqlite") else url.rsplit("/", 1)[1]  # SQLite works inside the workers
+        cpu_before = _cpu_seconds(server.port, database)
         rows, wall, errors2 = _run(server.port, sessions, plan, args.think_ms)
-        cpu_after = _cpu_seconds(server.port)
+        cpu_after = _cpu_seconds(server.port, database)
         _report("concurrent", rows, wall)
+        by_user = {label: percentiles([row[1] for row in rows if (users[row[4]] == USERNAME) == (label == "all")])
+                   for label in ("scoped", "all")}
+        print("concurrent_by_user=" + " ".join(f"{label}:{p50:.1f}/{p95:.1f}" for label, (p50, p95, _max)
+                                               in by_user.items()))
         print("concurrent_cpu_ms=" + " ".join(f"{group}:{(cpu_after[group] - cpu_before[group]) / len(rows) * 1000:.1f}"
                                               for group in cpu_after))
         load_after = os.getloadavg()
@@ -371,6 +441,9 @@ def main():
     parser.add_argument("--stage")
     parser.add_argument("--firms", type=int)
     parser.add_argument("--evaluate", action="store_true")
+    parser.add_argument("--zones", type=int, default=10, help="zones of the ledger: the demo's 9 and, for the "
+                        "benchmark only, one park more per zone above 9, each holding 1/ZONES of the firms "
+                        "(bench/load_parks.py)")
     args = parser.parse_args()
     if args.stage:
         return {"prepare": stage_prepare, "load": stage_load}[args.stage](args)
@@ -387,7 +460,8 @@ def main():
             if args.database_url:
                 build = {"seconds": "—", "firms": "?", "parcels": "?", "peak_mib": "—"}
             else:
-                build = run_stage(script, "--stage", "prepare", "--firms", str(firms), database_url=url)
+                build = run_stage(script, "--stage", "prepare", "--firms", str(firms), "--zones", str(args.zones),
+                                  database_url=url)
             result = run_stage(script, "--stage", "load", "--clients", str(args.clients), "--requests",
                                str(args.requests), "--workers", str(workers), "--threads", str(args.threads),
                                "--think-ms", str(args.think_ms),
@@ -396,11 +470,13 @@ def main():
             if not args.database_url:
                 drop_database(kind, url)
         print(f"{kind}: gunicorn {workers} workers × {args.threads} threads")
-        print(f"{kind}: {int(build['firms']):,} firms, {int(build['parcels']):,} parcels, built in "
-              f"{build['seconds']} s ({build['peak_mib']} MiB peak) | largest page (KB) {result['page_kb']} | "
-              f"load average {result['loadavg']} | errors {result['errors']}"
-              if build["firms"] != "?" else f"{kind}: {url} | largest page (KB) {result['page_kb']} | "
-              f"load average {result['loadavg']} | errors {result['errors']}")
+        ledger = dict(part.split(":") for part in result["ledger"].split())
+        built = f"built in {build['seconds']} s ({build['peak_mib']} MiB peak)" if build["firms"] != "?" else url
+        print(f"{kind}: {ledger['zones']} zones, {int(ledger['firms']):,} firms, {int(ledger['parcels']):,} parcels, "
+              f"{built} | largest page (KB) {result['page_kb']} | load average {result['loadavg']} | "
+              f"errors {result['errors']}")
+        print(f"  park-scoped clients per zone: {result['scoped_clients']} | scope check (lists of each scoped user "
+              f"hold only its zone's firms, another zone's parcel refused): {result['scope_check']}")
         for kind_name, path in KINDS.items():
             one = dict(part.split(":") for part in result[f"single_{kind_name}"].split())
             many = dict(part.split(":") for part in result[f"concurrent_{kind_name}"].split())
@@ -413,6 +489,9 @@ def main():
         print(f"  throughput: 1 client {result['single_rps']} req/s ({result['single_seconds']} s) | "
               f"{args.clients} clients {result['concurrent_rps']} req/s ({result['concurrent_seconds']} s) | "
               f"{float(result['concurrent_rps']) / float(result['single_rps']):.1f}× 1 client")
+        by_user = dict(part.split(":") for part in result["concurrent_by_user"].split())
+        print(f"  {args.clients} clients, p50 / p95 of every page: park-scoped clients {by_user['scoped']} | "
+              f"clients seeing every zone {by_user['all']}")
         cpu = dict(part.split(":") for part in result["concurrent_cpu_ms"].split())
         print(f"  CPU per request under load: gunicorn {cpu['server']} ms, PostgreSQL {cpu['database']} ms"
               if kind == "postgres" else f"  CPU per request under load: gunicorn (SQLite inside) {cpu['server']} ms")
