@@ -10,6 +10,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's parser with the safe constructor: the same values as yaml.safe_load, ~5× faster (the seven built-in rule
+# sets took 0.3 s to parse on every evaluation run, bench/evaluate_e2e.py); the pure-Python one where libyaml is absent
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Strict(BaseModel):
@@ -76,7 +79,7 @@ def read_mapping(path: Path, *, noun: str, error: type[Exception]) -> dict:
     mapping."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"无法读取{noun} {path.name}：{exc}") from exc
     except yaml.YAMLError as exc:

@@ -103,8 +103,10 @@ def _store_results(run, results: pl.DataFrame, ruleset):
     numeric = ["land_mu", "bonus", "deduction", "total", "percentile", "charge_total"]
     frame = frame.with_columns([pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
                                 for c in numeric])
-    # the frame goes in CHUNK rows at a time: a million results never sit in memory as Python tuples at once
-    insert_rows(EvaluationResult._meta.db_table, columns, frame.select(columns))
+    # the frame goes in CHUNK rows at a time: a million results never sit in memory as Python tuples at once. In
+    # enterprise order, the (run, enterprise) and enterprise indexes grow at one place instead of at random ones:
+    # bench/evaluate_e2e.py's store.insert on SQLite, 100,000 results, 2.4 s → 1.5 s of CPU
+    insert_rows(EvaluationResult._meta.db_table, columns, frame.select(columns).sort("enterprise_id"))
 
 
 def adjust_class(*, result: EvaluationResult, new_class: str, reason: str, actor,

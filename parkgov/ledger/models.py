@@ -16,7 +16,11 @@ from parkgov.units import square_metres_to_mu
 
 
 def _history():
-    return HistoricalRecords(get_user=history_user, inherit=False)
+    """History for a ledger table. Its user column has no database constraint: the ledger's tables are written in
+    bulk (an import's 200,000 history rows all name the one importing user), and PostgreSQL checked the same user
+    row once per history row at commit (0.8 s of server time per 200,000 rows, bench/import_yearly.py). Deleting a
+    user through Django still sets the column to null (on_delete=SET_NULL is Django's, not the database's)."""
+    return HistoricalRecords(get_user=history_user, inherit=False, user_db_constraint=False)
 
 
 class GeometryMixin(models.Model):
@@ -285,8 +289,10 @@ FIGURE_FIELDS = [
 class YearlyFigure(models.Model):
     """An enterprise's figures for one year; `provenance` maps each field to the submission that set it."""
 
+    # no index of its own: the unique (enterprise, year) index serves lookups by enterprise (one index less to
+    # write for each of an import's 200,000 rows)
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE,
-                                   related_name="yearly_figures")
+                                   related_name="yearly_figures", db_index=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     tax = models.FloatField(_("评价税收（万元）"), null=True, blank=True)
     revenue = models.FloatField(_("营业收入（万元）"), null=True, blank=True)

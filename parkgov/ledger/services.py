@@ -90,11 +90,12 @@ def links_in_year(*, year: int, columns: list) -> pl.DataFrame:
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     links = links.filter((pl.col("start_date").is_null() | (pl.col("start_date") <= end))
                          & (pl.col("end_date").is_null() | (pl.col("end_date") >= start)))
-    ended = fetch_frame(Parcel, columns=["ended_on"]).filter(pl.col("ended_on").is_not_null()
-                                                             & (pl.col("ended_on") <= end))
+    # the ended parcels only (few): reading every parcel's end date to keep these took 0.1–0.2 s at 166,667 parcels
+    ended = pl.DataFrame(list(Parcel.objects.filter(ended_on__isnull=False, ended_on__lte=end)
+                              .values_list("id", "ended_on")),
+                         schema={"parcel_id": pl.Int64, "__ended_on": pl.Date}, orient="row")
     if ended.height == 0:
         return links
-    ended = ended.select(pl.col("id").alias("parcel_id"), pl.col("ended_on").alias("__ended_on"))
     carried = pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("__ended_on") - pl.duration(days=1))
     return links.join(ended, on="parcel_id", how="left") \
         .filter(pl.col("__ended_on").is_null() | ~carried).drop("__ended_on")
