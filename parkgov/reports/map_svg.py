@@ -85,7 +85,7 @@ def _labels(anchors) -> list[str]:
                                                          for other in placed)]
         x, y = (free or spots)[0]
         placed.append(_label_box(number, x, y, LABEL_SIZE))
-        texts.append(_text(x, y, number, weight="bold"))
+        texts.append(_text(x, y, number, fill="#b3261e"))
     if keyed:
         line = LABEL_SIZE + 3
         width = max(_label_box(f"{n} {code}", 0, 0, LABEL_SIZE)[2] for n, code in enumerate(keyed, 1)) * 2 + 12
@@ -108,9 +108,9 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _text(x, y, text, *, anchor="middle", weight="normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{LABEL_SIZE}" text-anchor="{anchor}" font-weight="{weight}" '
-            f'font-family="Noto Sans CJK SC" fill="#111">{escape(text)}</text>')
+def _text(x, y, text, *, anchor="middle", fill="#111") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{LABEL_SIZE}" text-anchor="{anchor}" '
+            f'font-family="Noto Sans CJK SC" fill="{fill}">{escape(text)}</text>')
 
 
 def _to_page(xy, left, top, scale_x, factor, offset_x, offset_y):
