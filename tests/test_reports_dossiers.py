@@ -203,20 +203,22 @@ def test_map_labels_of_adjacent_parcels_do_not_overlap():
 
     def square(x, size=0.00004):
         return shapely.to_wkb(shapely.box(120.8 + x, 29.6, 120.8 + x + size, 29.6 + size))
-    parcels = [Parcel(pk=n + 1, code=f"SZ-00000{n + 1}", geometry=square(n * 0.00004), supply_status=SupplyStatus.IN_USE)
-               for n in range(3)] + [Parcel(pk=9, code="SZ-000009", geometry=square(0.01, 0.002))]
+    small = [Parcel(pk=n + 1, code=f"SZ-00000{n + 1}", geometry=square(n * 0.00004), supply_status=SupplyStatus.IN_USE)
+             for n in range(3)]  # three small parcels side by side
+    parcels = small + [Parcel(pk=9, code="SZ-000009", geometry=square(0.01, 0.002))]
     svg = parcels_svg(parcels, neighbours=False)
-    labels = [(float(x), float(y), text) for x, y, text in
-              re.findall(r'<text x="([\d.]+)" y="([\d.]+)" font-size="11" text-anchor="middle"[^>]*>([^<]+)</text>', svg)]
+    centred = r'<text x="([\d.]+)" y="([\d.]+)" font-size="11" text-anchor="middle"[^>]*>([^<]+)</text>'
+    labels = [(float(x), float(y), text) for x, y, text in re.findall(centred, svg)]
     boxes = [_label_box(text, x, y, LABEL_SIZE) for x, y, text in labels]
     assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     written = [text for _x, _y, text in labels]
-    assert "SZ-000009" in written and sum(text.startswith("SZ-") for text in written) == 2  # the big one and one small
+    assert "SZ-000009" in written and sum(text.startswith("SZ-") for text in written) == 2  # the big one, a small one
     numbered = [text for text in written if text.isdigit()]
     assert numbered == ["1", "2"]
     key = re.findall(r'text-anchor="start"[^>]*>(\d) (SZ-\d+)</text>', svg)
     assert [n for n, _code in key] == numbered
-    assert sorted([code for _n, code in key] + [t for t in written if t.startswith("SZ-")]) == sorted(p.code for p in parcels)
+    codes = [code for _n, code in key] + [text for text in written if text.startswith("SZ-")]
+    assert sorted(codes) == sorted(p.code for p in parcels)
 
 
 def test_a_pdf_logs_no_weasyprint_progress_lines(caplog):

@@ -88,7 +88,7 @@ def _labels(anchors) -> list[str]:
         texts.append(_text(x, y, number, fill="#b3261e"))
     if keyed:
         line = LABEL_SIZE + 3
-        width = max(_label_box(f"{n} {code}", 0, 0, LABEL_SIZE)[2] for n, code in enumerate(keyed, 1)) * 2 + 12
+        width = max(_text_width(f"{n} {code}", LABEL_SIZE) for n, code in enumerate(keyed, 1)) + 12
         top = HEIGHT - 8 - line * len(keyed)
         texts.append(f'<rect x="{WIDTH - 8 - width:.1f}" y="{top - 4:.1f}" width="{width:.1f}" '
                      f'height="{line * len(keyed) + 6:.1f}" fill="#fff" fill-opacity="0.85" stroke="#b5bcc4"/>')
@@ -98,10 +98,15 @@ def _labels(anchors) -> list[str]:
 
 
 def _label_box(text, x, y, size):
-    """The box (left, top, right, bottom) a centred label of `text` takes; digits and Latin letters are about 0.6
-    of the font size wide in Noto Sans, CJK characters one."""
-    half = sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text) / 2
+    """The box (left, top, right, bottom) a label of `text` centred on (x, y) takes, with a margin of 2 pixels."""
+    half = _text_width(text, size) / 2
     return (x - half - 2, y - size, x + half + 2, y + 3)
+
+
+def _text_width(text, size) -> float:
+    """About the width of `text`: digits and Latin letters are some 0.6 of the font size wide in Noto Sans CJK,
+    CJK characters one."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
 def _overlap(a, b) -> bool:
