@@ -9,7 +9,8 @@ With --one-pdf also the whole batch as ONE document (WeasyPrint's layout grows f
 
 The ledger is the demo zone (`build_demo`), built once in a fresh SQLite database: by default the ledger alone
 (land, figures with their sources, findings, history: 2.2 pages a dossier); with --governance as `make demo`
-builds it, with evaluations and their explanations, lists, 四个一批, cases and contracts (4.2 pages a dossier).
+builds it, with evaluations and their explanations, lists, 四个一批, cases and contracts (3.6 pages a dossier;
+4.1 before its tables' columns were sized to their text).
 The batch is its first N firms by credit code, with the administrator's scope.
 Reported: building the dossiers' data and HTML, laying out and writing the PDF, pages, size, peak memory.
 Usage: python bench/reports_dossiers.py [--firms 1000] [--sample 30] [--governance] [--one-pdf]

@@ -154,7 +154,8 @@ def logging_config(*, format: str = "json", level: str = "INFO") -> dict:
     Pinned whatever the level: SQL (django.db.backends, with its parameters: figures) never below INFO; Django's
     own "Not Found"/"Forbidden" warnings off (the request line says the status; its 5xx errors with the traceback
     stay); the development server's lines off (they carry the query string); django-axes from WARNING (its INFO
-    lines name every username tried, and people type passwords into the username field)."""
+    lines name every username tried, and people type passwords into the username field); WeasyPrint's progress
+    from WARNING (its INFO lines are the steps of laying out each PDF, one a page: ten lines a dossier of a batch)."""
     null = {"handlers": ["null"], "propagate": False}
     return {
         "version": 1,
@@ -170,5 +171,6 @@ def logging_config(*, format: str = "json", level: str = "INFO") -> dict:
             "django.db.backends": {"handlers": [], "level": "INFO", "propagate": True},
             "django.utils.autoreload": {"handlers": [], "level": "INFO", "propagate": True},
             "axes": {"handlers": [], "level": "WARNING", "propagate": True},
+            "weasyprint.progress": {"handlers": [], "level": "WARNING", "propagate": True},
         },
     }

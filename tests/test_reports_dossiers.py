@@ -96,7 +96,11 @@ def test_zone_batch_as_one_pdf_and_as_a_zip(ledger):
     names = archive.namelist()
     assert names == [f"{f.credit_code}-{f.name}.pdf" for f in firms]
     parts = [archive.read(name) for name in names]
-    assert sum(pages_of(part) for part in parts) == pages_of(pdf)
+    # each part is that dossier's PDF alone (a part has its own 打印于 line on top: the sum of the parts' pages may
+    # exceed the one PDF's where that line pushes a dossier onto one more page)
+    assert [pages_of(part) for part in parts] == [pages_of(dossier_pdf(scope=operator_scope(), enterprises=[f]))
+                                                  for f in firms]
+    assert sum(pages_of(part) for part in parts) >= pages_of(pdf)
     assert firms[1].name in text_of(parts[1]) and firms[0].name not in text_of(parts[1])
 
 
@@ -165,3 +169,64 @@ def test_a_large_batch_is_laid_out_by_several_processes_in_order(monkeypatch):
     monkeypatch.setattr(dossier_pdf, "PARALLEL_FROM", 20)
     assert len(list(dossier_pdf.laid_out(documents[:2]))) == 2 and len(parents) == 2  # a small batch: here
     assert gc.get_threshold() == threshold
+
+
+def test_figures_cite_a_source_once_per_year_when_all_of_that_years_figures_share_it(ledger):
+    """issue 16 §4: a source number after each of the 年度数据 figures ran into the next column's figure; a year
+    whose figures all come from one source is marked once, at the year, and only a year of mixed sources per figure."""
+    from parkgov.ledger.models import YearlyFigure
+    from parkgov.reports.dossier_pdf import dossier_sections
+
+    firm = Enterprise.objects.get(credit_code=uscc(1))
+    years = list(YearlyFigure.objects.filter(enterprise=firm).order_by("-year"))
+    assert len(years) >= 2 and all(year.provenance for year in years)
+    mixed = years[-1]
+    fields = [field for field in mixed.provenance if getattr(mixed, field) is not None]
+    mixed.provenance = {**mixed.provenance, fields[0]: None}  # one figure without its source
+    mixed.save(update_fields=["provenance"])
+    html = dossier_sections(scope=operator_scope(), enterprises=[firm])[0]
+    table = html[html.index('class="figures"'):]
+    rows = re.findall(r"<tr><td>(\d{4})(.*?)</tr>", table[:table.index("</table>")], re.S)
+    marks = {int(year): (first.startswith("<sup>"), rest.count("<sup>")) for year, rest in rows
+             for first in [rest.split("</td>", 1)[0]]}
+    assert all(marks[year.year] == (True, 1) for year in years[:-1])  # the year marked, its figures not
+    assert marks[mixed.year][0] is False and marks[mixed.year][1] == len(fields) - 1  # each sourced figure marked
+
+
+def test_map_labels_of_adjacent_parcels_do_not_overlap():
+    """issue 16 §4: two small adjacent parcels had their codes written over each other; a code that would overlap
+    becomes a number beside its parcel, and the key in the corner gives the number's code."""
+    import shapely
+
+    from parkgov.ledger.choices import SupplyStatus
+    from parkgov.reports.map_svg import LABEL_SIZE, _label_box, _overlap, parcels_svg
+
+    def square(x, size=0.00004):
+        return shapely.to_wkb(shapely.box(120.8 + x, 29.6, 120.8 + x + size, 29.6 + size))
+    small = [Parcel(pk=n + 1, code=f"SZ-00000{n + 1}", geometry=square(n * 0.00004), supply_status=SupplyStatus.IN_USE)
+             for n in range(3)]  # three small parcels side by side
+    parcels = small + [Parcel(pk=9, code="SZ-000009", geometry=square(0.01, 0.002))]
+    svg = parcels_svg(parcels, neighbours=False)
+    centred = r'<text x="([\d.]+)" y="([\d.]+)" font-size="11" text-anchor="middle"[^>]*>([^<]+)</text>'
+    labels = [(float(x), float(y), text) for x, y, text in re.findall(centred, svg)]
+    boxes = [_label_box(text, x, y, LABEL_SIZE) for x, y, text in labels]
+    assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    written = [text for _x, _y, text in labels]
+    assert "SZ-000009" in written and sum(text.startswith("SZ-") for text in written) == 2  # the big one, a small one
+    numbered = [text for text in written if text.isdigit()]
+    assert numbered == ["1", "2"]
+    key = re.findall(r'text-anchor="start"[^>]*>(\d) (SZ-\d+)</text>', svg)
+    assert [n for n, _code in key] == numbered
+    codes = [code for _n, code in key] + [text for text in written if text.startswith("SZ-")]
+    assert sorted(codes) == sorted(p.code for p in parcels)
+
+
+def test_a_pdf_logs_no_weasyprint_progress_lines(caplog):
+    """A batch of 1,000 dossiers wrote ten INFO lines a dossier (WeasyPrint's steps, one a page) to the log."""
+    import logging
+
+    from parkgov.reports.pdf import html_to_pdf
+
+    with caplog.at_level(logging.INFO):
+        html_to_pdf("<html><body><p>档案</p></body></html>")
+    assert not [record for record in caplog.records if record.name.startswith("weasyprint.progress")]

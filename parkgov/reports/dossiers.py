@@ -147,10 +147,18 @@ def figure_table(*, enterprise, scope):
     sources = {pk: {"number": n, "submission": submissions[pk],
                     "department": department_text(submissions[pk].department)}
                for n, pk in enumerate(sorted(submissions), start=1)}
-    rows = [{"year": year.year, "cells": [{"value": getattr(year, field),
-                                           "source": sources.get(_int((year.provenance or {}).get(field)))}
-                                          for field in fields]} for year in years]
+    rows = [_figure_row(year, [{"value": getattr(year, field),
+                                "source": sources.get(_int((year.provenance or {}).get(field)))} for field in fields])
+            for year in years]
     return fields, rows, list(sources.values())
+
+
+def _figure_row(year, cells) -> dict:
+    """A year's row; its `source` is the one source of every figure it has (None when they differ or one has none),
+    cited once for the row: the printed dossier marks the year instead of each of its figures."""
+    cited = {id(cell["source"]): cell["source"] for cell in cells if cell["value"] is not None}
+    shared = next(iter(cited.values())) if len(cited) == 1 else None
+    return {"year": year.year, "cells": cells, "source": shared}
 
 
 def _int(value):

@@ -16,6 +16,9 @@ from parkgov.ledger.models import Parcel
 WIDTH, HEIGHT, PAD = 640, 400, 0.15
 NEIGHBOURS = 300
 METRES_PER_DEGREE = 111_320.0
+LABEL_SIZE = 11
+# where a parcel's number goes, tried in turn: on its point, then above, below, right and left of it (pixels)
+NUMBER_SPOTS = [(0, 0), (0, -12), (0, 12), (12, 0), (-12, 0), (0, -24), (0, 24), (24, 0), (-24, 0)]
 
 
 def parcels_svg(parcels, *, neighbours: bool = True) -> str:
@@ -50,16 +53,69 @@ def parcels_svg(parcels, *, neighbours: bool = True) -> str:
         # Python; one path for all cut the Python calls of writing the bench's dossiers by 15 %
         neighbours = project(shapely.from_wkb([bytes(wkb) for wkb in others]))
         parts.append(_path(shapely.GeometryCollection(list(neighbours)), fill="#e3e6ea", stroke="#b5bcc4"))
+    anchors = []
     for parcel, geometry in zip(shaped, geometries):
         page = project(geometry)
         parts.append(_path(page, fill=SUPPLY_STATUS_COLOURS.get(parcel.supply_status, "#9aa5b1"),
                            stroke="#1d1d1f", opacity="0.75"))
         point = page.representative_point()
-        parts.append(f'<text x="{point.x:.1f}" y="{point.y:.1f}" font-size="11" text-anchor="middle" '
-                     f'font-family="Noto Sans CJK SC" fill="#111">{escape(parcel.code)}</text>')
+        anchors.append((parcel.code, point.x, point.y, page.area))
+    parts.extend(_labels(anchors))
     parts.append(_scale_bar(factor))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _labels(anchors) -> list[str]:
+    """Each parcel's code at its inner point, the largest parcels first; a code that would overlap one placed before
+    (adjacent small parcels) or run off the map is written as a number instead, at or next to that point where it
+    overlaps no label, with the number's code in a key in the lower right corner."""
+    placed, texts, keyed = [], [], []
+    for code, x, y, _area in sorted(anchors, key=lambda anchor: -anchor[3]):
+        box = _label_box(code, x, y, LABEL_SIZE)
+        inside = box[0] >= 0 and box[2] <= WIDTH and box[1] >= 0 and box[3] <= HEIGHT
+        if inside and not any(_overlap(box, other) for other in placed):
+            placed.append(box)
+            texts.append(_text(x, y, code))
+            continue
+        keyed.append(code)
+        number = str(len(keyed))
+        spots = [(x + dx, y + dy) for dx, dy in NUMBER_SPOTS]
+        free = [(sx, sy) for sx, sy in spots if not any(_overlap(_label_box(number, sx, sy, LABEL_SIZE), other)
+                                                         for other in placed)]
+        x, y = (free or spots)[0]
+        placed.append(_label_box(number, x, y, LABEL_SIZE))
+        texts.append(_text(x, y, number, fill="#b3261e"))
+    if keyed:
+        line = LABEL_SIZE + 3
+        width = max(_text_width(f"{n} {code}", LABEL_SIZE) for n, code in enumerate(keyed, 1)) + 12
+        top = HEIGHT - 8 - line * len(keyed)
+        texts.append(f'<rect x="{WIDTH - 8 - width:.1f}" y="{top - 4:.1f}" width="{width:.1f}" '
+                     f'height="{line * len(keyed) + 6:.1f}" fill="#fff" fill-opacity="0.85" stroke="#b5bcc4"/>')
+        texts.extend(_text(WIDTH - 8 - width + 6, top + line * n, f"{n} {code}", anchor="start")
+                     for n, code in enumerate(keyed, 1))
+    return texts
+
+
+def _label_box(text, x, y, size):
+    """The box (left, top, right, bottom) a label of `text` centred on (x, y) takes, with a margin of 2 pixels."""
+    half = _text_width(text, size) / 2
+    return (x - half - 2, y - size, x + half + 2, y + 3)
+
+
+def _text_width(text, size) -> float:
+    """About the width of `text`: digits and Latin letters are some 0.6 of the font size wide in Noto Sans CJK,
+    CJK characters one."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _text(x, y, text, *, anchor="middle", fill="#111") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{LABEL_SIZE}" text-anchor="{anchor}" '
+            f'font-family="Noto Sans CJK SC" fill="{fill}">{escape(text)}</text>')
 
 
 def _to_page(xy, left, top, scale_x, factor, offset_x, offset_y):
