@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0008_parcel_validity'),
+        ('ledger', '0009_parcel_geometry_measures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
