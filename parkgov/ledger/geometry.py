@@ -22,9 +22,7 @@ def _transformer(source: str, target: str) -> Transformer:
 
 def gauss_kruger_epsg(longitude: float) -> int:
     """EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (no zone prefix) whose meridian is nearest."""
-    meridian = int(round(longitude / 3.0)) * 3
-    meridian = min(max(meridian, _GK_FIRST_MERIDIAN), 135)
-    return _GK_FIRST_EPSG + (meridian - _GK_FIRST_MERIDIAN) // 3
+    return int(gauss_kruger_epsgs([longitude])[0])
 
 
 def transform(geometries, source: str, target: str = STORAGE_CRS):
@@ -55,7 +53,7 @@ def projected_measures(geometries) -> tuple[np.ndarray, np.ndarray]:
     if not present.any():
         return areas, lengths
     longitudes = shapely.get_x(shapely.centroid(geometries[present]))
-    zones = gauss_kruger_epsgs(longitudes)
+    zones = gauss_kruger_epsgs(np.round(longitudes, 0))  # to the degree first, as the areas have always been
     index = np.flatnonzero(present)
     for epsg in np.unique(zones):
         chosen = index[zones == epsg]
@@ -66,10 +64,9 @@ def projected_measures(geometries) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gauss_kruger_epsgs(longitudes) -> np.ndarray:
-    """`gauss_kruger_epsg` of each longitude rounded to the degree first, as the areas have always been measured
-    (NaN, e.g. an empty geometry's centroid, takes the first zone's)."""
-    whole = np.round(np.nan_to_num(np.asarray(longitudes, dtype=float), nan=_GK_FIRST_MERIDIAN), 0)
-    meridians = np.clip(np.round(whole / 3.0) * 3, _GK_FIRST_MERIDIAN, 135).astype(int)
+    """`gauss_kruger_epsg` of each longitude (NaN, e.g. an empty geometry's centroid, takes the first zone's)."""
+    longitudes = np.nan_to_num(np.asarray(longitudes, dtype=float), nan=_GK_FIRST_MERIDIAN)
+    meridians = np.clip(np.round(longitudes / 3.0) * 3, _GK_FIRST_MERIDIAN, 135).astype(int)
     return _GK_FIRST_EPSG + (meridians - _GK_FIRST_MERIDIAN) // 3
 
 

@@ -145,8 +145,3 @@ def _explode(boxes, cell, origin, stride=None) -> tuple:
 
 def _meet(box, boxes) -> np.ndarray:
     return (boxes[:, 0] <= box[2]) & (box[0] <= boxes[:, 2]) & (boxes[:, 1] <= box[3]) & (box[1] <= boxes[:, 3])
-
-
-def _meet_pairs(first, second) -> np.ndarray:
-    return ((first[:, 0] <= second[:, 2]) & (second[:, 0] <= first[:, 2]) & (first[:, 1] <= second[:, 3])
-            & (second[:, 1] <= first[:, 3]))
