@@ -92,3 +92,68 @@ def test_class_column_shows_the_latest_whole_ledger_class_and_the_holders_on_par
     assert held["SZ-0001"] == classes[ledger.a] and held["SZ-0003"] is None  # SZ-0003 has no holder
     html = page(client, "/parcels/?sort=-evaluation_class")
     assert "评价类别" in _headers(html)
+
+
+def _aggregates(queries) -> list:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "SUM(" in q["sql"].upper()]
+
+
+def test_totals_come_from_the_cache_until_a_table_they_read_is_written(client, ledger, actor):
+    """issue 17 §5: the totals' aggregate runs once for the same filtered rows; a parcel edited, a yearly figure
+    changed or a new evaluation run makes the next page count again, with the new figures."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, "admin")
+    with CaptureQueriesContext(connection) as first:
+        cells = _totals(page(client, "/parcels/"))
+    assert len(_aggregates(first.captured_queries)) == 1
+    with CaptureQueriesContext(connection) as second:
+        assert _totals(page(client, "/parcels/?page=1")) == cells  # the same rows (the page number is not a filter)
+    assert _aggregates(second.captured_queries) == []
+    with CaptureQueriesContext(connection) as filtered:
+        _totals(page(client, "/parcels/?ownership=state"))
+    assert len(_aggregates(filtered.captured_queries)) == 1  # other rows, counted
+
+    plot = Parcel.objects.get(code="SZ-0001")
+    plot.registered_area_m2 += 1500
+    plot.save()
+    after = _totals(page(client, "/parcels/"))
+    total = Parcel.objects.current().aggregate(s=Sum("registered_area_m2"))["s"]
+    headers = _headers(page(client, "/parcels/"))
+    assert after[headers.index("土地面积（平方米）")] == grouped(total, 2) != cells[headers.index("土地面积（平方米）")]
+
+    html = page(client, "/enterprises/?year=2025")
+    headers, before = _headers(html), _totals(html)
+    figure = YearlyFigure.objects.filter(year=2025).first()
+    figure.tax += 100
+    figure.save()
+    tax = YearlyFigure.objects.filter(year=2025).aggregate(tax=Sum("tax"))["tax"]
+    now = _totals(page(client, "/enterprises/?year=2025"))
+    assert now[headers.index("评价税收（万元）")] == grouped(tax, 2) != before[headers.index("评价税收（万元）")]
+
+    with CaptureQueriesContext(connection) as cached:
+        page(client, "/enterprises/?year=2025")
+    assert _aggregates(cached.captured_queries) == []
+    run_evaluation(year=2025, ruleset_id="zj-huangyan-2022", actor=actor)
+    with CaptureQueriesContext(connection) as recounted:
+        page(client, "/enterprises/?year=2025")
+    assert len(_aggregates(recounted.captured_queries)) == 1  # the class column reads the newest run
+
+
+def test_a_query_reading_a_table_without_history_is_not_cached():
+    """`models_read`: the tables a query names, through joins and subqueries; a table without history rows (no
+    trace of its writes) means no caching, except the evaluation runs, whose newest id is part of the version."""
+    from django.contrib.auth import get_user_model
+
+    from parkgov.audit.versions import models_read
+    from parkgov.evaluation.models import EvaluationResult
+    from parkgov.ledger.models import LandLink
+
+    sql, _ = Enterprise.objects.filter(zone__code="SZ", land_links__parcel__code="X").query.sql_with_params()
+    assert set(models_read(sql)) == {Enterprise, Zone, LandLink, Parcel}
+    latest = EvaluationRun.objects.order_by("-id").values("id")[:1]
+    sql, _ = EvaluationResult.objects.filter(run_id__in=latest).query.sql_with_params()
+    assert models_read(sql) == (EvaluationResult,)
+    sql, _ = Enterprise.objects.filter(id__in=get_user_model().objects.values("id")).query.sql_with_params()
+    assert models_read(sql) is None

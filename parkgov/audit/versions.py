@@ -13,9 +13,11 @@ Two parts, because neither alone is enough:
 One query and one cache read, whatever the size of the tables.
 """
 
+import hashlib
 import uuid
 from functools import lru_cache
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.dispatch import receiver
@@ -63,3 +65,43 @@ def _probes(models: tuple) -> str:
     probes += [f"(SELECT history_id || '@' || history_date FROM {m.history.model._meta.db_table} "
                f"ORDER BY history_id DESC LIMIT 1)" for m in models]
     return f"SELECT {', '.join(probes)}"
+
+
+def models_read(sql: str) -> tuple | None:
+    """The models whose tables the compiled query `sql` names (in its joins and its subqueries), for
+    `data_version`; None when one of them keeps no history (its writes leave no trace that `data_version` sees),
+    except the evaluation runs, whose newest id `data_version` names."""
+    found = []
+    for model in _versioned_tables():
+        if f'"{model._meta.db_table}"' in sql:
+            if not hasattr(model, "history"):
+                if model._meta.label != "evaluation.EvaluationRun":
+                    return None
+                continue
+            found.append(model)
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _versioned_tables() -> list:
+    return sorted((m for m in apps.get_models() if not m._meta.label.split(".")[1].startswith("Historical")),
+                  key=lambda m: m._meta.label)
+
+
+def cached_for_query(queryset, *, name: str, extra=(), compute, timeout: int = 24 * 3600):
+    """`compute()` for the rows of `queryset`, kept in Django's cache under the query (its SQL and parameters:
+    filters, scope, today's date, thresholds) and the `data_version` of every table the query reads, so that a
+    write to any of them, or a new evaluation run, is a new key. The version is read before computing: a write
+    committed meanwhile can only make a newer result sit under the older key, never an older one under the new.
+    A query reading a table that keeps no history is computed every time."""
+    sql, params = queryset.query.sql_with_params()
+    models = models_read(sql)
+    if models is None:
+        return compute()
+    seen = (name, extra, sql, params, data_version(*models))
+    key = f"parkgov:{name}:" + hashlib.sha256(repr(seen).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=timeout)
+    return found
