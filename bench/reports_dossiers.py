@@ -74,6 +74,9 @@ def main():
     service.PARALLEL_FROM = parallel_from
     print(f"the zip's work in one process (same sample): {serial_zip:.3f} s each; CPU {serial_zip_cpu * 1000:.0f} ms a "
           f"dossier ({one_by_one_cpu / serial_zip_cpu:.2f}× less than the baseline's)")
+    cores = os.cpu_count() or 1
+    print(f"floor on this machine: {len(firms)} × {serial_zip_cpu * 1000:.0f} ms of CPU ÷ {cores} cores = "
+          f"{len(firms) * serial_zip_cpu / cores:.0f} s, were the cores shared without any loss")
 
     started, cpu = time.perf_counter(), cpu_seconds()
     archive = dossier_zip(scope=scope, enterprises=firms)
