@@ -48,6 +48,14 @@ def _drawn_on(page, day):
     })""")
 
 
+def _rendered_as_of(page):
+    return page.evaluate("""() => new Promise((resolve) => {
+        window.parkgovMap.once("idle", () => resolve(window.parkgovMap
+            .queryRenderedFeatures({layers: ["as-of-fill"]}).map((f) => f.properties.code)));
+        window.parkgovMap.triggerRepaint();
+    })""")
+
+
 def test_the_map_draws_the_parcels_as_they_were_on_a_date(site):
     errors = []
     with sync_playwright() as playwright:
@@ -73,6 +81,21 @@ def test_the_map_draws_the_parcels_as_they_were_on_a_date(site):
         assert _drawn_on(page, f"{ON:%Y-%m-%d}") == ["SZ-0001-1", "SZ-0001-2"]
         expect(page.locator("#map-as-of-count")).to_have_text("2")
         screenshot(page, "map-as-of-after")
+        # the map's 供地状态 and park filters apply to the day's parcels as to today's
+        status = Parcel.objects.get(code="SZ-0001-1").supply_status
+        assert Parcel.objects.get(code="SZ-0001-1").zone.code == "SZ"
+        other_park = "SZ-XW1"  # a park of SZ: the parcels of SZ itself are not its members
+        assert Parcel.objects.get(code="SZ-0001-2").supply_status == status
+        page.uncheck(f"input[name=supply_status][value='{status}']")
+        expect(page.locator("#map-as-of-count")).to_have_text("0")
+        assert _rendered_as_of(page) == []
+        page.check(f"input[name=supply_status][value='{status}']")
+        expect(page.locator("#map-as-of-count")).to_have_text("2")
+        view = [(WEST + EAST) / 2, (SOUTH + NORTH) / 2]
+        for zone, shown in ((other_park, "0"), ("SZ", "2")):  # the view stays on the split parcel's place
+            page.select_option("#map-zone", zone)
+            page.evaluate("(c) => window.parkgovMap.jumpTo({center: c, zoom: 16})", view)
+            expect(page.locator("#map-as-of-count")).to_have_text(shown)
         page.evaluate("() => window.parkgovMap.jumpTo({zoom: 8})")  # below the parcels' zoom: nothing asked
         expect(page.locator("#map-as-of-note")).to_contain_text("放大到")
         page.click("#map-as-of-clear")

@@ -250,6 +250,11 @@ def test_parcels_as_they_were_on_a_date(ledger, admin):
     assert codes(ON) == {"SZ-0001-1", "SZ-0001-2", "SZ-0002"}
     assert codes(ON, bounds=(WEST, SOUTH, 120.8004, NORTH)) == {"SZ-0001-1"}
     assert codes(ON - dt.timedelta(days=1), lineage_of="SZ-0001-2") == {"SZ-0001"}
+    # with the zone code and 供地状态 the tiles carry: the map filters this layer as it filters today's parcels
+    found = {f["properties"]["code"]: f["properties"] for f in parcels_on(scope=scope(admin), on=ON)["features"]}
+    for code, plot in ((code, Parcel.objects.select_related("zone").get(code=code)) for code in found):
+        assert (found[code]["zone"], found[code]["supply_status"]) == (plot.zone.code, plot.supply_status), code
+    assert found["SZ-0002"]["zone"] == "SZ-XW1"
     planner = get_user_model().objects.get(username="natural_resources")
     planner.profile.zones.set([Zone.objects.get(code="SZ-XW1")])
     assert {f["properties"]["code"] for f in parcels_on(scope=scope(planner), on=ON)["features"]} == {"SZ-0002"}

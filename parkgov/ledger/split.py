@@ -480,12 +480,15 @@ def parcels_on(*, scope, on: dt.date, bounds=None, lineage_of: str | None = None
         left, bottom, right, top = bounds
         queryset = queryset.filter(max_x__gte=left, min_x__lte=right, max_y__gte=bottom, min_y__lte=top)
     rows = list(queryset.order_by("code").values_list("pk", "code", "land_code", "started_on", "ended_on",
-                                                      "code_provisional", "registered_area_m2", "geometry")[:limit + 1])
+                                                      "code_provisional", "registered_area_m2", "zone__code",
+                                                      "supply_status", "geometry")[:limit + 1])
     shapes = shapely.to_geojson(shapely.from_wkb([bytes(r[-1]) for r in rows[:limit]])) if rows else []
+    # zone and supply_status as the tiles carry them: the map's park and 供地状态 filters apply to this layer too
     features = [{"type": "Feature", "id": code, "geometry": json.loads(text),
                  "properties": {"parcel_id": pk, "code": code, "land_code": land_code, "started_on": _iso(start),
-                                "ended_on": _iso(end), "provisional": provisional, "registered_area_m2": area}}
-                for (pk, code, land_code, start, end, provisional, area, _g), text in zip(rows, shapes)]
+                                "ended_on": _iso(end), "provisional": provisional, "registered_area_m2": area,
+                                "zone": zone, "supply_status": supply}}
+                for (pk, code, land_code, start, end, provisional, area, zone, supply, _g), text in zip(rows, shapes)]
     return {"type": "FeatureCollection", "on": on.isoformat(), "features": features, "truncated": len(rows) > limit}
 
 

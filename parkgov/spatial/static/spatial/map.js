@@ -217,6 +217,14 @@
     tool: null, map: map, config: config, padding: padding,
     // `extra`: properties the caller knows and the card's server answer does not carry (a historic parcel's ended_on)
     openParcel: function (id, extra) { openCard({id: id, properties: {}}, undefined, extra); },
+    // the park and 供地状态 filters: `shown(properties)` says whether a parcel with these properties passes them;
+    // `filterListeners` are called when they change (the 历史地块 layer filters its own features by them)
+    shown: function (properties) {
+      var zone = zonesByCode[zoneSelect.value];
+      return (!zone || zone.members.indexOf(properties.zone) >= 0) &&
+        checkedStatuses().indexOf(properties.supply_status) >= 0;
+    },
+    filterListeners: [],
     parcelAt: function (lngLat) {
       return fetch(config.point_url + "?" + new URLSearchParams({lon: lngLat.lng, lat: lngLat.lat,
                                                                   z: Math.floor(map.getZoom())}),
@@ -241,6 +249,7 @@
 
   function applyFilter() {
     var filter = currentFilter();
+    api.filterListeners.forEach(function (listener) { listener(); });
     ["parcel-fill", "parcel-line"].forEach(function (id) { map.setFilter(id, filter); });
     placeLabels();
     map.setFilter("parcel-overdue", filter.concat([["==", ["get", "overdue"], "1"]]));

@@ -1,6 +1,7 @@
 // 历史地块 (issue 17 §2): the parcels as they were on a chosen day, drawn over the map as an extra layer. They come
 // from GET /api/parcels/on/{day}?bbox=… (the user's role and parks apply as to every API call: valid on the day means
-// started on or before it, or unknown, and ended after it, or not ended), fetched again for the view after each move.
+// started on or before it, or unknown, and ended after it, or not ended), fetched again for the view after each move,
+// and shown through the map's park and 供地状态 filters like today's parcels.
 (function () {
   "use strict";
   var api = window.parkgovMapApi;
@@ -16,9 +17,14 @@
 
   function say(text) { note.textContent = text || ""; note.hidden = !text; }
 
+  var loaded = EMPTY;  // the day's parcels in the view, before the map's park and 供地状态 filters
+
   function show(collection) {
-    map.getSource("as-of").setData(collection);
-    count.textContent = input.value ? String(collection.features.length) : "";
+    loaded = collection;
+    var shown = {type: "FeatureCollection",
+                 features: collection.features.filter(function (f) { return api.shown(f.properties); })};
+    map.getSource("as-of").setData(shown);
+    count.textContent = input.value ? String(shown.features.length) : "";
   }
 
   function load() {
@@ -66,6 +72,7 @@
     });
     map.on("mouseenter", "as-of-fill", function () { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", "as-of-fill", function () { map.getCanvas().style.cursor = ""; });
+    api.filterListeners.push(function () { show(loaded); });
     input.addEventListener("change", load);
     clear.addEventListener("click", function () { input.value = ""; load(); });
     map.on("moveend", function () { if (input.value) { load(); } });
