@@ -160,7 +160,11 @@ def test_issue_17_results_keep_their_numbers_as_json_text_read_back_whole_and_by
     from parkgov.governance.inputs import list_inputs
 
     run = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
-    host = _result(run, uscc(1))
+    host, absent = _result(run, uscc(1)), _result(run, uscc(2))
+    # a firm not rated keeps its numbers without the benchmark and score it has not got
+    assert {"benchmark", "score"} <= set(host.indicators["tax_per_mu"])
+    assert absent.indicators and all("score" not in data and "benchmark" not in data and "value" in data
+                                     for data in absent.indicators.values())
     assert list(host.indicators) == [k for k in get_ruleset(RULESET).indicators if k in host.indicators]
     by_key = EvaluationResult.objects.filter(pk=host.pk).values_list("indicators__tax_per_mu__value", flat=True)
     assert by_key.get() == host.indicators["tax_per_mu"]["value"] == pytest.approx(680 / host.land_mu)
