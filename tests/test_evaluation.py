@@ -180,12 +180,18 @@ def test_issue_17_results_keep_their_numbers_as_json_text_read_back_whole_and_by
                                                "evaluation_historicalevaluationresult": "json"}
 
 
-def test_issue_17_deleting_a_run_deletes_its_results(ledger, actor):
-    """The results name their run without a database constraint (one check per result at commit, issue 17 §4):
-    deleting a run through Django still deletes its results, and another run's stay."""
+def test_issue_17_deleting_a_run_or_a_firm_deletes_its_results(ledger, actor):
+    """The results name their run and firm without a database constraint (one check per result at commit, issue 17
+    §4): deleting a run or a firm through Django still deletes its results, and the others stay."""
+    from parkgov.ledger.models import Enterprise
+
     first = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
     second = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
     kept = second.results.count()
     first.delete()
     assert not EvaluationResult.objects.filter(run_id=first.pk).exists()
     assert EvaluationResult.objects.filter(run=second).count() == kept == 3
+    firm = Enterprise.objects.get(credit_code=uscc(2))
+    firm.delete()
+    assert not EvaluationResult.objects.filter(enterprise_id=firm.pk).exists()
+    assert EvaluationResult.objects.filter(run=second).count() == 2

@@ -51,15 +51,16 @@ class EvaluationRun(models.Model):
 class EvaluationResult(models.Model):
     """One firm's result in a run: population, land, indicators with explanations, total, rank, class."""
 
-    # no index of its own: the unique (run, enterprise) index serves lookups by run (one index less to write for
-    # each of a million results). No database constraint: a run's results are written in bulk in the transaction
-    # that creates the run and all name it, and PostgreSQL checked that one run row once per result at commit
-    # (~0.25 s of 100,000 results, bench/evaluate_e2e.py); deleting a run through Django still deletes its results
-    # (on_delete=CASCADE is Django's, not the database's)
+    # Neither key has a database constraint: a run's results are written in bulk in the transaction that creates the
+    # run, from the firms read in it, and PostgreSQL checked each result's run and firm row at commit (100,000
+    # results: ~0.25 s for the run, ~0.45 s for the firms; 1,000,000: 6.2 s of server CPU for the firms,
+    # bench/evaluate_e2e.py). Deleting a run or a firm through Django still deletes its results (on_delete=CASCADE
+    # is Django's, not the database's). The run has no index of its own: the unique (run, enterprise) index serves
+    # lookups by run (one index less to write for each of a million results).
     run = models.ForeignKey(EvaluationRun, verbose_name=_("评价批次"), on_delete=models.CASCADE,
                             related_name="results", db_index=False, db_constraint=False)
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE,
-                                   related_name="evaluation_results")
+                                   related_name="evaluation_results", db_constraint=False)
     population = models.CharField(_("评价人群"), max_length=64, blank=True)
     population_name = models.CharField(_("评价人群名称"), max_length=128, blank=True)
     not_rated_reason = models.CharField(_("不参评原因"), max_length=200, blank=True)
