@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('evaluation', '0005_result_run_index'),
+        ('ledger', '0010_bulk_write_indexes'),
     ]
 
     operations = [
@@ -21,6 +22,11 @@ class Migration(migrations.Migration):
             model_name='evaluationresult',
             name='run',
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='results', to='evaluation.evaluationrun', verbose_name='评价批次'),
+        ),
+        migrations.AlterField(
+            model_name='evaluationresult',
+            name='enterprise',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='evaluation_results', to='ledger.enterprise', verbose_name='企业'),
         ),
         migrations.AlterField(
             model_name='historicalevaluationresult',
