@@ -61,23 +61,47 @@ def setup_django(database_url: str | None = None):
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def time_steps(steps) -> dict:
+def time_steps(steps, clocks=None) -> dict:
     """Wrap each (label, module, attribute) function with a timer, in this process only; returns label → seconds
-    spent, filled in as the wrapped functions run (a step called several times adds up)."""
+    spent, filled in as the wrapped functions run (a step called several times adds up). `clocks` (name → a function
+    giving seconds, e.g. time.process_time) adds "label@name" → what that clock advanced during the step."""
     import importlib
 
     spent = {}
+    clocks = {"": time.perf_counter, **(clocks or {})}
 
     def timed(label, function):
         def wrapper(*a, **k):
-            started = time.perf_counter()
+            started = {name: clock() for name, clock in clocks.items()}
             try:
                 return function(*a, **k)
             finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+                for name, clock in clocks.items():
+                    key = f"{label}@{name}" if name else label
+                    spent[key] = spent.get(key, 0.0) + clock() - started[name]
         return wrapper
 
     for label, module, name in steps:
         module = importlib.import_module(module)
         setattr(module, name, timed(label, getattr(module, name)))
     return spent
+
+
+def backend_cpu_clock():
+    """A clock of the CPU seconds (user + system) the PostgreSQL backend of Django's default connection has used, read
+    from /proc (the server runs on this machine in the benches); None on SQLite or when the backend is not visible."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    stat, tick = Path(f"/proc/{pid}/stat"), os.sysconf("SC_CLK_TCK")
+    if not stat.exists():
+        return None
+
+    def clock():
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+    return clock

@@ -191,6 +191,10 @@ def test_evaluation_runs_and_results(client, token):
     chosen = get(client, url, committee, **{"class": klass}).json()
     assert chosen["count"] >= 1 and {r["class_final"] for r in chosen["items"]} == {klass}
     assert get(client, url, committee, limit=1).json()["items"].__len__() == 1
+    # issue 17 §4: a firm not rated keeps no benchmark and score; the API gives every indicator both, as null
+    unrated = next(r for r in every["items"] if r["not_rated_reason"])
+    assert unrated["indicators"] and all({"value", "benchmark", "score", "text"} <= set(data) and data["score"] is None
+                                         for data in unrated["indicators"].values())
     assert_error(get(client, "/api/evaluations/999999/results", committee), 404, "not_found")
     assert_error(get(client, url, committee, **{"class": "Z"}), 422, "invalid")
 

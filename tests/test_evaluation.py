@@ -149,3 +149,49 @@ def test_concurrent_adjustments_do_not_silently_overwrite(ledger, actor):
                      expected_version=second_reader.version)
     stored = _result(run, uscc(1))
     assert (stored.class_final, stored.adjustment_reason, stored.version) == ("B", "甲科长意见", 2)
+
+
+def test_issue_17_results_keep_their_numbers_as_json_text_read_back_whole_and_by_key(ledger, actor):
+    """Issue 17 §4: a result's numbers are stored as `json` on PostgreSQL (checked text, not `jsonb`): they read back
+    as they were written, in the rule set's order, by key as well (the tier column of the summary reads them so), in
+    a frame (the governance lists read them so) and in the history row an adjustment writes."""
+    from django.db import connection
+
+    from parkgov.governance.inputs import list_inputs
+
+    run = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    host, absent = _result(run, uscc(1)), _result(run, uscc(2))
+    # a firm not rated keeps its numbers without the benchmark and score it has not got
+    assert {"benchmark", "score"} <= set(host.indicators["tax_per_mu"])
+    assert absent.indicators and all("score" not in data and "benchmark" not in data and "value" in data
+                                     for data in absent.indicators.values())
+    assert list(host.indicators) == [k for k in get_ruleset(RULESET).indicators if k in host.indicators]
+    by_key = EvaluationResult.objects.filter(pk=host.pk).values_list("indicators__tax_per_mu__value", flat=True)
+    assert by_key.get() == host.indicators["tax_per_mu"]["value"] == pytest.approx(680 / host.land_mu)
+    frame = list_inputs(year=2025, evaluation_run_id=run.pk).evaluation.filter(enterprise_id=host.enterprise_id)
+    assert frame.item(0, "tax_per_mu") == host.indicators["tax_per_mu"]["value"]
+    adjust_class(result=host, new_class="D", reason="联审会议决定", actor=actor)
+    assert host.history.latest("history_id").indicators == _result(run, uscc(1)).indicators == host.indicators
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT table_name, data_type FROM information_schema.columns WHERE column_name = "
+                           "'indicators' AND table_name LIKE 'evaluation_%%'")
+            assert dict(cursor.fetchall()) == {"evaluation_evaluationresult": "json",
+                                               "evaluation_historicalevaluationresult": "json"}
+
+
+def test_issue_17_deleting_a_run_or_a_firm_deletes_its_results(ledger, actor):
+    """The results name their run and firm without a database constraint (one check per result at commit, issue 17
+    §4): deleting a run or a firm through Django still deletes its results, and the others stay."""
+    from parkgov.ledger.models import Enterprise
+
+    first = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    second = run_evaluation(year=2025, ruleset_id=RULESET, actor=actor)
+    kept = second.results.count()
+    first.delete()
+    assert not EvaluationResult.objects.filter(run_id=first.pk).exists()
+    assert EvaluationResult.objects.filter(run=second).count() == kept == 3
+    firm = Enterprise.objects.get(credit_code=uscc(2))
+    firm.delete()
+    assert not EvaluationResult.objects.filter(enterprise_id=firm.pk).exists()
+    assert EvaluationResult.objects.filter(run=second).count() == 2

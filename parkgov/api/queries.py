@@ -186,12 +186,14 @@ def evaluation_results(*, scope, run_id: int, result_class=None, population=None
         *RESULT_COLUMNS, credit_code=F("enterprise__credit_code"), enterprise_name=F("enterprise__name"),
         zone_code=F("enterprise__zone__code"))
     page = page_of(rows, limit=limit, offset=offset)
-    # each indicator's explanation text, rendered from the numbers the result keeps and the run's templates
+    # each indicator's explanation text, rendered from the numbers the result keeps and the run's templates; a
+    # benchmark and score the result leaves out (not rated) are given as null, as every indicator has them
     explanations = EvaluationRun.objects.filter(pk=run_id).values_list("explanations", flat=True).first()
     texts = render([(row["indicators"], row["population"], explanations) for row in page["items"]])
     for row, text in zip(page["items"], texts, strict=True):
-        row["indicators"] = {key: {**data, "text": text.get(key) or None} if isinstance(data, dict) else data
-                             for key, data in (row["indicators"] or {}).items()}
+        row["indicators"] = {key: {"value": data.get("value"), "benchmark": data.get("benchmark"),
+                                   "score": data.get("score"), **data, "text": text.get(key) or None}
+                             if isinstance(data, dict) else data for key, data in (row["indicators"] or {}).items()}
     return page
 
 

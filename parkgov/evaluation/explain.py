@@ -1,7 +1,7 @@
 """Explanation texts of stored results, rendered when they are shown.
 
 A stored result keeps, per indicator, the numbers its text is made from (value, benchmark, score, numerator,
-denominator) and its run keeps the fixed parts of each population's texts (engine.explain_template). The text
+denominator; benchmark and score left out where both are null, so a missing number reads as null) and its run keeps the fixed parts of each population's texts (engine.explain_template). The text
 is put together by the same expression the engine uses (engine.explain_expr), so it reads exactly as if the
 engine had built it. Results stored before the run kept templates carry their text and keep it.
 """
