@@ -33,7 +33,7 @@ from parkgov.codes.datafiles import load_validated
 from parkgov.errors import ConfigError
 from parkgov.ledger import geometry
 from parkgov.ledger.geometry import STORAGE_CRS, ellipsoidal_areas, radii_of_curvature
-from parkgov.spatial.boxes import box_pairs, boxes_near, grid_cell
+from parkgov.spatial.boxes import box_pairs, boxes_near, median_side
 
 RULES_FILE = Path(__file__).parent / "data" / "topology.yaml"
 KINDS = ("invalid", "overlap", "outside_zone", "gap", "sliver", "area_mismatch")
@@ -118,8 +118,9 @@ def find_problems(parcels: ParcelLayer, zones: dict, rules: TopologyRules) -> pl
     drawn = np.isfinite(parcels.boxes).all(axis=1)
     usable = np.flatnonzero(drawn & ~bad)
     boxes = parcels.boxes[usable]
-    cell = grid_cell(boxes)
-    pairs = _pair_candidates(boxes, rules, cell)
+    side = median_side(boxes)
+    pairs = _pair_candidates(boxes, rules, side)
+    cell = 3 * side  # the grid of `boxes_near`, as `boxes.grid_cell`
     outside = _outside_candidates(parcels, usable, boxes, zones, cell)
     slivers, mismatches = _shape_problems(parcels, usable, rules)
     needed = np.unique(np.concatenate([np.flatnonzero(bad), usable[pairs[0]], usable[pairs[1]],
@@ -162,7 +163,7 @@ def _projection(geoms):
             lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
 
 
-def _pair_candidates(boxes, rules, cell) -> tuple:
+def _pair_candidates(boxes, rules, side) -> tuple:
     """(first, second, degrees): the pairs of parcels (positions in `boxes`) whose boxes come within `degrees` of
     each other, a distance in degrees that is at least the gap tolerance everywhere in the layer."""
     if not len(boxes):
@@ -170,7 +171,7 @@ def _pair_candidates(boxes, rules, cell) -> tuple:
     north = np.abs(boxes[:, [1, 3]]).max()
     m, n = radii_of_curvature(north)
     degrees = float(np.degrees(rules.gap_max_m / min(m, n * np.cos(np.radians(north)))))
-    first, second = box_pairs(boxes, degrees / 2, cell=cell)
+    first, second = box_pairs(boxes, degrees / 2, height=side + degrees)
     return first, second, degrees
 
 
