@@ -13,7 +13,7 @@ DENSE_CELLS = 1 << 25  # up to this many cells in the grid, `boxes_near` looks t
 def median_side(boxes: np.ndarray) -> float:
     """The median of the larger sides of `boxes` (n, 4), rows with a NaN left out: the stripe height of
     `box_pairs` (each box in one or two stripes, a few others beside it in each)."""
-    finite = np.isfinite(boxes).all(axis=1)
+    finite = finite_rows(boxes)
     if not finite.any():
         return 1.0 / 3
     sides = np.maximum(boxes[finite, 2] - boxes[finite, 0], boxes[finite, 3] - boxes[finite, 1])
@@ -36,7 +36,7 @@ def box_pairs(boxes: np.ndarray, pad: float = 0.0, *, height: float | None = Non
     in a stripe whose left edge is not beyond its right edge — on a map, the few beside it. A pair is kept in the
     stripe of the lower edge of the two boxes' overlap, so once."""
     boxes = np.asarray(boxes, dtype=float)
-    finite = np.isfinite(boxes).all(axis=1)
+    finite = finite_rows(boxes)
     kept = boxes if finite.all() else boxes[finite]
     if len(kept) < 2:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
@@ -104,13 +104,15 @@ def boxes_near(boxes: np.ndarray, others: np.ndarray, cell: float) -> np.ndarray
     meet one of them: a box that shares no cell meets none). Rows with a NaN are near nothing."""
     boxes, others = np.asarray(boxes, dtype=float), np.asarray(others, dtype=float)
     near = np.zeros(len(boxes), dtype=bool)
-    mine, theirs = np.flatnonzero(np.isfinite(boxes).all(axis=1)), np.isfinite(others).all(axis=1)
-    if not len(mine) or not theirs.any():
+    mine, theirs = finite_rows(boxes), finite_rows(others)
+    if not mine.any() or not theirs.any():
         return near
-    origin = np.minimum(boxes[mine, :2].min(axis=0), others[theirs, :2].min(axis=0))
-    stride = max(_stride(boxes[mine], cell, origin), _stride(others[theirs], cell, origin))
-    marked, _owner, huge = _explode(others[theirs], cell, origin, stride)
-    columns = int(np.floor((max(boxes[mine, 2].max(), others[theirs, 2].max()) - origin[0]) / cell)) + 1
+    own = boxes if mine.all() else boxes[mine]
+    others = others if theirs.all() else others[theirs]
+    origin = np.minimum(own[:, :2].min(axis=0), others[:, :2].min(axis=0))
+    stride = max(_stride(own, cell, origin), _stride(others, cell, origin))
+    marked, _owner, huge = _explode(others, cell, origin, stride)
+    columns = int(np.floor((max(own[:, 2].max(), others[:, 2].max()) - origin[0]) / cell)) + 1
     if columns * stride <= DENSE_CELLS:  # a bitmap of the marked cells: one lookup a corner
         bitmap = np.zeros(columns * stride, dtype=bool)
         bitmap[marked] = True
@@ -118,23 +120,30 @@ def boxes_near(boxes: np.ndarray, others: np.ndarray, cell: float) -> np.ndarray
     else:
         marked = np.unique(marked)
         within = lambda values: _within(values, marked)  # noqa: E731
-    own = boxes[mine]
-    small = (own[:, 2] - own[:, 0] < cell) & (own[:, 3] - own[:, 1] < cell)
-    # a box smaller than a cell covers just the cells of its corners
-    low = np.floor((own[small, :2] - origin) / cell).astype(np.int64)
-    high = np.floor((own[small, 2:] - origin) / cell).astype(np.int64)
-    hit = np.zeros(int(small.sum()), dtype=bool)
-    for x, y in ((low[:, 0], low[:, 1]), (low[:, 0], high[:, 1]), (high[:, 0], low[:, 1]), (high[:, 0], high[:, 1])):
-        hit |= within(x * stride + y)
-    near[mine[small]] = hit
+    # a box smaller than a cell covers just the cells of its corners (every box's corners are in the grid)
+    low_x, low_y, high_x, high_y = (np.floor((own[:, c] - origin[c % 2]) / cell).astype(np.int64) for c in range(4))
+    low_x, high_x = low_x * stride, high_x * stride
+    hit = within(low_x + low_y) | within(low_x + high_y) | within(high_x + low_y) | within(high_x + high_y)
+    small = (high_x - low_x <= stride) & (high_y - low_y <= 1)
     rest = np.flatnonzero(~small)
-    cells, owner, big = _explode(own[rest], cell, origin, stride)
-    near[mine[rest[np.unique(owner[within(cells)])]]] = True
-    for k in np.flatnonzero(big):
-        near[mine[rest[k]]] = _meet(own[rest[k]], others[theirs]).any()
+    if len(rest):
+        cells, owner, big = _explode(own[rest], cell, origin, stride)
+        hit[rest] = False
+        hit[rest[np.unique(owner[within(cells)])]] = True
+        for k in np.flatnonzero(big):
+            hit[rest[k]] = _meet(own[rest[k]], others).any()
     for k in np.flatnonzero(huge):
-        near[mine] |= _meet(others[theirs][k], own)
+        hit |= _meet(others[k], own)
+    if mine.all():
+        return hit
+    near[mine] = hit
     return near
+
+
+def finite_rows(boxes: np.ndarray) -> np.ndarray:
+    """Which rows of `boxes` (n, 4) have no NaN or infinity (one comparison a row of the four flags' bytes)."""
+    flags = np.ascontiguousarray(np.isfinite(boxes))
+    return flags.view(np.uint32)[:, 0] == 0x01010101
 
 
 def _argsort(cells) -> np.ndarray:

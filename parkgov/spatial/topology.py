@@ -33,7 +33,7 @@ from parkgov.codes.datafiles import load_validated
 from parkgov.errors import ConfigError
 from parkgov.ledger import geometry
 from parkgov.ledger.geometry import STORAGE_CRS, ellipsoidal_areas, radii_of_curvature
-from parkgov.spatial.boxes import box_pairs, boxes_near, median_side
+from parkgov.spatial.boxes import box_pairs, boxes_near, finite_rows, median_side
 
 RULES_FILE = Path(__file__).parent / "data" / "topology.yaml"
 KINDS = ("invalid", "overlap", "outside_zone", "gap", "sliver", "area_mismatch")
@@ -114,8 +114,8 @@ def find_problems(parcels: ParcelLayer, zones: dict, rules: TopologyRules) -> pl
     """One row per problem: kind, parcel_id, other_id (the second parcel of a pair), codes ("A、B"), zone_code,
     measure (m² or m), limit, detail (Chinese), geometry (Shapely, EPSG:4490); in KINDS order, then by code."""
     n = len(parcels.ids)
-    bad = np.array([bool(p) for p in parcels.problems], dtype=bool)
-    drawn = np.isfinite(parcels.boxes).all(axis=1)
+    bad = np.fromiter(map(bool, parcels.problems), dtype=bool, count=n)
+    drawn = finite_rows(parcels.boxes)
     usable = np.flatnonzero(drawn & ~bad)
     boxes = parcels.boxes[usable]
     side = median_side(boxes)
@@ -222,14 +222,13 @@ def _outside_candidates(parcels, usable, boxes, zones, cell) -> list:
     found = []
     if not len(usable):
         return found
-    groups = pl.DataFrame({"zone": np.asarray(parcels.zone_codes, dtype=object)[usable]}, schema={"zone": pl.String}) \
-        .with_row_index("k").group_by("zone").agg("k")
-    for zone_code, members in groups.iter_rows():
+    zone_of = pl.Series("zone", np.asarray(parcels.zone_codes, dtype=object)[usable].tolist(), dtype=pl.String)
+    for (zone_code,), members in pl.DataFrame([zone_of]).with_row_index("k").group_by("zone"):
         wkb = zones.get(zone_code)
         boundary = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
         if boundary is None or not boundary.is_valid:
             continue
-        chosen = np.asarray(members, dtype=np.int64)
+        chosen = members.get_column("k").to_numpy().astype(np.int64)
         own = boxes[chosen]
         lines = shapely.segmentize(shapely.get_parts(shapely.boundary(boundary)), cell)
         coords, which = shapely.get_coordinates(lines, return_index=True)
