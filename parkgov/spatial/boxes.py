@@ -7,12 +7,14 @@ import numpy as np
 # A box covering more cells than this (of a stripe's height, in `box_pairs`) is compared with every other box directly
 # instead of being put in its cells or stripes (a parcel as large as a county would otherwise fill millions of cells).
 MAX_CELLS = 4096
+SIDE_SAMPLE = 100_000  # boxes (every k-th) whose median side sets the stripes and cells
 DENSE_CELLS = 1 << 25  # up to this many cells in the grid, `boxes_near` looks them up in a bitmap (32 MiB)
 
 
 def median_side(boxes: np.ndarray) -> float:
     """The median of the larger sides of `boxes` (n, 4), rows with a NaN left out: the stripe height of
     `box_pairs` (each box in one or two stripes, a few others beside it in each)."""
+    boxes = boxes[::max(1, len(boxes) // SIDE_SAMPLE)]  # a spread sample: a heuristic, not a result
     finite = finite_rows(boxes)
     if not finite.any():
         return 1.0 / 3
@@ -62,7 +64,9 @@ def box_pairs(boxes: np.ndarray, pad: float = 0.0, *, height: float | None = Non
         seconds.append(second)
     a, b = by_x[np.concatenate(firsts)], by_x[np.concatenate(seconds)]
     key = np.minimum(a, b) * np.int64(len(kept)) + np.maximum(a, b)
-    key = np.unique(key) if big.any() else np.sort(key)  # a huge box's pairs perhaps also found in stripes
+    key = np.sort(key)
+    if big.any():  # a huge box's pairs perhaps also found in stripes or by another huge box
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
     a, b = np.divmod(key, len(kept))
     return (a, b) if finite.all() else (np.flatnonzero(finite)[a], np.flatnonzero(finite)[b])
 

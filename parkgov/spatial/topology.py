@@ -117,15 +117,16 @@ def find_problems(parcels: ParcelLayer, zones: dict, rules: TopologyRules) -> pl
     bad = np.fromiter(map(bool, parcels.problems), dtype=bool, count=n)
     drawn = finite_rows(parcels.boxes)
     usable = np.flatnonzero(drawn & ~bad)
-    boxes = parcels.boxes[usable]
+    boxes = parcels.boxes if len(usable) == n else parcels.boxes[usable]
     side = median_side(boxes)
     pairs = _pair_candidates(boxes, rules, side)
     cell = 3 * side  # the grid of `boxes_near`, as `boxes.grid_cell`
     outside = _outside_candidates(parcels, usable, boxes, zones, cell)
     slivers, mismatches = _shape_problems(parcels, usable, rules)
-    needed = np.unique(np.concatenate([np.flatnonzero(bad), usable[pairs[0]], usable[pairs[1]],
-                                       *(usable[k] for _code, _boundary, k in outside), usable[slivers],
-                                       usable[mismatches]]).astype(np.int64))
+    wanted = bad.copy()  # a mask, not np.unique: a cadastral layer's pairs name every parcel several times
+    for positions in (pairs[0], pairs[1], *(k for _code, _boundary, k in outside), slivers, mismatches):
+        wanted[usable[positions]] = True
+    needed = np.flatnonzero(wanted)
     geoms = np.empty(n, dtype=object)
     geoms[needed] = parcels.load(needed) if len(needed) else []
     rows = [_row("invalid", parcels, i, None, 0.0, None, f"图形无效：{parcels.problems[i]}", geoms[i])
@@ -168,7 +169,7 @@ def _pair_candidates(boxes, rules, side) -> tuple:
     each other, a distance in degrees that is at least the gap tolerance everywhere in the layer."""
     if not len(boxes):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0.0
-    north = np.abs(boxes[:, [1, 3]]).max()
+    north = max(np.abs(boxes[:, 1]).max(), np.abs(boxes[:, 3]).max())
     m, n = radii_of_curvature(north)
     degrees = float(np.degrees(rules.gap_max_m / min(m, n * np.cos(np.radians(north)))))
     first, second = box_pairs(boxes, degrees / 2, height=side + degrees)
@@ -228,8 +229,11 @@ def _outside_candidates(parcels, usable, boxes, zones, cell) -> list:
         boundary = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
         if boundary is None or not boundary.is_valid:
             continue
-        chosen = members.get_column("k").to_numpy().astype(np.int64)
-        own = boxes[chosen]
+        if members.height == len(usable):  # one zone: every parcel, no copy of the boxes
+            chosen, own = np.arange(len(usable)), boxes
+        else:
+            chosen = members.get_column("k").to_numpy().astype(np.int64)
+            own = boxes[chosen]
         lines = shapely.segmentize(shapely.get_parts(shapely.boundary(boundary)), cell)
         coords, which = shapely.get_coordinates(lines, return_index=True)
         same = which[1:] == which[:-1]
