@@ -1,4 +1,4 @@
-"""Topology and area checks of the parcel layer (issue 17 §1), vectorised with Shapely 2's STRtree.
+"""Topology and area checks of the parcel layer (issue 17 §1), vectorised with Shapely 2 and NumPy.
 
 The checks, each with its tolerance from `data/topology.yaml`:
 - `invalid`: a geometry GEOS cannot read or that is not valid (Shapely's `is_valid_reason`); it takes part in
