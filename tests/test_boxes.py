@@ -57,3 +57,29 @@ def test_boxes_near_finds_every_box_meeting_another(monkeypatch, dense, trial):
     assert not near[~np.isfinite(mine).all(axis=1)].any()
     far = np.array([all(not _meet(mine[a] + [-8, -8, 8, 8], theirs[k]) for k in range(m)) for a in range(n)])
     assert not near[far].any()  # a box two cells from every other shares no cell with one
+
+
+@pytest.mark.parametrize("steps", [1, 8])
+@pytest.mark.parametrize("trial", range(8))
+def test_box_pairs_stripe_sweep_against_brute_force(monkeypatch, steps, trial):
+    """The sweep's long windows (searched at once after SWEEP_STEPS steps), wide and tall boxes, shared edges and
+    stripe heights from a tenth of the boxes' sides to ten times them: every meeting pair, once."""
+    monkeypatch.setattr(boxes, "SWEEP_STEPS", steps)
+    rng = np.random.default_rng(200 + trial)
+    n = int(rng.integers(2, 300))
+    found = _random_boxes(rng, n, 4)
+    wide = rng.random(n) < 0.05
+    found[wide, 2] += rng.uniform(20, 80, int(wide.sum()))
+    tall = rng.random(n) < 0.05
+    found[tall, 3] += rng.uniform(20, 80, int(tall.sum()))
+    if trial % 2:  # boxes on a grid of integers share edges and corners exactly
+        found = np.round(found)
+    if trial % 3 == 0:
+        found[rng.integers(0, n)] = [-1e6, 10, 1e6, 12]  # a huge box, one stripe high
+        found[rng.integers(0, n)] = np.nan
+    pad = 0.25 if trial % 4 == 1 else 0.0
+    grown = found + np.array([-pad, -pad, pad, pad])
+    expected = sorted((a, b) for a in range(n) for b in range(a + 1, n) if _meet(grown[a], grown[b]))
+    for height in (None, 0.4, 4.0, 40.0):
+        i, j = boxes.box_pairs(found, pad, height=height)
+        assert list(zip(i.tolist(), j.tolist())) == expected

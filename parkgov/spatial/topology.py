@@ -1,4 +1,4 @@
-"""Topology and area checks of the parcel layer (issue 17 §1), vectorised with Shapely 2's STRtree.
+"""Topology and area checks of the parcel layer (issue 17 §1), vectorised with Shapely 2 and NumPy.
 
 The checks, each with its tolerance from `data/topology.yaml`:
 - `invalid`: a geometry GEOS cannot read or that is not valid (Shapely's `is_valid_reason`); it takes part in
@@ -33,7 +33,7 @@ from parkgov.codes.datafiles import load_validated
 from parkgov.errors import ConfigError
 from parkgov.ledger import geometry
 from parkgov.ledger.geometry import STORAGE_CRS, ellipsoidal_areas, radii_of_curvature
-from parkgov.spatial.boxes import box_pairs, boxes_near, grid_cell
+from parkgov.spatial.boxes import box_pairs, boxes_near, finite_rows, median_side
 
 RULES_FILE = Path(__file__).parent / "data" / "topology.yaml"
 KINDS = ("invalid", "overlap", "outside_zone", "gap", "sliver", "area_mismatch")
@@ -114,17 +114,19 @@ def find_problems(parcels: ParcelLayer, zones: dict, rules: TopologyRules) -> pl
     """One row per problem: kind, parcel_id, other_id (the second parcel of a pair), codes ("A、B"), zone_code,
     measure (m² or m), limit, detail (Chinese), geometry (Shapely, EPSG:4490); in KINDS order, then by code."""
     n = len(parcels.ids)
-    bad = np.array([bool(p) for p in parcels.problems], dtype=bool)
-    drawn = np.isfinite(parcels.boxes).all(axis=1)
+    bad = np.fromiter(map(bool, parcels.problems), dtype=bool, count=n)
+    drawn = finite_rows(parcels.boxes)
     usable = np.flatnonzero(drawn & ~bad)
-    boxes = parcels.boxes[usable]
-    cell = grid_cell(boxes)
-    pairs = _pair_candidates(boxes, rules, cell)
+    boxes = parcels.boxes if len(usable) == n else parcels.boxes[usable]
+    side = median_side(boxes)
+    pairs = _pair_candidates(boxes, rules, side)
+    cell = 3 * side  # the grid of `boxes_near`, as `boxes.grid_cell`
     outside = _outside_candidates(parcels, usable, boxes, zones, cell)
     slivers, mismatches = _shape_problems(parcels, usable, rules)
-    needed = np.unique(np.concatenate([np.flatnonzero(bad), usable[pairs[0]], usable[pairs[1]],
-                                       *(usable[k] for _code, _boundary, k in outside), usable[slivers],
-                                       usable[mismatches]]).astype(np.int64))
+    wanted = bad.copy()  # a mask, not np.unique: a cadastral layer's pairs name every parcel several times
+    for positions in (pairs[0], pairs[1], *(k for _code, _boundary, k in outside), slivers, mismatches):
+        wanted[usable[positions]] = True
+    needed = np.flatnonzero(wanted)
     geoms = np.empty(n, dtype=object)
     geoms[needed] = parcels.load(needed) if len(needed) else []
     rows = [_row("invalid", parcels, i, None, 0.0, None, f"图形无效：{parcels.problems[i]}", geoms[i])
@@ -162,15 +164,15 @@ def _projection(geoms):
             lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
 
 
-def _pair_candidates(boxes, rules, cell) -> tuple:
+def _pair_candidates(boxes, rules, side) -> tuple:
     """(first, second, degrees): the pairs of parcels (positions in `boxes`) whose boxes come within `degrees` of
     each other, a distance in degrees that is at least the gap tolerance everywhere in the layer."""
     if not len(boxes):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0.0
-    north = np.abs(boxes[:, [1, 3]]).max()
+    north = max(np.abs(boxes[:, 1]).max(), np.abs(boxes[:, 3]).max())
     m, n = radii_of_curvature(north)
     degrees = float(np.degrees(rules.gap_max_m / min(m, n * np.cos(np.radians(north)))))
-    first, second = box_pairs(boxes, degrees / 2, cell=cell)
+    first, second = box_pairs(boxes, degrees / 2, height=side + degrees)
     return first, second, degrees
 
 
@@ -221,15 +223,17 @@ def _outside_candidates(parcels, usable, boxes, zones, cell) -> list:
     found = []
     if not len(usable):
         return found
-    groups = pl.DataFrame({"zone": np.asarray(parcels.zone_codes, dtype=object)[usable]}, schema={"zone": pl.String}) \
-        .with_row_index("k").group_by("zone").agg("k")
-    for zone_code, members in groups.iter_rows():
+    zone_of = pl.Series("zone", np.asarray(parcels.zone_codes, dtype=object)[usable].tolist(), dtype=pl.String)
+    for (zone_code,), members in pl.DataFrame([zone_of]).with_row_index("k").group_by("zone"):
         wkb = zones.get(zone_code)
         boundary = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
         if boundary is None or not boundary.is_valid:
             continue
-        chosen = np.asarray(members, dtype=np.int64)
-        own = boxes[chosen]
+        if members.height == len(usable):  # one zone: every parcel, no copy of the boxes
+            chosen, own = np.arange(len(usable)), boxes
+        else:
+            chosen = members.get_column("k").to_numpy().astype(np.int64)
+            own = boxes[chosen]
         lines = shapely.segmentize(shapely.get_parts(shapely.boundary(boundary)), cell)
         coords, which = shapely.get_coordinates(lines, return_index=True)
         same = which[1:] == which[:-1]
