@@ -4,7 +4,7 @@ column (also in the export), units in the headers and one way of grouping digits
 import re
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from parkgov.evaluation.models import EvaluationRun
 from parkgov.evaluation.services import run_evaluation
@@ -157,3 +157,12 @@ def test_a_query_reading_a_table_without_history_is_not_cached():
     assert models_read(sql) == (EvaluationResult,)
     sql, _ = Enterprise.objects.filter(id__in=get_user_model().objects.values("id")).query.sql_with_params()
     assert models_read(sql) is None
+
+
+def test_totals_of_a_filter_that_matches_nothing(ledger):
+    """A scope or filter that compiles to no query at all (`zone_id__in=()`, as for an account without parks) has
+    totals of zero rows, not an error."""
+    from parkgov.audit.versions import cached_for_query
+
+    empty = Enterprise.objects.filter(zone_id__in=())
+    assert cached_for_query(empty, name="t", compute=lambda: empty.aggregate(n=Count("pk"))) == {"n": 0}

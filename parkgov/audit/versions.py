@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from django.apps import apps
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -94,7 +95,10 @@ def cached_for_query(queryset, *, name: str, extra=(), compute, timeout: int = 2
     write to any of them, or a new evaluation run, is a new key. The version is read before computing: a write
     committed meanwhile can only make a newer result sit under the older key, never an older one under the new.
     A query reading a table that keeps no history is computed every time."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (`id__in=[]`): no query to run, nothing to keep
+        return compute()
     models = models_read(sql)
     if models is None:
         return compute()
